@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * The `safenet` command (DESIGN.md §15). Commands land here as the issues that build them do.
+ * Every command answers `--help`; errors print one clear line and exit non-zero (2 for usage).
+ */
+import { parseArgs } from 'node:util'
+import { formatDemo, runDemo } from './demo.ts'
+
+const VERSION = '0.1.0'
+
+interface Command {
+  readonly summary: string
+  readonly usage: string
+  readonly run: (argv: string[]) => number | Promise<number>
+}
+
+class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+function integerOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  const parsed = Number(value)
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return parsed
+}
+
+const commands: Record<string, Command> = {
+  demo: {
+    summary: 'identities, XOR-space sections, a DKG section key, threshold signing and the wire codec, end to end',
+    usage: `safenet demo [--nodes N] [--elders E] [--min-section-size S] [--json]
+
+  --nodes N             nodes to create (default 64)
+  --elders E            elders in the DKG (default 7: threshold 4, 5 shares sign)
+  --min-section-size S  split a prefix while both halves keep S members (default 14)
+  --json                print the report as one JSON object`,
+    run(argv) {
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          nodes: { type: 'string' },
+          elders: { type: 'string' },
+          'min-section-size': { type: 'string' },
+          json: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+        strict: true,
+      })
+      if (values.help) {
+        console.log(commands.demo!.usage)
+        return 0
+      }
+      const nodes = integerOption(values.nodes, 'nodes', 64, 2, 10_000)
+      const elders = integerOption(values.elders, 'elders', 7, 1, 64)
+      const minSectionSize = integerOption(values['min-section-size'], 'min-section-size', 14, 1, 10_000)
+      if (elders > nodes) throw new UsageError(`--elders (${elders}) cannot exceed --nodes (${nodes})`)
+      if (minSectionSize < elders) throw new UsageError(`--min-section-size (${minSectionSize}) must be at least --elders (${elders}) so every section can hold its elders`)
+      const report = runDemo({ nodes, elders, minSectionSize })
+      console.log(values.json ? JSON.stringify(report) : formatDemo(report))
+      return 0
+    },
+  },
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length))
+  return [
+    `safenet ${VERSION} — an autonomous data network (sections in XOR space, BLS section keys, anti-entropy)`,
+    '',
+    'usage: safenet <command> [options]',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `safenet <command> --help` for a command\'s options. Log level: SAFENET_LOG=trace|debug|info|warn|error|silent.',
+  ].join('\n')
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help())
+    return 0
+  }
+  if (name === '--version' || name === '-v') {
+    console.log(VERSION)
+    return 0
+  }
+  const command = commands[name]
+  if (command === undefined) {
+    console.error(`safenet: unknown command ${JSON.stringify(name)}. Commands: ${Object.keys(commands).join(', ')}. See \`safenet --help\`.`)
+    return 2
+  }
+  try {
+    return await command.run(rest)
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`safenet ${name}: ${error.message}\n\n${command.usage}`)
+      return 2
+    }
+    console.error(`safenet ${name}: ${error instanceof Error ? error.message : String(error)}`)
+    return 1
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2))
+}

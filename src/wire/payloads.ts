@@ -1,0 +1,94 @@
+/**
+ * Payload schemas, one per message kind. A kind's payload is msgpack-encoded into the
+ * envelope's `payload` bytes and decoded only after the envelope passed its checks.
+ *
+ * Later protocol layers (join, generation agreement, DKG, data, mint) add their kinds here;
+ * the codec, the fuzz test and the round-trip tests pick every entry up from {@link Payloads}.
+ */
+import { Schema } from 'effect'
+import {
+  Address,
+  BlsPublicKeyBytes,
+  BlsSignatureBytes,
+  BoundedArray,
+  BoundedBytes,
+  IntBetween,
+  MAX_CHAIN_LINKS,
+  MAX_ELDERS,
+  MAX_MEMBERS,
+  PrefixWire,
+  PublicKeySetBytes,
+  Uint,
+  XorNameBytes,
+} from './primitives.ts'
+import { MAX_FRAME_BYTES } from './envelope.ts'
+
+// --- Network knowledge (DESIGN.md §4) -------------------------------------------------------
+
+/** A member's state in its section (DESIGN.md §6): Joined, Left, or Relocated towards a name. */
+export const MembershipState = Schema.Union([
+  Schema.TaggedStruct('Joined', {}),
+  Schema.TaggedStruct('Left', {}),
+  Schema.TaggedStruct('Relocated', { destination: XorNameBytes }),
+])
+
+export const NodeStateWire = Schema.Struct({
+  name: XorNameBytes,
+  addr: Address,
+  /** Node age: grows by one per relocation; decides elder candidacy (DESIGN.md §6). */
+  age: IntBetween(0, 255),
+  state: MembershipState,
+})
+export type NodeStateWire = typeof NodeStateWire.Type
+
+export const ElderWire = Schema.Struct({ name: XorNameBytes, addr: Address })
+
+/** Section authority provider: who the section is and which key speaks for it. */
+export const SapWire = Schema.Struct({
+  prefix: PrefixWire,
+  publicKeySet: PublicKeySetBytes,
+  elders: BoundedArray(ElderWire, MAX_ELDERS).check(Schema.isMinLength(1)),
+  members: BoundedArray(NodeStateWire, MAX_MEMBERS),
+  generation: Uint,
+})
+export type SapWire = typeof SapWire.Type
+
+/** A SAP with the section's combined signature over its canonical bytes (src/knowledge). */
+export const SignedSapWire = Schema.Struct({ sap: SapWire, signature: BlsSignatureBytes })
+export type SignedSapWire = typeof SignedSapWire.Type
+
+/** A path in the SectionsDAG: each link's key is signed by the previous key (the root first). */
+export const ProofChainWire = Schema.Struct({
+  root: BlsPublicKeyBytes,
+  links: BoundedArray(Schema.Struct({ key: BlsPublicKeyBytes, signature: BlsSignatureBytes }), MAX_CHAIN_LINKS),
+})
+export type ProofChainWire = typeof ProofChainWire.Type
+
+// --- Anti-entropy (DESIGN.md §9) -------------------------------------------------------------
+
+/** The original frame an AE answer bounces back, so the sender can resend it updated. */
+const BouncedFrame = BoundedBytes(1, MAX_FRAME_BYTES, 'a bounced frame')
+
+export const AeProbe = Schema.Struct({
+  /** The key the prober holds for the receiver's section; an answer brings it up to date. */
+  sectionKey: BlsPublicKeyBytes,
+})
+export const AeRetry = Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire, bounced: BouncedFrame })
+export const AeRedirect = Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire, bounced: BouncedFrame })
+export const AeUpdate = Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire })
+
+/** Every message kind and the schema of its payload. */
+export const Payloads = {
+  AeProbe,
+  AeRetry,
+  AeRedirect,
+  AeUpdate,
+} as const
+
+export type Kind = keyof typeof Payloads
+export type PayloadOf<K extends Kind> = (typeof Payloads)[K]['Type']
+export const KINDS = Object.keys(Payloads) as ReadonlyArray<Kind>
+
+export function isKind(kind: string): kind is Kind {
+  return Object.hasOwn(Payloads, kind)
+}

@@ -1,0 +1,141 @@
+import { bls12_381 } from '@noble/curves/bls12-381.js'
+import { describe, expect, it } from 'vitest'
+import {
+  aggregatePublicKeys,
+  aggregateSignatures,
+  BlsPublicKey,
+  BlsSecretKey,
+  BlsSignature,
+  InvalidEncoding,
+  verifyAggregate,
+} from '../../src/crypto/index.ts'
+
+const message = (text: string) => new TextEncoder().encode(text)
+
+/** The compressed G1 generator (ZCash serialisation, as blsttc and the IETF draft use). */
+const G1_GENERATOR = '97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb'
+
+describe('BLS12-381 keys and signatures', () => {
+  it('a key made from secret 1 is the G1 generator', () => {
+    const one = new Uint8Array(32)
+    one[31] = 1
+    expect(BlsSecretKey.fromBytes(one).publicKey().toHex()).toBe(G1_GENERATOR)
+  })
+
+  it('signs and verifies; another message or key does not verify', () => {
+    const sk = BlsSecretKey.random()
+    const other = BlsSecretKey.random()
+    const signature = sk.sign(message('section key link'))
+    expect(sk.publicKey().verify(message('section key link'), signature)).toBe(true)
+    expect(sk.publicKey().verify(message('section key link!'), signature)).toBe(false)
+    expect(other.publicKey().verify(message('section key link'), signature)).toBe(false)
+  })
+
+  it('round-trips keys and signatures through bytes', () => {
+    const sk = BlsSecretKey.random()
+    const signature = sk.sign(message('m'))
+    expect(BlsSecretKey.fromBytes(sk.toBytes()).publicKey().equals(sk.publicKey())).toBe(true)
+    expect(BlsPublicKey.fromBytes(sk.publicKey().toBytes()).equals(sk.publicKey())).toBe(true)
+    expect(BlsSignature.fromBytes(signature.toBytes()).equals(signature)).toBe(true)
+    expect(sk.publicKey().toBytes()).toHaveLength(48)
+    expect(signature.toBytes()).toHaveLength(96)
+  })
+
+  it('aggregates signatures over one message and over distinct messages', () => {
+    const keys = [BlsSecretKey.random(), BlsSecretKey.random(), BlsSecretKey.random()]
+    const same = message('same')
+    const multi = aggregateSignatures(keys.map((k) => k.sign(same)))
+    expect(aggregatePublicKeys(keys.map((k) => k.publicKey())).verify(same, multi)).toBe(true)
+
+    const items = keys.map((k, i) => ({ message: message(`m${i}`), publicKey: k.publicKey() }))
+    const batch = aggregateSignatures(keys.map((k, i) => k.sign(items[i]!.message)))
+    expect(verifyAggregate(batch, items)).toBe(true)
+    expect(verifyAggregate(batch, items.slice(1))).toBe(false)
+    expect(verifyAggregate(batch, [items[0]!, items[0]!, items[2]!])).toBe(false)
+  })
+})
+
+describe('BLS decoding refuses bad bytes with typed errors', () => {
+  const key = BlsSecretKey.random().publicKey().toBytes()
+  const signature = BlsSecretKey.random().sign(message('x')).toBytes()
+  const decodeKey = (bytes: Uint8Array) => () => BlsPublicKey.fromBytes(bytes)
+  const decodeSig = (bytes: Uint8Array) => () => BlsSignature.fromBytes(bytes)
+
+  it('wrong lengths and uncompressed forms', () => {
+    expect(decodeKey(key.subarray(0, 47))).toThrow(InvalidEncoding)
+    expect(decodeKey(bls12_381.G1.Point.BASE.toBytes(false))).toThrow(InvalidEncoding)
+    expect(decodeSig(signature.subarray(1))).toThrow(InvalidEncoding)
+  })
+
+  it('the point at infinity', () => {
+    const infinityG1 = new Uint8Array(48)
+    infinityG1[0] = 0xc0
+    const infinityG2 = new Uint8Array(96)
+    infinityG2[0] = 0xc0
+    expect(decodeKey(infinityG1)).toThrow(/infinity/)
+    expect(decodeSig(infinityG2)).toThrow(/infinity/)
+  })
+
+  it('a missing compression flag and the forbidden sort-with-infinity flags', () => {
+    const noFlag = Uint8Array.from(key)
+    noFlag[0]! &= 0x7f
+    expect(decodeKey(noFlag)).toThrow(InvalidEncoding)
+    const bad = Uint8Array.from(key)
+    bad[0] = 0xe0
+    expect(decodeKey(bad)).toThrow(InvalidEncoding)
+  })
+
+  it('a coordinate that is not reduced modulo p (non-canonical)', () => {
+    // x + p names the same point if a decoder reduces mod p; ours must refuse that encoding.
+    // Find a subgroup point k·G whose x is small enough that x + p still fits in 381 bits.
+    const p = bls12_381.fields.Fp.ORDER
+    let point = bls12_381.G1.Point.BASE
+    while (point.toAffine().x + p >= 1n << 381n) point = point.add(bls12_381.G1.Point.BASE)
+    const canonical = point.toBytes(true)
+    const bytes = Buffer.from((point.toAffine().x + p).toString(16).padStart(96, '0'), 'hex')
+    bytes[0]! |= canonical[0]! & 0xe0
+    expect(BlsPublicKey.fromBytes(canonical).point.equals(point)).toBe(true)
+    expect(decodeKey(new Uint8Array(bytes))).toThrow(/outside of range|non-canonical/)
+  })
+
+  it('an x that is not on the curve, and a G2 point outside the prime-order subgroup', () => {
+    // Find x with no square root of x³+4 (off-curve), then x on E2 but not in the subgroup.
+    const Fp = bls12_381.fields.Fp
+    let x = 1n
+    while (Fp.sqrt === undefined || isSquare(Fp, Fp.add(Fp.pow(x, 3n), 4n))) x++
+    const off = Buffer.from(x.toString(16).padStart(96, '0'), 'hex')
+    off[0]! |= 0x80
+    expect(decodeKey(new Uint8Array(off))).toThrow(/not a point of the G1 subgroup/)
+
+    const Fp2 = bls12_381.fields.Fp2
+    const b2 = Fp2.mul(Fp2.fromBigTuple([4n, 4n]), Fp2.ONE)
+    for (let c0 = 1n; ; c0++) {
+      const x2 = Fp2.fromBigTuple([c0, 0n])
+      const rhs = Fp2.add(Fp2.pow(x2, 3n), b2)
+      let y: unknown
+      try { y = Fp2.sqrt(rhs) } catch { continue }
+      if (y === undefined) continue
+      // Compressed G2: c1 first, then c0; flag 0x80.
+      const enc = new Uint8Array(96)
+      enc.set(Buffer.from((0n).toString(16).padStart(96, '0'), 'hex'), 0)
+      enc.set(Buffer.from(c0.toString(16).padStart(96, '0'), 'hex'), 48)
+      enc[0]! |= 0x80
+      expect(decodeSig(enc)).toThrow(/not in prime-order subgroup/)
+      break
+    }
+  })
+
+  it('secret keys: zero, and scalars ≥ r', () => {
+    expect(() => BlsSecretKey.fromBytes(new Uint8Array(32))).toThrow(/zero/)
+    const r = bls12_381.fields.Fr.ORDER
+    expect(() => BlsSecretKey.fromBytes(Buffer.from(r.toString(16).padStart(64, '0'), 'hex'))).toThrow(/reduced/)
+  })
+})
+
+function isSquare(Fp: typeof bls12_381.fields.Fp, value: bigint): boolean {
+  try {
+    return Fp.sqrt(value) !== undefined
+  } catch {
+    return false
+  }
+}

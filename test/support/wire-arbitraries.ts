@@ -1,0 +1,73 @@
+/** fast-check arbitraries for every wire schema: one per payload kind, and envelopes. */
+import fc from 'fast-check'
+import type { Authority, Dst, Kind, PayloadOf } from '../../src/wire/index.ts'
+import { Prefix, XorName } from '../../src/xor/index.ts'
+import { bytes } from './arbitraries.ts'
+
+const name = bytes(32)
+const blsKey = bytes(48)
+const blsSignature = bytes(96)
+const address = fc.string({ maxLength: 60 })
+
+export const prefixWire = fc.tuple(name, fc.integer({ min: 0, max: 256 })).map(([raw, bitCount]) => {
+  const prefix = Prefix.of(XorName.fromBytes(raw), bitCount)
+  return { bitCount: prefix.bitCount, name: prefix.name.bytes }
+})
+
+const publicKeySet = fc.integer({ min: 1, max: 8 }).chain((count) => bytes(48 * count))
+
+const membershipState = fc.oneof(
+  fc.constant({ _tag: 'Joined' as const }),
+  fc.constant({ _tag: 'Left' as const }),
+  name.map((destination) => ({ _tag: 'Relocated' as const, destination })),
+)
+
+const nodeState = fc.record({ name, addr: address, age: fc.integer({ min: 0, max: 255 }), state: membershipState })
+
+export const sap = fc.record({
+  prefix: prefixWire,
+  publicKeySet,
+  elders: fc.array(fc.record({ name, addr: address }), { minLength: 1, maxLength: 7 }),
+  members: fc.array(nodeState, { maxLength: 20 }),
+  generation: fc.nat(),
+})
+
+const signedSap = fc.record({ sap, signature: blsSignature })
+const proofChain = fc.record({ root: blsKey, links: fc.array(fc.record({ key: blsKey, signature: blsSignature }), { maxLength: 5 }) })
+const bounced = fc.uint8Array({ minLength: 1, maxLength: 200 })
+
+export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
+  AeProbe: fc.record({ sectionKey: blsKey }),
+  AeRetry: fc.record({ sap: signedSap, proofChain, bounced }),
+  AeRedirect: fc.record({ sap: signedSap, proofChain, bounced }),
+  AeUpdate: fc.record({ sap: signedSap, proofChain }),
+}
+
+export const dst: fc.Arbitrary<Dst> = fc.record({ name, sectionKey: blsKey })
+
+export const authority: fc.Arbitrary<Authority> = fc.oneof(
+  fc.record({ _tag: fc.constant('Client' as const), publicKey: bytes(32), signature: bytes(64) }),
+  fc.record({ _tag: fc.constant('Node' as const), name, publicKey: bytes(32), signature: bytes(64) }),
+  fc.record({ _tag: fc.constant('SectionShare' as const), publicKeySet, index: fc.integer({ min: 0, max: 63 }), share: blsSignature }),
+  fc.record({ _tag: fc.constant('Section' as const), sectionKey: blsKey, signature: blsSignature }),
+)
+
+/** Any message: a kind, its payload, and envelope fields. */
+export const message = fc.constantFrom(...(Object.keys(payloads) as Kind[])).chain((kind) =>
+  fc.record({
+    msgId: bytes(32),
+    kind: fc.constant(kind),
+    dst,
+    auth: authority,
+    payload: payloads[kind] as fc.Arbitrary<PayloadOf<Kind>>,
+  }))
+
+/** Replaces Buffers (what msgpackr decodes bin to) by plain Uint8Arrays for deep comparison. */
+export function plain(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Uint8Array.from(value)
+  if (Array.isArray(value)) return value.map(plain)
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
+  }
+  return value
+}
