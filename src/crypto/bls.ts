@@ -56,6 +56,10 @@ export function hashToG2(message: Uint8Array): G2Point {
   return point
 }
 
+/** Signatures that verified, by (key, message hash, signature); a hit saves a 15 ms pairing check. */
+const VERIFIED_CACHE_LIMIT = 4096
+const verifiedCache = new Set<string>()
+
 // ---------------------------------------------------------------------------------------------
 // Scalars and points ↔ bytes.
 
@@ -78,7 +82,33 @@ export function encodeScalar(value: bigint): Uint8Array {
   return Fr.toBytes(value)
 }
 
+/**
+ * Points that decoded, by encoding: the subgroup check costs ~1 ms in G2, and gossip brings the
+ * same shares and keys again and again. Bounded; only valid points are remembered.
+ */
+const DECODED_LIMIT = 2048
+const decodedG1 = new Map<string, G1Point>()
+const decodedG2 = new Map<string, G2Point>()
+
+function remembered<P>(cache: Map<string, P>, bytes: Uint8Array, decodePoint: () => P): P {
+  const key = toHex(bytes)
+  const hit = cache.get(key)
+  if (hit !== undefined) return hit
+  const point = decodePoint()
+  cache.set(key, point)
+  if (cache.size > DECODED_LIMIT) cache.delete(cache.keys().next().value!)
+  return point
+}
+
 export function decodeG1(bytes: Uint8Array, what: string): G1Point {
+  return remembered(decodedG1, bytes, () => decodeG1Uncached(bytes, what))
+}
+
+export function decodeG2(bytes: Uint8Array, what: string): G2Point {
+  return remembered(decodedG2, bytes, () => decodeG2Uncached(bytes, what))
+}
+
+function decodeG1Uncached(bytes: Uint8Array, what: string): G1Point {
   if (bytes.length !== BLS_PUBLIC_KEY_BYTES) {
     throw new InvalidEncoding({ what, message: `expected ${BLS_PUBLIC_KEY_BYTES} bytes (compressed G1), got ${bytes.length}` })
   }
@@ -94,7 +124,7 @@ export function decodeG1(bytes: Uint8Array, what: string): G1Point {
   return point
 }
 
-export function decodeG2(bytes: Uint8Array, what: string): G2Point {
+function decodeG2Uncached(bytes: Uint8Array, what: string): G2Point {
   if (bytes.length !== BLS_SIGNATURE_BYTES) {
     throw new InvalidEncoding({ what, message: `expected ${BLS_SIGNATURE_BYTES} bytes (compressed G2), got ${bytes.length}` })
   }
@@ -159,9 +189,19 @@ export class BlsPublicKey {
     return key
   }
 
-  /** True iff `signature` is a valid signature of `message` under this key (two pairings). */
+  /**
+   * True iff `signature` is a valid signature of `message` under this key (two pairings).
+   * Successes are remembered (bounded LRU): gossip delivers the same signed decision many times.
+   */
   verify(message: Uint8Array, signature: BlsSignature): boolean {
-    return verifyHashed(this.point, hashToG2(message), signature.point)
+    const key = `${this.toHex()}/${toHex(sha3_256(message))}/${signature.toHex()}`
+    if (verifiedCache.has(key)) return true
+    const valid = verifyHashed(this.point, hashToG2(message), signature.point)
+    if (valid) {
+      verifiedCache.add(key)
+      if (verifiedCache.size > VERIFIED_CACHE_LIMIT) verifiedCache.delete(verifiedCache.values().next().value!)
+    }
+    return valid
   }
 
   toBytes(): Uint8Array {

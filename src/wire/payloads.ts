@@ -12,6 +12,7 @@ import {
   BlsSignatureBytes,
   BoundedArray,
   BoundedBytes,
+  Ed25519SignatureBytes,
   IntBetween,
   MAX_CHAIN_LINKS,
   MAX_ELDERS,
@@ -77,12 +78,67 @@ export const AeRetry = Schema.Struct({ sap: SignedSapWire, proofChain: ProofChai
 export const AeRedirect = Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire, bounced: BouncedFrame })
 export const AeUpdate = Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire })
 
+// --- Generation agreement (DESIGN.md §6; src/consensus) ---------------------------------------
+
+/** Most proposals one vote may carry; a generation decides a handful of membership changes. */
+export const MAX_PROPOSALS = 64
+/** Largest single proposal (an encoded membership change or handover). */
+export const MAX_PROPOSAL_BYTES = 4096
+
+const Proposals = BoundedArray(BoundedBytes(1, MAX_PROPOSAL_BYTES, 'a proposal'), MAX_PROPOSALS)
+
+/** A Propose (round 0) or Merge (round ≥ 1) vote, signed by the voter's node key. */
+export const VoteWire = Schema.Struct({
+  voter: IntBetween(0, MAX_ELDERS - 1),
+  generation: Uint,
+  round: Uint,
+  ballot: Schema.Literals(['Propose', 'Merge']),
+  proposals: Proposals,
+  signature: Ed25519SignatureBytes,
+})
+export type VoteWire = typeof VoteWire.Type
+
+/**
+ * A SuperMajority ballot: the voter saw a supermajority of votes for `proposals` in `round`
+ * (the `justification`), locks on them, and adds its BLS share over the decision bytes.
+ */
+export const SuperMajorityWire = Schema.Struct({
+  voter: IntBetween(0, MAX_ELDERS - 1),
+  generation: Uint,
+  round: Uint,
+  proposals: Proposals,
+  justification: BoundedArray(VoteWire, MAX_ELDERS),
+  share: BlsSignatureBytes,
+  signature: Ed25519SignatureBytes,
+})
+export type SuperMajorityWire = typeof SuperMajorityWire.Type
+
+/** A decided generation: the supermajority ballots and the section's combined signature. */
+export const DecisionWire = Schema.Struct({
+  generation: Uint,
+  round: Uint,
+  proposals: Proposals,
+  supermajority: BoundedArray(SuperMajorityWire, MAX_ELDERS),
+  signature: BlsSignatureBytes,
+})
+export type DecisionWire = typeof DecisionWire.Type
+
+export const AgreementVotes = Schema.Struct({
+  votes: BoundedArray(VoteWire, MAX_ELDERS * 2),
+  supermajorities: BoundedArray(SuperMajorityWire, MAX_ELDERS * 2),
+})
+export const DecisionRequest = Schema.Struct({ generation: Uint })
+export const DecisionAnnounce = Schema.Struct({ decision: DecisionWire })
+
 /** Every message kind and the schema of its payload. */
 export const Payloads = {
   AeProbe,
   AeRetry,
   AeRedirect,
   AeUpdate,
+  AgreementVotes,
+  DecisionRequest,
+  DecisionAnnounce,
 } as const
 
 export type Kind = keyof typeof Payloads

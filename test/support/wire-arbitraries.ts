@@ -36,7 +36,21 @@ const signedSap = fc.record({ sap, signature: blsSignature })
 const proofChain = fc.record({ root: blsKey, links: fc.array(fc.record({ key: blsKey, signature: blsSignature }), { maxLength: 5 }) })
 const bounced = fc.uint8Array({ minLength: 1, maxLength: 200 })
 
+const proposals = fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 6 })
+const voter = fc.integer({ min: 0, max: 63 })
+const vote = fc.record({
+  voter, generation: fc.nat(), round: fc.nat(), ballot: fc.constantFrom('Propose' as const, 'Merge' as const), proposals, signature: bytes(64),
+})
+const supermajority = fc.record({
+  voter, generation: fc.nat(), round: fc.nat(), proposals, justification: fc.array(vote, { maxLength: 5 }), share: blsSignature, signature: bytes(64),
+})
+
 export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
+  AgreementVotes: fc.record({ votes: fc.array(vote, { maxLength: 4 }), supermajorities: fc.array(supermajority, { maxLength: 2 }) }),
+  DecisionRequest: fc.record({ generation: fc.nat() }),
+  DecisionAnnounce: fc.record({
+    decision: fc.record({ generation: fc.nat(), round: fc.nat(), proposals, supermajority: fc.array(supermajority, { maxLength: 3 }), signature: blsSignature }),
+  }),
   AeProbe: fc.record({ sectionKey: blsKey }),
   AeRetry: fc.record({ sap: signedSap, proofChain, bounced }),
   AeRedirect: fc.record({ sap: signedSap, proofChain, bounced }),

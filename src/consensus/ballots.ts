@@ -1,0 +1,176 @@
+/**
+ * Ballots of the generation agreement and what they sign.
+ *
+ *  - Vote (Propose in round 0, Merge after): the voter's choice of a proposal set for a round,
+ *    signed with its Ed25519 node key over `safenet/vote/v1 ‖ section key ‖ generation ‖ round ‖
+ *    ballot ‖ voter ‖ H(proposals)`.
+ *  - SuperMajority: the voter saw a quorum of votes for one set in its current round (they travel
+ *    along as `justification`), locks on it, and adds its BLS share over the decision bytes
+ *    `safenet/decision/v1 ‖ section key ‖ generation ‖ H(proposals)`.
+ *  - Decision: a quorum of SuperMajority ballots of one round for one set, and the section
+ *    signature combined from their shares — verifiable by anyone holding the section key.
+ *
+ * Proposal sets are canonical: distinct, sorted bytewise. H(proposals) = SHA3-256 of the
+ * length-prefixed proposals, and its hex is the set's identity (`valueId`).
+ */
+import {
+  BlsSignature,
+  bytesEqual,
+  concatBytes,
+  domain,
+  type NodeKeypair,
+  sha3_256,
+  toHex,
+  u64be,
+} from '../crypto/index.ts'
+import type { DecisionWire, SuperMajorityWire, VoteWire } from '../wire/index.ts'
+import type { Roster } from './roster.ts'
+
+export type Vote = VoteWire
+export type SuperMajority = SuperMajorityWire
+export type Decision = DecisionWire
+
+const VOTE_DOMAIN = domain('safenet/vote/v1')
+const SUPERMAJORITY_DOMAIN = domain('safenet/supermajority/v1')
+const DECISION_DOMAIN = domain('safenet/decision/v1')
+
+/** Distinct proposals in bytewise order: the one encoding of a set. */
+export function canonicalProposals(proposals: Iterable<Uint8Array>): Uint8Array[] {
+  const byHex = new Map<string, Uint8Array>()
+  for (const proposal of proposals) byHex.set(toHex(proposal), proposal)
+  return [...byHex.keys()].sort().map((hex) => byHex.get(hex)!)
+}
+
+export function isCanonical(proposals: ReadonlyArray<Uint8Array>): boolean {
+  for (let i = 1; i < proposals.length; i++) if (Buffer.compare(proposals[i - 1]!, proposals[i]!) >= 0) return false
+  return true
+}
+
+export function proposalsHash(proposals: ReadonlyArray<Uint8Array>): Uint8Array {
+  const parts: Uint8Array[] = []
+  for (const proposal of proposals) parts.push(u64be(proposal.length), proposal)
+  return sha3_256(...parts)
+}
+
+/** Identity of a proposal set, for counting votes. */
+export function valueId(proposals: ReadonlyArray<Uint8Array>): string {
+  return toHex(proposalsHash(proposals))
+}
+
+const BALLOT_BYTE = { Propose: 0, Merge: 1 } as const
+
+export function voteSigningBytes(sectionKey: Uint8Array, vote: Omit<Vote, 'signature'>): Uint8Array {
+  return concatBytes(
+    VOTE_DOMAIN, sectionKey, u64be(vote.generation), u64be(vote.round),
+    Uint8Array.of(BALLOT_BYTE[vote.ballot]), u64be(vote.voter), proposalsHash(vote.proposals),
+  )
+}
+
+export function superMajoritySigningBytes(sectionKey: Uint8Array, sm: Omit<SuperMajority, 'signature' | 'justification'>): Uint8Array {
+  return concatBytes(
+    SUPERMAJORITY_DOMAIN, sectionKey, u64be(sm.generation), u64be(sm.round), u64be(sm.voter),
+    proposalsHash(sm.proposals), sm.share,
+  )
+}
+
+/** What the section key signs when a generation is decided. */
+export function decisionBytes(sectionKey: Uint8Array, generation: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array {
+  return concatBytes(DECISION_DOMAIN, sectionKey, u64be(generation), proposalsHash(proposals))
+}
+
+export function signVote(keypair: NodeKeypair, sectionKey: Uint8Array, vote: Omit<Vote, 'signature'>): Vote {
+  return { ...vote, signature: keypair.sign(voteSigningBytes(sectionKey, vote)) }
+}
+
+export function signSuperMajority(keypair: NodeKeypair, sectionKey: Uint8Array, sm: Omit<SuperMajority, 'signature'>): SuperMajority {
+  return { ...sm, signature: keypair.sign(superMajoritySigningBytes(sectionKey, sm)) }
+}
+
+/** Why a ballot was refused; counted and logged, never silently dropped. */
+export type BallotRejection =
+  | 'unknown-voter'
+  | 'bad-signature'
+  | 'non-canonical-proposals'
+  | 'justification-too-small'
+  | 'justification-mismatch'
+  | 'bad-section-signature'
+
+/**
+ * Checks ballots against a roster, remembering what verified (by signature) so a ballot that
+ * comes back through gossip or inside a justification costs one map lookup.
+ */
+export class BallotVerifier {
+  readonly roster: Roster
+  readonly sectionKey: Uint8Array
+  readonly #verified = new Set<string>()
+  /** Bound on remembered signatures; a generation sees a few hundred ballots. */
+  static readonly CACHE_LIMIT = 10_000
+
+  constructor(roster: Roster) {
+    this.roster = roster
+    this.sectionKey = roster.keySet.publicKey().toBytes()
+  }
+
+  #remember(signature: Uint8Array): void {
+    if (this.#verified.size >= BallotVerifier.CACHE_LIMIT) this.#verified.clear()
+    this.#verified.add(toHex(signature))
+  }
+
+  vote(vote: Vote): BallotRejection | undefined {
+    const key = this.roster.elders[vote.voter]
+    if (key === undefined) return 'unknown-voter'
+    if (!isCanonical(vote.proposals)) return 'non-canonical-proposals'
+    if (this.#verified.has(toHex(vote.signature))) return undefined
+    if (!key.verify(voteSigningBytes(this.sectionKey, vote), vote.signature)) return 'bad-signature'
+    this.#remember(vote.signature)
+    return undefined
+  }
+
+  /** Checks the ballot's signature and that its justification is a quorum of votes for its set in its round. */
+  superMajority(sm: SuperMajority): BallotRejection | undefined {
+    const key = this.roster.elders[sm.voter]
+    if (key === undefined) return 'unknown-voter'
+    if (!isCanonical(sm.proposals)) return 'non-canonical-proposals'
+    if (!this.#verified.has(toHex(sm.signature))) {
+      if (!key.verify(superMajoritySigningBytes(this.sectionKey, sm), sm.signature)) return 'bad-signature'
+      this.#remember(sm.signature)
+    }
+    const id = valueId(sm.proposals)
+    const voters = new Set<number>()
+    for (const vote of sm.justification) {
+      if (vote.generation !== sm.generation || vote.round !== sm.round || valueId(vote.proposals) !== id) return 'justification-mismatch'
+      const rejection = this.vote(vote)
+      if (rejection !== undefined) return rejection
+      voters.add(vote.voter)
+    }
+    return voters.size >= this.roster.quorum ? undefined : 'justification-too-small'
+  }
+
+  /** A decision: a quorum of SuperMajority ballots for its round and set, and a valid section signature. */
+  decision(decision: Decision): BallotRejection | undefined {
+    if (!isCanonical(decision.proposals)) return 'non-canonical-proposals'
+    const id = valueId(decision.proposals)
+    const voters = new Set<number>()
+    for (const sm of decision.supermajority) {
+      if (sm.generation !== decision.generation || sm.round !== decision.round || valueId(sm.proposals) !== id) return 'justification-mismatch'
+      const rejection = this.superMajority(sm)
+      if (rejection !== undefined) return rejection
+      voters.add(sm.voter)
+    }
+    if (voters.size < this.roster.quorum) return 'justification-too-small'
+    let signature: BlsSignature
+    try {
+      signature = BlsSignature.fromBytes(decision.signature)
+    } catch {
+      return 'bad-section-signature'
+    }
+    if (!this.roster.keySet.publicKey().verify(decisionBytes(this.sectionKey, decision.generation, decision.proposals), signature)) {
+      return 'bad-section-signature'
+    }
+    return undefined
+  }
+}
+
+export function sameProposals(a: ReadonlyArray<Uint8Array>, b: ReadonlyArray<Uint8Array>): boolean {
+  return a.length === b.length && a.every((p, i) => bytesEqual(p, b[i]!))
+}

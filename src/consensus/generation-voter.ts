@@ -1,0 +1,409 @@
+/**
+ * One elder's part in deciding one generation (DESIGN.md §6), in the style of MaidSafe's
+ * sn_consensus — Propose, Merge, SuperMajority ballots, no leader — with rounds and locks so
+ * that agreement holds under any message schedule, not only a kind one.
+ *
+ * Round r: each voter casts one vote (Propose in round 0, Merge after) for a proposal set.
+ *  - A voter that sees a quorum q of round-r votes for one set S while it is in round r has seen a
+ *    *polka*: it locks on S and casts SuperMajority(r, S) carrying those votes and its BLS share.
+ *  - q SuperMajority ballots of one round for one set decide it; their shares combine into the
+ *    section signature of the Decision.
+ *  - A voter moves to round r+1 when the round cannot produce a quorum any more (split vote), when
+ *    its round timer fires, or when more than n−q voters are already in a later round. Its vote
+ *    there is the set of the highest-round polka it knows (it forwards the SuperMajority ballot
+ *    proving it), or, if it knows none, the union of all valid proposals seen — the Merge.
+ *
+ * Why no two honest elders decide differently (q = ⌊2n/3⌋+1, at most f = n − q Byzantine):
+ * a decision on S in round r means ≥ q − f honest voters locked on S in r. Any quorum of votes for
+ * another set in a later round needs q − f honest votes from the n − f honest voters, so it must
+ * include one of the locked ones, which only leaves S for a set with a polka in a later round —
+ * the first such polka cannot exist. Within one round, two quorums overlap in an honest voter,
+ * who votes once per round. Termination needs eventually delivered messages: rounds lengthen
+ * until all honest voters see the same highest polka or the same union, and then they agree.
+ */
+import { CombineFailed, type NodeKeypair, type SecretKeyShare, SignatureShare, toHex } from '../crypto/index.ts'
+import {
+  type BallotRejection,
+  BallotVerifier,
+  canonicalProposals,
+  type Decision,
+  decisionBytes,
+  type SuperMajority,
+  signSuperMajority,
+  signVote,
+  valueId,
+  type Vote,
+} from './ballots.ts'
+import { faultTolerance, type Roster } from './roster.ts'
+
+export interface VoterTiming {
+  /** Round 0's timer; later rounds grow by `roundTimeoutGrowth` each, up to `maxRoundTimeoutMs`. */
+  readonly roundTimeoutMs: number
+  readonly roundTimeoutGrowth: number
+  readonly maxRoundTimeoutMs: number
+  /** How often unacknowledged ballots are sent again (messages get lost). */
+  readonly gossipIntervalMs: number
+}
+
+export const DEFAULT_TIMING: VoterTiming = { roundTimeoutMs: 1_000, roundTimeoutGrowth: 1.5, maxRoundTimeoutMs: 30_000, gossipIntervalMs: 500 }
+
+/** Ballots to broadcast to the other elders. */
+export interface Outbound {
+  readonly votes: Vote[]
+  readonly supermajorities: SuperMajority[]
+}
+
+export interface VoterOptions {
+  readonly roster: Roster
+  readonly self: number
+  readonly keypair: NodeKeypair
+  readonly share: SecretKeyShare
+  readonly generation: number
+  /** Validity of a single proposal (e.g. a membership change that checks out). */
+  readonly isValid: (proposal: Uint8Array) => boolean
+  readonly timing?: VoterTiming
+}
+
+interface Polka {
+  readonly round: number
+  readonly id: string
+  readonly proposals: Uint8Array[]
+  /** The SuperMajority ballot proving it, when we have one to forward. */
+  proof: SuperMajority | undefined
+}
+
+/** Counters of what this voter refused and noticed, for logs and the simulator's report. */
+export interface VoterStats {
+  rejected: Partial<Record<BallotRejection | 'invalid-proposal' | 'wrong-generation' | 'bad-share', number>>
+  equivocations: number
+  rounds: number
+}
+
+export class GenerationVoter {
+  readonly generation: number
+  readonly self: number
+  readonly #roster: Roster
+  readonly #verifier: BallotVerifier
+  readonly #keypair: NodeKeypair
+  readonly #share: SecretKeyShare
+  readonly #isValid: (proposal: Uint8Array) => boolean
+  readonly #timing: VoterTiming
+
+  #round = 0
+  #started = false
+  /** First vote seen from each voter in each round. */
+  readonly #votes = new Map<number, Map<number, Vote>>()
+  /** First SuperMajority ballot seen from each voter in each round. */
+  readonly #supermajorities = new Map<number, Map<number, SuperMajority>>()
+  /** Valid proposals seen in votes of voters not known to be faulty, by hex. */
+  readonly #proposals = new Map<string, { proposal: Uint8Array; voters: Set<number> }>()
+  readonly #faulty = new Set<number>()
+  /** `round/voter` of SuperMajority ballots whose share failed: ignored from then on. */
+  readonly #badShares = new Set<string>()
+  readonly #polkas = new Map<number, Polka>()
+  #highestPolka: Polka | undefined
+  readonly #myVotes = new Map<number, Vote>()
+  readonly #mySupermajorities = new Map<number, SuperMajority>()
+  #decision: Decision | undefined
+  readonly stats: VoterStats = { rejected: {}, equivocations: 0, rounds: 0 }
+
+  constructor(options: VoterOptions) {
+    this.generation = options.generation
+    this.self = options.self
+    this.#roster = options.roster
+    this.#verifier = new BallotVerifier(options.roster)
+    this.#keypair = options.keypair
+    this.#share = options.share
+    this.#isValid = options.isValid
+    this.#timing = options.timing ?? DEFAULT_TIMING
+  }
+
+  get round(): number {
+    return this.#round
+  }
+
+  get decision(): Decision | undefined {
+    return this.#decision
+  }
+
+  /** Voters caught equivocating (two different votes in one round). */
+  get faulty(): ReadonlySet<number> {
+    return this.#faulty
+  }
+
+  /** This round's timer, in ms. */
+  roundTimeoutMs(): number {
+    return Math.min(this.#timing.maxRoundTimeoutMs, this.#timing.roundTimeoutMs * this.#timing.roundTimeoutGrowth ** this.#round)
+  }
+
+  get gossipIntervalMs(): number {
+    return this.#timing.gossipIntervalMs
+  }
+
+  /** Casts our round-0 Propose ballot with our (valid) proposals. */
+  start(proposals: ReadonlyArray<Uint8Array>): Outbound {
+    const out = emptyOutbound()
+    if (this.#started || this.#decision !== undefined) return out
+    this.#started = true
+    const own = canonicalProposals(proposals.filter((p) => this.#isValid(p)))
+    this.#castVote(0, 'Propose', own, out)
+    this.#progress(out)
+    return out
+  }
+
+  /** Handles ballots from the network (or from inside another ballot). */
+  receive(votes: ReadonlyArray<Vote>, supermajorities: ReadonlyArray<SuperMajority>): Outbound {
+    const out = emptyOutbound()
+    for (const vote of votes) this.#acceptVote(vote)
+    for (const sm of supermajorities) this.#acceptSuperMajority(sm)
+    this.#progress(out)
+    return out
+  }
+
+  /** The round timer fired: move on. */
+  roundTimeout(): Outbound {
+    const out = emptyOutbound()
+    if (this.#decision !== undefined || !this.#started) return out
+    this.#advance(this.#round + 1, out)
+    this.#progress(out)
+    return out
+  }
+
+  /** Our latest ballots again, and the proof of the highest polka we know, for peers that missed them. */
+  gossip(): Outbound {
+    const out = emptyOutbound()
+    if (!this.#started) return out
+    const vote = this.#myVotes.get(this.#round)
+    if (vote !== undefined) out.votes.push(vote)
+    const mine = this.#mySupermajorities.get(this.#round)
+    if (mine !== undefined) out.supermajorities.push(mine)
+    const proof = this.#highestPolka?.proof
+    if (proof !== undefined && proof !== mine) out.supermajorities.push(proof)
+    return out
+  }
+
+  /** Accepts a decision reached elsewhere, after checking it fully. Returns why not, if not. */
+  acceptDecision(decision: Decision): BallotRejection | 'wrong-generation' | undefined {
+    if (decision.generation !== this.generation) return 'wrong-generation'
+    if (this.#decision !== undefined) return undefined
+    const rejection = this.#verifier.decision(decision)
+    if (rejection !== undefined) {
+      this.#count(rejection)
+      return rejection
+    }
+    this.#decision = decision
+    return undefined
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  #count(reason: keyof VoterStats['rejected']): void {
+    this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1
+  }
+
+  #acceptVote(vote: Vote): void {
+    if (vote.generation !== this.generation) return this.#count('wrong-generation')
+    const rejection = this.#verifier.vote(vote)
+    if (rejection !== undefined) return this.#count(rejection)
+    let round = this.#votes.get(vote.round)
+    if (round === undefined) this.#votes.set(vote.round, (round = new Map()))
+    const previous = round.get(vote.voter)
+    if (previous !== undefined) {
+      if (valueId(previous.proposals) !== valueId(vote.proposals) && !this.#faulty.has(vote.voter)) {
+        this.#faulty.add(vote.voter)
+        this.stats.equivocations++
+        for (const entry of this.#proposals.values()) entry.voters.delete(vote.voter)
+      }
+      return
+    }
+    round.set(vote.voter, vote)
+    if (!this.#faulty.has(vote.voter)) {
+      for (const proposal of vote.proposals) {
+        if (!this.#isValid(proposal)) {
+          this.#count('invalid-proposal')
+          continue
+        }
+        const hex = toHex(proposal)
+        let entry = this.#proposals.get(hex)
+        if (entry === undefined) this.#proposals.set(hex, (entry = { proposal, voters: new Set() }))
+        entry.voters.add(vote.voter)
+      }
+    }
+    this.#checkPolka(vote.round)
+  }
+
+  #acceptSuperMajority(sm: SuperMajority): void {
+    if (sm.generation !== this.generation) return this.#count('wrong-generation')
+    const rejection = this.#verifier.superMajority(sm)
+    if (rejection !== undefined) return this.#count(rejection)
+    // Its justification is a quorum of votes: learn them (and so the polka) like any others.
+    for (const vote of sm.justification) this.#acceptVote(vote)
+    const polka = this.#polkas.get(sm.round)
+    if (polka !== undefined && polka.id === valueId(sm.proposals) && polka.proof === undefined) polka.proof = sm
+    if (this.#badShares.has(`${sm.round}/${sm.voter}`)) return
+    let round = this.#supermajorities.get(sm.round)
+    if (round === undefined) this.#supermajorities.set(sm.round, (round = new Map()))
+    if (!round.has(sm.voter)) round.set(sm.voter, sm)
+    this.#tryDecide(sm.round)
+  }
+
+  #checkPolka(round: number): void {
+    if (this.#polkas.has(round)) return
+    const votes = this.#votes.get(round)
+    if (votes === undefined || votes.size < this.#roster.quorum) return
+    const byValue = new Map<string, Vote[]>()
+    for (const vote of votes.values()) {
+      const id = valueId(vote.proposals)
+      const list = byValue.get(id) ?? []
+      list.push(vote)
+      byValue.set(id, list)
+    }
+    for (const [id, list] of byValue) {
+      if (list.length >= this.#roster.quorum) {
+        const polka: Polka = { round, id, proposals: list[0]!.proposals.slice(), proof: undefined }
+        this.#polkas.set(round, polka)
+        if (this.#highestPolka === undefined || round > this.#highestPolka.round) this.#highestPolka = polka
+        return
+      }
+    }
+  }
+
+  #castVote(round: number, ballot: 'Propose' | 'Merge', proposals: Uint8Array[], out: Outbound): void {
+    if (this.#myVotes.has(round)) return
+    const vote = signVote(this.#keypair, this.#verifier.sectionKey, {
+      voter: this.self, generation: this.generation, round, ballot, proposals,
+    })
+    this.#myVotes.set(round, vote)
+    out.votes.push(vote)
+    this.#acceptVote(vote)
+  }
+
+  #advance(round: number, out: Outbound): void {
+    if (round <= this.#round && this.#myVotes.has(round)) return
+    this.#round = round
+    this.stats.rounds = Math.max(this.stats.rounds, round)
+    const polka = this.#highestPolka
+    if (polka !== undefined) {
+      this.#castVote(round, 'Merge', polka.proposals, out)
+      if (polka.proof !== undefined) out.supermajorities.push(polka.proof)
+    } else {
+      const union = [...this.#proposals.values()].filter((e) => [...e.voters].some((v) => !this.#faulty.has(v))).map((e) => e.proposal)
+      this.#castVote(round, 'Merge', canonicalProposals(union), out)
+    }
+  }
+
+  /** Applies every rule that may fire after new information, until none does. */
+  #progress(out: Outbound): void {
+    for (let guard = 0; guard < 64 && this.#decision === undefined && this.#started; guard++) {
+      const before = this.#round
+
+      // Lock and cast SuperMajority on a polka in our current round.
+      const polka = this.#polkas.get(this.#round)
+      if (polka !== undefined && !this.#mySupermajorities.has(this.#round)) {
+        const justification = [...(this.#votes.get(this.#round)?.values() ?? [])]
+          .filter((v) => valueId(v.proposals) === polka.id)
+          .slice(0, this.#roster.quorum)
+        const share = this.#share.sign(decisionBytes(this.#verifier.sectionKey, this.generation, polka.proposals))
+        const sm = signSuperMajority(this.#keypair, this.#verifier.sectionKey, {
+          voter: this.self, generation: this.generation, round: this.#round, proposals: polka.proposals, justification, share: share.toBytes(),
+        })
+        this.#mySupermajorities.set(this.#round, sm)
+        polka.proof ??= sm
+        out.supermajorities.push(sm)
+        this.#acceptSuperMajority(sm)
+        if (this.#decision !== undefined) return
+      }
+
+      // Catch up with a later round that more than n − q voters have reached.
+      const later = this.#laterRoundWithFollowing()
+      if (later !== undefined) {
+        this.#advance(later, out)
+        continue
+      }
+
+      // A split vote: no set can reach a quorum in this round any more.
+      if (this.#isSplit(this.#round)) {
+        this.#advance(this.#round + 1, out)
+        continue
+      }
+      if (this.#round === before) return
+    }
+  }
+
+  #laterRoundWithFollowing(): number | undefined {
+    let found: number | undefined
+    for (const [round, votes] of this.#votes) {
+      if (round > this.#round && votes.size > faultTolerance(this.#roster) && (found === undefined || round > found)) found = round
+    }
+    return found
+  }
+
+  #isSplit(round: number): boolean {
+    if (this.#polkas.has(round)) return false
+    const votes = this.#votes.get(round)
+    if (votes === undefined) return false
+    const counts = new Map<string, number>()
+    for (const vote of votes.values()) {
+      const id = valueId(vote.proposals)
+      counts.set(id, (counts.get(id) ?? 0) + 1)
+    }
+    const most = Math.max(0, ...counts.values())
+    const remaining = this.#roster.elders.length - votes.size
+    return votes.size > faultTolerance(this.#roster) && most + remaining < this.#roster.quorum
+  }
+
+  #tryDecide(round: number): void {
+    if (this.#decision !== undefined) return
+    const sms = this.#supermajorities.get(round)
+    if (sms === undefined || sms.size < this.#roster.quorum) return
+    const byValue = new Map<string, SuperMajority[]>()
+    for (const sm of sms.values()) {
+      const id = valueId(sm.proposals)
+      const list = byValue.get(id) ?? []
+      list.push(sm)
+      byValue.set(id, list)
+    }
+    for (const list of byValue.values()) {
+      if (list.length < this.#roster.quorum) continue
+      const proposals = list[0]!.proposals
+      const message = decisionBytes(this.#verifier.sectionKey, this.generation, proposals)
+      try {
+        const shares = list.map((sm) => ({ index: sm.voter, share: SignatureShare.fromBytes(sm.share), signer: String(sm.voter) }))
+        const { signature, badSigners } = this.#roster.keySet.combine(message, shares)
+        for (const bad of badSigners) this.#markBadShare(round, Number(bad))
+        const good = list.filter((sm) => !badSigners.includes(String(sm.voter)))
+        this.#decision = { generation: this.generation, round, proposals, supermajority: good, signature: signature.toBytes() }
+        return
+      } catch (error) {
+        if (error instanceof CombineFailed) {
+          for (const bad of error.badSigners) this.#markBadShare(round, Number(bad))
+          continue
+        }
+        // A share that is not even a curve point.
+        if (error instanceof Error && error.name === 'InvalidEncoding') {
+          for (const sm of list) {
+            try {
+              SignatureShare.fromBytes(sm.share)
+            } catch {
+              this.#markBadShare(round, sm.voter)
+            }
+          }
+          continue
+        }
+        throw error
+      }
+    }
+  }
+
+  /** A SuperMajority ballot whose share does not verify is dropped and its voter marked faulty. */
+  #markBadShare(round: number, voter: number): void {
+    this.#count('bad-share')
+    this.#badShares.add(`${round}/${voter}`)
+    this.#supermajorities.get(round)?.delete(voter)
+    this.#faulty.add(voter)
+  }
+}
+
+function emptyOutbound(): { votes: Vote[]; supermajorities: SuperMajority[] } {
+  return { votes: [], supermajorities: [] }
+}

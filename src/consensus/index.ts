@@ -1,0 +1,8 @@
+/**
+ * Generation agreement (DESIGN.md §6): ballots, the per-generation voter, and the elder's
+ * agreement across generations with catch-up.
+ */
+export * from './ballots.ts'
+export { Agreement, type AgreementOptions, type Effects } from './agreement.ts'
+export { DEFAULT_TIMING, GenerationVoter, type Outbound, type VoterOptions, type VoterStats, type VoterTiming } from './generation-voter.ts'
+export { faultTolerance, makeRoster, type Roster } from './roster.ts'

@@ -1,0 +1,161 @@
+/**
+ * The simulated network: endpoints implementing {@link Transport}, joined by links that delay,
+ * drop, duplicate and reorder frames, split into partitions and heal, and lose crashed nodes.
+ *
+ * Every frame is bytes produced by the wire codec, so a schema bug shows here as it would on
+ * TCP. Every delivery is folded into a trace hash: the same seed gives the same hash, which is
+ * how determinism is tested. Faults apply until `stableAfterMs`; after it links only delay,
+ * so "messages are eventually delivered" holds for the liveness checks.
+ */
+import { createHash } from 'node:crypto'
+import type { PeerId, Transport } from '../transport/transport.ts'
+import type { SeededRandom } from './random.ts'
+import type { Scheduler } from './scheduler.ts'
+
+export interface LinkFaults {
+  /** Uniform delay per frame, in virtual ms. */
+  readonly minDelayMs: number
+  readonly maxDelayMs: number
+  /** Probability a frame is lost. */
+  readonly drop: number
+  /** Probability a frame is delivered twice (the copy with its own delay). */
+  readonly duplicate: number
+  /** Probability a frame is held back up to 5 × maxDelayMs, overtaking order. */
+  readonly reorder: number
+}
+
+export const DEFAULT_LINK: LinkFaults = { minDelayMs: 5, maxDelayMs: 50, drop: 0, duplicate: 0, reorder: 0 }
+
+/** A Byzantine hook: what a node's outbound frame to `to` becomes (nothing, itself, or others). */
+export type Interceptor = (to: PeerId, frame: Uint8Array) => ReadonlyArray<Uint8Array>
+
+export interface NetworkStats {
+  sent: number
+  delivered: number
+  dropped: number
+  duplicated: number
+  /** Frames to or from a crashed node, or across a partition. */
+  unreachable: number
+}
+
+export class SimNetwork {
+  readonly #scheduler: Scheduler
+  readonly #random: SeededRandom
+  readonly #handlers = new Map<PeerId, (from: PeerId, frame: Uint8Array) => void>()
+  readonly #crashed = new Set<PeerId>()
+  readonly #interceptors = new Map<PeerId, Interceptor>()
+  #partition: Map<PeerId, number> | undefined
+  #linkFaults: (from: PeerId, to: PeerId) => LinkFaults
+  readonly #stableAfterMs: number
+  readonly #trace = createHash('sha3-256')
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, unreachable: 0 }
+
+  constructor(options: {
+    scheduler: Scheduler
+    random: SeededRandom
+    link?: LinkFaults | ((from: PeerId, to: PeerId) => LinkFaults)
+    /** After this virtual time, no drops, duplicates, reordering or partitions. */
+    stableAfterMs?: number
+  }) {
+    this.#scheduler = options.scheduler
+    this.#random = options.random
+    const link = options.link ?? DEFAULT_LINK
+    this.#linkFaults = typeof link === 'function' ? link : () => link
+    this.#stableAfterMs = options.stableAfterMs ?? Number.POSITIVE_INFINITY
+  }
+
+  endpoint(self: PeerId): Transport {
+    return {
+      self,
+      send: (to, frame) => this.#send(self, to, frame),
+      onFrame: (handler) => {
+        this.#handlers.set(self, handler)
+      },
+    }
+  }
+
+  /** A crashed node neither sends nor receives until {@link restart}. */
+  crash(peer: PeerId): void {
+    this.#crashed.add(peer)
+  }
+
+  restart(peer: PeerId): void {
+    this.#crashed.delete(peer)
+  }
+
+  isCrashed(peer: PeerId): boolean {
+    return this.#crashed.has(peer)
+  }
+
+  /** Frames cross only within a group; peers in no group are isolated. */
+  partition(groups: ReadonlyArray<ReadonlyArray<PeerId>>): void {
+    this.#partition = new Map()
+    groups.forEach((group, index) => group.forEach((peer) => this.#partition!.set(peer, index)))
+  }
+
+  heal(): void {
+    this.#partition = undefined
+  }
+
+  /** Replaces `peer`'s outbound frames through `interceptor` (Byzantine strategies). */
+  intercept(peer: PeerId, interceptor: Interceptor): void {
+    this.#interceptors.set(peer, interceptor)
+  }
+
+  /** SHA3-256 over every delivery so far: (time, from, to, SHA3(frame)). */
+  traceHash(): string {
+    return this.#trace.copy().digest('hex')
+  }
+
+  #reachable(from: PeerId, to: PeerId): boolean {
+    if (this.#crashed.has(from) || this.#crashed.has(to)) return false
+    if (this.#partition === undefined || this.#scheduler.now >= this.#stableAfterMs) return true
+    const a = this.#partition.get(from)
+    return a !== undefined && a === this.#partition.get(to)
+  }
+
+  #send(from: PeerId, to: PeerId, frame: Uint8Array): void {
+    const interceptor = this.#interceptors.get(from)
+    const frames = interceptor === undefined ? [frame] : interceptor(to, frame)
+    for (const out of frames) this.#transmit(from, to, out)
+  }
+
+  #transmit(from: PeerId, to: PeerId, frame: Uint8Array): void {
+    this.stats.sent++
+    if (!this.#reachable(from, to)) {
+      this.stats.unreachable++
+      return
+    }
+    const faults = this.#linkFaults(from, to)
+    const stable = this.#scheduler.now >= this.#stableAfterMs
+    if (!stable && this.#random.chance(faults.drop)) {
+      this.stats.dropped++
+      return
+    }
+    const copies = !stable && this.#random.chance(faults.duplicate) ? 2 : 1
+    if (copies === 2) this.stats.duplicated++
+    for (let i = 0; i < copies; i++) {
+      let delay = faults.minDelayMs + this.#random.next() * (faults.maxDelayMs - faults.minDelayMs)
+      if (!stable && this.#random.chance(faults.reorder)) delay += this.#random.next() * 5 * faults.maxDelayMs
+      this.#scheduler.schedule(delay, () => this.#deliver(from, to, frame))
+    }
+  }
+
+  #deliver(from: PeerId, to: PeerId, frame: Uint8Array): void {
+    // A node that crashed (or a partition that formed) while the frame was in flight loses it.
+    if (!this.#reachable(from, to)) {
+      this.stats.unreachable++
+      return
+    }
+    const handler = this.#handlers.get(to)
+    if (handler === undefined) {
+      this.stats.unreachable++
+      return
+    }
+    this.stats.delivered++
+    const header = Buffer.alloc(8)
+    header.writeDoubleBE(this.#scheduler.now)
+    this.#trace.update(header).update(from).update('>').update(to).update(createHash('sha3-256').update(frame).digest())
+    handler(from, frame)
+  }
+}

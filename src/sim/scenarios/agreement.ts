@@ -1,0 +1,426 @@
+/**
+ * `safenet sim --scenario agreement`: n elders decide a few generations of membership changes
+ * over the simulated network, with Byzantine elders, lost, duplicated and reordered messages,
+ * and an elder cut off long enough to miss a generation and catch up.
+ *
+ * Checked on every decision: agreement (honest elders decide one set per generation), validity
+ * (decided proposals were proposed and are valid); at the end, termination (every honest elder
+ * decided every generation once faults stopped).
+ */
+import { Result } from 'effect'
+import { createActor } from 'xstate'
+import { agreementMachine } from '../../../machines/agreement.machine.ts'
+import {
+  Agreement,
+  type Decision,
+  decisionBytes,
+  makeRoster,
+  type Roster,
+  type SuperMajority,
+  signSuperMajority,
+  signVote,
+  valueId,
+  type Vote,
+} from '../../consensus/index.ts'
+import { NodeKeypair, SecretKeySet, type SecretKeyShare, threshold, toHex } from '../../crypto/index.ts'
+import type { PeerId } from '../../transport/transport.ts'
+import { decode, type Message, nodeAuthority, seal } from '../../wire/index.ts'
+import { SimNetwork } from '../network.ts'
+import { SeededRandom } from '../random.ts'
+import { Scheduler } from '../scheduler.ts'
+import { WirePeer } from '../wire-peer.ts'
+
+export const AGREEMENT_STRATEGIES = ['equivocate', 'silent', 'invalid-signatures', 'invalid-proposals'] as const
+export type AgreementStrategy = (typeof AGREEMENT_STRATEGIES)[number]
+
+export interface AgreementScenarioOptions {
+  readonly elders: number
+  readonly byzantine: number
+  readonly drop: number
+  readonly generations?: number
+  /** Override the quorum (tests weaken it to show the checkers catch what it allows). */
+  readonly quorum?: number
+  readonly strategies?: ReadonlyArray<AgreementStrategy>
+  /**
+   * How honest elders propose: `random` — a random non-empty subset of the generation's pool
+   * each; `two-camps` — each proposes one of two single changes, the split an equivocator needs.
+   */
+  readonly proposals?: 'random' | 'two-camps'
+  /** Faults (drops, duplicates, reordering, partitions) stop at this virtual time. */
+  readonly faultsUntilMs?: number
+  readonly maxVirtualTimeMs?: number
+  /** Receives a line per notable event (proposals, decisions): `safenet sim … --verbose`. */
+  readonly log?: (line: string) => void
+}
+
+export interface AgreementRunResult {
+  readonly seed: number
+  readonly decided: boolean
+  readonly agreementViolations: number
+  readonly validityViolations: number
+  readonly virtualTimeMs: number
+  readonly strategies: ReadonlyArray<AgreementStrategy>
+  readonly rounds: number
+  readonly messages: number
+  readonly traceHash: string
+  readonly lateElder: number | undefined
+  /** Ballots honest elders refused, by reason, and equivocations they caught. */
+  readonly rejected: Record<string, number>
+  readonly equivocations: number
+}
+
+const VALID_PREFIX = 'change:'
+
+function isValidProposal(proposal: Uint8Array): boolean {
+  return Buffer.from(proposal).toString('utf8').startsWith(VALID_PREFIX)
+}
+
+function proposalPool(generation: number): Uint8Array[] {
+  return ['join', 'leave', 'relocate'].map((what) => new TextEncoder().encode(`${VALID_PREFIX}g${generation}:${what}`))
+}
+
+/** One run of the scenario, reproducible from `seed`. */
+export function runAgreement(seed: number, options: AgreementScenarioOptions): AgreementRunResult {
+  const n = options.elders
+  const generations = options.generations ?? 2
+  const faultsUntilMs = options.faultsUntilMs ?? 20_000
+  const maxVirtualTimeMs = options.maxVirtualTimeMs ?? 600_000
+  const random = new SeededRandom(seed)
+  const scheduler = new Scheduler()
+  const network = new SimNetwork({
+    scheduler,
+    random: random.fork('network'),
+    link: { minDelayMs: 5, maxDelayMs: 60, drop: options.drop, duplicate: options.drop / 4, reorder: options.drop / 2 },
+    stableAfterMs: faultsUntilMs,
+  })
+
+  const keyRandom = random.fork('keys')
+  const keypairs = Array.from({ length: n }, () => NodeKeypair.fromSeed(keyRandom.bytes(32)))
+  // A weakened quorum weakens the key with it: q shares must be able to sign a decision.
+  const keySet = SecretKeySet.random(options.quorum === undefined ? threshold(n) : options.quorum - 1, keyRandom.byteSource())
+  const roster = makeRoster(keypairs.map((k) => k.publicKey), keySet.publicKeys(), options.quorum)
+  const peers: PeerId[] = keypairs.map((k) => k.name.toHex())
+  const dst = { name: new Uint8Array(32), sectionKey: roster.keySet.publicKey().toBytes() }
+
+  const roles = random.fork('roles')
+  const byzantine = new Set(roles.shuffle([...Array(n).keys()]).slice(0, options.byzantine))
+  const strategyPool = options.strategies ?? AGREEMENT_STRATEGIES
+  const strategyOf = new Map<number, AgreementStrategy>()
+  for (const index of byzantine) strategyOf.set(index, roles.pick(strategyPool))
+  const honest = [...Array(n).keys()].filter((i) => !byzantine.has(i))
+
+  // Who proposes what: honest elders a random non-empty subset of the generation's pool.
+  const proposing = random.fork('proposals')
+  const proposed = new Set<string>()
+  const proposalsOf = (index: number, generation: number): Uint8Array[] | undefined => {
+    if (generation >= generations) return undefined
+    const pool = proposalPool(generation)
+    let chosen: Uint8Array[]
+    if (options.proposals === 'two-camps') {
+      chosen = [pool[proposing.int(2)]!]
+    } else {
+      chosen = pool.filter(() => proposing.chance(0.6))
+      if (chosen.length === 0) chosen = [proposing.pick(pool)]
+    }
+    if (strategyOf.get(index) === 'invalid-proposals') chosen = [...chosen, new TextEncoder().encode(`forged:g${generation}:steal-section-key`)]
+    for (const p of chosen) proposed.add(toHex(p))
+    options.log?.(`t=${Math.round(scheduler.now)} elder ${index}${byzantine.has(index) ? ` (${strategyOf.get(index)})` : ''} proposes g${generation}: ${describeProposals(chosen)}`)
+    return chosen
+  }
+
+  // Checkers, run on every decision.
+  const decisionsByGeneration = new Map<number, Map<number, string>>()
+  let agreementViolations = 0
+  let validityViolations = 0
+  const onDecided = (elder: number, decision: Decision) => {
+    const id = valueId(decision.proposals)
+    options.log?.(`t=${Math.round(scheduler.now)} elder ${elder} decides g${decision.generation} in round ${decision.round}: ${describeProposals(decision.proposals)}`)
+    let byElder = decisionsByGeneration.get(decision.generation)
+    if (byElder === undefined) decisionsByGeneration.set(decision.generation, (byElder = new Map()))
+    if ([...byElder.values()].some((other) => other !== id)) agreementViolations++
+    byElder.set(elder, id)
+    if (decision.proposals.some((p) => !isValidProposal(p) || !proposed.has(toHex(p)))) validityViolations++
+  }
+
+  const msgIds = random.fork('msgids')
+  const agreements = new Map<number, Agreement>()
+  const peersFor = new Map<number, WirePeer>()
+  for (let index = 0; index < n; index++) {
+    peersFor.set(index, new WirePeer({ transport: network.endpoint(peers[index]!), keypair: keypairs[index]!, msgIds: msgIds.byteSource(), dst }))
+  }
+
+  let adversary: MirrorAdversary | undefined
+  for (let index = 0; index < n; index++) {
+    const strategy = strategyOf.get(index)
+    const peer = peersFor.get(index)!
+    if (strategy === 'equivocate') {
+      adversary ??= new MirrorAdversary(roster, dst.sectionKey, keySet, keypairs, peers, peersFor)
+      adversary.control(index)
+      continue
+    }
+    const agreement = new Agreement({
+      roster, self: index, keypair: keypairs[index]!, share: keySet.secretKeyShare(index),
+      isValid: strategy === 'invalid-proposals' ? () => true : isValidProposal,
+      proposalsFor: (generation) => proposalsOf(index, generation),
+    })
+    if (!byzantine.has(index)) agreements.set(index, agreement)
+    hostElder(index, agreement, peer, peers, scheduler, (decision) => {
+      if (!byzantine.has(index)) onDecided(index, decision)
+    })
+    if (strategy === 'silent') network.intercept(peers[index]!, () => [])
+    if (strategy === 'invalid-signatures') {
+      network.intercept(peers[index]!, corruptingInterceptor(keypairs[index]!, keySet.secretKeyShare(index), dst.sectionKey, random.fork(`corrupt-${index}`)))
+    }
+  }
+
+  // One honest elder is cut off for a while in some runs: it must catch up by asking.
+  const lateElder = random.chance(0.5) ? random.pick(honest) : undefined
+  if (lateElder !== undefined) {
+    network.partition([peers.filter((_, i) => i !== lateElder), [peers[lateElder]!]])
+    scheduler.schedule(Math.min(faultsUntilMs, 4_000 + random.int(4_000)), () => network.heal())
+  }
+
+  const allDecided = () => honest.every((i) => (agreements.get(i)?.decisions.size ?? 0) >= generations)
+  scheduler.run({ maxTimeMs: maxVirtualTimeMs, until: allDecided })
+
+  return {
+    seed,
+    decided: allDecided(),
+    agreementViolations,
+    validityViolations,
+    virtualTimeMs: Math.round(scheduler.now),
+    strategies: [...strategyOf.values()],
+    rounds: Math.max(0, ...[...agreements.values()].map((a) => a.maxRound)),
+    messages: network.stats.sent,
+    traceHash: network.traceHash(),
+    lateElder,
+    rejected: sumCounts([...agreements.values()].map((a) => a.stats.rejected)),
+    equivocations: [...agreements.values()].reduce((sum, a) => sum + a.stats.equivocations, 0),
+  }
+}
+
+/** Runs one elder: the agreement machine as an actor on the virtual clock, wired to its peer. */
+function hostElder(
+  index: number,
+  agreement: Agreement,
+  peer: WirePeer,
+  peers: ReadonlyArray<PeerId>,
+  scheduler: Scheduler,
+  onDecided: (decision: Decision) => void,
+): void {
+  const others = peers.filter((_, i) => i !== index)
+  const actor = createActor(agreementMachine, {
+    input: { agreement },
+    clock: scheduler,
+    systemId: `${peers[index]!.slice(0, 6)}/agreement/0`,
+  })
+  actor.on('transmit', ({ effects }) => {
+    for (const ballots of effects.broadcast) peer.send(others, 'AgreementVotes', ballots)
+    for (const { to, decision } of effects.announce) peer.send(to === undefined ? others : [peers[to]!], 'DecisionAnnounce', { decision })
+    for (const { to, generation } of effects.request) peer.send([peers[to]!], 'DecisionRequest', { generation })
+    for (const decision of effects.decided) onDecided(decision)
+  })
+  peer.listen((from, message) => {
+    const sender = peers.indexOf(from)
+    if (message.kind === 'AgreementVotes') {
+      actor.send({ type: 'VOTES', from: sender, votes: message.payload.votes, supermajorities: message.payload.supermajorities })
+    } else if (message.kind === 'DecisionAnnounce') {
+      actor.send({ type: 'DECISION_ANNOUNCE', from: sender, decision: message.payload.decision })
+    } else if (message.kind === 'DecisionRequest') {
+      actor.send({ type: 'DECISION_REQUEST', from: sender, generation: message.payload.generation })
+    }
+  })
+  actor.start()
+}
+
+/**
+ * Invalid signatures: the elder follows the protocol, but its outbound ballots leave with a
+ * broken Ed25519 signature (votes) or a BLS share over the wrong message (SuperMajority ballots,
+ * re-signed so only the share is wrong), and its decisions with a corrupted section signature.
+ */
+function corruptingInterceptor(keypair: NodeKeypair, share: SecretKeyShare, sectionKey: Uint8Array, random: SeededRandom) {
+  const wrongShare = share.sign(new TextEncoder().encode('not the decision')).toBytes()
+  return (_to: PeerId, frame: Uint8Array): Uint8Array[] => {
+    const decoded = decode(frame)
+    if (Result.isFailure(decoded)) return [frame]
+    const message: Message = decoded.success
+    let replaced: Uint8Array | undefined
+    const reseal = <K extends Message['kind']>(kind: K, payload: Extract<Message, { kind: K }>['payload']) => {
+      const sealed = seal({ msgId: random.bytes(32), kind, dst: message.envelope.dst, payload } as never, nodeAuthority(keypair))
+      return Result.isSuccess(sealed) ? sealed.success.frame : frame
+    }
+    if (message.kind === 'AgreementVotes') {
+      const votes = message.payload.votes.map((v) => ({ ...v, signature: flip(v.signature) }))
+      const supermajorities = message.payload.supermajorities.map((sm) =>
+        sm.voter === share.index ? signSuperMajority(keypair, sectionKey, { ...sm, share: wrongShare }) : sm)
+      replaced = reseal('AgreementVotes', { votes, supermajorities })
+    } else if (message.kind === 'DecisionAnnounce') {
+      replaced = reseal('DecisionAnnounce', { decision: { ...message.payload.decision, signature: flip(message.payload.decision.signature) } })
+    }
+    return [replaced ?? frame]
+  }
+}
+
+function sumCounts(all: ReadonlyArray<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const counts of all) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v
+  return out
+}
+
+function describeProposals(proposals: ReadonlyArray<Uint8Array>): string {
+  return `{${proposals.map((p) => Buffer.from(p).toString('utf8')).join(', ')}}`
+}
+
+function flip(bytes: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(bytes)
+  out[out.length - 1]! ^= 0x01
+  return out
+}
+
+/**
+ * Equivocation, the strongest form we know: the Byzantine elders tell every honest elder that
+ * they agree with it. Each honest vote is answered with votes for the same set from every
+ * Byzantine elder, and each honest SuperMajority ballot with Byzantine SuperMajority ballots
+ * (justified by the honest and mirrored votes the adversary collected) to every honest elder
+ * that voted that set. Under a correct quorum this must not break agreement; under a weakened
+ * one it does, which is how the checker is shown to work.
+ */
+class MirrorAdversary {
+  readonly #roster: Roster
+  readonly #sectionKey: Uint8Array
+  readonly #keySet: SecretKeySet
+  readonly #keypairs: ReadonlyArray<NodeKeypair>
+  readonly #peers: ReadonlyArray<PeerId>
+  readonly #wire: ReadonlyMap<number, WirePeer>
+  readonly #controlled: number[] = []
+  /** Votes per `generation/round/valueId`, by voter. */
+  readonly #votes = new Map<string, Map<number, Vote>>()
+  /** Latest vote value per honest elder per `generation/round`. */
+  readonly #valueOf = new Map<string, string>()
+  readonly #sent = new Set<string>()
+  /** BLS shares already made, by `byzantine/generation/valueId` (a share costs ~7 ms). */
+  readonly #shares = new Map<string, Uint8Array>()
+
+  constructor(roster: Roster, sectionKey: Uint8Array, keySet: SecretKeySet, keypairs: ReadonlyArray<NodeKeypair>, peers: ReadonlyArray<PeerId>, wire: ReadonlyMap<number, WirePeer>) {
+    this.#roster = roster
+    this.#sectionKey = sectionKey
+    this.#keySet = keySet
+    this.#keypairs = keypairs
+    this.#peers = peers
+    this.#wire = wire
+  }
+
+  control(index: number): void {
+    this.#controlled.push(index)
+    this.#wire.get(index)!.listen((from, message) => {
+      if (message.kind === 'AgreementVotes') this.#observe(this.#peers.indexOf(from), message.payload.votes, message.payload.supermajorities)
+    })
+  }
+
+  #record(vote: Vote): void {
+    const key = `${vote.generation}/${vote.round}/${valueId(vote.proposals)}`
+    let byVoter = this.#votes.get(key)
+    if (byVoter === undefined) this.#votes.set(key, (byVoter = new Map()))
+    if (!byVoter.has(vote.voter)) byVoter.set(vote.voter, vote)
+  }
+
+  #observe(from: number, votes: ReadonlyArray<Vote>, supermajorities: ReadonlyArray<SuperMajority>): void {
+    if (this.#controlled.includes(from)) return
+    for (const sm of supermajorities) for (const v of sm.justification) this.#record(v)
+    for (const vote of votes) {
+      this.#record(vote)
+      if (vote.voter !== from) continue
+      this.#valueOf.set(`${from}/${vote.generation}/${vote.round}`, valueId(vote.proposals))
+      for (const b of this.#controlled) {
+        const key = `vote/${b}/${from}/${vote.generation}/${vote.round}`
+        if (this.#sent.has(key)) continue
+        this.#sent.add(key)
+        const mirrored = signVote(this.#keypairs[b]!, this.#sectionKey, { voter: b, generation: vote.generation, round: vote.round, ballot: vote.ballot, proposals: vote.proposals })
+        this.#record(mirrored)
+        this.#wire.get(b)!.send([this.#peers[from]!], 'AgreementVotes', { votes: [mirrored], supermajorities: [] })
+      }
+    }
+    // As soon as a quorum of votes for a set exists (honest and mirrored), hand every honest
+    // elder that voted it SuperMajority ballots — before the honest elders get there themselves.
+    const touched = new Map<string, Vote>()
+    for (const vote of votes) touched.set(`${vote.generation}/${vote.round}/${valueId(vote.proposals)}`, vote)
+    for (const sm of supermajorities) touched.set(`${sm.generation}/${sm.round}/${valueId(sm.proposals)}`, sm.justification[0] ?? { ...sm, ballot: 'Merge' })
+    for (const sample of touched.values()) this.#superMajorities(sample.generation, sample.round, sample.proposals)
+  }
+
+  #superMajorities(generation: number, round: number, proposals: ReadonlyArray<Uint8Array>): void {
+    const id = valueId(proposals)
+    const voters = this.#votes.get(`${generation}/${round}/${id}`)
+    if (voters === undefined || voters.size < this.#roster.quorum) return
+    const justification = [...voters.values()].slice(0, this.#roster.quorum)
+    const targets = [...this.#valueOf.entries()]
+      .filter(([key, value]) => value === id && key.endsWith(`/${generation}/${round}`))
+      .map(([key]) => Number(key.split('/')[0]))
+    for (const b of this.#controlled) {
+      const fresh = targets.filter((t) => !this.#sent.has(`sm/${b}/${t}/${generation}/${round}`))
+      if (fresh.length === 0) continue
+      for (const t of fresh) this.#sent.add(`sm/${b}/${t}/${generation}/${round}`)
+      const shareKey = `${b}/${generation}/${id}`
+      let share = this.#shares.get(shareKey)
+      if (share === undefined) {
+        share = this.#keySet.secretKeyShare(b).sign(decisionBytes(this.#sectionKey, generation, proposals)).toBytes()
+        this.#shares.set(shareKey, share)
+      }
+      const ballot = signSuperMajority(this.#keypairs[b]!, this.#sectionKey, { voter: b, generation, round, proposals: [...proposals], justification, share })
+      this.#wire.get(b)!.send(fresh.map((t) => this.#peers[t]!), 'AgreementVotes', { votes: [], supermajorities: [ballot] })
+    }
+  }
+}
+
+export interface AgreementScenarioSummary {
+  readonly scenario: 'agreement'
+  readonly runs: number
+  readonly decided: number
+  readonly agreementViolations: number
+  readonly validityViolations: number
+  readonly undecided: number
+  readonly virtualTimeMs: number
+  readonly wallMs: number
+  readonly failedSeeds: number[]
+  readonly maxRounds: number
+  readonly messagesPerRun: number
+}
+
+export function agreementScenario(
+  seeds: ReadonlyArray<number>,
+  options: AgreementScenarioOptions,
+  onRun?: (result: AgreementRunResult) => void,
+): AgreementScenarioSummary {
+  const start = performance.now()
+  let decided = 0
+  let agreementViolations = 0
+  let validityViolations = 0
+  let virtualTimeMs = 0
+  let maxRounds = 0
+  let messages = 0
+  const failedSeeds: number[] = []
+  for (const seed of seeds) {
+    const result = runAgreement(seed, options)
+    onRun?.(result)
+    if (result.decided) decided++
+    agreementViolations += result.agreementViolations
+    validityViolations += result.validityViolations
+    virtualTimeMs = Math.max(virtualTimeMs, result.virtualTimeMs)
+    maxRounds = Math.max(maxRounds, result.rounds)
+    messages += result.messages
+    if (!result.decided || result.agreementViolations > 0 || result.validityViolations > 0) failedSeeds.push(seed)
+  }
+  return {
+    scenario: 'agreement',
+    runs: seeds.length,
+    decided,
+    agreementViolations,
+    validityViolations,
+    undecided: seeds.length - decided,
+    virtualTimeMs,
+    wallMs: Math.round(performance.now() - start),
+    failedSeeds,
+    maxRounds,
+    messagesPerRun: seeds.length === 0 ? 0 : Math.round(messages / seeds.length),
+  }
+}
