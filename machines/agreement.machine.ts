@@ -17,6 +17,8 @@ export type AgreementEvent =
   | { type: 'VOTES'; from: number; votes: ReadonlyArray<Vote>; supermajorities: ReadonlyArray<SuperMajority> }
   | { type: 'DECISION_ANNOUNCE'; from: number; decision: Decision }
   | { type: 'DECISION_REQUEST'; from: number; generation: number }
+  /** The runtime has proposals for the current generation now. */
+  | { type: 'PROPOSALS_READY' }
 
 export type AgreementEmitted = { type: 'transmit'; effects: Effects }
 
@@ -44,8 +46,13 @@ export const agreementMachine = setup({
         ? agreement.onVotes(event.from, event.votes, event.supermajorities)
         : event.type === 'DECISION_ANNOUNCE'
           ? agreement.onDecision(event.decision)
-          : agreement.onDecisionRequest(event.from, event.generation)
+          : event.type === 'DECISION_REQUEST'
+            ? agreement.onDecisionRequest(event.from, event.generation)
+            : agreement.offer()
       enqueue.emit({ type: 'transmit', effects })
+    }),
+    offer: enqueueActions(({ context, enqueue }) => {
+      enqueue.emit({ type: 'transmit', effects: context.agreement.offer() })
     }),
     roundTimeout: enqueueActions(({ context, enqueue }) => {
       enqueue.emit({ type: 'transmit', effects: context.agreement.roundTimeout() })
@@ -88,6 +95,7 @@ export const agreementMachine = setup({
         VOTES: { actions: 'handle' },
         DECISION_ANNOUNCE: { actions: 'handle' },
         DECISION_REQUEST: { actions: 'handle' },
+        PROPOSALS_READY: { actions: 'offer' },
       },
       states: {
         round: {

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util'
 import { formatDemo, runDemo } from './demo.ts'
+import { defaultJobs, runSim, SIM_USAGE, SimUsageError } from './sim.ts'
 
 const VERSION = '0.1.0'
 
@@ -18,6 +19,15 @@ class UsageError extends Error {
   override readonly name = 'UsageError'
 }
 
+function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  const parsed = Number(value)
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < min || parsed > max) {
+    throw new UsageError(`--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return parsed
+}
+
 function integerOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback
   const parsed = Number(value)
@@ -28,6 +38,57 @@ function integerOption(value: string | undefined, name: string, fallback: number
 }
 
 const commands: Record<string, Command> = {
+  sim: {
+    summary: 'deterministic simulation of protocol scenarios over many seeds, with Byzantine elders and faults',
+    usage: SIM_USAGE,
+    async run(argv) {
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          scenario: { type: 'string' },
+          elders: { type: 'string' },
+          byzantine: { type: 'string' },
+          drop: { type: 'string' },
+          seed: { type: 'string' },
+          seeds: { type: 'string' },
+          jobs: { type: 'string' },
+          quorum: { type: 'string' },
+          strategy: { type: 'string' },
+          proposals: { type: 'string' },
+          generations: { type: 'string' },
+          verbose: { type: 'boolean', default: false },
+          json: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+        strict: true,
+      })
+      if (values.help) {
+        console.log(SIM_USAGE)
+        return 0
+      }
+      if (values.scenario === undefined) throw new UsageError('--scenario is required')
+      const elders = integerOption(values.elders, 'elders', 7, 1, 64)
+      try {
+        return await runSim({
+          scenario: values.scenario,
+          elders,
+          byzantine: integerOption(values.byzantine, 'byzantine', 0, 0, 63),
+          drop: numberOption(values.drop, 'drop', 0, 0, 0.9),
+          seed: integerOption(values.seed, 'seed', 1, 0, 2 ** 32 - 1),
+          seeds: integerOption(values.seeds, 'seeds', 1, 1, 1_000_000),
+          jobs: integerOption(values.jobs, 'jobs', defaultJobs(), 1, 256),
+          ...(values.quorum === undefined ? {} : { quorum: integerOption(values.quorum, 'quorum', 0, 1, 64) }),
+          ...(values.strategy === undefined ? {} : { strategies: values.strategy.split(',').map((s) => s.trim()).filter((s) => s !== '') }),
+          ...(values.proposals === undefined ? {} : { proposals: values.proposals }),
+          ...(values.generations === undefined ? {} : { generations: integerOption(values.generations, 'generations', 2, 1, 100) }),
+          verbose: values.verbose,
+        }, { json: values.json, progress: process.stderr.isTTY && !values.verbose })
+      } catch (error) {
+        if (error instanceof SimUsageError) throw new UsageError(error.message)
+        throw error
+      }
+    },
+  },
   demo: {
     summary: 'identities, XOR-space sections, a DKG section key, threshold signing and the wire codec, end to end',
     usage: `safenet demo [--nodes N] [--elders E] [--min-section-size S] [--json]

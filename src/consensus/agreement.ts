@@ -28,9 +28,14 @@ export interface AgreementOptions {
   readonly keypair: NodeKeypair
   readonly share: SecretKeyShare
   readonly isValid: (proposal: Uint8Array) => boolean
-  /** What this elder proposes for a generation; `undefined` when it has nothing more to decide. */
+  /**
+   * What this elder proposes for a generation; `undefined` while it has nothing to propose yet
+   * (call {@link Agreement.offer} when it has). Ballots of others are taken in meanwhile.
+   */
   readonly proposalsFor: (generation: number) => ReadonlyArray<Uint8Array> | undefined
   readonly firstGeneration?: number
+  /** The last generation to decide; after it the agreement is finished. Unbounded if absent. */
+  readonly lastGeneration?: number
   readonly timing?: VoterTiming
 }
 
@@ -45,6 +50,8 @@ export class Agreement {
   /** `peer/generation` asked since the last gossip tick, so a burst of ballots asks once. */
   readonly #asked = new Set<string>()
   #finished = false
+  /** The generation whose voter was started (proposals given). */
+  #started = -1
   #maxRound = 0
   /** Refusals and equivocations seen, summed over generations. */
   readonly stats: { rejected: Record<string, number>; equivocations: number } = { rejected: {}, equivocations: 0 }
@@ -72,7 +79,7 @@ export class Agreement {
     return this.#voter
   }
 
-  /** True when `proposalsFor` had nothing for the next generation. */
+  /** True once `lastGeneration` is decided. */
   get finished(): boolean {
     return this.#finished
   }
@@ -97,6 +104,11 @@ export class Agreement {
     const effects = emptyEffects()
     this.#startCurrent(effects)
     return effects
+  }
+
+  /** Proposals for the current generation may be ready now: start voting if so. */
+  offer(): Effects {
+    return this.start()
   }
 
   onVotes(from: number, votes: ReadonlyArray<Vote>, supermajorities: ReadonlyArray<SuperMajority>): Effects {
@@ -182,11 +194,15 @@ export class Agreement {
   }
 
   #startCurrent(effects: Effects): void {
-    const proposals = this.#options.proposalsFor(this.#voter.generation)
-    if (proposals === undefined) {
+    const last = this.#options.lastGeneration
+    if (last !== undefined && this.#voter.generation > last) {
       this.#finished = true
       return
     }
+    if (this.#started === this.#voter.generation) return
+    const proposals = this.#options.proposalsFor(this.#voter.generation)
+    if (proposals === undefined) return
+    this.#started = this.#voter.generation
     this.#apply(effects, this.#voter.start(proposals))
     const ahead = this.#ahead.get(this.#voter.generation)
     if (ahead !== undefined) {

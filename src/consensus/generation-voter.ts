@@ -95,7 +95,7 @@ export class GenerationVoter {
   readonly #votes = new Map<number, Map<number, Vote>>()
   /** First SuperMajority ballot seen from each voter in each round. */
   readonly #supermajorities = new Map<number, Map<number, SuperMajority>>()
-  /** Valid proposals seen in votes of voters not known to be faulty, by hex. */
+  /** Proposals seen in votes, by hex, with who voted for them (validity is checked when used). */
   readonly #proposals = new Map<string, { proposal: Uint8Array; voters: Set<number> }>()
   readonly #faulty = new Set<number>()
   /** `round/voter` of SuperMajority ballots whose share failed: ignored from then on. */
@@ -206,7 +206,7 @@ export class GenerationVoter {
     const rejection = this.#verifier.vote(vote)
     if (rejection !== undefined) return this.#count(rejection)
     let round = this.#votes.get(vote.round)
-    if (round === undefined) this.#votes.set(vote.round, (round = new Map()))
+    if (round === undefined) this.#votes.set(vote.round, (round = new Map<number, Vote>()))
     const previous = round.get(vote.voter)
     if (previous !== undefined) {
       if (valueId(previous.proposals) !== valueId(vote.proposals) && !this.#faulty.has(vote.voter)) {
@@ -219,10 +219,7 @@ export class GenerationVoter {
     round.set(vote.voter, vote)
     if (!this.#faulty.has(vote.voter)) {
       for (const proposal of vote.proposals) {
-        if (!this.#isValid(proposal)) {
-          this.#count('invalid-proposal')
-          continue
-        }
+        if (!this.#isValid(proposal)) this.#count('invalid-proposal')
         const hex = toHex(proposal)
         let entry = this.#proposals.get(hex)
         if (entry === undefined) this.#proposals.set(hex, (entry = { proposal, voters: new Set() }))
@@ -242,7 +239,7 @@ export class GenerationVoter {
     if (polka !== undefined && polka.id === valueId(sm.proposals) && polka.proof === undefined) polka.proof = sm
     if (this.#badShares.has(`${sm.round}/${sm.voter}`)) return
     let round = this.#supermajorities.get(sm.round)
-    if (round === undefined) this.#supermajorities.set(sm.round, (round = new Map()))
+    if (round === undefined) this.#supermajorities.set(sm.round, (round = new Map<number, SuperMajority>()))
     if (!round.has(sm.voter)) round.set(sm.voter, sm)
     this.#tryDecide(sm.round)
   }
@@ -287,7 +284,11 @@ export class GenerationVoter {
       this.#castVote(round, 'Merge', polka.proposals, out)
       if (polka.proof !== undefined) out.supermajorities.push(polka.proof)
     } else {
-      const union = [...this.#proposals.values()].filter((e) => [...e.voters].some((v) => !this.#faulty.has(v))).map((e) => e.proposal)
+      // Validity is asked now, not when the vote came: what a voter can check may grow (a DKG
+      // message that arrived late), and the union must reflect what is valid by now.
+      const union = [...this.#proposals.values()]
+        .filter((e) => [...e.voters].some((v) => !this.#faulty.has(v)) && this.#isValid(e.proposal))
+        .map((e) => e.proposal)
       this.#castVote(round, 'Merge', canonicalProposals(union), out)
     }
   }

@@ -112,8 +112,7 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
   // Who proposes what: honest elders a random non-empty subset of the generation's pool.
   const proposing = random.fork('proposals')
   const proposed = new Set<string>()
-  const proposalsOf = (index: number, generation: number): Uint8Array[] | undefined => {
-    if (generation >= generations) return undefined
+  const proposalsOf = (index: number, generation: number): Uint8Array[] => {
     const pool = proposalPool(generation)
     let chosen: Uint8Array[]
     if (options.proposals === 'two-camps') {
@@ -136,7 +135,7 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
     const id = valueId(decision.proposals)
     options.log?.(`t=${Math.round(scheduler.now)} elder ${elder} decides g${decision.generation} in round ${decision.round}: ${describeProposals(decision.proposals)}`)
     let byElder = decisionsByGeneration.get(decision.generation)
-    if (byElder === undefined) decisionsByGeneration.set(decision.generation, (byElder = new Map()))
+    if (byElder === undefined) decisionsByGeneration.set(decision.generation, (byElder = new Map<number, string>()))
     if ([...byElder.values()].some((other) => other !== id)) agreementViolations++
     byElder.set(elder, id)
     if (decision.proposals.some((p) => !isValidProposal(p) || !proposed.has(toHex(p)))) validityViolations++
@@ -162,6 +161,7 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
       roster, self: index, keypair: keypairs[index]!, share: keySet.secretKeyShare(index),
       isValid: strategy === 'invalid-proposals' ? () => true : isValidProposal,
       proposalsFor: (generation) => proposalsOf(index, generation),
+      lastGeneration: generations - 1,
     })
     if (!byzantine.has(index)) agreements.set(index, agreement)
     hostElder(index, agreement, peer, peers, scheduler, (decision) => {
@@ -246,7 +246,7 @@ function corruptingInterceptor(keypair: NodeKeypair, share: SecretKeyShare, sect
     const message: Message = decoded.success
     let replaced: Uint8Array | undefined
     const reseal = <K extends Message['kind']>(kind: K, payload: Extract<Message, { kind: K }>['payload']) => {
-      const sealed = seal({ msgId: random.bytes(32), kind, dst: message.envelope.dst, payload } as never, nodeAuthority(keypair))
+      const sealed = seal({ msgId: random.bytes(32), kind, dst: message.envelope.dst, payload }, nodeAuthority(keypair))
       return Result.isSuccess(sealed) ? sealed.success.frame : frame
     }
     if (message.kind === 'AgreementVotes') {
@@ -320,7 +320,7 @@ class MirrorAdversary {
   #record(vote: Vote): void {
     const key = `${vote.generation}/${vote.round}/${valueId(vote.proposals)}`
     let byVoter = this.#votes.get(key)
-    if (byVoter === undefined) this.#votes.set(key, (byVoter = new Map()))
+    if (byVoter === undefined) this.#votes.set(key, (byVoter = new Map<number, Vote>()))
     if (!byVoter.has(vote.voter)) byVoter.set(vote.voter, vote)
   }
 
@@ -386,41 +386,35 @@ export interface AgreementScenarioSummary {
   readonly messagesPerRun: number
 }
 
+/** Runs `seeds` one after the other in this thread. */
 export function agreementScenario(
   seeds: ReadonlyArray<number>,
   options: AgreementScenarioOptions,
   onRun?: (result: AgreementRunResult) => void,
 ): AgreementScenarioSummary {
   const start = performance.now()
-  let decided = 0
-  let agreementViolations = 0
-  let validityViolations = 0
-  let virtualTimeMs = 0
-  let maxRounds = 0
-  let messages = 0
-  const failedSeeds: number[] = []
-  for (const seed of seeds) {
+  const results = seeds.map((seed) => {
     const result = runAgreement(seed, options)
     onRun?.(result)
-    if (result.decided) decided++
-    agreementViolations += result.agreementViolations
-    validityViolations += result.validityViolations
-    virtualTimeMs = Math.max(virtualTimeMs, result.virtualTimeMs)
-    maxRounds = Math.max(maxRounds, result.rounds)
-    messages += result.messages
-    if (!result.decided || result.agreementViolations > 0 || result.validityViolations > 0) failedSeeds.push(seed)
-  }
+    return result
+  })
+  return summarizeAgreement(results, performance.now() - start)
+}
+
+/** The scenario's report over a set of runs (in any order). */
+export function summarizeAgreement(results: ReadonlyArray<AgreementRunResult>, wallMs: number): AgreementScenarioSummary {
+  const decided = results.filter((r) => r.decided).length
   return {
     scenario: 'agreement',
-    runs: seeds.length,
+    runs: results.length,
     decided,
-    agreementViolations,
-    validityViolations,
-    undecided: seeds.length - decided,
-    virtualTimeMs,
-    wallMs: Math.round(performance.now() - start),
-    failedSeeds,
-    maxRounds,
-    messagesPerRun: seeds.length === 0 ? 0 : Math.round(messages / seeds.length),
+    agreementViolations: results.reduce((sum, r) => sum + r.agreementViolations, 0),
+    validityViolations: results.reduce((sum, r) => sum + r.validityViolations, 0),
+    undecided: results.length - decided,
+    virtualTimeMs: Math.max(0, ...results.map((r) => r.virtualTimeMs)),
+    wallMs: Math.round(wallMs),
+    failedSeeds: results.filter((r) => !r.decided || r.agreementViolations > 0 || r.validityViolations > 0).map((r) => r.seed).sort((a, b) => a - b),
+    maxRounds: Math.max(0, ...results.map((r) => r.rounds)),
+    messagesPerRun: results.length === 0 ? 0 : Math.round(results.reduce((sum, r) => sum + r.messages, 0) / results.length),
   }
 }
