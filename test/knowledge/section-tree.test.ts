@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { BlsSecretKey, SecretKeySet } from '../../src/crypto/index.ts'
+import type { BlsSecretKey} from '../../src/crypto/index.ts';
+import { SecretKeySet } from '../../src/crypto/index.ts'
 import { ProofChain, SectionAuthorityProvider, SectionsDAG, SectionTree, SignedSap, signLink } from '../../src/knowledge/index.ts'
 import { Prefix, XorName } from '../../src/xor/index.ts'
 
