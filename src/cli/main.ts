@@ -56,6 +56,7 @@ const commands: Record<string, Command> = {
           strategy: { type: 'string' },
           proposals: { type: 'string' },
           generations: { type: 'string' },
+          'no-share-check': { type: 'boolean', default: false },
           verbose: { type: 'boolean', default: false },
           json: { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
@@ -81,6 +82,7 @@ const commands: Record<string, Command> = {
           ...(values.strategy === undefined ? {} : { strategies: values.strategy.split(',').map((s) => s.trim()).filter((s) => s !== '') }),
           ...(values.proposals === undefined ? {} : { proposals: values.proposals }),
           ...(values.generations === undefined ? {} : { generations: integerOption(values.generations, 'generations', 2, 1, 100) }),
+          noShareCheck: values['no-share-check'],
           verbose: values.verbose,
         }, { json: values.json, progress: process.stderr.isTTY && !values.verbose })
       } catch (error) {

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { AGREEMENT_STRATEGIES, type AgreementRunResult, type AgreementScenarioOptions, type AgreementStrategy, summarizeAgreement } from '../sim/scenarios/agreement.ts'
+import { DKG_STRATEGIES, type DkgRunResult, type DkgStrategy, summarizeDkg } from '../sim/scenarios/dkg.ts'
 import { runScenarioSeed, type ScenarioRequest, type ScenarioRunResult } from '../sim/scenarios/index.ts'
 
 export class SimUsageError extends Error {
@@ -24,6 +25,7 @@ export interface SimArguments {
   readonly strategies?: string[]
   readonly proposals?: string
   readonly generations?: number
+  readonly noShareCheck?: boolean
   readonly verbose: boolean
 }
 
@@ -39,7 +41,10 @@ export const SIM_USAGE = `safenet sim --scenario agreement|dkg [options]
   --quorum Q        override the supermajority (and the key threshold with it) — to show what a
                     weakened quorum lets an equivocator do
   --strategy LIST   Byzantine strategies to draw from, comma separated
-                    (agreement: ${AGREEMENT_STRATEGIES.join(', ')})
+                    (agreement: ${AGREEMENT_STRATEGIES.join(', ')};
+                     dkg: ${DKG_STRATEGIES.join(', ')})
+  --no-share-check  dkg: take dealt shares without the Feldman check — to show the key-mismatch
+                    checker catches a bad dealer
   --proposals MODE  agreement: random (default) or two-camps
   --generations G   agreement: generations per run (default 2)
   --verbose         print what happens in each run (use with one seed)
@@ -72,7 +77,21 @@ function agreementOptions(args: SimArguments): Omit<AgreementScenarioOptions, 'l
 function request(args: SimArguments): ScenarioRequest {
   if (args.byzantine < 0 || args.byzantine >= args.elders) throw new SimUsageError(`--byzantine must be between 0 and ${args.elders - 1}`)
   if (args.scenario === 'agreement') return { name: 'agreement', options: agreementOptions(args) }
-  throw new SimUsageError(`unknown scenario ${JSON.stringify(args.scenario)}; use agreement`)
+  if (args.scenario === 'dkg') {
+    const strategies = args.strategies?.map((s) => {
+      if (!(DKG_STRATEGIES as ReadonlyArray<string>).includes(s)) throw new SimUsageError(`unknown dkg strategy ${JSON.stringify(s)}; use ${DKG_STRATEGIES.join(', ')}`)
+      return s as DkgStrategy
+    })
+    return {
+      name: 'dkg',
+      options: {
+        elders: args.elders, byzantine: args.byzantine, drop: args.drop,
+        ...(strategies === undefined ? {} : { strategies }),
+        ...(args.noShareCheck === true ? { checkShares: false } : {}),
+      },
+    }
+  }
+  throw new SimUsageError(`unknown scenario ${JSON.stringify(args.scenario)}; use agreement or dkg`)
 }
 
 /** The command that replays one seed of this invocation. */
@@ -82,6 +101,7 @@ export function replayCommand(args: SimArguments, seed: number): string {
   if (args.strategies !== undefined) parts.push(`--strategy ${args.strategies.join(',')}`)
   if (args.proposals !== undefined) parts.push(`--proposals ${args.proposals}`)
   if (args.generations !== undefined) parts.push(`--generations ${args.generations}`)
+  if (args.noShareCheck === true) parts.push('--no-share-check')
   parts.push(`--seed ${seed}`, '--seeds 1', '--verbose')
   return parts.join(' ')
 }
@@ -105,27 +125,40 @@ export async function runSim(args: SimArguments, out: { json: boolean; progress:
   const scenario = request(args)
   const seeds = Array.from({ length: args.seeds }, (_, i) => args.seed + i)
   const jobs = Math.max(1, Math.min(args.jobs, seeds.length))
-  const results: AgreementRunResult[] = []
+  const agreementResults: AgreementRunResult[] = []
+  const dkgResults: DkgRunResult[] = []
   const started = performance.now()
   const log = args.verbose ? (line: string) => console.error(line) : undefined
-  await runAll(scenario, seeds, args.verbose ? 1 : jobs, ({ result }) => {
-    results.push(result)
-    if (out.progress) process.stderr.write(`\r${scenario.name}: ${results.length}/${seeds.length} runs`)
+  await runAll(scenario, seeds, args.verbose ? 1 : jobs, (run) => {
+    if (run.name === 'agreement') agreementResults.push(run.result)
+    else dkgResults.push(run.result)
+    if (out.progress) process.stderr.write(`\r${scenario.name}: ${agreementResults.length + dkgResults.length}/${seeds.length} runs`)
   }, log)
   if (out.progress) process.stderr.write('\n')
-  results.sort((a, b) => a.seed - b.seed)
-  const summary = summarizeAgreement(results, performance.now() - started)
+  const wallMs = performance.now() - started
+  const bySeed = (a: { seed: number }, b: { seed: number }) => a.seed - b.seed
+  const summary = scenario.name === 'agreement'
+    ? summarizeAgreement(agreementResults.sort(bySeed), wallMs)
+    : summarizeDkg(dkgResults.sort(bySeed), wallMs)
   for (const seed of summary.failedSeeds.slice(0, 10)) console.error(`seed ${seed} failed; replay: ${replayCommand(args, seed)}`)
   if (out.json) {
     console.log(JSON.stringify(summary))
-  } else {
+  } else if (summary.scenario === 'agreement') {
     console.log([
-      `${summary.scenario}: ${summary.runs} runs, ${summary.decided} decided, ${summary.undecided} undecided`,
+      `agreement: ${summary.runs} runs, ${summary.decided} decided, ${summary.undecided} undecided`,
       `violations: agreement ${summary.agreementViolations}, validity ${summary.validityViolations}`,
       `worst virtual time ${summary.virtualTimeMs} ms, at most ${summary.maxRounds + 1} rounds, ${summary.messagesPerRun} messages per run, ${summary.wallMs} ms wall`,
     ].join('\n'))
+  } else {
+    console.log([
+      `dkg: ${summary.runs} runs, ${summary.completed} completed, ${summary.undecided} undecided, ${summary.keyMismatches} key mismatches`,
+      `worst virtual time ${summary.virtualTimeMs} ms, at most ${summary.maxAttempts} sessions, ${summary.messagesPerRun} messages per run, ${summary.wallMs} ms wall`,
+    ].join('\n'))
   }
-  return summary.agreementViolations + summary.validityViolations + summary.undecided === 0 ? 0 : 1
+  const failures = summary.scenario === 'agreement'
+    ? summary.agreementViolations + summary.validityViolations + summary.undecided
+    : summary.keyMismatches + summary.undecided
+  return failures === 0 ? 0 : 1
 }
 
 export function defaultJobs(): number {

@@ -6,3 +6,15 @@ export * from './ballots.ts'
 export { Agreement, type AgreementOptions, type Effects } from './agreement.ts'
 export { DEFAULT_TIMING, GenerationVoter, type Outbound, type VoterOptions, type VoterStats, type VoterTiming } from './generation-voter.ts'
 export { faultTolerance, makeRoster, type Roster } from './roster.ts'
+export {
+  type Bundle,
+  type DkgMisbehaviour,
+  type DkgRejection,
+  type DkgResult,
+  DkgSession,
+  type DkgSessionOptions,
+  dkgSessionId,
+  type NonParticipation,
+  signDkgStart,
+  startSigningBytes,
+} from './dkg-session.ts'

@@ -26,6 +26,8 @@ const G2 = bls12_381.G2.Point
 const long = bls12_381.longSignatures
 /** The scalar field Fr of order r: secret keys, shares, polynomial coefficients. */
 export const Fr = bls12_381.fields.Fr
+/** r, the order of G1, G2 and Fr. */
+export const SCALAR_ORDER: bigint = Fr.ORDER
 
 export type G1Point = InstanceType<typeof G1>
 export type G2Point = InstanceType<typeof G2>

@@ -21,8 +21,7 @@ import {
   randomScalar,
 } from './bls.ts'
 import { DecryptionFailed, InvalidEncoding, InvalidParameters } from './errors.ts'
-import { bytesEqual } from './hash.ts'
-import { decryptShare, EncryptionKeypair, encryptShare } from './share-encryption.ts'
+import { decryptShare, type EncryptionKeypair, encryptShare } from './share-encryption.ts'
 import { evaluateCommitments, evaluatePolynomial, PublicKeySet, SecretKeyShare } from './threshold.ts'
 
 /** One dealer's contribution: public commitments and a plaintext share per participant. */
@@ -105,30 +104,6 @@ export function openDealtShare(
     throw error
   }
   return verifyDealtShare(commitments, index, share) ? { ok: true, share } : { ok: false, reason: 'not-committed' }
-}
-
-/**
- * Judges a complaint by participant `index` against a dealer. The accuser reveals its
- * per-session secret key; the complaint is justified iff that key matches the public key the
- * accuser announced and the dealer's ciphertext does not open to a committed share.
- * An unjustified complaint is itself evidence against the accuser.
- */
-export function complaintIsJustified(
-  announcedPublicKey: Uint8Array,
-  revealedSecretKey: Uint8Array,
-  index: number,
-  commitments: PublicKeySet,
-  ciphertext: Uint8Array,
-  context: Uint8Array,
-): boolean {
-  let recipient: EncryptionKeypair
-  try {
-    recipient = EncryptionKeypair.fromSecretBytes(revealedSecretKey)
-  } catch {
-    return false
-  }
-  if (!bytesEqual(recipient.publicKey, announcedPublicKey)) return false
-  return !openDealtShare(recipient, index, commitments, ciphertext, context).ok
 }
 
 /**

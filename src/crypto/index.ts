@@ -34,6 +34,7 @@ export {
   BlsSignature,
   hashToG2,
   randomScalar,
+  SCALAR_ORDER,
   verifyAggregate,
 } from './bls.ts'
 export {
@@ -51,7 +52,6 @@ export {
 } from './threshold.ts'
 export {
   combineQualified,
-  complaintIsJustified,
   deal,
   type Dealing,
   decodeDealtShare,

@@ -5,11 +5,18 @@
  *
  * node:crypto takes keys as DER; an Ed25519 key is a fixed 12-byte (SPKI) or 16-byte (PKCS#8)
  * header followed by the 32 raw bytes, so raw ↔ DER is a concatenation.
+ *
+ * Every node can also receive encrypted DKG shares without announcing anything: its X25519 key
+ * is its Ed25519 key mapped to the birationally equivalent Montgomery curve (RFC 7748 §4.1;
+ * u = (1 + y)/(1 − y)), and the X25519 secret is the clamped SHA-512 half of the Ed25519 seed,
+ * so sender and receiver derive matching keys from what they already know.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto'
+import { ed25519 } from '@noble/curves/ed25519.js'
 import { XorName } from '../xor/index.ts'
 import { InvalidEncoding } from './errors.ts'
 import { bytesEqual, sha3_256, toHex } from './hash.ts'
+import { EncryptionKeypair } from './share-encryption.ts'
 
 export const ED25519_PUBLIC_KEY_BYTES = 32
 export const ED25519_SECRET_KEY_BYTES = 32
@@ -23,6 +30,7 @@ export class NodePublicKey {
   readonly bytes: Uint8Array
   readonly name: XorName
   readonly #key: KeyObject
+  #encryptionKey: Uint8Array | undefined
 
   private constructor(bytes: Uint8Array, key: KeyObject) {
     this.bytes = bytes
@@ -54,6 +62,11 @@ export class NodePublicKey {
     }
   }
 
+  /** This node's X25519 public key (see the file comment), for encrypting shares to it. */
+  encryptionKey(): Uint8Array {
+    return (this.#encryptionKey ??= ed25519.utils.toMontgomery(this.bytes))
+  }
+
   equals(other: NodePublicKey): boolean {
     return bytesEqual(this.bytes, other.bytes)
   }
@@ -68,6 +81,7 @@ export class NodeKeypair {
   readonly publicKey: NodePublicKey
   readonly #secret: KeyObject
   readonly #seed: Uint8Array
+  #encryption: EncryptionKeypair | undefined
 
   private constructor(seed: Uint8Array, secret: KeyObject) {
     this.#seed = seed
@@ -105,6 +119,11 @@ export class NodeKeypair {
 
   get name(): XorName {
     return this.publicKey.name
+  }
+
+  /** The X25519 key pair matching {@link NodePublicKey.encryptionKey}. */
+  encryptionKeypair(): EncryptionKeypair {
+    return (this.#encryption ??= EncryptionKeypair.fromSecretBytes(ed25519.utils.toMontgomerySecret(this.#seed)))
   }
 
   /** The seed, for persisting in the node store. */

@@ -13,12 +13,14 @@ import {
   BoundedArray,
   BoundedBytes,
   Ed25519SignatureBytes,
+  FixedBytes,
   IntBetween,
   MAX_CHAIN_LINKS,
   MAX_ELDERS,
   MAX_MEMBERS,
   PrefixWire,
   PublicKeySetBytes,
+  Sha3Hash,
   Uint,
   XorNameBytes,
 } from './primitives.ts'
@@ -130,6 +132,68 @@ export const AgreementVotes = Schema.Struct({
 export const DecisionRequest = Schema.Struct({ generation: Uint })
 export const DecisionAnnounce = Schema.Struct({ decision: DecisionWire })
 
+// --- DKG (DESIGN.md §7; src/consensus/dkg-session.ts) -----------------------------------------
+
+/** A dealt share encrypted to its recipient: X25519 ephemeral key, 32-byte scalar, Poly1305 tag. */
+export const ENCRYPTED_SHARE_BYTES = 32 + 32 + 16
+
+export const DkgStartWire = Schema.Struct({
+  sessionId: Sha3Hash,
+  prefix: PrefixWire,
+  candidates: BoundedArray(XorNameBytes, MAX_ELDERS).check(Schema.isMinLength(1)),
+  generation: Uint,
+  chainLength: Uint,
+  /** Index of the sending elder among the current elders. */
+  elder: IntBetween(0, MAX_ELDERS - 1),
+  signature: Ed25519SignatureBytes,
+})
+export type DkgStartWire = typeof DkgStartWire.Type
+
+export const DkgPartWire = Schema.Struct({
+  sessionId: Sha3Hash,
+  dealer: IntBetween(0, MAX_ELDERS - 1),
+  commitments: PublicKeySetBytes,
+  shares: BoundedArray(FixedBytes(ENCRYPTED_SHARE_BYTES, 'an encrypted DKG share'), MAX_ELDERS),
+  signature: Ed25519SignatureBytes,
+})
+export type DkgPartWire = typeof DkgPartWire.Type
+
+/** A participant's verdicts so far: for each dealer's commitments, its share checked out or not. */
+export const DkgAckWire = Schema.Struct({
+  sessionId: Sha3Hash,
+  participant: IntBetween(0, MAX_ELDERS - 1),
+  entries: BoundedArray(Schema.Struct({ dealer: IntBetween(0, MAX_ELDERS - 1), commitments: Sha3Hash, ok: Schema.Boolean }), MAX_ELDERS),
+  signature: Ed25519SignatureBytes,
+})
+export type DkgAckWire = typeof DkgAckWire.Type
+
+/** A dealer's answer to a complaint: the accuser's share, in the clear, for all to check. */
+export const DkgJustificationWire = Schema.Struct({
+  sessionId: Sha3Hash,
+  dealer: IntBetween(0, MAX_ELDERS - 1),
+  accuser: IntBetween(0, MAX_ELDERS - 1),
+  share: FixedBytes(32, 'a DKG share'),
+  signature: Ed25519SignatureBytes,
+})
+export type DkgJustificationWire = typeof DkgJustificationWire.Type
+
+export const DkgStart = Schema.Struct({ start: DkgStartWire })
+export const DkgMessages = Schema.Struct({
+  parts: BoundedArray(DkgPartWire, MAX_ELDERS),
+  acks: BoundedArray(DkgAckWire, MAX_ELDERS),
+  justifications: BoundedArray(DkgJustificationWire, MAX_ELDERS * MAX_ELDERS),
+})
+export type DkgMessagesWire = typeof DkgMessages.Type
+/** What the asker holds; the answer is what it lacks (DKG anti-entropy). */
+export const DkgCatchUp = Schema.Struct({
+  sessionId: Sha3Hash,
+  /** The Part we hold from each dealer, by its commitments' hash: a different one is evidence. */
+  parts: BoundedArray(Schema.Struct({ dealer: IntBetween(0, MAX_ELDERS - 1), commitments: Sha3Hash }), MAX_ELDERS),
+  acks: BoundedArray(Schema.Struct({ participant: IntBetween(0, MAX_ELDERS - 1), entries: Uint }), MAX_ELDERS),
+  justifications: BoundedArray(Schema.Struct({ dealer: IntBetween(0, MAX_ELDERS - 1), accuser: IntBetween(0, MAX_ELDERS - 1) }), MAX_ELDERS * MAX_ELDERS),
+})
+export type DkgCatchUpWire = typeof DkgCatchUp.Type
+
 /** Every message kind and the schema of its payload. */
 export const Payloads = {
   AeProbe,
@@ -139,6 +203,9 @@ export const Payloads = {
   AgreementVotes,
   DecisionRequest,
   DecisionAnnounce,
+  DkgStart,
+  DkgMessages,
+  DkgCatchUp,
 } as const
 
 export type Kind = keyof typeof Payloads

@@ -18,9 +18,9 @@ describe('generation agreement in the simulator', () => {
   })
 
   it('7 elders, 2 Byzantine, 10% loss: every run decides, no agreement or validity violation', () => {
-    const summary = agreementScenario(seeds(40), { elders: 7, byzantine: 2, drop: 0.1 })
+    const summary = agreementScenario(seeds(50), { elders: 7, byzantine: 2, drop: 0.1 })
     expect(summary.failedSeeds).toEqual([])
-    expect(summary).toMatchObject({ runs: 40, decided: 40, undecided: 0, agreementViolations: 0, validityViolations: 0 })
+    expect(summary).toMatchObject({ runs: 50, decided: 50, undecided: 0, agreementViolations: 0, validityViolations: 0 })
   })
 
   it('each Byzantine strategy alone is survived, with elders split into two camps', () => {

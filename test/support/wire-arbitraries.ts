@@ -45,7 +45,27 @@ const supermajority = fc.record({
   voter, generation: fc.nat(), round: fc.nat(), proposals, justification: fc.array(vote, { maxLength: 5 }), share: blsSignature, signature: bytes(64),
 })
 
+const index = fc.integer({ min: 0, max: 63 })
+const dkgPart = fc.record({ sessionId: bytes(32), dealer: index, commitments: publicKeySet, shares: fc.array(bytes(80), { maxLength: 7 }), signature: bytes(64) })
+const dkgAck = fc.record({
+  sessionId: bytes(32), participant: index,
+  entries: fc.array(fc.record({ dealer: index, commitments: bytes(32), ok: fc.boolean() }), { maxLength: 7 }), signature: bytes(64),
+})
+const dkgJustification = fc.record({ sessionId: bytes(32), dealer: index, accuser: index, share: bytes(32), signature: bytes(64) })
+
 export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
+  DkgStart: fc.record({
+    start: fc.record({
+      sessionId: bytes(32), prefix: prefixWire, candidates: fc.array(name, { minLength: 1, maxLength: 7 }),
+      generation: fc.nat(), chainLength: fc.nat(), elder: index, signature: bytes(64),
+    }),
+  }),
+  DkgMessages: fc.record({ parts: fc.array(dkgPart, { maxLength: 2 }), acks: fc.array(dkgAck, { maxLength: 3 }), justifications: fc.array(dkgJustification, { maxLength: 3 }) }),
+  DkgCatchUp: fc.record({
+    sessionId: bytes(32), parts: fc.array(fc.record({ dealer: index, commitments: bytes(32) }), { maxLength: 7 }),
+    acks: fc.array(fc.record({ participant: index, entries: fc.nat() }), { maxLength: 7 }),
+    justifications: fc.array(fc.record({ dealer: index, accuser: index }), { maxLength: 5 }),
+  }),
   AgreementVotes: fc.record({ votes: fc.array(vote, { maxLength: 4 }), supermajorities: fc.array(supermajority, { maxLength: 2 }) }),
   DecisionRequest: fc.record({ generation: fc.nat() }),
   DecisionAnnounce: fc.record({
