@@ -208,7 +208,7 @@ export class DkgSession {
   catchUpRequest(): DkgCatchUpWire {
     return {
       sessionId: this.sessionId,
-      parts: [...this.#parts.entries()].map(([dealer, part]) => ({ dealer, commitments: Buffer.from(part.hash, 'hex') as Uint8Array })),
+      parts: [...this.#parts.entries()].map(([dealer, part]) => ({ dealer, commitments: Buffer.from(part.hash, 'hex') })),
       acks: [...this.#ackWires.entries()].map(([participant, ack]) => ({ participant, entries: ack.entries.length })),
       justifications: [...this.#justifications.values()].map((j) => ({ dealer: j.dealer, accuser: j.accuser })),
     }
@@ -393,7 +393,7 @@ export class DkgSession {
     const verdicts = this.#verdicts.get(this.self)
     if (verdicts === undefined || verdicts.size === (this.#myAck?.entries.length ?? 0)) return
     const entries = [...verdicts.entries()].sort((a, b) => a[0] - b[0])
-      .map(([dealer, v]) => ({ dealer, commitments: Buffer.from(v.hash, 'hex') as Uint8Array, ok: v.ok }))
+      .map(([dealer, v]) => ({ dealer, commitments: Buffer.from(v.hash, 'hex'), ok: v.ok }))
     const unsigned = { sessionId: this.sessionId, participant: this.self, entries }
     this.#myAck = { ...unsigned, signature: this.#keypair.sign(ackSigningBytes(unsigned)) }
     out.acks.push(this.#myAck)
