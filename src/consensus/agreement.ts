@@ -36,6 +36,8 @@ export interface AgreementOptions {
   readonly firstGeneration?: number
   /** The last generation to decide; after it the agreement is finished. Unbounded if absent. */
   readonly lastGeneration?: number
+  /** Ballots this elder cast in `firstGeneration` before a restart (from its store). */
+  readonly restore?: { readonly votes: ReadonlyArray<Vote>; readonly supermajorities: ReadonlyArray<SuperMajority> }
   readonly timing?: VoterTiming
 }
 
@@ -102,6 +104,13 @@ export class Agreement {
 
   start(): Effects {
     const effects = emptyEffects()
+    const restore = this.#options.restore
+    if (restore !== undefined && this.#started < 0 && this.#voter.generation === (this.#options.firstGeneration ?? 0)) {
+      const out = this.#voter.restore(restore)
+      if (this.#voter.ownBallots().votes.length > 0) this.#started = this.#voter.generation
+      this.#apply(effects, out)
+      this.#afterDecision(effects)
+    }
     this.#startCurrent(effects)
     return effects
   }

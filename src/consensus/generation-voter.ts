@@ -151,6 +151,36 @@ export class GenerationVoter {
     return out
   }
 
+  /**
+   * Resumes after a restart from the ballots we had cast (persisted before they were sent):
+   * our votes and SuperMajority ballots come back, with the locks they imply, so we never cast a
+   * different ballot in a round we already voted in. Then we carry on from our latest round.
+   */
+  restore(own: { readonly votes: ReadonlyArray<Vote>; readonly supermajorities: ReadonlyArray<SuperMajority> }): Outbound {
+    const out = emptyOutbound()
+    if (this.#decision !== undefined) return out
+    for (const vote of own.votes) {
+      if (vote.voter !== this.self || vote.generation !== this.generation) continue
+      this.#myVotes.set(vote.round, vote)
+      this.#acceptVote(vote)
+      this.#round = Math.max(this.#round, vote.round)
+    }
+    for (const sm of own.supermajorities) {
+      if (sm.voter !== this.self || sm.generation !== this.generation) continue
+      this.#mySupermajorities.set(sm.round, sm)
+      this.#acceptSuperMajority(sm)
+    }
+    if (this.#myVotes.size === 0) return out
+    this.#started = true
+    this.#progress(out)
+    return out
+  }
+
+  /** The ballots we cast in this generation, for the node store. */
+  ownBallots(): { votes: Vote[]; supermajorities: SuperMajority[] } {
+    return { votes: [...this.#myVotes.values()], supermajorities: [...this.#mySupermajorities.values()] }
+  }
+
   /** Handles ballots from the network (or from inside another ballot). */
   receive(votes: ReadonlyArray<Vote>, supermajorities: ReadonlyArray<SuperMajority>): Outbound {
     const out = emptyOutbound()

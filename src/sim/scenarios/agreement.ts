@@ -64,6 +64,8 @@ export interface AgreementRunResult {
   readonly messages: number
   readonly traceHash: string
   readonly lateElder: number | undefined
+  /** An honest elder that crashed and restarted from its store, when the run had one. */
+  readonly crashedElder: number | undefined
   /** Ballots honest elders refused, by reason, and equivocations they caught. */
   readonly rejected: Record<string, number>
   readonly equivocations: number
@@ -143,7 +145,10 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
 
   const msgIds = random.fork('msgids')
   const agreements = new Map<number, Agreement>()
+  // What each elder keeps across a crash: decisions, and its own ballots, written before sending.
+  const stores = new Map<number, ElderStore>()
   const peersFor = new Map<number, WirePeer>()
+  const hosts = new Map<number, { stop: () => void; relaunch: (epoch: number) => () => void }>()
   for (let index = 0; index < n; index++) {
     peersFor.set(index, new WirePeer({ transport: network.endpoint(peers[index]!), keypair: keypairs[index]!, msgIds: msgIds.byteSource(), dst }))
   }
@@ -157,16 +162,25 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
       adversary.control(index)
       continue
     }
-    const agreement = new Agreement({
-      roster, self: index, keypair: keypairs[index]!, share: keySet.secretKeyShare(index),
-      isValid: strategy === 'invalid-proposals' ? () => true : isValidProposal,
-      proposalsFor: (generation) => proposalsOf(index, generation),
-      lastGeneration: generations - 1,
-    })
-    if (!byzantine.has(index)) agreements.set(index, agreement)
-    hostElder(index, agreement, peer, peers, scheduler, (decision) => {
-      if (!byzantine.has(index)) onDecided(index, decision)
-    })
+    const store: ElderStore = { decisions: new Map(), ballots: new Map() }
+    stores.set(index, store)
+    const launch = (epoch: number, restore: boolean) => {
+      const firstGeneration = restore ? Math.max(-1, ...store.decisions.keys()) + 1 : 0
+      const own = store.ballots.get(firstGeneration)
+      const agreement = new Agreement({
+        roster, self: index, keypair: keypairs[index]!, share: keySet.secretKeyShare(index),
+        isValid: strategy === 'invalid-proposals' ? () => true : isValidProposal,
+        proposalsFor: (generation) => proposalsOf(index, generation),
+        lastGeneration: generations - 1,
+        firstGeneration,
+        ...(own === undefined ? {} : { restore: own }),
+      })
+      if (!byzantine.has(index)) agreements.set(index, agreement)
+      return hostElder(index, epoch, agreement, peer, peers, scheduler, store, (decision) => {
+        if (!byzantine.has(index)) onDecided(index, decision)
+      })
+    }
+    hosts.set(index, { stop: launch(0, false), relaunch: (epoch) => launch(epoch, true) })
     if (strategy === 'silent') network.intercept(peers[index]!, () => [])
     if (strategy === 'invalid-signatures') {
       network.intercept(peers[index]!, corruptingInterceptor(keypairs[index]!, keySet.secretKeyShare(index), dst.sectionKey, random.fork(`corrupt-${index}`)))
@@ -180,7 +194,24 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
     scheduler.schedule(Math.min(faultsUntilMs, 4_000 + random.int(4_000)), () => network.heal())
   }
 
-  const allDecided = () => honest.every((i) => (agreements.get(i)?.decisions.size ?? 0) >= generations)
+  // And one honest elder crashes in some runs, restarting from its store a little later.
+  const crashedElder = random.chance(0.3) ? random.pick(honest.filter((i) => i !== lateElder)) : undefined
+  if (crashedElder !== undefined) {
+    const host = hosts.get(crashedElder)!
+    const crashAt = 100 + random.int(1_500)
+    scheduler.schedule(crashAt, () => {
+      options.log?.(`t=${Math.round(scheduler.now)} elder ${crashedElder} crashes`)
+      host.stop()
+      network.crash(peers[crashedElder]!)
+      scheduler.schedule(1_000 + random.int(4_000), () => {
+        options.log?.(`t=${Math.round(scheduler.now)} elder ${crashedElder} restarts from its store`)
+        network.restart(peers[crashedElder]!)
+        host.stop = host.relaunch(1)
+      })
+    })
+  }
+
+  const allDecided = () => honest.every((i) => (stores.get(i)?.decisions.size ?? 0) >= generations)
   scheduler.run({ maxTimeMs: maxVirtualTimeMs, until: allDecided })
 
   return {
@@ -194,27 +225,45 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
     messages: network.stats.sent,
     traceHash: network.traceHash(),
     lateElder,
+    crashedElder,
     rejected: sumCounts([...agreements.values()].map((a) => a.stats.rejected)),
     equivocations: [...agreements.values()].reduce((sum, a) => sum + a.stats.equivocations, 0),
   }
 }
 
-/** Runs one elder: the agreement machine as an actor on the virtual clock, wired to its peer. */
+/** What an elder's store keeps for the agreement. */
+interface ElderStore {
+  readonly decisions: Map<number, Decision>
+  /** Our own ballots by generation, written before they are sent. */
+  readonly ballots: Map<number, { votes: Vote[]; supermajorities: SuperMajority[] }>
+}
+
+/**
+ * Runs one elder: the agreement machine as an actor on the virtual clock, wired to its peer.
+ * Returns a function that stops it (a crash).
+ */
 function hostElder(
   index: number,
+  epoch: number,
   agreement: Agreement,
   peer: WirePeer,
   peers: ReadonlyArray<PeerId>,
   scheduler: Scheduler,
+  store: ElderStore,
   onDecided: (decision: Decision) => void,
-): void {
+): () => void {
   const others = peers.filter((_, i) => i !== index)
   const actor = createActor(agreementMachine, {
     input: { agreement },
     clock: scheduler,
-    systemId: `${peers[index]!.slice(0, 6)}/agreement/0`,
+    systemId: `${peers[index]!.slice(0, 6)}/agreement/${epoch}`,
   })
   actor.on('transmit', ({ effects }) => {
+    for (const ballots of effects.broadcast) {
+      for (const vote of ballots.votes) if (vote.voter === index) ownBallots(store, vote.generation).votes.push(vote)
+      for (const sm of ballots.supermajorities) if (sm.voter === index) ownBallots(store, sm.generation).supermajorities.push(sm)
+    }
+    for (const decision of effects.decided) store.decisions.set(decision.generation, decision)
     for (const ballots of effects.broadcast) peer.send(others, 'AgreementVotes', ballots)
     for (const { to, decision } of effects.announce) peer.send(to === undefined ? others : [peers[to]!], 'DecisionAnnounce', { decision })
     for (const { to, generation } of effects.request) peer.send([peers[to]!], 'DecisionRequest', { generation })
@@ -231,6 +280,13 @@ function hostElder(
     }
   })
   actor.start()
+  return () => actor.stop()
+}
+
+function ownBallots(store: ElderStore, generation: number): { votes: Vote[]; supermajorities: SuperMajority[] } {
+  let ballots = store.ballots.get(generation)
+  if (ballots === undefined) store.ballots.set(generation, (ballots = { votes: [], supermajorities: [] }))
+  return ballots
 }
 
 /**
