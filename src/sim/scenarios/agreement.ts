@@ -14,7 +14,6 @@ import {
   Agreement,
   type Decision,
   decisionBytes,
-  makeRoster,
   type Roster,
   type SuperMajority,
   signSuperMajority,
@@ -22,13 +21,14 @@ import {
   valueId,
   type Vote,
 } from '../../consensus/index.ts'
-import { NodeKeypair, SecretKeySet, type SecretKeyShare, threshold, toHex } from '../../crypto/index.ts'
+import type { NodeKeypair, SecretKeySet, SecretKeyShare } from '../../crypto/index.ts'
+import { toHex } from '../../crypto/index.ts'
 import type { PeerId } from '../../transport/transport.ts'
-import { decode, type Message, nodeAuthority, seal } from '../../wire/index.ts'
-import { SimNetwork } from '../network.ts'
-import { SeededRandom } from '../random.ts'
-import { Scheduler } from '../scheduler.ts'
-import { WirePeer } from '../wire-peer.ts'
+import { decode, type Message } from '../../wire/index.ts'
+import type { SeededRandom } from '../random.ts'
+import type { Scheduler } from '../scheduler.ts'
+import type { WirePeer } from '../wire-peer.ts'
+import { createWorld, flip, reseal } from './world.ts'
 
 export const AGREEMENT_STRATEGIES = ['equivocate', 'silent', 'invalid-signatures', 'invalid-proposals'] as const
 export type AgreementStrategy = (typeof AGREEMENT_STRATEGIES)[number]
@@ -87,22 +87,8 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
   const generations = options.generations ?? 2
   const faultsUntilMs = options.faultsUntilMs ?? 20_000
   const maxVirtualTimeMs = options.maxVirtualTimeMs ?? 600_000
-  const random = new SeededRandom(seed)
-  const scheduler = new Scheduler()
-  const network = new SimNetwork({
-    scheduler,
-    random: random.fork('network'),
-    link: { minDelayMs: 5, maxDelayMs: 60, drop: options.drop, duplicate: options.drop / 4, reorder: options.drop / 2 },
-    stableAfterMs: faultsUntilMs,
-  })
-
-  const keyRandom = random.fork('keys')
-  const keypairs = Array.from({ length: n }, () => NodeKeypair.fromSeed(keyRandom.bytes(32)))
-  // A weakened quorum weakens the key with it: q shares must be able to sign a decision.
-  const keySet = SecretKeySet.random(options.quorum === undefined ? threshold(n) : options.quorum - 1, keyRandom.byteSource())
-  const roster = makeRoster(keypairs.map((k) => k.publicKey), keySet.publicKeys(), options.quorum)
-  const peers: PeerId[] = keypairs.map((k) => k.name.toHex())
-  const dst = { name: new Uint8Array(32), sectionKey: roster.keySet.publicKey().toBytes() }
+  const { random, scheduler, network, keypairs, keySet, roster, peers, wire } = createWorld(seed, { elders: n, drop: options.drop, faultsUntilMs, quorum: options.quorum })
+  const sectionKey = roster.keySet.publicKey().toBytes()
 
   const roles = random.fork('roles')
   const byzantine = new Set(roles.shuffle([...Array(n).keys()]).slice(0, options.byzantine))
@@ -143,22 +129,17 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
     if (decision.proposals.some((p) => !isValidProposal(p) || !proposed.has(toHex(p)))) validityViolations++
   }
 
-  const msgIds = random.fork('msgids')
   const agreements = new Map<number, Agreement>()
   // What each elder keeps across a crash: decisions, and its own ballots, written before sending.
   const stores = new Map<number, ElderStore>()
-  const peersFor = new Map<number, WirePeer>()
   const hosts = new Map<number, { stop: () => void; relaunch: (epoch: number) => () => void }>()
-  for (let index = 0; index < n; index++) {
-    peersFor.set(index, new WirePeer({ transport: network.endpoint(peers[index]!), keypair: keypairs[index]!, msgIds: msgIds.byteSource(), dst }))
-  }
 
   let adversary: MirrorAdversary | undefined
   for (let index = 0; index < n; index++) {
     const strategy = strategyOf.get(index)
-    const peer = peersFor.get(index)!
+    const peer = wire[index]!
     if (strategy === 'equivocate') {
-      adversary ??= new MirrorAdversary(roster, dst.sectionKey, keySet, keypairs, peers, peersFor)
+      adversary ??= new MirrorAdversary(roster, sectionKey, keySet, keypairs, peers, wire)
       adversary.control(index)
       continue
     }
@@ -183,7 +164,7 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
     hosts.set(index, { stop: launch(0, false), relaunch: (epoch) => launch(epoch, true) })
     if (strategy === 'silent') network.intercept(peers[index]!, () => [])
     if (strategy === 'invalid-signatures') {
-      network.intercept(peers[index]!, corruptingInterceptor(keypairs[index]!, keySet.secretKeyShare(index), dst.sectionKey, random.fork(`corrupt-${index}`)))
+      network.intercept(peers[index]!, corruptingInterceptor(keypairs[index]!, keySet.secretKeyShare(index), sectionKey, random.fork(`corrupt-${index}`)))
     }
   }
 
@@ -300,20 +281,16 @@ function corruptingInterceptor(keypair: NodeKeypair, share: SecretKeyShare, sect
     const decoded = decode(frame)
     if (Result.isFailure(decoded)) return [frame]
     const message: Message = decoded.success
-    let replaced: Uint8Array | undefined
-    const reseal = <K extends Message['kind']>(kind: K, payload: Extract<Message, { kind: K }>['payload']) => {
-      const sealed = seal({ msgId: random.bytes(32), kind, dst: message.envelope.dst, payload }, nodeAuthority(keypair))
-      return Result.isSuccess(sealed) ? sealed.success.frame : frame
-    }
     if (message.kind === 'AgreementVotes') {
       const votes = message.payload.votes.map((v) => ({ ...v, signature: flip(v.signature) }))
       const supermajorities = message.payload.supermajorities.map((sm) =>
         sm.voter === share.index ? signSuperMajority(keypair, sectionKey, { ...sm, share: wrongShare }) : sm)
-      replaced = reseal('AgreementVotes', { votes, supermajorities })
-    } else if (message.kind === 'DecisionAnnounce') {
-      replaced = reseal('DecisionAnnounce', { decision: { ...message.payload.decision, signature: flip(message.payload.decision.signature) } })
+      return [reseal(message, { votes, supermajorities }, keypair, random, frame)]
     }
-    return [replaced ?? frame]
+    if (message.kind === 'DecisionAnnounce') {
+      return [reseal(message, { decision: { ...message.payload.decision, signature: flip(message.payload.decision.signature) } }, keypair, random, frame)]
+    }
+    return [frame]
   }
 }
 
@@ -325,12 +302,6 @@ function sumCounts(all: ReadonlyArray<Record<string, number>>): Record<string, n
 
 function describeProposals(proposals: ReadonlyArray<Uint8Array>): string {
   return `{${proposals.map((p) => Buffer.from(p).toString('utf8')).join(', ')}}`
-}
-
-function flip(bytes: Uint8Array): Uint8Array {
-  const out = Uint8Array.from(bytes)
-  out[out.length - 1]! ^= 0x01
-  return out
 }
 
 /**
@@ -347,7 +318,7 @@ class MirrorAdversary {
   readonly #keySet: SecretKeySet
   readonly #keypairs: ReadonlyArray<NodeKeypair>
   readonly #peers: ReadonlyArray<PeerId>
-  readonly #wire: ReadonlyMap<number, WirePeer>
+  readonly #wire: ReadonlyArray<WirePeer>
   readonly #controlled: number[] = []
   /** Votes per `generation/round/valueId`, by voter. */
   readonly #votes = new Map<string, Map<number, Vote>>()
@@ -357,7 +328,7 @@ class MirrorAdversary {
   /** BLS shares already made, by `byzantine/generation/valueId` (a share costs ~7 ms). */
   readonly #shares = new Map<string, Uint8Array>()
 
-  constructor(roster: Roster, sectionKey: Uint8Array, keySet: SecretKeySet, keypairs: ReadonlyArray<NodeKeypair>, peers: ReadonlyArray<PeerId>, wire: ReadonlyMap<number, WirePeer>) {
+  constructor(roster: Roster, sectionKey: Uint8Array, keySet: SecretKeySet, keypairs: ReadonlyArray<NodeKeypair>, peers: ReadonlyArray<PeerId>, wire: ReadonlyArray<WirePeer>) {
     this.#roster = roster
     this.#sectionKey = sectionKey
     this.#keySet = keySet
@@ -368,7 +339,7 @@ class MirrorAdversary {
 
   control(index: number): void {
     this.#controlled.push(index)
-    this.#wire.get(index)!.listen((from, message) => {
+    this.#wire[index]!.listen((from, message) => {
       if (message.kind === 'AgreementVotes') this.#observe(this.#peers.indexOf(from), message.payload.votes, message.payload.supermajorities)
     })
   }
@@ -393,7 +364,7 @@ class MirrorAdversary {
         this.#sent.add(key)
         const mirrored = signVote(this.#keypairs[b]!, this.#sectionKey, { voter: b, generation: vote.generation, round: vote.round, ballot: vote.ballot, proposals: vote.proposals })
         this.#record(mirrored)
-        this.#wire.get(b)!.send([this.#peers[from]!], 'AgreementVotes', { votes: [mirrored], supermajorities: [] })
+        this.#wire[b]!.send([this.#peers[from]!], 'AgreementVotes', { votes: [mirrored], supermajorities: [] })
       }
     }
     // As soon as a quorum of votes for a set exists (honest and mirrored), hand every honest
@@ -423,7 +394,7 @@ class MirrorAdversary {
         this.#shares.set(shareKey, share)
       }
       const ballot = signSuperMajority(this.#keypairs[b]!, this.#sectionKey, { voter: b, generation, round, proposals: [...proposals], justification, share })
-      this.#wire.get(b)!.send(fresh.map((t) => this.#peers[t]!), 'AgreementVotes', { votes: [], supermajorities: [ballot] })
+      this.#wire[b]!.send(fresh.map((t) => this.#peers[t]!), 'AgreementVotes', { votes: [], supermajorities: [ballot] })
     }
   }
 }

@@ -17,17 +17,14 @@ import {
   type Decision,
   DkgSession,
   dkgSessionId,
-  makeRoster,
   signDkgStart,
 } from '../../consensus/index.ts'
-import { NodeKeypair, type NodePublicKey, type PublicKeySet, SecretKeySet, supermajority, threshold, toHex } from '../../crypto/index.ts'
+import { type NodeKeypair, type NodePublicKey, type PublicKeySet, supermajority, threshold, toHex } from '../../crypto/index.ts'
 import type { PeerId } from '../../transport/transport.ts'
-import { decode, type DkgMessagesWire, type Message, nodeAuthority, seal } from '../../wire/index.ts'
+import { decode, type DkgMessagesWire, type Message } from '../../wire/index.ts'
 import { Prefix } from '../../xor/index.ts'
-import { SimNetwork } from '../network.ts'
-import { SeededRandom } from '../random.ts'
-import { Scheduler } from '../scheduler.ts'
-import { WirePeer } from '../wire-peer.ts'
+import type { SeededRandom } from '../random.ts'
+import { createWorld, flip, reseal } from './world.ts'
 
 export const DKG_STRATEGIES = ['silent', 'invalid-signatures', 'bad-shares', 'false-complaints', 'equivocate'] as const
 export type DkgStrategy = (typeof DKG_STRATEGIES)[number]
@@ -77,21 +74,10 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
   const deadlineMs = options.deadlineMs ?? 8_000
   const faultsUntilMs = options.faultsUntilMs ?? 20_000
   const maxVirtualTimeMs = options.maxVirtualTimeMs ?? 120_000
-  const random = new SeededRandom(seed)
-  const scheduler = new Scheduler()
-  const network = new SimNetwork({
-    scheduler,
-    random: random.fork('network'),
-    link: { minDelayMs: 5, maxDelayMs: 60, drop: options.drop, duplicate: options.drop / 4, reorder: options.drop / 2 },
-    stableAfterMs: faultsUntilMs,
-  })
-  const keyRandom = random.fork('keys')
-  const keypairs = Array.from({ length: n }, () => NodeKeypair.fromSeed(keyRandom.bytes(32)))
-  const currentKeys = SecretKeySet.random(threshold(n), keyRandom.byteSource())
-  const roster = makeRoster(keypairs.map((k) => k.publicKey), currentKeys.publicKeys())
-  const peers: PeerId[] = keypairs.map((k) => k.name.toHex())
+  const world = createWorld(seed, { elders: n, drop: options.drop, faultsUntilMs })
+  const { random, scheduler, network, keypairs, roster, peers, wire } = world
+  const currentKeys = world.keySet
   const publicKeys: NodePublicKey[] = keypairs.map((k) => k.publicKey)
-  const dst = { name: new Uint8Array(32), sectionKey: roster.keySet.publicKey().toBytes() }
 
   const roles = random.fork('roles')
   const byzantine = roles.shuffle([...Array(n).keys()]).slice(0, options.byzantine).sort((a, b) => a - b)
@@ -100,8 +86,6 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
   const log = options.log
   log?.(`seed ${seed}: byzantine ${byzantine.map((i) => `${i} (${strategyOf.get(i)})`).join(', ') || 'none'}`)
 
-  const msgIds = random.fork('msgids')
-  const wire = keypairs.map((keypair, i) => new WirePeer({ transport: network.endpoint(peers[i]!), keypair, msgIds: msgIds.byteSource(), dst }))
   const hosts = keypairs.map((_, i) => elderHost(i))
 
   // ---------------------------------------------------------------------------------------------
@@ -338,20 +322,16 @@ function corruptSignatures(keypair: NodeKeypair, random: SeededRandom) {
     const decoded = decode(frame)
     if (Result.isFailure(decoded)) return [frame]
     const message = decoded.success
-    const reseal = (kind: Message['kind'], payload: unknown) => {
-      const sealed = seal({ msgId: random.bytes(32), kind, dst: message.envelope.dst, payload } as never, nodeAuthority(keypair))
-      return Result.isSuccess(sealed) ? [sealed.success.frame] : [frame]
-    }
     if (message.kind === 'DkgMessages') {
-      return reseal('DkgMessages', {
+      return [reseal(message, {
         parts: message.payload.parts.map((p) => ({ ...p, signature: flip(p.signature) })),
         acks: message.payload.acks.map((a) => ({ ...a, signature: flip(a.signature) })),
         justifications: message.payload.justifications.map((j) => ({ ...j, signature: flip(j.signature) })),
-      })
+      }, keypair, random, frame)]
     }
-    if (message.kind === 'DkgStart') return reseal('DkgStart', { start: { ...message.payload.start, signature: flip(message.payload.start.signature) } })
+    if (message.kind === 'DkgStart') return [reseal(message, { start: { ...message.payload.start, signature: flip(message.payload.start.signature) } }, keypair, random, frame)]
     if (message.kind === 'AgreementVotes') {
-      return reseal('AgreementVotes', { votes: message.payload.votes.map((v) => ({ ...v, signature: flip(v.signature) })), supermajorities: [] })
+      return [reseal(message, { votes: message.payload.votes.map((v) => ({ ...v, signature: flip(v.signature) })), supermajorities: [] }, keypair, random, frame)]
     }
     return [frame]
   }
@@ -389,15 +369,8 @@ function equivocateParts(
       }
       return alternative
     })
-    const sealed = seal({ msgId: random.bytes(32), kind: 'DkgMessages', dst: message.envelope.dst, payload: { ...message.payload, parts } }, nodeAuthority(keypairs[self]!))
-    return Result.isSuccess(sealed) ? [sealed.success.frame] : [frame]
+    return [reseal(message, { ...message.payload, parts }, keypairs[self]!, random, frame)]
   }
-}
-
-function flip(bytes: Uint8Array): Uint8Array {
-  const out = Uint8Array.from(bytes)
-  out[out.length - 1]! ^= 0x01
-  return out
 }
 
 export interface DkgScenarioSummary {
