@@ -18,3 +18,19 @@ export {
   signDkgStart,
   startSigningBytes,
 } from './dkg-session.ts'
+export {
+  checkJoin,
+  churnId,
+  decodeChange,
+  elderCandidates,
+  encodeChange,
+  joinAge,
+  type JoinVerdict,
+  type Member,
+  type MembershipChange,
+  needsNewElders,
+  relocations,
+  SectionMembers,
+  splitFor,
+} from './membership.ts'
+export { DEFAULT_PARAMETERS, type NetworkParameters } from './parameters.ts'

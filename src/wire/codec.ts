@@ -82,6 +82,26 @@ export function newMsgId(source: (length: number) => Uint8Array = (n) => new Uin
   return source(32)
 }
 
+/**
+ * Encodes any value of a wire schema (not a whole message), e.g. a membership change carried as
+ * a proposal. Same construction, same bytes: msgpack keeps the order keys were written in.
+ */
+export function encodeValue<S extends Schema.Top>(schema: S, value: S['Type']): Result.Result<Uint8Array, InvalidOutbound> {
+  if (!Schema.is(schema)(value)) return Result.fail(new InvalidOutbound({ message: 'value does not match its schema', kind: 'value' }))
+  return Result.succeed(new Uint8Array(packr.pack(value)))
+}
+
+/** Decodes bytes made by {@link encodeValue}; never throws. */
+export function decodeValue<S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, bytes: Uint8Array): Result.Result<S['Type'], DecodeError> {
+  return guarded(() => {
+    const raw = unpackBytes(bytes, 'value')
+    if (Result.isFailure(raw)) return Result.fail(raw.failure)
+    const value = Schema.decodeUnknownResult(schema)(raw.success)
+    if (Result.isFailure(value)) return Result.fail(new SchemaViolation({ message: describe(value.failure), where: 'value' }))
+    return Result.succeed(value.success)
+  })
+}
+
 /** Encodes a payload of `kind` after checking it against its schema. */
 export function encodePayload<K extends Kind>(kind: K, payload: PayloadOf<K>): Result.Result<Uint8Array, InvalidOutbound> {
   if (!isKind(kind)) return Result.fail(new InvalidOutbound({ message: `unknown message kind ${JSON.stringify(kind)}`, kind: String(kind as unknown) }))

@@ -67,6 +67,23 @@ export const ProofChainWire = Schema.Struct({
 })
 export type ProofChainWire = typeof ProofChainWire.Type
 
+/**
+ * A change of membership, as elders propose and decide it (DESIGN.md §6). Carried as a proposal
+ * in generation agreement, so the same change must always encode to the same bytes.
+ */
+export const MembershipChangeWire = Schema.Union([
+  Schema.TaggedStruct('Joined', {
+    name: XorNameBytes,
+    addr: Address,
+    age: IntBetween(0, 255),
+    /** The name the node had before a relocation, if it was relocated here. */
+    previousName: Schema.optionalKey(XorNameBytes),
+  }),
+  Schema.TaggedStruct('Left', { name: XorNameBytes }),
+  Schema.TaggedStruct('Relocated', { name: XorNameBytes, destination: XorNameBytes }),
+])
+export type MembershipChangeWire = typeof MembershipChangeWire.Type
+
 // --- Anti-entropy (DESIGN.md §9) -------------------------------------------------------------
 
 /** The original frame an AE answer bounces back, so the sender can resend it updated. */
