@@ -42,13 +42,12 @@ export const agreementMachine = setup({
     }),
     handle: enqueueActions(({ context, event, enqueue }) => {
       const agreement = context.agreement
+      if (event.type === 'PROPOSALS_READY') return
       const effects = event.type === 'VOTES'
         ? agreement.onVotes(event.from, event.votes, event.supermajorities)
         : event.type === 'DECISION_ANNOUNCE'
           ? agreement.onDecision(event.decision)
-          : event.type === 'DECISION_REQUEST'
-            ? agreement.onDecisionRequest(event.from, event.generation)
-            : agreement.offer()
+          : agreement.onDecisionRequest(event.from, event.generation)
       enqueue.emit({ type: 'transmit', effects })
     }),
     offer: enqueueActions(({ context, enqueue }) => {

@@ -7,7 +7,7 @@
  * Pure: no I/O, no clock. Every method returns the {@link Effects} for the runtime to carry out.
  */
 import type { NodeKeypair, SecretKeyShare } from '../crypto/index.ts'
-import type { Decision, SuperMajority, Vote } from './ballots.ts'
+import { BallotVerifier, type Decision, type SuperMajority, type Vote } from './ballots.ts'
 import { DEFAULT_TIMING, GenerationVoter, type VoterTiming } from './generation-voter.ts'
 import type { Roster } from './roster.ts'
 
@@ -41,14 +41,18 @@ export interface AgreementOptions {
   readonly timing?: VoterTiming
 }
 
-/** Ballots of generations ahead of ours kept for when we get there; bounded per generation. */
-const MAX_BUFFERED_PER_GENERATION = 256
+/** Generations ahead of ours whose (verified) ballots we keep for when we get there. */
+const MAX_GENERATIONS_AHEAD = 2
+/** Ballots kept for generations ahead, in all. */
+const MAX_BUFFERED = 512
 
 export class Agreement {
   readonly #options: AgreementOptions
   #voter: GenerationVoter
   readonly #decisions = new Map<number, Decision>()
   readonly #ahead = new Map<number, { votes: Vote[]; supermajorities: SuperMajority[] }>()
+  #buffered = 0
+  readonly #verifier: BallotVerifier
   /** `peer/generation` asked since the last gossip tick, so a burst of ballots asks once. */
   readonly #asked = new Set<string>()
   #finished = false
@@ -60,6 +64,7 @@ export class Agreement {
 
   constructor(options: AgreementOptions) {
     this.#options = options
+    this.#verifier = new BallotVerifier(options.roster)
     this.#voter = this.#newVoter(options.firstGeneration ?? 0)
   }
 
@@ -140,12 +145,25 @@ export class Agreement {
         if (decision !== undefined && ownBallot) effects.announce.push({ to: from, decision })
       } else if (generation === current && !this.#finished) {
         this.#apply(effects, this.#voter.receive(ballots.votes, ballots.supermajorities))
-      } else {
-        // We are behind (or finished): keep the ballots, ask for what we missed.
-        const kept = this.#ahead.get(generation) ?? { votes: [], supermajorities: [] }
-        if (kept.votes.length + kept.supermajorities.length < MAX_BUFFERED_PER_GENERATION) {
-          kept.votes.push(...ballots.votes)
-          kept.supermajorities.push(...ballots.supermajorities)
+      } else if (!this.#finished) {
+        // We are behind: keep the ballots that verify (a bounded few generations ahead), and ask
+        // for the decision we missed.
+        if (generation <= current + MAX_GENERATIONS_AHEAD) {
+          const kept = this.#ahead.get(generation) ?? { votes: [], supermajorities: [] }
+          for (const vote of ballots.votes) {
+            if (this.#buffered >= MAX_BUFFERED) break
+            if (this.#verifier.vote(vote) === undefined) {
+              kept.votes.push(vote)
+              this.#buffered++
+            }
+          }
+          for (const sm of ballots.supermajorities) {
+            if (this.#buffered >= MAX_BUFFERED) break
+            if (this.#verifier.superMajority(sm) === undefined) {
+              kept.supermajorities.push(sm)
+              this.#buffered++
+            }
+          }
           this.#ahead.set(generation, kept)
         }
         const key = `${from}/${current}`
@@ -213,10 +231,15 @@ export class Agreement {
     if (proposals === undefined) return
     this.#started = this.#voter.generation
     this.#apply(effects, this.#voter.start(proposals))
-    const ahead = this.#ahead.get(this.#voter.generation)
-    if (ahead !== undefined) {
-      this.#ahead.delete(this.#voter.generation)
-      this.#apply(effects, this.#voter.receive(ahead.votes, ahead.supermajorities))
+  }
+
+  /** Ballots kept for the generation we just reached are played; those of skipped ones go. */
+  #replayAhead(effects: Effects): void {
+    for (const [generation, kept] of [...this.#ahead]) {
+      if (generation > this.#voter.generation) continue
+      this.#ahead.delete(generation)
+      this.#buffered -= kept.votes.length + kept.supermajorities.length
+      if (generation === this.#voter.generation) this.#apply(effects, this.#voter.receive(kept.votes, kept.supermajorities))
     }
   }
 
@@ -234,6 +257,7 @@ export class Agreement {
       effects.decided.push(decision)
       effects.announce.push({ to: undefined, decision })
       this.#voter = this.#newVoter(decision.generation + 1)
+      this.#replayAhead(effects)
       this.#startCurrent(effects)
     }
   }

@@ -6,7 +6,7 @@
  *    ballot ‖ voter ‖ H(proposals)`.
  *  - SuperMajority: the voter saw a quorum of votes for one set in its current round (they travel
  *    along as `justification`), locks on it, and adds its BLS share over the decision bytes
- *    `safenet/decision/v1 ‖ section key ‖ generation ‖ H(proposals)`.
+ *    `safenet/decision/v1 ‖ section key ‖ generation ‖ round ‖ H(proposals)`.
  *  - Decision: a quorum of SuperMajority ballots of one round for one set, and the section
  *    signature combined from their shares — verifiable by anyone holding the section key.
  *
@@ -73,9 +73,13 @@ export function superMajoritySigningBytes(sectionKey: Uint8Array, sm: Omit<Super
   )
 }
 
-/** What the section key signs when a generation is decided. */
-export function decisionBytes(sectionKey: Uint8Array, generation: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array {
-  return concatBytes(DECISION_DOMAIN, sectionKey, u64be(generation), proposalsHash(proposals))
+/**
+ * What the section key signs when a generation is decided. The round is part of it: shares of
+ * one round only combine with shares of the same round, so a section signature always stands
+ * for a quorum of SuperMajority ballots of one round — a decision — never for a mix of rounds.
+ */
+export function decisionBytes(sectionKey: Uint8Array, generation: number, round: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array {
+  return concatBytes(DECISION_DOMAIN, sectionKey, u64be(generation), u64be(round), proposalsHash(proposals))
 }
 
 export function signVote(keypair: NodeKeypair, sectionKey: Uint8Array, vote: Omit<Vote, 'signature'>): Vote {
@@ -103,7 +107,7 @@ export class BallotVerifier {
   readonly roster: Roster
   readonly sectionKey: Uint8Array
   readonly #verified = new Set<string>()
-  /** Bound on remembered signatures; a generation sees a few hundred ballots. */
+  /** Bound on remembered verifications (oldest dropped first); a generation sees a few hundred ballots. */
   static readonly CACHE_LIMIT = 10_000
 
   constructor(roster: Roster) {
@@ -111,30 +115,33 @@ export class BallotVerifier {
     this.sectionKey = roster.keySet.publicKey().toBytes()
   }
 
-  #remember(signature: Uint8Array): void {
-    if (this.#verified.size >= BallotVerifier.CACHE_LIMIT) this.#verified.clear()
-    this.#verified.add(toHex(signature))
+  /**
+   * Verifies once per (voter, exact signed bytes, signature): the key is the hash of all three,
+   * so a known signature attached to other content is checked afresh (and fails).
+   */
+  #verify(voter: number, signed: Uint8Array, signature: Uint8Array): boolean {
+    const key = this.roster.elders[voter]
+    if (key === undefined) return false
+    const id = toHex(sha3_256(u64be(voter), signed, signature))
+    if (this.#verified.has(id)) return true
+    if (!key.verify(signed, signature)) return false
+    if (this.#verified.size >= BallotVerifier.CACHE_LIMIT) this.#verified.delete(this.#verified.values().next().value!)
+    this.#verified.add(id)
+    return true
   }
 
   vote(vote: Vote): BallotRejection | undefined {
-    const key = this.roster.elders[vote.voter]
-    if (key === undefined) return 'unknown-voter'
+    if (this.roster.elders[vote.voter] === undefined) return 'unknown-voter'
     if (!isCanonical(vote.proposals)) return 'non-canonical-proposals'
-    if (this.#verified.has(toHex(vote.signature))) return undefined
-    if (!key.verify(voteSigningBytes(this.sectionKey, vote), vote.signature)) return 'bad-signature'
-    this.#remember(vote.signature)
+    if (!this.#verify(vote.voter, voteSigningBytes(this.sectionKey, vote), vote.signature)) return 'bad-signature'
     return undefined
   }
 
   /** Checks the ballot's signature and that its justification is a quorum of votes for its set in its round. */
   superMajority(sm: SuperMajority): BallotRejection | undefined {
-    const key = this.roster.elders[sm.voter]
-    if (key === undefined) return 'unknown-voter'
+    if (this.roster.elders[sm.voter] === undefined) return 'unknown-voter'
     if (!isCanonical(sm.proposals)) return 'non-canonical-proposals'
-    if (!this.#verified.has(toHex(sm.signature))) {
-      if (!key.verify(superMajoritySigningBytes(this.sectionKey, sm), sm.signature)) return 'bad-signature'
-      this.#remember(sm.signature)
-    }
+    if (!this.#verify(sm.voter, superMajoritySigningBytes(this.sectionKey, sm), sm.signature)) return 'bad-signature'
     const id = valueId(sm.proposals)
     const voters = new Set<number>()
     for (const vote of sm.justification) {
@@ -164,7 +171,7 @@ export class BallotVerifier {
     } catch {
       return 'bad-section-signature'
     }
-    if (!this.roster.keySet.publicKey().verify(decisionBytes(this.sectionKey, decision.generation, decision.proposals), signature)) {
+    if (!this.roster.keySet.publicKey().verify(decisionBytes(this.sectionKey, decision.generation, decision.round, decision.proposals), signature)) {
       return 'bad-section-signature'
     }
     return undefined

@@ -42,7 +42,7 @@ import {
   verifyDealtShare,
 } from '../crypto/index.ts'
 import type { DkgAckWire, DkgCatchUpWire, DkgJustificationWire, DkgMessagesWire, DkgPartWire, DkgStartWire } from '../wire/index.ts'
-import type { Prefix } from '../xor/index.ts'
+import { Prefix, XorName } from '../xor/index.ts'
 
 const SESSION_DOMAIN = domain('safenet/dkg-session/v1')
 const START_DOMAIN = domain('safenet/dkg-start/v1')
@@ -66,6 +66,11 @@ function partSigningBytes(part: Omit<DkgPartWire, 'signature'>): Uint8Array {
 function ackSigningBytes(ack: Omit<DkgAckWire, 'signature'>): Uint8Array {
   const entries = ack.entries.map((e) => concatBytes(u64be(e.dealer), e.commitments, Uint8Array.of(e.ok ? 1 : 0)))
   return concatBytes(ACK_DOMAIN, ack.sessionId, u64be(ack.participant), u64be(ack.entries.length), ...entries)
+}
+
+/** Identity of a signed verdict vector: what was signed and the signature. */
+function ackHash(ack: DkgAckWire): Uint8Array {
+  return sha3_256(ackSigningBytes(ack), ack.signature)
 }
 
 function justificationSigningBytes(j: Omit<DkgJustificationWire, 'signature'>): Uint8Array {
@@ -135,6 +140,12 @@ export class DkgSession {
   /** The largest signed verdict vector seen from each participant (what we relay). */
   readonly #ackWires = new Map<number, DkgAckWire>()
   readonly #lyingAckers = new Set<number>()
+  /** Verdict vectors already processed, by hash of what was signed and the signature. */
+  readonly #seenAcks = new Set<string>()
+  /** A second, conflicting verdict vector of a participant: evidence we relay. */
+  readonly #ackConflicts = new Map<number, DkgAckWire>()
+  /** Justifications that failed the commitments check: evidence against their dealer, relayed. */
+  readonly #badJustifications = new Map<string, DkgJustificationWire>()
   readonly #justifications = new Map<string, DkgJustificationWire>()
   readonly #badJustifiers = new Set<number>()
   #myAck: DkgAckWire | undefined
@@ -201,6 +212,8 @@ export class DkgSession {
     if (own !== undefined) out.parts.push(own.wire)
     if (this.#myAck !== undefined) out.acks.push(this.#myAck)
     for (const j of this.#justifications.values()) if (j.dealer === this.self) out.justifications.push(j)
+    out.acks.push(...this.#ackConflicts.values())
+    out.justifications.push(...this.#badJustifications.values())
     return out
   }
 
@@ -209,8 +222,8 @@ export class DkgSession {
     return {
       sessionId: this.sessionId,
       parts: [...this.#parts.entries()].map(([dealer, part]) => ({ dealer, commitments: Buffer.from(part.hash, 'hex') })),
-      acks: [...this.#ackWires.entries()].map(([participant, ack]) => ({ participant, entries: ack.entries.length })),
-      justifications: [...this.#justifications.values()].map((j) => ({ dealer: j.dealer, accuser: j.accuser })),
+      acks: [...this.#ackWires.entries()].map(([participant, ack]) => ({ participant, entries: ack.entries.length, hash: ackHash(ack) })),
+      justifications: [...this.#justifications.values(), ...this.#badJustifications.values()].map((j) => ({ dealer: j.dealer, accuser: j.accuser })),
     }
   }
 
@@ -218,21 +231,31 @@ export class DkgSession {
   answerCatchUp(request: DkgCatchUpWire): Bundle | undefined {
     if (toHex(request.sessionId) !== this.#hex) return undefined
     const haveParts = new Map(request.parts.map((p) => [p.dealer, toHex(p.commitments)]))
-    const haveAcks = new Map(request.acks.map((a) => [a.participant, a.entries]))
+    const haveAcks = new Map(request.acks.map((a) => [a.participant, toHex(a.hash)]))
     const haveJustifications = new Set(request.justifications.map((j) => `${j.dealer}/${j.accuser}`))
     const out = emptyBundle()
     // Parts it lacks, and ours where it holds another version of the same dealer's (evidence).
     for (const [dealer, part] of this.#parts) if (haveParts.get(dealer) !== part.hash) out.parts.push(part.wire)
     for (const [dealer, conflict] of this.#conflicts) if (haveParts.has(dealer)) out.parts.push(conflict)
-    for (const [participant, ack] of this.#ackWires) if ((haveAcks.get(participant) ?? -1) < ack.entries.length) out.acks.push(ack)
-    for (const [key, j] of this.#justifications) if (!haveJustifications.has(key)) out.justifications.push(j)
+    for (const [participant, ack] of this.#ackWires) {
+      const theirs = haveAcks.get(participant)
+      if (theirs !== toHex(ackHash(ack))) out.acks.push(ack)
+      // They hold another vector than ours: if we know of a conflict, that is the evidence.
+      const conflict = this.#ackConflicts.get(participant)
+      if (theirs !== undefined && conflict !== undefined && theirs !== toHex(ackHash(conflict))) out.acks.push(conflict)
+    }
+    for (const [key, j] of [...this.#justifications, ...this.#badJustifications]) if (!haveJustifications.has(key)) out.justifications.push(j)
     return out.parts.length + out.acks.length + out.justifications.length === 0 ? undefined : out
   }
 
   /** Checks a DkgStart from current elder `elder` (by the runtime's roster of current elders). */
   static verifyStart(start: DkgStartWire, currentElders: ReadonlyArray<NodePublicKey>): boolean {
     const key = currentElders[start.elder]
-    return key !== undefined && key.verify(startSigningBytes(start), start.signature)
+    if (key === undefined) return false
+    // The session id must be what the fields say, so signing the id signs them all.
+    const prefix = Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount)
+    const expected = dkgSessionId(prefix, start.candidates, start.generation, start.chainLength)
+    return toHex(expected) === toHex(start.sessionId) && key.verify(startSigningBytes(start), start.signature)
   }
 
   /** Who kept this session from completing, as far as we can tell now, and why. */
@@ -325,7 +348,7 @@ export class DkgSession {
     if (verdicts === undefined) this.#verdicts.set(participant, (verdicts = new Map<number, { hash: string; ok: boolean }>()))
     const previous = verdicts.get(dealer)
     if (previous !== undefined) {
-      if (previous.hash !== hash) this.#lyingAckers.add(participant)
+      if (previous.hash !== hash || previous.ok !== ok) this.#lyingAckers.add(participant)
       return false
     }
     verdicts.set(dealer, { hash, ok })
@@ -337,25 +360,38 @@ export class DkgSession {
     const key = this.#candidates[ack.participant]
     if (key === undefined) return this.#reject('unknown-sender')
     if (ack.participant === this.self) return
-    const held = this.#ackWires.get(ack.participant)
-    if (held !== undefined && held.entries.length >= ack.entries.length) return
+    // A participant caught with two vectors has given its evidence; nothing more from it counts.
+    if (this.#ackConflicts.has(ack.participant)) return
     for (let i = 1; i < ack.entries.length; i++) if (ack.entries[i - 1]!.dealer >= ack.entries[i]!.dealer) return this.#reject('malformed')
     if (ack.entries.some((e) => e.dealer >= this.n)) return this.#reject('malformed')
+    const id = toHex(ackHash(ack))
+    if (this.#seenAcks.has(id)) return
     if (!key.verify(ackSigningBytes(ack), ack.signature)) return this.#reject('bad-signature')
-    this.#ackWires.set(ack.participant, ack)
+    this.#seenAcks.add(id)
+    const lyingBefore = this.#lyingAckers.has(ack.participant)
     for (const entry of ack.entries) {
       this.#recordVerdict(ack.participant, entry.dealer, toHex(entry.commitments), entry.ok)
-      // A complaint against us: answer it by revealing the accuser's share.
+      // A complaint against us, in any vector we see: answer it by revealing the accuser's share.
       if (!entry.ok && entry.dealer === this.self && this.#dealing !== undefined && this.#misbehaviour.badSharesTo === undefined) {
-        const key = `${this.self}/${ack.participant}`
-        if (!this.#justifications.has(key) && toHex(entry.commitments) === this.#parts.get(this.self)?.hash) {
+        const justificationKey = `${this.self}/${ack.participant}`
+        if (!this.#justifications.has(justificationKey) && toHex(entry.commitments) === this.#parts.get(this.self)?.hash) {
           const unsigned = { sessionId: this.sessionId, dealer: this.self, accuser: ack.participant, share: encodeDealtShare(this.#dealing.shares[ack.participant]!) }
           const justification = { ...unsigned, signature: this.#keypair.sign(justificationSigningBytes(unsigned)) }
-          this.#justifications.set(key, justification)
+          this.#justifications.set(justificationKey, justification)
           out.justifications.push(justification)
         }
       }
     }
+    if (!lyingBefore && this.#lyingAckers.has(ack.participant)) {
+      // Two signed vectors that disagree: keep and pass on both, so every peer sees the conflict.
+      this.#ackConflicts.set(ack.participant, ack)
+      const held = this.#ackWires.get(ack.participant)
+      out.acks.push(ack)
+      if (held !== undefined) out.acks.push(held)
+      return
+    }
+    const held = this.#ackWires.get(ack.participant)
+    if (held === undefined || held.entries.length < ack.entries.length) this.#ackWires.set(ack.participant, ack)
   }
 
   #acceptJustification(j: DkgJustificationWire): void {
@@ -363,7 +399,7 @@ export class DkgSession {
     const key = this.#candidates[j.dealer]
     if (key === undefined || j.accuser >= this.n) return this.#reject('unknown-sender')
     const id = `${j.dealer}/${j.accuser}`
-    if (this.#justifications.has(id)) return
+    if (this.#justifications.has(id) || this.#badJustifications.has(id)) return
     if (!key.verify(justificationSigningBytes(j), j.signature)) return this.#reject('bad-signature')
     this.#justifications.set(id, j)
     if (this.#parts.has(j.dealer)) this.#judgeJustification(j)
@@ -381,6 +417,7 @@ export class DkgSession {
     }
     if (share < 0n || !verifyDealtShare(part.commitments, j.accuser, share)) {
       this.#justifications.delete(`${j.dealer}/${j.accuser}`)
+      this.#badJustifications.set(`${j.dealer}/${j.accuser}`, j)
       this.#badJustifiers.add(j.dealer)
       this.#reject('bad-justification')
       return

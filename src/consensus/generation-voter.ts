@@ -68,13 +68,34 @@ interface Polka {
   readonly round: number
   readonly id: string
   readonly proposals: Uint8Array[]
+  /** A quorum of signed votes for the set in the round: forwarded when there is no proof yet. */
+  readonly votes: ReadonlyArray<Vote>
   /** The SuperMajority ballot proving it, when we have one to forward. */
   proof: SuperMajority | undefined
 }
 
+/** Rounds ahead of ours we keep ballots for; a Byzantine elder cannot make us track more. */
+export const MAX_ROUNDS_AHEAD = 32
+/** Distinct sets one elder's votes may count for in one round (an equivocator's, beyond 1). */
+const MAX_SETS_PER_VOTER_ROUND = 4
+/** Distinct proposals remembered for unions; with ≤ 4 KiB each, at most 16 MiB. */
+const MAX_KNOWN_PROPOSALS = 4096
+
+/** Ballots we keep are copied out of the frame they came in (decoded bytes are views). */
+function copyVote(vote: Vote): Vote {
+  return { ...vote, proposals: vote.proposals.map((p) => Uint8Array.from(p)), signature: Uint8Array.from(vote.signature) }
+}
+
+function copySuperMajority(sm: SuperMajority): SuperMajority {
+  return {
+    ...sm, proposals: sm.proposals.map((p) => Uint8Array.from(p)), justification: sm.justification.map(copyVote),
+    share: Uint8Array.from(sm.share), signature: Uint8Array.from(sm.signature),
+  }
+}
+
 /** Counters of what this voter refused and noticed, for logs and the simulator's report. */
 export interface VoterStats {
-  rejected: Partial<Record<BallotRejection | 'invalid-proposal' | 'wrong-generation' | 'bad-share', number>>
+  rejected: Partial<Record<BallotRejection | 'invalid-proposal' | 'wrong-generation' | 'bad-share' | 'too-far-ahead' | 'too-many-sets' | 'proposals-full', number>>
   equivocations: number
   rounds: number
 }
@@ -91,8 +112,13 @@ export class GenerationVoter {
 
   #round = 0
   #started = false
-  /** First vote seen from each voter in each round. */
+  /** First vote seen from each voter in each round (split detection, later-round detection). */
   readonly #votes = new Map<number, Map<number, Vote>>()
+  /**
+   * Every signed vote by round and set, each voter once per set: a polka counts all of them, so
+   * an equivocator's vote we happened to see second still counts where it was cast.
+   */
+  readonly #support = new Map<number, Map<string, Map<number, Vote>>>()
   /** First SuperMajority ballot seen from each voter in each round. */
   readonly #supermajorities = new Map<number, Map<number, SuperMajority>>()
   /** Proposals seen in votes, by hex, with who voted for them (validity is checked when used). */
@@ -207,8 +233,8 @@ export class GenerationVoter {
     if (vote !== undefined) out.votes.push(vote)
     const mine = this.#mySupermajorities.get(this.#round)
     if (mine !== undefined) out.supermajorities.push(mine)
-    const proof = this.#highestPolka?.proof
-    if (proof !== undefined && proof !== mine) out.supermajorities.push(proof)
+    const highest = this.#highestPolka
+    if (highest !== undefined && highest.proof !== mine) this.#forwardPolka(highest, out)
     return out
   }
 
@@ -231,42 +257,61 @@ export class GenerationVoter {
     this.stats.rejected[reason] = (this.stats.rejected[reason] ?? 0) + 1
   }
 
-  #acceptVote(vote: Vote): void {
-    if (vote.generation !== this.generation) return this.#count('wrong-generation')
-    const rejection = this.#verifier.vote(vote)
+  #acceptVote(incoming: Vote): void {
+    if (incoming.generation !== this.generation) return this.#count('wrong-generation')
+    if (incoming.round > this.#round + MAX_ROUNDS_AHEAD) return this.#count('too-far-ahead')
+    const rejection = this.#verifier.vote(incoming)
     if (rejection !== undefined) return this.#count(rejection)
+    const id = valueId(incoming.proposals)
+
+    let bySet = this.#support.get(incoming.round)
+    if (bySet === undefined) this.#support.set(incoming.round, (bySet = new Map<string, Map<number, Vote>>()))
+    if (bySet.get(id)?.has(incoming.voter) === true) return
+    const setsOfVoter = [...bySet.values()].filter((voters) => voters.has(incoming.voter)).length
+    if (setsOfVoter >= MAX_SETS_PER_VOTER_ROUND) return this.#count('too-many-sets')
+    const vote = copyVote(incoming)
+    let voters = bySet.get(id)
+    if (voters === undefined) bySet.set(id, (voters = new Map<number, Vote>()))
+    voters.set(vote.voter, vote)
+
     let round = this.#votes.get(vote.round)
     if (round === undefined) this.#votes.set(vote.round, (round = new Map<number, Vote>()))
     const previous = round.get(vote.voter)
-    if (previous !== undefined) {
-      if (valueId(previous.proposals) !== valueId(vote.proposals) && !this.#faulty.has(vote.voter)) {
-        this.#faulty.add(vote.voter)
-        this.stats.equivocations++
-        for (const entry of this.#proposals.values()) entry.voters.delete(vote.voter)
-      }
-      return
+    if (previous === undefined) {
+      round.set(vote.voter, vote)
+    } else if (!this.#faulty.has(vote.voter)) {
+      // A second set from one voter in one round: it equivocated.
+      this.#faulty.add(vote.voter)
+      this.stats.equivocations++
+      for (const entry of this.#proposals.values()) entry.voters.delete(vote.voter)
     }
-    round.set(vote.voter, vote)
     if (!this.#faulty.has(vote.voter)) {
       for (const proposal of vote.proposals) {
         if (!this.#isValid(proposal)) this.#count('invalid-proposal')
         const hex = toHex(proposal)
         let entry = this.#proposals.get(hex)
-        if (entry === undefined) this.#proposals.set(hex, (entry = { proposal, voters: new Set() }))
+        if (entry === undefined) {
+          if (this.#proposals.size >= MAX_KNOWN_PROPOSALS) {
+            this.#count('proposals-full')
+            continue
+          }
+          this.#proposals.set(hex, (entry = { proposal, voters: new Set() }))
+        }
         entry.voters.add(vote.voter)
       }
     }
-    this.#checkPolka(vote.round)
+    this.#checkPolka(vote.round, id)
   }
 
-  #acceptSuperMajority(sm: SuperMajority): void {
-    if (sm.generation !== this.generation) return this.#count('wrong-generation')
-    const rejection = this.#verifier.superMajority(sm)
+  #acceptSuperMajority(incoming: SuperMajority): void {
+    if (incoming.generation !== this.generation) return this.#count('wrong-generation')
+    if (incoming.round > this.#round + MAX_ROUNDS_AHEAD) return this.#count('too-far-ahead')
+    const rejection = this.#verifier.superMajority(incoming)
     if (rejection !== undefined) return this.#count(rejection)
-    // Its justification is a quorum of votes: learn them (and so the polka) like any others.
+    const sm = copySuperMajority(incoming)
+    // Its justification is a quorum of votes: learn them, and the polka they make, directly.
     for (const vote of sm.justification) this.#acceptVote(vote)
-    const polka = this.#polkas.get(sm.round)
-    if (polka !== undefined && polka.id === valueId(sm.proposals) && polka.proof === undefined) polka.proof = sm
+    this.#recordPolka(sm.round, valueId(sm.proposals), sm.proposals, sm.justification, sm)
     if (this.#badShares.has(`${sm.round}/${sm.voter}`)) return
     let round = this.#supermajorities.get(sm.round)
     if (round === undefined) this.#supermajorities.set(sm.round, (round = new Map<number, SuperMajority>()))
@@ -274,25 +319,22 @@ export class GenerationVoter {
     this.#tryDecide(sm.round)
   }
 
-  #checkPolka(round: number): void {
-    if (this.#polkas.has(round)) return
-    const votes = this.#votes.get(round)
-    if (votes === undefined || votes.size < this.#roster.quorum) return
-    const byValue = new Map<string, Vote[]>()
-    for (const vote of votes.values()) {
-      const id = valueId(vote.proposals)
-      const list = byValue.get(id) ?? []
-      list.push(vote)
-      byValue.set(id, list)
+  #checkPolka(round: number, id: string): void {
+    const voters = this.#support.get(round)?.get(id)
+    if (voters === undefined || voters.size < this.#roster.quorum) return
+    const votes = [...voters.values()]
+    this.#recordPolka(round, id, votes[0]!.proposals, votes.slice(0, this.#roster.quorum), undefined)
+  }
+
+  #recordPolka(round: number, id: string, proposals: ReadonlyArray<Uint8Array>, votes: ReadonlyArray<Vote>, proof: SuperMajority | undefined): void {
+    const known = this.#polkas.get(round)
+    if (known !== undefined) {
+      if (known.id === id && known.proof === undefined && proof !== undefined) known.proof = proof
+      return
     }
-    for (const [id, list] of byValue) {
-      if (list.length >= this.#roster.quorum) {
-        const polka: Polka = { round, id, proposals: list[0]!.proposals.slice(), proof: undefined }
-        this.#polkas.set(round, polka)
-        if (this.#highestPolka === undefined || round > this.#highestPolka.round) this.#highestPolka = polka
-        return
-      }
-    }
+    const polka: Polka = { round, id, proposals: proposals.slice(), votes, proof }
+    this.#polkas.set(round, polka)
+    if (this.#highestPolka === undefined || round > this.#highestPolka.round) this.#highestPolka = polka
   }
 
   #castVote(round: number, ballot: 'Propose' | 'Merge', proposals: Uint8Array[], out: Outbound): void {
@@ -312,7 +354,7 @@ export class GenerationVoter {
     const polka = this.#highestPolka
     if (polka !== undefined) {
       this.#castVote(round, 'Merge', polka.proposals, out)
-      if (polka.proof !== undefined) out.supermajorities.push(polka.proof)
+      this.#forwardPolka(polka, out)
     } else {
       // Validity is asked now, not when the vote came: what a voter can check may grow (a DKG
       // message that arrived late), and the union must reflect what is valid by now.
@@ -323,6 +365,12 @@ export class GenerationVoter {
     }
   }
 
+  /** Passes on what proves a polka: its SuperMajority ballot, or else its quorum of votes. */
+  #forwardPolka(polka: Polka, out: Outbound): void {
+    if (polka.proof !== undefined) out.supermajorities.push(polka.proof)
+    else out.votes.push(...polka.votes)
+  }
+
   /** Applies every rule that may fire after new information, until none does. */
   #progress(out: Outbound): void {
     for (let guard = 0; guard < 64 && this.#decision === undefined && this.#started; guard++) {
@@ -331,10 +379,8 @@ export class GenerationVoter {
       // Lock and cast SuperMajority on a polka in our current round.
       const polka = this.#polkas.get(this.#round)
       if (polka !== undefined && !this.#mySupermajorities.has(this.#round)) {
-        const justification = [...(this.#votes.get(this.#round)?.values() ?? [])]
-          .filter((v) => valueId(v.proposals) === polka.id)
-          .slice(0, this.#roster.quorum)
-        const share = this.#share.sign(decisionBytes(this.#verifier.sectionKey, this.generation, polka.proposals))
+        const justification = polka.votes.slice(0, this.#roster.quorum)
+        const share = this.#share.sign(decisionBytes(this.#verifier.sectionKey, this.generation, this.#round, polka.proposals))
         const sm = signSuperMajority(this.#keypair, this.#verifier.sectionKey, {
           voter: this.self, generation: this.generation, round: this.#round, proposals: polka.proposals, justification, share: share.toBytes(),
         })
@@ -397,13 +443,14 @@ export class GenerationVoter {
     for (const list of byValue.values()) {
       if (list.length < this.#roster.quorum) continue
       const proposals = list[0]!.proposals
-      const message = decisionBytes(this.#verifier.sectionKey, this.generation, proposals)
+      const message = decisionBytes(this.#verifier.sectionKey, this.generation, round, proposals)
       try {
         const shares = list.map((sm) => ({ index: sm.voter, share: SignatureShare.fromBytes(sm.share), signer: String(sm.voter) }))
-        const { signature, badSigners } = this.#roster.keySet.combine(message, shares)
+        const { signature, badSigners, signers } = this.#roster.keySet.combine(message, shares)
         for (const bad of badSigners) this.#markBadShare(round, Number(bad))
-        const good = list.filter((sm) => !badSigners.includes(String(sm.voter)))
-        this.#decision = { generation: this.generation, round, proposals, supermajority: good, signature: signature.toBytes() }
+        // The decision carries the ballots whose shares made its signature.
+        const used = list.filter((sm) => signers.includes(String(sm.voter)))
+        this.#decision = { generation: this.generation, round, proposals, supermajority: used, signature: signature.toBytes() }
         return
       } catch (error) {
         if (error instanceof CombineFailed) {

@@ -197,7 +197,11 @@ export class BlsPublicKey {
    */
   verify(message: Uint8Array, signature: BlsSignature): boolean {
     const key = `${this.toHex()}/${toHex(sha3_256(message))}/${signature.toHex()}`
-    if (verifiedCache.has(key)) return true
+    if (verifiedCache.has(key)) {
+      verifiedCache.delete(key)
+      verifiedCache.add(key)
+      return true
+    }
     const valid = verifyHashed(this.point, hashToG2(message), signature.point)
     if (valid) {
       verifiedCache.add(key)

@@ -206,9 +206,9 @@ export class PublicKeySet {
    * Combines t+1 shares into the section signature and verifies it once.
    * When that fails, checks the shares one by one, drops the bad ones (named in the error),
    * and combines again from valid ones if enough remain. Duplicated indexes count once.
-   * Returns the signature and the signers whose shares were invalid (possibly none).
+   * Returns the signature, the signers whose shares made it, and those whose shares were invalid.
    */
-  combine(message: Uint8Array, shares: ReadonlyArray<AttributedShare>): { signature: BlsSignature; badSigners: string[] } {
+  combine(message: Uint8Array, shares: ReadonlyArray<AttributedShare>): { signature: BlsSignature; badSigners: string[]; signers: string[] } {
     const needed = this.threshold + 1
     const byIndex = new Map<number, AttributedShare>()
     for (const share of shares) if (!byIndex.has(share.index)) byIndex.set(share.index, share)
@@ -227,7 +227,7 @@ export class PublicKeySet {
     const messageKey = `${this.publicKey().toHex()}/${toHex(sha3_256(message))}`
     const chosenKey = `${messageKey}/${chosen.map((s) => `${s.index}:${s.share.toHex()}`).join(',')}`
     const cached = combinedCache.get(chosenKey)
-    if (cached !== undefined) return { signature: cached, badSigners: [] }
+    if (cached !== undefined) return { signature: cached, badSigners: [], signers: chosen.map((s) => s.signer) }
     const remember = (key: string, signature: BlsSignature) => {
       combinedCache.set(key, signature)
       combinedCache.set(messageKey, signature)
@@ -237,7 +237,7 @@ export class PublicKeySet {
     const known = combinedCache.get(messageKey)
     if ((known !== undefined && known.equals(first)) || this.publicKey().verify(message, first)) {
       remember(chosenKey, first)
-      return { signature: first, badSigners: [] }
+      return { signature: first, badSigners: [], signers: chosen.map((s) => s.signer) }
     }
 
     // Slow path: find the culprits.
@@ -256,7 +256,7 @@ export class PublicKeySet {
     }
     const signature = interpolateSignature(valid)
     remember(`${messageKey}/${valid.map((s) => `${s.index}:${s.share.toHex()}`).join(',')}`, signature)
-    return { signature, badSigners }
+    return { signature, badSigners, signers: valid.map((s) => s.signer) }
   }
 
   /** t+1 commitments of 48 bytes each, concatenated. */

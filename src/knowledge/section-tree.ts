@@ -71,12 +71,18 @@ export class SectionTree {
     const key = sap.sectionKey()
     const held = this.#saps.get(sap.prefix)
 
-    // 1. Stale: we hold this prefix at this key with a generation at least as new, or at a key
-    //    that descends from this one.
-    if (held !== undefined) {
-      const heldKey = held.sap.sectionKey()
-      if (heldKey.equals(key) && held.sap.generation >= sap.generation) return { status: 'ignored', reason: 'stale' }
-      if (!heldKey.equals(key) && this.dag.has(key) && this.dag.isAncestor(key, heldKey)) return { status: 'ignored', reason: 'stale' }
+    // 1. Stale: a key we already know, unless it is the key we hold for this very prefix and the
+    //    SAP is a later generation of it (members changed, key did not). Replaying an old SAP —
+    //    of this prefix or of an ancestor before a split — can never roll our view back.
+    if (this.dag.has(key)) {
+      const newerOfHeld = held !== undefined && held.sap.sectionKey().equals(key) && sap.generation > held.sap.generation
+      if (!newerOfHeld) return { status: 'ignored', reason: 'stale' }
+    }
+    // A SAP for a prefix above sections we know must come after them (a merge signed by them).
+    for (const entry of this.#saps.compatibleWith(sap.prefix)) {
+      if (entry.prefix.isExtensionOf(sap.prefix) && !chain.links.some((link) => link.key.equals(entry.value.sap.sectionKey()))) {
+        return { status: 'ignored', reason: 'stale' }
+      }
     }
 
     // 2. A trusted root; for a known prefix, one at or below our current key for it.

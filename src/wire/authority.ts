@@ -37,10 +37,17 @@ function lengthPrefixed(bytes: Uint8Array): Uint8Array {
   return out
 }
 
-/** The bytes a Node or Client authority signs. */
-export function messageSigningBytes(unsigned: { readonly msgId: Uint8Array; readonly kind: string; readonly dst: Dst; readonly payload: Uint8Array }): Uint8Array {
+/**
+ * The bytes a Node or Client authority signs. The authority's own tag is included, so a node's
+ * signature cannot be presented as a client's (or the reverse).
+ */
+export function messageSigningBytes(
+  authority: 'Node' | 'Client',
+  unsigned: { readonly msgId: Uint8Array; readonly kind: string; readonly dst: Dst; readonly payload: Uint8Array },
+): Uint8Array {
   return concatBytes(
     MESSAGE_DOMAIN,
+    lengthPrefixed(textEncoder.encode(authority)),
     Uint8Array.of(PROTOCOL_VERSION),
     unsigned.msgId,
     lengthPrefixed(textEncoder.encode(unsigned.kind)),
@@ -61,19 +68,19 @@ export function aggregationKey(kind: string, payload: Uint8Array, sectionKey: Ui
 }
 
 export function nodeAuthority(keypair: NodeKeypair) {
-  return (unsigned: Parameters<typeof messageSigningBytes>[0]): Authority => ({
+  return (unsigned: Parameters<typeof messageSigningBytes>[1]): Authority => ({
     _tag: 'Node',
     name: keypair.name.bytes,
     publicKey: keypair.publicKey.bytes,
-    signature: keypair.sign(messageSigningBytes(unsigned)),
+    signature: keypair.sign(messageSigningBytes('Node', unsigned)),
   })
 }
 
 export function clientAuthority(keypair: NodeKeypair) {
-  return (unsigned: Parameters<typeof messageSigningBytes>[0]): Authority => ({
+  return (unsigned: Parameters<typeof messageSigningBytes>[1]): Authority => ({
     _tag: 'Client',
     publicKey: keypair.publicKey.bytes,
-    signature: keypair.sign(messageSigningBytes(unsigned)),
+    signature: keypair.sign(messageSigningBytes('Client', unsigned)),
   })
 }
 
@@ -109,7 +116,7 @@ export function verifyPeerAuthority(envelope: Envelope): Result.Result<NodePubli
   if (auth._tag === 'Node' && !bytesEqual(publicKey.name.bytes, auth.name)) {
     return Result.fail(new BadAuthority({ message: 'the node name is not SHA3-256 of its public key', authority: 'Node' }))
   }
-  if (!publicKey.verify(messageSigningBytes(envelope), auth.signature)) {
+  if (!publicKey.verify(messageSigningBytes(auth._tag, envelope), auth.signature)) {
     return Result.fail(new BadAuthority({ message: `the ${auth._tag} signature does not cover this message`, authority: auth._tag }))
   }
   return Result.succeed(publicKey)

@@ -206,7 +206,8 @@ export const DkgCatchUp = Schema.Struct({
   sessionId: Sha3Hash,
   /** The Part we hold from each dealer, by its commitments' hash: a different one is evidence. */
   parts: BoundedArray(Schema.Struct({ dealer: IntBetween(0, MAX_ELDERS - 1), commitments: Sha3Hash }), MAX_ELDERS),
-  acks: BoundedArray(Schema.Struct({ participant: IntBetween(0, MAX_ELDERS - 1), entries: Uint }), MAX_ELDERS),
+  /** The verdict vector we hold from each participant, by size and hash (a conflict is evidence). */
+  acks: BoundedArray(Schema.Struct({ participant: IntBetween(0, MAX_ELDERS - 1), entries: Uint, hash: Sha3Hash }), MAX_ELDERS),
   justifications: BoundedArray(Schema.Struct({ dealer: IntBetween(0, MAX_ELDERS - 1), accuser: IntBetween(0, MAX_ELDERS - 1) }), MAX_ELDERS * MAX_ELDERS),
 })
 export type DkgCatchUpWire = typeof DkgCatchUp.Type

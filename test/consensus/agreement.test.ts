@@ -59,6 +59,17 @@ describe('generation agreement', () => {
     expect(verifier.decision(otherSet)).toBe('justification-mismatch')
   })
 
+  it('checks a known signature afresh when it comes on other content, and refuses it', () => {
+    const sectionKey = roster.keySet.publicKey().toBytes()
+    const verifier = new BallotVerifier(roster)
+    const vote = signVote(keypairs[2]!, sectionKey, { voter: 2, generation: 0, round: 0, ballot: 'Propose', proposals: [change('a')] })
+    expect(verifier.vote(vote)).toBeUndefined()
+    expect(verifier.vote({ ...vote, round: 1 })).toBe('bad-signature')
+    expect(verifier.vote({ ...vote, ballot: 'Merge' })).toBe('bad-signature')
+    expect(verifier.vote({ ...vote, proposals: [change('b')] })).toBe('bad-signature')
+    expect(verifier.vote({ ...vote, voter: 3 })).toBe('bad-signature')
+  })
+
   it('catches an elder voting two sets in one round', () => {
     const sectionKey = roster.keySet.publicKey().toBytes()
     const vote = (text: string) => signVote(keypairs[3]!, sectionKey, { voter: 3, generation: 5, round: 0, ballot: 'Propose', proposals: [change(text)] })

@@ -74,3 +74,54 @@ describe('DkgSession (Joint-Feldman over signed, relayable messages)', () => {
     expect(sessions[1]!.answerCatchUp(sessions[1]!.catchUpRequest())).toBeUndefined()
   })
 })
+
+describe('DkgSession against a participant that tells different peers different verdicts', () => {
+  it('every honest participant still completes with the same key, and the liar is named', () => {
+    const n = 4
+    const random = new SeededRandom(7)
+    const keypairs = Array.from({ length: n }, () => NodeKeypair.fromSeed(random.bytes(32)))
+    const sessionId = dkgSessionId(Prefix.EMPTY, keypairs.map((k) => k.name.bytes), 1, 1)
+    const make = (self: number, misbehaviour?: DkgMisbehaviour) => new DkgSession({
+      sessionId, candidates: keypairs.map((k) => k.publicKey), self, keypair: keypairs[self]!, threshold: threshold(n),
+      randomBytes: random.fork(`d${self}-${misbehaviour === undefined ? 'a' : 'b'}`).byteSource(),
+      ...(misbehaviour === undefined ? {} : { misbehaviour }),
+    })
+    const sessions = [make(0), make(1), make(2), make(3)]
+    // Participant 3's twin signs the same Part but complains about every dealer: node 2 gets its
+    // verdicts, nodes 0 and 1 get the honest ones.
+    const twin = make(3, { complainAboutAll: true })
+    const queue: Array<{ to: number; bundle: Bundle }> = []
+    const send = (from: number, bundle: Bundle) => {
+      for (let to = 0; to < n; to++) if (to !== from) queue.push({ to, bundle })
+    }
+    const honestPart = sessions[3]!.start()
+    for (let i = 0; i < 3; i++) send(i, sessions[i]!.start())
+    send(3, honestPart)
+    twin.receive(honestPart)
+    for (let steps = 0; queue.length > 0 && steps < 20_000; steps++) {
+      const { to, bundle } = queue.shift()!
+      const answer = sessions[to]!.receive(bundle)
+      if (to === 3) {
+        const lie = twin.receive(bundle)
+        const honest = answer
+        for (let peer = 0; peer < 3; peer++) {
+          const chosen = peer === 2 ? { ...lie, parts: [] } : honest
+          if (chosen.parts.length + chosen.acks.length + chosen.justifications.length > 0) queue.push({ to: peer, bundle: chosen })
+        }
+      } else if (answer.parts.length + answer.acks.length + answer.justifications.length > 0) {
+        send(to, answer)
+      }
+      // Catch-up between the honest ones, as gossip would do.
+      if (queue.length === 0) {
+        for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) {
+          if (a === b) continue
+          const reply = sessions[b]!.answerCatchUp(sessions[a]!.catchUpRequest())
+          if (reply !== undefined) queue.push({ to: a, bundle: reply })
+        }
+      }
+    }
+    const keys = [0, 1, 2].map((i) => sessions[i]!.result?.publicKeySet.publicKey().toHex())
+    expect(keys.every((k) => k !== undefined && k === keys[0])).toBe(true)
+    expect(sessions[2]!.nonParticipants().get(3)).toBe('equivocated')
+  })
+})

@@ -96,6 +96,17 @@ describe('SectionTree updates', () => {
     expect(tree.update(signedSap(root, genesis, 9), new ProofChain(genesis.public))).toEqual({ status: 'ignored', reason: 'stale' })
   })
 
+  it('cannot be rolled back by replaying the genesis SAP after a split', () => {
+    const genesisSap = signedSap(root, genesis)
+    const tree = SectionTree.fromGenesis(genesisSap)
+    const zero = sectionKeys()
+    const one = sectionKeys()
+    tree.update(signedSap(Prefix.parse('0'), zero), new ProofChain(genesis.public, [link(genesis, zero)]))
+    tree.update(signedSap(Prefix.parse('1'), one), new ProofChain(genesis.public, [link(genesis, one)]))
+    expect(tree.update(genesisSap, new ProofChain(genesis.public))).toEqual({ status: 'ignored', reason: 'stale' })
+    expect(tree.prefixes().map((p) => p.toBits()).sort()).toEqual(['0', '1'])
+  })
+
   it('refuses a fork: a chain for a known prefix that does not pass through our current key', () => {
     const tree = SectionTree.fromGenesis(signedSap(root, genesis))
     const current = sectionKeys()

@@ -24,7 +24,7 @@ describe('generation agreement in the simulator', () => {
   })
 
   it('each Byzantine strategy alone is survived, with elders split into two camps', () => {
-    for (const strategy of ['equivocate', 'silent', 'invalid-signatures', 'invalid-proposals'] as const) {
+    for (const strategy of ['equivocate', 'silent', 'invalid-signatures', 'invalid-proposals', 'forge'] as const) {
       const summary = agreementScenario(seeds(6, 100), { elders: 7, byzantine: 2, drop: 0.05, strategies: [strategy], proposals: 'two-camps' })
       expect({ strategy, ...summary, wallMs: 0 }).toMatchObject({ strategy, decided: 6, agreementViolations: 0, validityViolations: 0 })
     }

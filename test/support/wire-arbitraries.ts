@@ -63,7 +63,7 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   DkgMessages: fc.record({ parts: fc.array(dkgPart, { maxLength: 2 }), acks: fc.array(dkgAck, { maxLength: 3 }), justifications: fc.array(dkgJustification, { maxLength: 3 }) }),
   DkgCatchUp: fc.record({
     sessionId: bytes(32), parts: fc.array(fc.record({ dealer: index, commitments: bytes(32) }), { maxLength: 7 }),
-    acks: fc.array(fc.record({ participant: index, entries: fc.nat() }), { maxLength: 7 }),
+    acks: fc.array(fc.record({ participant: index, entries: fc.nat(), hash: bytes(32) }), { maxLength: 7 }),
     justifications: fc.array(fc.record({ dealer: index, accuser: index }), { maxLength: 5 }),
   }),
   AgreementVotes: fc.record({ votes: fc.array(vote, { maxLength: 4 }), supermajorities: fc.array(supermajority, { maxLength: 2 }) }),

@@ -30,7 +30,7 @@ import type { Scheduler } from '../scheduler.ts'
 import type { WirePeer } from '../wire-peer.ts'
 import { createWorld, flip, reseal } from './world.ts'
 
-export const AGREEMENT_STRATEGIES = ['equivocate', 'silent', 'invalid-signatures', 'invalid-proposals'] as const
+export const AGREEMENT_STRATEGIES = ['equivocate', 'silent', 'invalid-signatures', 'invalid-proposals', 'forge'] as const
 export type AgreementStrategy = (typeof AGREEMENT_STRATEGIES)[number]
 
 export interface AgreementScenarioOptions {
@@ -99,7 +99,8 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
 
   // Who proposes what: honest elders a random non-empty subset of the generation's pool.
   const proposing = random.fork('proposals')
-  const proposed = new Set<string>()
+  /** What was proposed for each generation: validity is judged per generation. */
+  const proposed = new Map<number, Set<string>>()
   const proposalsOf = (index: number, generation: number): Uint8Array[] => {
     const pool = proposalPool(generation)
     let chosen: Uint8Array[]
@@ -110,7 +111,9 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
       if (chosen.length === 0) chosen = [proposing.pick(pool)]
     }
     if (strategyOf.get(index) === 'invalid-proposals') chosen = [...chosen, new TextEncoder().encode(`forged:g${generation}:steal-section-key`)]
-    for (const p of chosen) proposed.add(toHex(p))
+    const forGeneration = proposed.get(generation) ?? new Set<string>()
+    for (const p of chosen) forGeneration.add(toHex(p))
+    proposed.set(generation, forGeneration)
     options.log?.(`t=${Math.round(scheduler.now)} elder ${index}${byzantine.has(index) ? ` (${strategyOf.get(index)})` : ''} proposes g${generation}: ${describeProposals(chosen)}`)
     return chosen
   }
@@ -126,7 +129,8 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
     if (byElder === undefined) decisionsByGeneration.set(decision.generation, (byElder = new Map<number, string>()))
     if ([...byElder.values()].some((other) => other !== id)) agreementViolations++
     byElder.set(elder, id)
-    if (decision.proposals.some((p) => !isValidProposal(p) || !proposed.has(toHex(p)))) validityViolations++
+    const proposedThen = proposed.get(decision.generation) ?? new Set<string>()
+    if (decision.proposals.some((p) => !isValidProposal(p) || !proposedThen.has(toHex(p)))) validityViolations++
   }
 
   const agreements = new Map<number, Agreement>()
@@ -141,6 +145,10 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
     if (strategy === 'equivocate') {
       adversary ??= new MirrorAdversary(roster, sectionKey, keySet, keypairs, peers, wire)
       adversary.control(index)
+      continue
+    }
+    if (strategy === 'forge') {
+      forge(index, wire[index]!, peers)
       continue
     }
     const store: ElderStore = { decisions: new Map(), ballots: new Map() }
@@ -305,6 +313,25 @@ function describeProposals(proposals: ReadonlyArray<Uint8Array>): string {
 }
 
 /**
+ * Forgery: the Byzantine elder re-sends every honest vote it receives with the signature kept but
+ * the content changed — another round, the other ballot kind, another set — and SuperMajority
+ * ballots with a stolen justification. Every one must be refused as a bad signature.
+ */
+function forge(self: number, peer: WirePeer, peers: ReadonlyArray<PeerId>): void {
+  const others = peers.filter((_, i) => i !== self)
+  peer.listen((_from, message) => {
+    if (message.kind !== 'AgreementVotes') return
+    const votes = message.payload.votes.flatMap((v) => [
+      { ...v, round: v.round + 1 },
+      { ...v, ballot: v.ballot === 'Propose' ? 'Merge' as const : 'Propose' as const },
+      { ...v, proposals: [] },
+    ])
+    const supermajorities = message.payload.supermajorities.map((sm) => ({ ...sm, round: sm.round + 1 }))
+    peer.send(others, 'AgreementVotes', { votes: votes.slice(0, 28), supermajorities: supermajorities.slice(0, 14) })
+  })
+}
+
+/**
  * Equivocation, the strongest form we know: the Byzantine elders tell every honest elder that
  * they agree with it. Each honest vote is answered with votes for the same set from every
  * Byzantine elder, and each honest SuperMajority ballot with Byzantine SuperMajority ballots
@@ -387,10 +414,10 @@ class MirrorAdversary {
       const fresh = targets.filter((t) => !this.#sent.has(`sm/${b}/${t}/${generation}/${round}`))
       if (fresh.length === 0) continue
       for (const t of fresh) this.#sent.add(`sm/${b}/${t}/${generation}/${round}`)
-      const shareKey = `${b}/${generation}/${id}`
+      const shareKey = `${b}/${generation}/${round}/${id}`
       let share = this.#shares.get(shareKey)
       if (share === undefined) {
-        share = this.#keySet.secretKeyShare(b).sign(decisionBytes(this.#sectionKey, generation, proposals)).toBytes()
+        share = this.#keySet.secretKeyShare(b).sign(decisionBytes(this.#sectionKey, generation, round, proposals)).toBytes()
         this.#shares.set(shareKey, share)
       }
       const ballot = signSuperMajority(this.#keypairs[b]!, this.#sectionKey, { voter: b, generation, round, proposals: [...proposals], justification, share })

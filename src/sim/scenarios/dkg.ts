@@ -290,11 +290,20 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
   scheduler.run({ maxTimeMs: maxVirtualTimeMs, until: allDone })
 
   const completed = allDone()
+  // Key mismatches among honest elders that completed the same session, whether or not all did.
   let keyMismatches = 0
-  if (completed) {
-    const finals = honest.map((i) => hosts[i]!.attempts.at(-1)!.result).filter((r) => r !== undefined)
-    const reference = finals[0]!.publicKeySet
-    for (const final of finals) if (!final.publicKeySet.equals(reference) || !final.shareMatches) keyMismatches++
+  const bySession = new Map<string, Array<{ publicKeySet: PublicKeySet; shareMatches: boolean }>>()
+  for (const i of honest) {
+    for (const attempt of hosts[i]!.attempts) {
+      if (attempt.result === undefined) continue
+      const list = bySession.get(attempt.sessionHex) ?? []
+      list.push(attempt.result)
+      bySession.set(attempt.sessionHex, list)
+    }
+  }
+  for (const results of bySession.values()) {
+    const reference = results[0]!.publicKeySet
+    for (const result of results) if (!result.publicKeySet.equals(reference) || !result.shareMatches) keyMismatches++
   }
   const lastAttempt = hosts[honest[0]!]!.attempts.at(-1)!
   return {
