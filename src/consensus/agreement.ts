@@ -45,6 +45,8 @@ export interface AgreementOptions {
 const MAX_GENERATIONS_AHEAD = 2
 /** Ballots kept for generations ahead, in all. */
 const MAX_BUFFERED = 512
+/** Bad ballots (failed signatures or checks) one sender may send before it is not listened to. */
+const MAX_OFFENCES = 64
 
 export class Agreement {
   readonly #options: AgreementOptions
@@ -53,6 +55,8 @@ export class Agreement {
   readonly #ahead = new Map<number, { votes: Vote[]; supermajorities: SuperMajority[] }>()
   #buffered = 0
   readonly #verifier: BallotVerifier
+  /** Bad ballots received, by sending elder. */
+  readonly #offences = new Map<number, number>()
   /** `peer/generation` asked since the last gossip tick, so a burst of ballots asks once. */
   readonly #asked = new Set<string>()
   #finished = false
@@ -75,6 +79,11 @@ export class Agreement {
 
   get round(): number {
     return this.#voter.round
+  }
+
+  /** True once `from` sent more bad ballots than we tolerate: the runtime may stop listening to it. */
+  ignores(from: number): boolean {
+    return (this.#offences.get(from) ?? 0) >= MAX_OFFENCES
   }
 
   /** Highest round any generation needed so far. */
@@ -127,6 +136,13 @@ export class Agreement {
 
   onVotes(from: number, votes: ReadonlyArray<Vote>, supermajorities: ReadonlyArray<SuperMajority>): Effects {
     const effects = emptyEffects()
+    // A sender that keeps sending ballots that fail their checks is no longer listened to (its
+    // ballots could only ever be forged or broken); honest elders never send one.
+    if ((this.#offences.get(from) ?? 0) >= MAX_OFFENCES) return effects
+    let offences = 0
+    for (const vote of votes) if (this.#verifier.vote(vote) !== undefined) offences++
+    for (const sm of supermajorities) if (this.#verifier.superMajority(sm) !== undefined) offences++
+    if (offences > 0) this.#offences.set(from, (this.#offences.get(from) ?? 0) + offences)
     const current = this.#voter.generation
     const byGeneration = new Map<number, { votes: Vote[]; supermajorities: SuperMajority[] }>()
     const bucket = (g: number) => {
@@ -215,7 +231,7 @@ export class Agreement {
   #newVoter(generation: number): GenerationVoter {
     const o = this.#options
     return new GenerationVoter({
-      roster: o.roster, self: o.self, keypair: o.keypair, share: o.share, generation, isValid: o.isValid,
+      roster: o.roster, self: o.self, keypair: o.keypair, share: o.share, generation, isValid: o.isValid, verifier: this.#verifier,
       ...(o.timing === undefined ? {} : { timing: o.timing }),
     })
   }

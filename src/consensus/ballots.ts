@@ -107,6 +107,7 @@ export class BallotVerifier {
   readonly roster: Roster
   readonly sectionKey: Uint8Array
   readonly #verified = new Set<string>()
+  readonly #failed = new Set<string>()
   /** Bound on remembered verifications (oldest dropped first); a generation sees a few hundred ballots. */
   static readonly CACHE_LIMIT = 10_000
 
@@ -124,10 +125,13 @@ export class BallotVerifier {
     if (key === undefined) return false
     const id = toHex(sha3_256(u64be(voter), signed, signature))
     if (this.#verified.has(id)) return true
-    if (!key.verify(signed, signature)) return false
-    if (this.#verified.size >= BallotVerifier.CACHE_LIMIT) this.#verified.delete(this.#verified.values().next().value!)
-    this.#verified.add(id)
-    return true
+    // Failures are remembered too: a forger repeating itself costs a lookup, not a verify.
+    if (this.#failed.has(id)) return false
+    const valid = key.verify(signed, signature)
+    const cache = valid ? this.#verified : this.#failed
+    if (cache.size >= BallotVerifier.CACHE_LIMIT) cache.delete(cache.values().next().value!)
+    cache.add(id)
+    return valid
   }
 
   vote(vote: Vote): BallotRejection | undefined {

@@ -62,6 +62,8 @@ export interface VoterOptions {
   /** Validity of a single proposal (e.g. a membership change that checks out). */
   readonly isValid: (proposal: Uint8Array) => boolean
   readonly timing?: VoterTiming
+  /** A verifier to share (with the Agreement, so what verified once is not verified again). */
+  readonly verifier?: BallotVerifier
 }
 
 interface Polka {
@@ -137,7 +139,7 @@ export class GenerationVoter {
     this.generation = options.generation
     this.self = options.self
     this.#roster = options.roster
-    this.#verifier = new BallotVerifier(options.roster)
+    this.#verifier = options.verifier ?? new BallotVerifier(options.roster)
     this.#keypair = options.keypair
     this.#share = options.share
     this.#isValid = options.isValid

@@ -22,6 +22,8 @@ export class WirePeer {
   readonly stats: PeerStats = { sent: 0, received: 0, refused: {} }
   readonly #msgIds: (length: number) => Uint8Array
   readonly #dst: Dst
+  /** Peers that offended too often: their frames are dropped unread (and counted). */
+  readonly #blocked = new Set<PeerId>()
 
   constructor(options: { transport: Transport; keypair: NodeKeypair; msgIds: (length: number) => Uint8Array; dst: Dst }) {
     this.transport = options.transport
@@ -49,9 +51,15 @@ export class WirePeer {
     }
   }
 
+  /** Stops listening to a peer that keeps sending what fails our checks (DESIGN.md §5). */
+  block(peer: PeerId): void {
+    this.#blocked.add(peer)
+  }
+
   /** Decodes, checks the sender, and hands valid messages to `handler`. */
   listen(handler: (from: PeerId, message: Message) => void): void {
     this.transport.onFrame((from, frame) => {
+      if (this.#blocked.has(from)) return this.#refuse('Blocked')
       const decoded = decode(frame)
       if (Result.isFailure(decoded)) return this.#refuse(decoded.failure._tag)
       const sender = verifyPeerAuthority(decoded.success.envelope)

@@ -262,6 +262,7 @@ function hostElder(
     const sender = peers.indexOf(from)
     if (message.kind === 'AgreementVotes') {
       actor.send({ type: 'VOTES', from: sender, votes: message.payload.votes, supermajorities: message.payload.supermajorities })
+      if (agreement.ignores(sender)) peer.block(from)
     } else if (message.kind === 'DecisionAnnounce') {
       actor.send({ type: 'DECISION_ANNOUNCE', from: sender, decision: message.payload.decision })
     } else if (message.kind === 'DecisionRequest') {

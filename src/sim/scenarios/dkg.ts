@@ -224,6 +224,7 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
       switch (message.kind) {
         case 'AgreementVotes':
           agreementActor.send({ type: 'VOTES', from: sender, votes: message.payload.votes, supermajorities: message.payload.supermajorities })
+          if (agreement.ignores(sender)) wire[self]!.block(from)
           break
         case 'DecisionAnnounce':
           agreementActor.send({ type: 'DECISION_ANNOUNCE', from: sender, decision: message.payload.decision })
