@@ -86,7 +86,7 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
   const n = options.elders
   const generations = options.generations ?? 2
   const faultsUntilMs = options.faultsUntilMs ?? 20_000
-  const maxVirtualTimeMs = options.maxVirtualTimeMs ?? 600_000
+  const maxVirtualTimeMs = options.maxVirtualTimeMs ?? 120_000
   const { random, scheduler, network, keypairs, keySet, roster, peers, wire } = createWorld(seed, { elders: n, drop: options.drop, faultsUntilMs, quorum: options.quorum })
   const sectionKey = roster.keySet.publicKey().toBytes()
 
