@@ -15,7 +15,6 @@
  */
 import {
   BlsSignature,
-  bytesEqual,
   concatBytes,
   domain,
   type NodeKeypair,
@@ -180,8 +179,4 @@ export class BallotVerifier {
     }
     return undefined
   }
-}
-
-export function sameProposals(a: ReadonlyArray<Uint8Array>, b: ReadonlyArray<Uint8Array>): boolean {
-  return a.length === b.length && a.every((p, i) => bytesEqual(p, b[i]!))
 }
