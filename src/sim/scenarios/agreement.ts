@@ -148,7 +148,7 @@ export function runAgreement(seed: number, options: AgreementScenarioOptions): A
       continue
     }
     if (strategy === 'forge') {
-      forge(index, wire[index]!, peers)
+      forge(index, wire[index]!, peers, byzantine)
       continue
     }
     const store: ElderStore = { decisions: new Map(), ballots: new Map() }
@@ -318,10 +318,11 @@ function describeProposals(proposals: ReadonlyArray<Uint8Array>): string {
  * the content changed — another round, the other ballot kind, another set — and SuperMajority
  * ballots with a stolen justification. Every one must be refused as a bad signature.
  */
-function forge(self: number, peer: WirePeer, peers: ReadonlyArray<PeerId>): void {
+function forge(self: number, peer: WirePeer, peers: ReadonlyArray<PeerId>, colluders: ReadonlySet<number>): void {
   const others = peers.filter((_, i) => i !== self)
-  peer.listen((_from, message) => {
-    if (message.kind !== 'AgreementVotes') return
+  peer.listen((from, message) => {
+    // Forgers work on honest ballots only (forging each other's would just flood the simulator).
+    if (message.kind !== 'AgreementVotes' || colluders.has(peers.indexOf(from))) return
     const votes = message.payload.votes.flatMap((v) => [
       { ...v, round: v.round + 1 },
       { ...v, ballot: v.ballot === 'Propose' ? 'Merge' as const : 'Propose' as const },
