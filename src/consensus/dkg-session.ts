@@ -255,7 +255,11 @@ export class DkgSession {
     // The session id must be what the fields say, so signing the id signs them all.
     const prefix = Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount)
     const expected = dkgSessionId(prefix, start.candidates, start.generation, start.chainLength)
-    return toHex(expected) === toHex(start.sessionId) && key.verify(startSigningBytes(start), start.signature)
+    if (toHex(expected) !== toHex(start.sessionId) || !key.verify(startSigningBytes(start), start.signature)) return false
+    // Candidates' keys, when given, must be the keys their names are hashes of.
+    if (start.keys.length === 0) return true
+    return start.keys.length === start.candidates.length && start.addrs.length === start.candidates.length
+      && start.keys.every((k, i) => toHex(sha3_256(k)) === toHex(start.candidates[i]!))
   }
 
   /** Who kept this session from completing, as far as we can tell now, and why. */

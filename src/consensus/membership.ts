@@ -7,6 +7,7 @@
  */
 import { Result } from 'effect'
 import { sha3_256, toHex } from '../crypto/index.ts'
+import { SignedSap } from '../knowledge/sap.ts'
 import { decodeValue, encodeValue, MembershipChangeWire } from '../wire/index.ts'
 import type { Prefix} from '../xor/index.ts';
 import { XorName } from '../xor/index.ts'
@@ -14,6 +15,8 @@ import type { NetworkParameters } from './parameters.ts'
 
 export interface Member {
   readonly name: XorName
+  /** Ed25519 node key; `name` is SHA3 of it. */
+  readonly publicKey: Uint8Array
   readonly addr: string
   readonly age: number
 }
@@ -21,18 +24,33 @@ export interface Member {
 export type MembershipChange =
   | { readonly kind: 'Joined'; readonly member: Member; readonly previousName?: XorName }
   | { readonly kind: 'Left'; readonly name: XorName }
-  | { readonly kind: 'Relocated'; readonly name: XorName; readonly destination: XorName }
+  | { readonly kind: 'Relocated'; readonly name: XorName; readonly destination: XorName; readonly age: number }
+  | { readonly kind: 'Handover'; readonly sap: SignedSap }
+  | { readonly kind: 'Split'; readonly zero: SignedSap; readonly one: SignedSap }
 
 /** The canonical bytes of a change: what elders put in their proposals. */
 export function encodeChange(change: MembershipChange): Uint8Array {
-  const wire: MembershipChangeWire = change.kind === 'Joined'
-    ? {
-      _tag: 'Joined', name: change.member.name.bytes, addr: change.member.addr, age: change.member.age,
-      ...(change.previousName === undefined ? {} : { previousName: change.previousName.bytes }),
-    }
-    : change.kind === 'Left'
-      ? { _tag: 'Left', name: change.name.bytes }
-      : { _tag: 'Relocated', name: change.name.bytes, destination: change.destination.bytes }
+  let wire: MembershipChangeWire
+  switch (change.kind) {
+    case 'Joined':
+      wire = {
+        _tag: 'Joined', name: change.member.name.bytes, publicKey: change.member.publicKey, addr: change.member.addr, age: change.member.age,
+        ...(change.previousName === undefined ? {} : { previousName: change.previousName.bytes }),
+      }
+      break
+    case 'Left':
+      wire = { _tag: 'Left', name: change.name.bytes }
+      break
+    case 'Relocated':
+      wire = { _tag: 'Relocated', name: change.name.bytes, destination: change.destination.bytes, age: change.age }
+      break
+    case 'Handover':
+      wire = { _tag: 'Handover', sap: change.sap.toWire() }
+      break
+    case 'Split':
+      wire = { _tag: 'Split', zero: change.zero.toWire(), one: change.one.toWire() }
+      break
+  }
   return Result.getOrThrow(encodeValue(MembershipChangeWire, wire))
 }
 
@@ -41,17 +59,26 @@ export function decodeChange(bytes: Uint8Array): MembershipChange | undefined {
   const decoded = decodeValue(MembershipChangeWire, bytes)
   if (Result.isFailure(decoded)) return undefined
   const wire = decoded.success
-  switch (wire._tag) {
-    case 'Joined':
-      return {
-        kind: 'Joined',
-        member: { name: XorName.fromBytes(wire.name), addr: wire.addr, age: wire.age },
-        ...(wire.previousName === undefined ? {} : { previousName: XorName.fromBytes(wire.previousName) }),
-      }
-    case 'Left':
-      return { kind: 'Left', name: XorName.fromBytes(wire.name) }
-    case 'Relocated':
-      return { kind: 'Relocated', name: XorName.fromBytes(wire.name), destination: XorName.fromBytes(wire.destination) }
+  try {
+    switch (wire._tag) {
+      case 'Joined':
+        return {
+          kind: 'Joined',
+          member: { name: XorName.fromBytes(wire.name), publicKey: Uint8Array.from(wire.publicKey), addr: wire.addr, age: wire.age },
+          ...(wire.previousName === undefined ? {} : { previousName: XorName.fromBytes(wire.previousName) }),
+        }
+      case 'Left':
+        return { kind: 'Left', name: XorName.fromBytes(wire.name) }
+      case 'Relocated':
+        return { kind: 'Relocated', name: XorName.fromBytes(wire.name), destination: XorName.fromBytes(wire.destination), age: wire.age }
+      case 'Handover':
+        return { kind: 'Handover', sap: SignedSap.fromWire(wire.sap) }
+      case 'Split':
+        return { kind: 'Split', zero: SignedSap.fromWire(wire.zero), one: SignedSap.fromWire(wire.one) }
+    }
+  } catch {
+    // Key material that is not a valid point (InvalidEncoding): not a well-formed change.
+    return undefined
   }
 }
 
@@ -107,7 +134,7 @@ export class SectionMembers {
     for (const change of changes) {
       if (change.kind === 'Joined') {
         if (this.prefix.matches(change.member.name)) members.set(change.member.name.toHex(), change.member)
-      } else if (members.delete(change.name.toHex())) {
+      } else if ((change.kind === 'Left' || change.kind === 'Relocated') && members.delete(change.name.toHex())) {
         left.push(change.name.toHex())
       }
     }
@@ -147,9 +174,10 @@ export function checkJoin(section: SectionMembers, joiner: { name: XorName; addr
  * The age a fresh joiner starts at. Before the first split (the genesis section) joiners get
  * 6 + (hash of the join decision mod 94), so the first elders are stable; after it, minAdultAge.
  */
-export function joinAge(section: SectionMembers, decisionSignature: Uint8Array, parameters: NetworkParameters): number {
+export function joinAge(section: SectionMembers, decisionSignature: Uint8Array, parameters: NetworkParameters, joiner?: XorName): number {
   if (section.prefix.bitCount > 0) return parameters.minAdultAge
-  const hash = sha3_256(decisionSignature)
+  // Per joiner, so that several joiners decided together do not all get one age.
+  const hash = joiner === undefined ? sha3_256(decisionSignature) : sha3_256(decisionSignature, joiner.bytes)
   return 6 + (new DataView(hash.buffer, hash.byteOffset, hash.byteLength).getUint32(0) % 94)
 }
 

@@ -4,13 +4,15 @@
  * from. Bad frames are typed errors, counted per kind — never a crash, never a silent drop.
  */
 import { Result } from 'effect'
-import type { NodeKeypair } from '../crypto/index.ts'
+import type { NodeKeypair, NodePublicKey } from '../crypto/index.ts'
 import type { PeerId, Transport } from '../transport/transport.ts'
 import { type Dst, type Kind, type Message, nodeAuthority, type PayloadOf, seal, verifyPeerAuthority } from '../wire/index.ts'
 import { decode } from '../wire/index.ts'
 
 export interface PeerStats {
   sent: number
+  /** Frames sent, by message kind. */
+  sentByKind: Record<string, number>
   received: number
   /** Refused inbound frames by error tag (`MalformedFrame`, `BadAuthority`, …). */
   refused: Record<string, number>
@@ -18,18 +20,30 @@ export interface PeerStats {
 
 export class WirePeer {
   readonly transport: Transport
-  readonly keypair: NodeKeypair
-  readonly stats: PeerStats = { sent: 0, received: 0, refused: {} }
+  #keypair: NodeKeypair
+  readonly stats: PeerStats = { sent: 0, sentByKind: {}, received: 0, refused: {} }
   readonly #msgIds: (length: number) => Uint8Array
   readonly #dst: Dst
+  /** Whether a peer id is the sender's node name (true) or an address the name is unrelated to. */
+  readonly #linkIsName: boolean
   /** Peers that offended too often: their frames are dropped unread (and counted). */
   readonly #blocked = new Set<PeerId>()
 
-  constructor(options: { transport: Transport; keypair: NodeKeypair; msgIds: (length: number) => Uint8Array; dst: Dst }) {
+  constructor(options: { transport: Transport; keypair: NodeKeypair; msgIds: (length: number) => Uint8Array; dst: Dst; linkIsName?: boolean }) {
     this.transport = options.transport
-    this.keypair = options.keypair
+    this.#keypair = options.keypair
     this.#msgIds = options.msgIds
     this.#dst = options.dst
+    this.#linkIsName = options.linkIsName ?? true
+  }
+
+  get keypair(): NodeKeypair {
+    return this.#keypair
+  }
+
+  /** A node that takes a new name (balanced joining, relocation) signs with its new key from now on. */
+  setKeypair(keypair: NodeKeypair): void {
+    this.#keypair = keypair
   }
 
   get id(): PeerId {
@@ -37,17 +51,24 @@ export class WirePeer {
   }
 
   /** Encodes once and sends the same frame to each peer. */
-  send<K extends Kind>(to: ReadonlyArray<PeerId>, kind: K, payload: PayloadOf<K>): void {
-    if (to.length === 0) return
-    const sealed = seal({ msgId: this.#msgIds(32), kind, dst: this.#dst, payload }, nodeAuthority(this.keypair))
+  send<K extends Kind>(to: ReadonlyArray<PeerId>, kind: K, payload: PayloadOf<K>, dst: Dst = this.#dst): Uint8Array | undefined {
+    if (to.length === 0) return undefined
+    const sealed = seal({ msgId: this.#msgIds(32), kind, dst, payload }, nodeAuthority(this.#keypair))
     if (Result.isFailure(sealed)) {
       // Our own message failed its schema or size: a bug, counted where it shows.
       this.#refuse(`outbound ${sealed.failure._tag}`)
-      return
+      return undefined
     }
+    this.stats.sentByKind[kind] = (this.stats.sentByKind[kind] ?? 0) + to.length
+    this.sendFrame(to, sealed.success.frame)
+    return sealed.success.frame
+  }
+
+  /** Sends an already sealed frame again (an anti-entropy resend of a bounced message). */
+  sendFrame(to: ReadonlyArray<PeerId>, frame: Uint8Array): void {
     for (const peer of to) {
       this.stats.sent++
-      this.transport.send(peer, sealed.success.frame)
+      this.transport.send(peer, frame)
     }
   }
 
@@ -57,17 +78,22 @@ export class WirePeer {
   }
 
   /** Decodes, checks the sender, and hands valid messages to `handler`. */
-  listen(handler: (from: PeerId, message: Message) => void): void {
+  listen(handler: (from: PeerId, message: Message, sender: NodePublicKey, frame: Uint8Array) => void): void {
     this.transport.onFrame((from, frame) => {
       if (this.#blocked.has(from)) return this.#refuse('Blocked')
       const decoded = decode(frame)
       if (Result.isFailure(decoded)) return this.#refuse(decoded.failure._tag)
       const sender = verifyPeerAuthority(decoded.success.envelope)
       if (Result.isFailure(sender)) return this.#refuse(sender.failure._tag)
-      if (sender.success.name.toHex() !== from) return this.#refuse('SenderMismatch')
+      if (this.#linkIsName && sender.success.name.toHex() !== from) return this.#refuse('SenderMismatch')
       this.stats.received++
-      handler(from, decoded.success)
+      handler(from, decoded.success, sender.success, frame)
     })
+  }
+
+  /** Counts a message refused above the codec (by the protocol), by reason. */
+  refuse(tag: string): void {
+    this.#refuse(tag)
   }
 
   #refuse(tag: string): void {

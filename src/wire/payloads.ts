@@ -8,6 +8,9 @@
 import { Schema } from 'effect'
 import {
   Address,
+  BoundedString,
+  Ed25519PublicKeyBytes,
+  ShareIndex,
   BlsPublicKeyBytes,
   BlsSignatureBytes,
   BoundedArray,
@@ -74,13 +77,20 @@ export type ProofChainWire = typeof ProofChainWire.Type
 export const MembershipChangeWire = Schema.Union([
   Schema.TaggedStruct('Joined', {
     name: XorNameBytes,
+    /** The joiner's Ed25519 key (name = SHA3 of it): elders need it to run DKG with the node. */
+    publicKey: Ed25519PublicKeyBytes,
     addr: Address,
+    /** 0 for a fresh joiner (its age is set from the decision); old age + 1 for a relocated one. */
     age: IntBetween(0, 255),
     /** The name the node had before a relocation, if it was relocated here. */
     previousName: Schema.optionalKey(XorNameBytes),
   }),
   Schema.TaggedStruct('Left', { name: XorNameBytes }),
-  Schema.TaggedStruct('Relocated', { name: XorNameBytes, destination: XorNameBytes }),
+  Schema.TaggedStruct('Relocated', { name: XorNameBytes, destination: XorNameBytes, age: IntBetween(0, 255) }),
+  /** New elders and key for the same prefix, the SAP signed by the new key (DESIGN.md §7). */
+  Schema.TaggedStruct('Handover', { sap: SignedSapWire }),
+  /** The section becomes two, each child SAP signed by its new key (DESIGN.md §8). */
+  Schema.TaggedStruct('Split', { zero: SignedSapWire, one: SignedSapWire }),
 ])
 export type MembershipChangeWire = typeof MembershipChangeWire.Type
 
@@ -158,6 +168,9 @@ export const DkgStartWire = Schema.Struct({
   sessionId: Sha3Hash,
   prefix: PrefixWire,
   candidates: BoundedArray(XorNameBytes, MAX_ELDERS).check(Schema.isMinLength(1)),
+  /** Each candidate's node key (its name is SHA3 of it) and address, in candidate order. */
+  keys: BoundedArray(Ed25519PublicKeyBytes, MAX_ELDERS),
+  addrs: BoundedArray(Address, MAX_ELDERS),
   generation: Uint,
   chainLength: Uint,
   /** Index of the sending elder among the current elders. */
@@ -212,6 +225,55 @@ export const DkgCatchUp = Schema.Struct({
 })
 export type DkgCatchUpWire = typeof DkgCatchUp.Type
 
+
+// --- Section life (DESIGN.md §6–§8) --------------------------------------------------------
+
+/** A member as elders hand it to a joiner: what SectionMembers holds. */
+export const MemberWire = Schema.Struct({ name: XorNameBytes, publicKey: Ed25519PublicKeyBytes, addr: Address, age: IntBetween(0, 255) })
+export type MemberWire = typeof MemberWire.Type
+
+/**
+ * What a relocated node brings to its new section: the decision relocating it (signed by its old
+ * section, whose key the chain proves from genesis), its old node key, and that key's signature
+ * over its new name — so the destination knows the node, not a newcomer, took the name.
+ */
+export const RelocationProofWire = Schema.Struct({
+  decision: DecisionWire,
+  sectionKey: BlsPublicKeyBytes,
+  proofChain: ProofChainWire,
+  oldPublicKey: Ed25519PublicKeyBytes,
+  signature: Ed25519SignatureBytes,
+})
+export type RelocationProofWire = typeof RelocationProofWire.Type
+
+/** A node asks the section responsible for `dst.name` (its own name) to take it in. */
+export const JoinRequest = Schema.Struct({ addr: Address, relocation: Schema.optionalKey(RelocationProofWire) })
+export const JoinResponse = Schema.Struct({
+  verdict: Schema.Union([
+    Schema.TaggedStruct('TryJoinLater', {}),
+    Schema.TaggedStruct('JoinElsewhere', { prefix: PrefixWire }),
+    Schema.TaggedStruct('Rejected', { reason: BoundedString(64) }),
+  ]),
+})
+/** The decision that made the node a member, the section's SAP and chain, and who the members are. */
+export const JoinApproved = Schema.Struct({
+  decision: DecisionWire,
+  sap: SignedSapWire,
+  proofChain: ProofChainWire,
+  members: BoundedArray(MemberWire, MAX_MEMBERS),
+})
+/** Decided generations, for the section's members (section-signed: anyone with the key checks them). */
+export const SectionDecisions = Schema.Struct({ decisions: BoundedArray(DecisionWire, 32) })
+/** A member that missed decisions asks an elder for those from `from` on. */
+export const SectionDecisionsRequest = Schema.Struct({ from: Uint })
+/** A new elder's share of the new key's signature over the new SAP (handover, split). */
+export const SapShare = Schema.Struct({ sap: SapWire, index: ShareIndex, share: BlsSignatureBytes })
+/** An elder's share of the old key's signature over a new key: the chain link (handover, split). */
+export const LinkShare = Schema.Struct({ parent: BlsPublicKeyBytes, child: BlsPublicKeyBytes, index: ShareIndex, share: BlsSignatureBytes })
+/** A client asks which section is responsible for `dst.name`; AE brings it there. */
+export const ClientQuery = Schema.Struct({})
+export const ClientAnswer = Schema.Struct({ prefix: PrefixWire, sectionKey: BlsPublicKeyBytes })
+
 /** Every message kind and the schema of its payload. */
 export const Payloads = {
   AeProbe,
@@ -224,6 +286,15 @@ export const Payloads = {
   DkgStart,
   DkgMessages,
   DkgCatchUp,
+  JoinRequest,
+  JoinResponse,
+  JoinApproved,
+  SectionDecisions,
+  SectionDecisionsRequest,
+  SapShare,
+  LinkShare,
+  ClientQuery,
+  ClientAnswer,
 } as const
 
 export type Kind = keyof typeof Payloads

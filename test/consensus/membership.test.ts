@@ -24,7 +24,7 @@ function member(bits: string, age = 5): Member {
   const name = XorName.fromContent(Buffer.from(`member-${counter++}`))
   let prefixed = name
   for (let i = 0; i < bits.length; i++) prefixed = prefixed.withBit(i, bits[i] === '1' ? 1 : 0)
-  return { name: prefixed, addr: `/ip4/127.0.0.1/tcp/${10_000 + counter}`, age }
+  return { name: prefixed, publicKey: new Uint8Array(32), addr: `/ip4/127.0.0.1/tcp/${10_000 + counter}`, age }
 }
 
 function section(prefix: string, zeros: number, ones: number, age = 5): SectionMembers {
@@ -38,9 +38,9 @@ function section(prefix: string, zeros: number, ones: number, age = 5): SectionM
 describe('membership changes as proposals', () => {
   const change: fc.Arbitrary<MembershipChange> = fc.oneof(
     fc.record({ name: xorName, addr: fc.string({ maxLength: 40 }), age: fc.integer({ min: 0, max: 255 }), previous: fc.option(xorName, { nil: undefined }) })
-      .map(({ name, addr, age, previous }): MembershipChange => ({ kind: 'Joined', member: { name, addr, age }, ...(previous === undefined ? {} : { previousName: previous }) })),
+      .map(({ name, addr, age, previous }): MembershipChange => ({ kind: 'Joined', member: { name, publicKey: name.bytes, addr, age }, ...(previous === undefined ? {} : { previousName: previous }) })),
     xorName.map((name): MembershipChange => ({ kind: 'Left', name })),
-    fc.tuple(xorName, xorName).map(([name, destination]): MembershipChange => ({ kind: 'Relocated', name, destination })),
+    fc.tuple(xorName, xorName, fc.integer({ min: 0, max: 255 })).map(([name, destination, age]): MembershipChange => ({ kind: 'Relocated', name, destination, age })),
   )
 
   it('round-trip, and the same change always has the same bytes', () => {

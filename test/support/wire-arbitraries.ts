@@ -53,10 +53,30 @@ const dkgAck = fc.record({
 })
 const dkgJustification = fc.record({ sessionId: bytes(32), dealer: index, accuser: index, share: bytes(32), signature: bytes(64) })
 
+const decision = fc.record({ generation: fc.nat(), round: fc.nat(), proposals, supermajority: fc.array(supermajority, { maxLength: 3 }), signature: blsSignature })
+const memberWire = fc.record({ name, publicKey: bytes(32), addr: address, age: fc.integer({ min: 0, max: 255 }) })
+const relocation = fc.record({ decision, sectionKey: blsKey, proofChain, oldPublicKey: bytes(32), signature: bytes(64) })
+
 export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
+  JoinRequest: fc.record({ addr: address, relocation: fc.option(relocation, { nil: undefined }) }).map(({ addr, relocation }) => (relocation === undefined ? { addr } : { addr, relocation })),
+  JoinResponse: fc.record({
+    verdict: fc.oneof(
+      fc.constant({ _tag: 'TryJoinLater' as const }),
+      prefixWire.map((prefix) => ({ _tag: 'JoinElsewhere' as const, prefix })),
+      fc.string({ maxLength: 64 }).map((reason) => ({ _tag: 'Rejected' as const, reason })),
+    ),
+  }),
+  JoinApproved: fc.record({ decision, sap: signedSap, proofChain, members: fc.array(memberWire, { maxLength: 5 }) }),
+  SectionDecisions: fc.record({ decisions: fc.array(decision, { maxLength: 3 }) }),
+  SectionDecisionsRequest: fc.record({ from: fc.nat() }),
+  SapShare: fc.record({ sap, index, share: blsSignature }),
+  LinkShare: fc.record({ parent: blsKey, child: blsKey, index, share: blsSignature }),
+  ClientQuery: fc.constant({}),
+  ClientAnswer: fc.record({ prefix: prefixWire, sectionKey: blsKey }),
   DkgStart: fc.record({
     start: fc.record({
       sessionId: bytes(32), prefix: prefixWire, candidates: fc.array(name, { minLength: 1, maxLength: 7 }),
+      keys: fc.array(bytes(32), { maxLength: 7 }), addrs: fc.array(address, { maxLength: 7 }),
       generation: fc.nat(), chainLength: fc.nat(), elder: index, signature: bytes(64),
     }),
   }),
@@ -68,9 +88,7 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   }),
   AgreementVotes: fc.record({ votes: fc.array(vote, { maxLength: 4 }), supermajorities: fc.array(supermajority, { maxLength: 2 }) }),
   DecisionRequest: fc.record({ generation: fc.nat() }),
-  DecisionAnnounce: fc.record({
-    decision: fc.record({ generation: fc.nat(), round: fc.nat(), proposals, supermajority: fc.array(supermajority, { maxLength: 3 }), signature: blsSignature }),
-  }),
+  DecisionAnnounce: fc.record({ decision }),
   AeProbe: fc.record({ sectionKey: blsKey }),
   AeRetry: fc.record({ sap: signedSap, proofChain, bounced }),
   AeRedirect: fc.record({ sap: signedSap, proofChain, bounced }),

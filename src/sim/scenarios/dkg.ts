@@ -200,6 +200,7 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
       // As a current elder, tell the candidates to start (again each gossip tick until done).
       const start = signDkgStart(keypairs[self]!, {
         sessionId, prefix: { bitCount: 0, name: new Uint8Array(32) }, candidates: candidates.map((c) => keypairs[c]!.name.bytes),
+        keys: candidates.map((c) => keypairs[c]!.publicKey.bytes), addrs: candidates.map((c) => peers[c]!),
         generation: index, chainLength: 1, elder: self,
       })
       const announce = () => {

@@ -1,0 +1,1352 @@
+/**
+ * One node's part in the life of its section (DESIGN.md §6–§9): joining, membership by signed
+ * decisions, elder duties (agreement, DKG, handover, split), relocation, anti-entropy — the same
+ * code in the simulator and in a real node; only the {@link NodeEnv} differs.
+ *
+ * How a section changes, in messages:
+ *   - **Join**: the joiner sends `JoinRequest` addressed to its own name (to the relocation
+ *     destination when relocated); anti-entropy (Retry/Redirect) brings it to the right elders,
+ *     which answer `JoinElsewhere`, `TryJoinLater`, `Rejected` or propose `Joined` to the
+ *     generation agreement. On the decision, elders send the joiner `JoinApproved`.
+ *   - **Decisions** are section-signed; elders pass each to the members they look after
+ *     (`SectionDecisions`); a member that sees a gap asks (`SectionDecisionsRequest`).
+ *   - **Elder change**: after a decision, elders compute the candidates (DESIGN.md §7); when they
+ *     differ from the current elders (or a split is due, §8) each elder sends `DkgStart`. The
+ *     candidates run the DKG once a supermajority of elders asked them, sign the new SAP with
+ *     their new shares (`SapShare`), the elders combine that signature and agree on
+ *     `Handover(sap)` or `Split(sap0, sap1)`. Then each old elder signs the new key(s) with its
+ *     old share (`LinkShare`): the combined signature is the chain link. The new elders take
+ *     over from the next generation, and send `AeUpdate` to their members and neighbours.
+ *   - **Relocation**: after each decision elders compute who the churn relocates and propose
+ *     `Relocated`; the node makes a new key in the destination and joins there with its proof.
+ *   - **Faults**: members probe the elder that looks after them every 10 s; that elder proposes
+ *     `Left` for a member it has not heard from for 45 s. A node that comes back joins again.
+ *
+ * Decisions in the README's protocol section: SAPs are signed at handover only (members come
+ * with decisions, not with each SAP); adults answer Redirect like elders do, so a client holding
+ * a stale SAP whose elders were demoted still gets closer; AE checks apply to messages from
+ * outside the section (joins, clients), intra-section messages are checked by their own rules.
+ */
+import { createActor, type Actor } from 'xstate'
+import { agreementMachine } from '../../machines/agreement.machine.ts'
+import {
+  Agreement,
+  checkJoin,
+  decisionBytes,
+  type Decision,
+  decodeChange,
+  DEFAULT_TIMING,
+  DkgSession,
+  dkgSessionId,
+  elderCandidates,
+  encodeChange,
+  joinAge,
+  makeRoster,
+  type Member,
+  type MembershipChange,
+  needsNewElders,
+  type NetworkParameters,
+  relocations,
+  SectionMembers,
+  signDkgStart,
+  splitFor,
+  valueId,
+} from '../consensus/index.ts'
+import {
+  BlsPublicKey,
+  BlsSignature,
+  concatBytes,
+  domain,
+  type NodeKeypair,
+  NodePublicKey,
+  PublicKeySet,
+  type SecretKeyShare,
+  SignatureShare,
+  sha3_256,
+  supermajority,
+  threshold,
+  toHex,
+} from '../crypto/index.ts'
+import {
+  checkIncoming,
+  linkBytes,
+  onBounce,
+  ProofChain,
+  SectionAuthorityProvider,
+  SectionTree,
+  SignedSap,
+} from '../knowledge/index.ts'
+import type { Clock } from '../sim/scheduler.ts'
+import type { Dst, DkgStartWire, Kind, Message, MemberWire, PayloadOf, RelocationProofWire } from '../wire/index.ts'
+import { Prefix, XorName } from '../xor/index.ts'
+
+/** What a node needs from its runtime: sending, timers, randomness, key generation. */
+export interface NodeWire {
+  readonly keypair: NodeKeypair
+  send<K extends Kind>(to: ReadonlyArray<string>, kind: K, payload: PayloadOf<K>, dst?: Dst): Uint8Array | undefined
+  setKeypair(keypair: NodeKeypair): void
+  refuse(tag: string): void
+}
+
+export interface NodeEnv {
+  readonly wire: NodeWire
+  readonly clock: Clock & { readonly now: number }
+  readonly schedule: (delayMs: number, run: () => void) => unknown
+  readonly cancel: (handle: unknown) => void
+  readonly randomBytes: (length: number) => Uint8Array
+  /** A fresh node key whose name satisfies `matches` (seeded in the simulator). */
+  readonly newKeypair: (matches: (name: XorName) => boolean) => NodeKeypair
+  readonly observer?: NodeObserver
+}
+
+/** What the simulator's checkers watch; a real node logs these. */
+export interface NodeObserver {
+  decided(node: SectionNode, sectionKey: string, decision: Decision): void
+  link(parent: BlsPublicKey, child: BlsPublicKey, prefix: Prefix): void
+  relocated(node: SectionNode, age: number): void
+  joined(node: SectionNode): void
+}
+
+export type Role = 'joining' | 'adult' | 'elder' | 'relocating' | 'left'
+
+export interface SectionView {
+  sap: SignedSap
+  members: SectionMembers
+  /** The next generation to apply. */
+  nextGeneration: number
+}
+
+/** Timing of the section protocol, in (virtual) ms. */
+export const SECTION_TIMING = {
+  joinRetryMs: 5_000,
+  tryJoinLaterMs: 20_000,
+  probeIntervalMs: 10_000,
+  /** An elder proposes `Left` for a member it has not heard from for this long. */
+  silenceMs: 45_000,
+  dkgGossipMs: 2_000,
+  dkgDeadlineMs: 60_000,
+  dkgStartResendMs: 5_000,
+  /** Elders probe a few other sections now and then (DESIGN.md §9: 3 every 5 min). */
+  neighbourProbeMs: 300_000,
+}
+
+const RELOCATE_DOMAIN = domain('safenet/relocate/v1')
+const RECENT_DECISIONS = 64
+/** Elders a join request goes to. */
+const JOIN_FANOUT = 3
+
+interface DkgRun {
+  readonly start: DkgStartWire
+  readonly session: DkgSession
+  readonly peers: ReadonlyArray<string>
+  timer: unknown
+  done: boolean
+}
+
+interface Aggregation {
+  readonly shares: Map<number, SignatureShare>
+  done: boolean
+}
+
+interface ElderRole {
+  readonly agreement: Agreement
+  readonly actor: Actor<typeof agreementMachine>
+  readonly index: number
+  readonly share: SecretKeyShare
+  readonly keySet: PublicKeySet
+  readonly elders: ReadonlyArray<Member>
+  /** Proposals (encoded changes) to put forward, by hex. */
+  readonly pending: Map<string, Uint8Array>
+  /** The DKG targets this elder asked for: session hex → start. */
+  readonly dkgStarts: Map<string, DkgStartWire>
+  /** Candidates (sorted names joined) of the target of the current elder change. */
+  target: string | undefined
+  /** Combined new SAPs by prefix, for the handover/split proposal. */
+  readonly newSaps: Map<string, SignedSap>
+  /** `prefix/generation/index` of candidates whose SapShare arrived. */
+  readonly sharesFrom: Set<string>
+  readonly timers: unknown[]
+}
+
+export class SectionNode {
+  readonly addr: string
+  readonly params: NetworkParameters
+  readonly tree: SectionTree
+  readonly #env: NodeEnv
+  readonly #genesisKey: BlsPublicKey
+  #role: Role = 'joining'
+  #section: SectionView | undefined
+  #elder: ElderRole | undefined
+  /** Recent decisions applied, by generation (for members that missed some). */
+  readonly #decisions = new Map<number, Decision>()
+  /** Decisions received ahead of the next generation. */
+  readonly #ahead = new Map<number, Decision>()
+  /** Key shares from completed DKGs, by the new section key (hex). */
+  readonly #newShares = new Map<string, { share: SecretKeyShare; keySet: PublicKeySet }>()
+  readonly #dkgStartsSeen = new Map<string, Map<number, DkgStartWire>>()
+  readonly #dkgRuns = new Map<string, DkgRun>()
+  readonly #sapShares = new Map<string, Aggregation & { sap: SectionAuthorityProvider }>()
+  readonly #linkShares = new Map<string, Aggregation & { parent: PublicKeySet; child: BlsPublicKey }>()
+  /** SAPs we learnt from a handover/split decision, waiting for their chain link. */
+  readonly #awaitingLink = new Map<string, SignedSap>()
+  /** When each member was last heard from (elders). */
+  readonly #lastHeard = new Map<string, number>()
+  #joinAttempt: { dstName: XorName; sentWithKey: BlsPublicKey; attempt: number; relocation?: RelocationProofWire; timer: unknown } | undefined
+  #relocationAge = 0
+  #timers: unknown[] = []
+  #crashed = false
+  /** Counters for the simulator's report. */
+  readonly stats = { joinAttempts: 0, aeBounces: 0, rejectedUpdates: 0 }
+
+  constructor(options: { addr: string; params: NetworkParameters; genesis: SignedSap; env: NodeEnv }) {
+    this.addr = options.addr
+    this.params = options.params
+    this.#env = options.env
+    this.tree = SectionTree.fromGenesis(options.genesis)
+    this.#genesisKey = options.genesis.sap.sectionKey()
+  }
+
+  get name(): XorName {
+    return this.#env.wire.keypair.name
+  }
+
+  get role(): Role {
+    return this.#role
+  }
+
+  get section(): SectionView | undefined {
+    return this.#section
+  }
+
+  get isElder(): boolean {
+    return this.#elder !== undefined
+  }
+
+  /** This node as a member: its name, key, address and (agreed) age. */
+  member(): Member | undefined {
+    return this.#section?.members.get(this.name)
+  }
+
+  // --- Starting ---------------------------------------------------------------------------------
+
+  /** Starts the network: the genesis node, sole elder and member of the genesis section. */
+  startGenesis(share: SecretKeyShare, age: number): void {
+    const sap = this.tree.get(Prefix.EMPTY)!
+    const self: Member = { name: this.name, publicKey: this.#env.wire.keypair.publicKey.bytes, addr: this.addr, age }
+    this.#section = { sap, members: new SectionMembers(Prefix.EMPTY, [self], -1), nextGeneration: 0 }
+    this.#role = 'elder'
+    this.#startTimers()
+    this.#becomeElder(share, sap.sap.publicKeySet, 0)
+  }
+
+  /** Starts joining the network through what the tree knows. */
+  startJoining(): void {
+    this.#role = 'joining'
+    this.#startTimers()
+    this.#sendJoin()
+  }
+
+  /** The node stops: no more timers, no more answers (the simulator crashes it). */
+  crash(): void {
+    this.#crashed = true
+    for (const timer of this.#timers) this.#env.cancel(timer)
+    this.#timers = []
+    if (this.#joinAttempt !== undefined) this.#env.cancel(this.#joinAttempt.timer)
+    this.#stopElder()
+    for (const run of this.#dkgRuns.values()) this.#env.cancel(run.timer)
+    this.#dkgRuns.clear()
+  }
+
+  get crashed(): boolean {
+    return this.#crashed
+  }
+
+  #startTimers(): void {
+    if (this.#timers.length > 0) return
+    const probe = (): void => {
+      this.#probe()
+      this.#timers[0] = this.#env.schedule(SECTION_TIMING.probeIntervalMs, probe)
+    }
+    this.#timers.push(this.#env.schedule(SECTION_TIMING.probeIntervalMs * (0.5 + this.#env.randomBytes(1)[0]! / 512), probe))
+  }
+
+  // --- Inbound ----------------------------------------------------------------------------------
+
+  receive(from: string, message: Message, sender: NodePublicKey, frame: Uint8Array): void {
+    if (this.#crashed) return
+    const senderHex = sender.name.toHex()
+    if (this.#section?.members.has(sender.name) === true) this.#lastHeard.set(senderHex, this.#env.clock.now)
+    if (message.kind === 'JoinRequest' || message.kind === 'ClientQuery') {
+      if (!this.#antiEntropy(from, message, frame)) return
+    }
+    if ((message.kind === 'JoinResponse' || message.kind === 'JoinApproved') && toHex(message.envelope.dst.name) !== this.name.toHex()) {
+      // An answer to a request made under a name we no longer have.
+      return
+    }
+    switch (message.kind) {
+      case 'JoinRequest':
+        return this.#onJoinRequest(from, message.payload as PayloadOf<'JoinRequest'>, sender, message.envelope.dst)
+      case 'JoinResponse':
+        return this.#onJoinResponse(message.payload as PayloadOf<'JoinResponse'>)
+      case 'JoinApproved':
+        return this.#onJoinApproved(message.payload as PayloadOf<'JoinApproved'>)
+      case 'AeRetry':
+      case 'AeRedirect':
+        return this.#onBounce(from, message.kind, message.payload as PayloadOf<'AeRetry'>)
+      case 'AeUpdate':
+        return this.#onAeUpdate(from, message.payload as PayloadOf<'AeUpdate'>)
+      case 'AeProbe':
+        return this.#onProbe(from, message.payload as PayloadOf<'AeProbe'>)
+      case 'SectionDecisions':
+        for (const decision of (message.payload as PayloadOf<'SectionDecisions'>).decisions) this.#onSectionDecision(from, decision)
+        return
+      case 'SectionDecisionsRequest':
+        return this.#onDecisionsRequest(from, (message.payload as PayloadOf<'SectionDecisionsRequest'>).from)
+      case 'AgreementVotes':
+        return this.#onVotes(sender, message.payload as PayloadOf<'AgreementVotes'>)
+      case 'DecisionAnnounce':
+        return this.#onAnnounce(sender, (message.payload as PayloadOf<'DecisionAnnounce'>).decision)
+      case 'DecisionRequest':
+        return this.#onDecisionRequest(sender, (message.payload as PayloadOf<'DecisionRequest'>).generation)
+      case 'DkgStart':
+        return this.#onDkgStart(sender, (message.payload as PayloadOf<'DkgStart'>).start)
+      case 'DkgMessages':
+        return this.#onDkgMessages(message.payload as PayloadOf<'DkgMessages'>)
+      case 'DkgCatchUp':
+        return this.#onDkgCatchUp(from, message.payload as PayloadOf<'DkgCatchUp'>)
+      case 'SapShare':
+        return this.#onSapShare(message.payload as PayloadOf<'SapShare'>)
+      case 'LinkShare':
+        return this.#onLinkShare(message.payload as PayloadOf<'LinkShare'>)
+      case 'ClientQuery':
+        return this.#onClientQuery(from, message.envelope.dst)
+      case 'ClientAnswer':
+        return this.#env.wire.refuse('unexpected ClientAnswer')
+    }
+  }
+
+  /** DESIGN.md §9 for messages from outside the section: accept, or answer Retry/Redirect. */
+  #antiEntropy(from: string, message: Message, frame: Uint8Array): boolean {
+    const section = this.#section
+    if (section === undefined || this.#role === 'joining' || this.#role === 'left') {
+      this.#env.wire.refuse('not-a-member')
+      return false
+    }
+    let sectionKey: BlsPublicKey | undefined
+    try {
+      sectionKey = BlsPublicKey.fromBytes(message.envelope.dst.sectionKey)
+    } catch {
+      sectionKey = undefined
+    }
+    const verdict = checkIncoming({
+      tree: this.tree,
+      ourPrefix: section.sap.sap.prefix,
+      // Adults redirect too: see the module comment.
+      isElder: true,
+      kind: message.kind,
+      dst: { name: XorName.fromBytes(message.envelope.dst.name), sectionKey },
+    })
+    if (verdict.kind === 'accept') {
+      // Our SAP may be ahead of our tree (link still being signed): then the key we hold is current.
+      return true
+    }
+    if (verdict.kind === 'drop') {
+      this.#env.wire.refuse(`ae-${verdict.reason}`)
+      return false
+    }
+    // A Retry towards our own key, when our tree lags our section view, would loop: accept instead.
+    if (verdict.kind === 'retry' && sectionKey !== undefined && sectionKey.equals(section.sap.sap.sectionKey())) return true
+    const kind = verdict.kind === 'retry' ? 'AeRetry' : 'AeRedirect'
+    this.#send([from], kind, { sap: verdict.sap.toWire(), proofChain: verdict.chain.toWire(), bounced: frame })
+    return false
+  }
+
+  // --- Joining ----------------------------------------------------------------------------------
+
+  #sendJoin(): void {
+    if (this.#crashed || (this.#role !== 'joining' && this.#role !== 'relocating')) return
+    const relocation = this.#joinAttempt?.relocation
+    const dstName = this.#joinAttempt?.dstName ?? this.name
+    const target = this.tree.sectionFor(dstName)!
+    const key = target.sap.sectionKey()
+    if (this.#joinAttempt !== undefined) this.#env.cancel(this.#joinAttempt.timer)
+    const timer = this.#env.schedule(SECTION_TIMING.joinRetryMs, () => this.#sendJoin())
+    this.#joinAttempt = { dstName, sentWithKey: key, attempt: this.#joinAttempt?.attempt ?? 0, timer, ...(relocation === undefined ? {} : { relocation }) }
+    this.stats.joinAttempts++
+    // The elders closest to the name: enough that one honest elder hears it (f + 1 of 7).
+    const elders = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name)).slice(0, JOIN_FANOUT)
+    this.#send(elders.map((e) => e.addr), 'JoinRequest', relocation === undefined ? { addr: this.addr } : { addr: this.addr, relocation }, {
+      name: dstName.bytes, sectionKey: key.toBytes(),
+    })
+  }
+
+  #onBounce(from: string, kind: 'AeRetry' | 'AeRedirect', payload: PayloadOf<'AeRetry'>): void {
+    let sap: SignedSap
+    let chain: ProofChain
+    try {
+      sap = SignedSap.fromWire(payload.sap)
+      chain = ProofChain.fromWire(payload.proofChain)
+    } catch {
+      return this.#env.wire.refuse('bad-ae-keys')
+    }
+    this.stats.aeBounces++
+    const attempt = this.#joinAttempt
+    if (attempt === undefined || (this.#role !== 'joining' && this.#role !== 'relocating')) {
+      // Not ours to resend; still learn from it.
+      this.#learn(sap, chain)
+      return
+    }
+    const decision = onBounce({
+      tree: this.tree,
+      answer: { kind: kind === 'AeRetry' ? 'retry' : 'redirect', sap, chain },
+      dstName: attempt.dstName,
+      sentWithKey: attempt.sentWithKey,
+      attempt: 0,
+      resendLimit: this.params.aeResendLimit,
+    })
+    if (decision.action === 'drop') {
+      if (decision.reason === 'update-rejected') this.stats.rejectedUpdates++
+      return
+    }
+    void from
+    this.#sendJoin()
+  }
+
+  #onJoinResponse(payload: PayloadOf<'JoinResponse'>): void {
+    if (this.#role !== 'joining' && this.#role !== 'relocating') return
+    const verdict = payload.verdict
+    const attempt = this.#joinAttempt
+    if (verdict._tag === 'JoinElsewhere' || (verdict._tag === 'Rejected' && verdict.reason === 'outside-prefix')) {
+      let prefix: Prefix
+      if (verdict._tag === 'JoinElsewhere') {
+        try {
+          prefix = Prefix.of(XorName.fromBytes(verdict.prefix.name), verdict.prefix.bitCount)
+        } catch {
+          return this.#env.wire.refuse('bad-prefix')
+        }
+      } else {
+        prefix = this.tree.sectionFor(attempt?.dstName ?? this.name)!.sap.prefix
+      }
+      // A new key whose name falls where the elders want us (balanced joining; relocation target).
+      const old = this.#env.wire.keypair
+      const keypair = this.#env.newKeypair((name) => prefix.matches(name))
+      this.#env.wire.setKeypair(keypair)
+      if (attempt !== undefined && attempt.relocation === undefined) attempt.dstName = keypair.name
+      if (attempt?.relocation !== undefined) {
+        attempt.relocation = { ...attempt.relocation, signature: this.#relocationKey(old, attempt.relocation).sign(relocationBytes(keypair.name)) }
+      }
+      this.#sendJoin()
+      return
+    }
+    if (verdict._tag === 'TryJoinLater') {
+      if (attempt !== undefined) this.#env.cancel(attempt.timer)
+      const timer = this.#env.schedule(SECTION_TIMING.tryJoinLaterMs, () => this.#sendJoin())
+      if (attempt !== undefined) attempt.timer = timer
+    }
+    // Rejected for another reason (already a member: approval is on its way) — the retry timer stays.
+  }
+
+  /** The old key of a relocating node signs its new name; kept until the join completes. */
+  #oldKeypair: NodeKeypair | undefined
+  #relocationKey(current: NodeKeypair, _proof: RelocationProofWire): NodeKeypair {
+    return this.#oldKeypair ?? current
+  }
+
+  #onJoinApproved(payload: PayloadOf<'JoinApproved'>): void {
+    if (this.#role !== 'joining' && this.#role !== 'relocating') return
+    let sap: SignedSap
+    let chain: ProofChain
+    try {
+      sap = SignedSap.fromWire(payload.sap)
+      chain = ProofChain.fromWire(payload.proofChain)
+    } catch {
+      return this.#env.wire.refuse('bad-join-approval')
+    }
+    const outcome = this.tree.update(sap, chain)
+    if (outcome.status === 'rejected') return this.#env.wire.refuse(`join-approval-${outcome.reason}`)
+    if (!this.tree.dag.has(sap.sap.sectionKey())) return
+    const decision = payload.decision
+    const signer = this.#decisionSigner(decision, sap)
+    if (signer === undefined) return this.#env.wire.refuse('join-approval-bad-decision')
+    const joined = decision.proposals.map(decodeChange).find((c) => c?.kind === 'Joined' && c.member.name.equals(this.name))
+    if (joined === undefined) return this.#env.wire.refuse('join-approval-not-us')
+    let members: Member[]
+    try {
+      members = payload.members.map(memberFromWire)
+    } catch {
+      return this.#env.wire.refuse('join-approval-bad-members')
+    }
+    this.#section = { sap, members: new SectionMembers(sap.sap.prefix, members, decision.generation), nextGeneration: decision.generation + 1 }
+    this.#decisions.set(decision.generation, decision)
+    if (this.#joinAttempt !== undefined) this.#env.cancel(this.#joinAttempt.timer)
+    const relocated = this.#role === 'relocating'
+    this.#joinAttempt = undefined
+    this.#oldKeypair = undefined
+    this.#role = 'adult'
+    if (relocated) this.#env.observer?.relocated(this, this.member()?.age ?? 0)
+    this.#env.observer?.joined(this)
+  }
+
+  /** The key among `sap`'s and its parent's that signed `decision`; undefined if neither did. */
+  #decisionSigner(decision: Decision, sap: SignedSap): BlsPublicKey | undefined {
+    const candidates = [sap.sap.sectionKey()]
+    const parent = this.tree.dag.parent(sap.sap.sectionKey())
+    if (parent !== undefined) candidates.push(parent)
+    const current = this.#section?.sap.sap.sectionKey()
+    if (current !== undefined) candidates.push(current)
+    return candidates.find((key) => verifyDecision(key, decision))
+  }
+
+  // --- As an elder: joins ----------------------------------------------------------------------
+
+  #onJoinRequest(from: string, payload: PayloadOf<'JoinRequest'>, sender: NodePublicKey, dst: Dst): void {
+    const section = this.#section!
+    const elder = this.#elder
+    if (elder === undefined) return this.#env.wire.refuse('join-to-adult')
+    const toJoiner: Dst = { name: sender.name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
+    const existing = section.members.get(sender.name)
+    if (existing !== undefined) return this.#sendApproval(sender.name, existing.addr)
+    let age = 0
+    if (payload.relocation !== undefined) {
+      const checked = this.#checkRelocation(payload.relocation, sender, XorName.fromBytes(dst.name))
+      if (typeof checked === 'string') {
+        this.#send([from], 'JoinResponse', { verdict: { _tag: 'Rejected', reason: checked } }, toJoiner)
+        return
+      }
+      age = checked
+      if (!section.sap.sap.prefix.matches(sender.name)) {
+        const prefix = section.sap.sap.prefix
+        this.#send([from], 'JoinResponse', { verdict: { _tag: 'JoinElsewhere', prefix: { bitCount: prefix.bitCount, name: prefix.name.bytes } } }, toJoiner)
+        return
+      }
+    }
+    const verdict = checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params)
+    switch (verdict.kind) {
+      case 'Rejected':
+        this.#send([from], 'JoinResponse', { verdict: { _tag: 'Rejected', reason: verdict.reason } }, toJoiner)
+        return
+      case 'TryJoinLater':
+        this.#send([from], 'JoinResponse', { verdict: { _tag: 'TryJoinLater' } }, toJoiner)
+        return
+      case 'JoinElsewhere':
+        this.#send([from], 'JoinResponse', { verdict: { _tag: 'JoinElsewhere', prefix: { bitCount: verdict.prefix.bitCount, name: verdict.prefix.name.bytes } } }, toJoiner)
+        return
+      case 'Approve':
+        this.#propose({ kind: 'Joined', member: { name: sender.name, publicKey: sender.bytes, addr: payload.addr, age } })
+    }
+  }
+
+  /** Checks a relocation proof; the node's new age, or why not. */
+  #checkRelocation(proof: RelocationProofWire, sender: NodePublicKey, destination: XorName): number | string {
+    let key: BlsPublicKey
+    let chain: ProofChain
+    let oldKey: NodePublicKey
+    try {
+      key = BlsPublicKey.fromBytes(proof.sectionKey)
+      chain = ProofChain.fromWire(proof.proofChain)
+      oldKey = NodePublicKey.fromBytes(proof.oldPublicKey)
+    } catch {
+      return 'bad-relocation-keys'
+    }
+    if (!chain.root.equals(this.#genesisKey) || !chain.last().equals(key) || chain.firstBrokenLink() !== -1) return 'bad-relocation-chain'
+    if (!verifyDecision(key, proof.decision)) return 'bad-relocation-decision'
+    const change = proof.decision.proposals.map(decodeChange)
+      .find((c) => c?.kind === 'Relocated' && c.name.equals(oldKey.name))
+    if (change?.kind !== 'Relocated') return 'not-relocated'
+    if (!change.destination.equals(destination) || !this.#section!.sap.sap.prefix.matches(destination)) return 'wrong-destination'
+    if (!oldKey.verify(relocationBytes(sender.name), proof.signature)) return 'bad-relocation-signature'
+    return Math.min(255, change.age + 1)
+  }
+
+  #sendApproval(name: XorName, addr: string): void {
+    const section = this.#section!
+    for (let g = section.nextGeneration - 1; g >= 0; g--) {
+      const decision = this.#decisions.get(g)
+      if (decision === undefined) break
+      if (decision.proposals.some((p) => { const c = decodeChange(p); return c?.kind === 'Joined' && c.member.name.equals(name) })) {
+        const chain = this.tree.dag.chainFromGenesis(section.sap.sap.sectionKey())
+        if (chain === undefined) return
+        const dst = { name: name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
+        this.#send([addr], 'JoinApproved', {
+          decision, sap: section.sap.toWire(), proofChain: chain.toWire(), members: section.members.members().map(memberToWire),
+        }, dst)
+        // And what it should know of the neighbours.
+        for (const neighbour of this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, section.sap.sap.prefix))) {
+          const neighbourChain = this.tree.dag.chainFromGenesis(neighbour.sap.sectionKey())
+          if (neighbourChain !== undefined) this.#send([addr], 'AeUpdate', { sap: neighbour.toWire(), proofChain: neighbourChain.toWire() })
+        }
+        return
+      }
+    }
+  }
+
+  // --- As an elder: agreement -------------------------------------------------------------------
+
+  #becomeElder(share: SecretKeyShare, keySet: PublicKeySet, firstGeneration: number): void {
+    this.#stopElder()
+    const section = this.#section!
+    const elders = section.sap.sap.elders.map((e) => section.members.get(e.name))
+    if (elders.some((e) => e === undefined)) return
+    const members = elders as Member[]
+    const index = members.findIndex((m) => m.name.equals(this.name))
+    if (index < 0) return
+    const roster = makeRoster(members.map((m) => NodePublicKey.fromBytes(m.publicKey)), keySet)
+    const pending = new Map<string, Uint8Array>()
+    const agreement = new Agreement({
+      roster,
+      self: index,
+      keypair: this.#env.wire.keypair,
+      share,
+      firstGeneration,
+      isValid: (proposal) => this.#isValid(proposal),
+      proposalsFor: (generation) => {
+        if (this.#section?.nextGeneration !== generation || pending.size === 0) return undefined
+        return [...pending.values()]
+      },
+      timing: DEFAULT_TIMING,
+    })
+    const actor = createActor(agreementMachine, {
+      input: { agreement },
+      clock: this.#env.clock,
+      systemId: `${this.name.toHex().slice(0, 12)}/agreement/${toHex(keySet.publicKey().toBytes()).slice(0, 12)}`,
+    })
+    const role: ElderRole = {
+      agreement, actor, index, share, keySet, elders: members, pending, dkgStarts: new Map(), target: undefined, newSaps: new Map(), sharesFrom: new Set(), timers: [],
+    }
+    this.#elder = role
+    this.#role = 'elder'
+    actor.on('transmit', ({ effects }) => {
+      if (this.#elder !== role) return
+      for (const out of effects.broadcast) this.#toElders(role, 'AgreementVotes', out)
+      for (const a of effects.announce) {
+        if (a.to === undefined) this.#toElders(role, 'DecisionAnnounce', { decision: a.decision })
+        else this.#send([role.elders[a.to]!.addr], 'DecisionAnnounce', { decision: a.decision })
+      }
+      for (const r of effects.request) this.#send([role.elders[r.to]!.addr], 'DecisionRequest', { generation: r.generation })
+      for (const decision of effects.decided) this.#applyDecision(decision)
+    })
+    actor.start()
+    // Elders look at the section as it is: an elder change may be due already.
+    this.#checkElderChange(role)
+  }
+
+  #stopElder(): void {
+    const role = this.#elder
+    if (role === undefined) return
+    this.#elder = undefined
+    role.actor.stop()
+    for (const timer of role.timers) this.#env.cancel(timer)
+    if (this.#role === 'elder') this.#role = 'adult'
+  }
+
+  #toElders<K extends Kind>(role: ElderRole, kind: K, payload: PayloadOf<K>): void {
+    this.#send(role.elders.filter((_, i) => i !== role.index).map((e) => e.addr), kind, payload)
+  }
+
+  #propose(change: MembershipChange): void {
+    const role = this.#elder
+    if (role === undefined) return
+    const bytes = encodeChange(change)
+    const hex = toHex(bytes)
+    if (role.pending.has(hex) || !this.#isValid(bytes)) return
+    role.pending.set(hex, bytes)
+    role.actor.send({ type: 'PROPOSALS_READY' })
+  }
+
+  #onVotes(sender: NodePublicKey, payload: PayloadOf<'AgreementVotes'>): void {
+    const role = this.#elder
+    if (role === undefined) return
+    const from = role.elders.findIndex((e) => e.name.equals(sender.name))
+    if (from < 0) return this.#env.wire.refuse('votes-from-non-elder')
+    // Proposals others put forward for our current generation become ours too, so that an elder
+    // that heard of no join still votes (otherwise a lone proposer could never reach a quorum).
+    let adopted = false
+    for (const vote of payload.votes) {
+      if (vote.generation !== this.#section!.nextGeneration || vote.voter !== from) continue
+      for (const proposal of vote.proposals) {
+        const hex = toHex(proposal)
+        if (role.pending.size < 64 && !role.pending.has(hex) && this.#isValid(proposal)) {
+          role.pending.set(hex, Uint8Array.from(proposal))
+          adopted = true
+        }
+      }
+    }
+    role.actor.send({ type: 'VOTES', from, votes: payload.votes, supermajorities: payload.supermajorities })
+    if (adopted) role.actor.send({ type: 'PROPOSALS_READY' })
+  }
+
+  #onAnnounce(sender: NodePublicKey, decision: Decision): void {
+    const role = this.#elder
+    if (role === undefined) return this.#onSectionDecision('', decision)
+    const from = role.elders.findIndex((e) => e.name.equals(sender.name))
+    if (from < 0) return
+    role.actor.send({ type: 'DECISION_ANNOUNCE', from, decision })
+  }
+
+  #onDecisionRequest(sender: NodePublicKey, generation: number): void {
+    const role = this.#elder
+    const decision = this.#decisions.get(generation)
+    if (role === undefined) {
+      if (decision !== undefined) this.#send([this.#addrOf(sender.name)].filter((a) => a !== ''), 'DecisionAnnounce', { decision })
+      return
+    }
+    const from = role.elders.findIndex((e) => e.name.equals(sender.name))
+    if (from >= 0) role.actor.send({ type: 'DECISION_REQUEST', from, generation })
+    else if (decision !== undefined) this.#send([this.#addrOf(sender.name)].filter((a) => a !== ''), 'DecisionAnnounce', { decision })
+  }
+
+  #addrOf(name: XorName): string {
+    return this.#section?.members.get(name)?.addr ?? ''
+  }
+
+  /** Validity of a proposal against the agreed state (the same at every elder for a generation). */
+  #isValid(bytes: Uint8Array): boolean {
+    const section = this.#section
+    const role = this.#elder
+    if (section === undefined || role === undefined) return false
+    const change = decodeChange(bytes)
+    if (change === undefined) return false
+    const members = section.members
+    const prefix = section.sap.sap.prefix
+    switch (change.kind) {
+      case 'Joined': {
+        const m = change.member
+        if (toHex(sha3_256(m.publicKey)) !== m.name.toHex()) return false
+        return checkJoin(members, { name: m.name, addr: m.addr, relocated: m.age > 0 }, this.params).kind === 'Approve'
+      }
+      case 'Left':
+        return members.has(change.name)
+      case 'Relocated': {
+        const m = members.get(change.name)
+        return m !== undefined && m.age === change.age && !role.elders.some((e) => e.name.equals(change.name))
+      }
+      case 'Handover': {
+        const sap = change.sap.sap
+        if (!sap.prefix.equals(prefix) || splitFor(members, this.params) !== undefined) return false
+        if (!needsNewElders(members, role.elders.map((e) => e.name), this.params)) return false
+        return this.#candidatesMatch(sap, members) && change.sap.verify()
+      }
+      case 'Split': {
+        const split = splitFor(members, this.params)
+        if (split === undefined) return false
+        const zero = change.zero.sap
+        const one = change.one.sap
+        return zero.prefix.equals(split.zero.prefix) && one.prefix.equals(split.one.prefix)
+          && this.#candidatesMatch(zero, split.zero) && this.#candidatesMatch(one, split.one)
+          && change.zero.verify() && change.one.verify()
+      }
+    }
+  }
+
+  #candidatesMatch(sap: SectionAuthorityProvider, members: SectionMembers): boolean {
+    const candidates = this.#candidates(members)
+    return candidates.length === sap.elders.length && candidates.every((c, i) => c.name.equals(sap.elders[i]!.name) && c.addr === sap.elders[i]!.addr)
+  }
+
+  /** Elder candidates of `members`, sorted by name (= their share index). */
+  #candidates(members: SectionMembers): Member[] {
+    const role = this.#elder
+    const currentElders = role?.elders.map((e) => e.name) ?? []
+    return elderCandidates(members, currentElders, this.#section!.sap.sap.sectionKey().toBytes(), this.params)
+      .sort((a, b) => a.name.compare(b.name))
+  }
+
+  // --- Applying decisions (every member) --------------------------------------------------------
+
+  #onSectionDecision(_from: string, decision: Decision): void {
+    const section = this.#section
+    if (section === undefined || this.#role === 'joining' || this.#role === 'left') return
+    if (decision.generation < section.nextGeneration) return
+    if (this.#elder !== undefined && decision.generation >= this.#elder.agreement.generation) {
+      // Our own agreement decides these; an announce from a peer goes through it.
+      this.#elder.actor.send({ type: 'DECISION_ANNOUNCE', from: 0, decision })
+      return
+    }
+    if (decision.generation > section.nextGeneration) {
+      if (this.#ahead.size < 64) this.#ahead.set(decision.generation, decision)
+      this.#requestDecisions()
+      return
+    }
+    if (!verifyDecision(section.sap.sap.sectionKey(), decision)) return this.#env.wire.refuse('bad-decision-signature')
+    this.#applyDecision(decision)
+    for (let next = this.#ahead.get(this.#section?.nextGeneration ?? -1); next !== undefined; next = this.#ahead.get(this.#section?.nextGeneration ?? -1)) {
+      this.#ahead.delete(next.generation)
+      if (!verifyDecision(this.#section!.sap.sap.sectionKey(), next)) break
+      this.#applyDecision(next)
+    }
+  }
+
+  #requestDecisions(): void {
+    const section = this.#section
+    if (section === undefined) return
+    const elder = this.#responsibleElder(this.name, section.sap.sap)
+    if (elder !== undefined) this.#send([elder.addr], 'SectionDecisionsRequest', { from: section.nextGeneration })
+  }
+
+  #onDecisionsRequest(from: string, generation: number): void {
+    const decisions: Decision[] = []
+    for (let g = generation; decisions.length < 16; g++) {
+      const decision = this.#decisions.get(g)
+      if (decision === undefined) break
+      decisions.push(decision)
+    }
+    if (decisions.length > 0) this.#send([from], 'SectionDecisions', { decisions })
+  }
+
+  #applyDecision(decision: Decision): void {
+    const section = this.#section
+    if (section === undefined || decision.generation !== section.nextGeneration) return
+    const signingKey = section.sap.sap.sectionKey()
+    const changes = decision.proposals.map(decodeChange).filter((c): c is MembershipChange => c !== undefined)
+    this.#env.observer?.decided(this, toHex(signingKey.toBytes()), decision)
+    this.#decisions.set(decision.generation, decision)
+    this.#decisions.delete(decision.generation - RECENT_DECISIONS)
+
+    // Membership first (fresh joiners get their age from the decision), then a handover or split.
+    const signature = decision.signature
+    const memberChanges = changes.filter((c) => c.kind === 'Joined' || c.kind === 'Left' || c.kind === 'Relocated').map((c) =>
+      c.kind === 'Joined' && c.member.age === 0 ? { ...c, member: { ...c.member, age: joinAge(section.members, signature, this.params, c.member.name) } } : c)
+    const leavingAddrs = memberChanges.flatMap((c) => (c.kind === 'Left' || c.kind === 'Relocated') ? [section.members.get(c.name)?.addr ?? ''] : [])
+    let members = section.members.apply(memberChanges, decision.generation)
+    let sap = section.sap
+    const structural = changes.find((c) => c.kind === 'Handover' || c.kind === 'Split')
+    const wasElder = this.#elder
+    if (structural?.kind === 'Handover') sap = structural.sap
+    if (structural?.kind === 'Split') {
+      sap = structural.zero.sap.prefix.matches(this.name) ? structural.zero : structural.one
+      members = new SectionMembers(sap.sap.prefix, members.members().filter((m) => sap.sap.prefix.matches(m.name)), decision.generation)
+    }
+    this.#section = { sap, members, nextGeneration: decision.generation + 1 }
+
+    // Our own fate.
+    const mine = memberChanges.find((c) => (c.kind === 'Left' || c.kind === 'Relocated') && c.name.equals(this.name))
+
+    if (wasElder !== undefined) this.#afterDecisionAsElder(wasElder, decision, changes, signingKey, leavingAddrs)
+    if (structural !== undefined) {
+      const saps = structural.kind === 'Handover' ? [structural.sap] : [structural.zero, structural.one]
+      for (const s of saps) this.#awaitingLink.set(toHex(s.sap.sectionKey().toBytes()), s)
+      // DKG sessions of this section are over, whatever their state.
+      for (const run of this.#dkgRuns.values()) this.#env.cancel(run.timer)
+      this.#dkgRuns.clear()
+      // New elders take over from the next generation; old ones step down.
+      const newKey = toHex(sap.sap.sectionKey().toBytes())
+      const share = this.#newShares.get(newKey)
+      if (share !== undefined && sap.sap.elders.some((e) => e.name.equals(this.name))) {
+        this.#becomeElder(share.share, share.keySet, decision.generation + 1)
+      } else {
+        this.#stopElder()
+      }
+      this.#tryLinks()
+    }
+    if (mine !== undefined) return this.#leave(mine, decision, signingKey)
+    if (this.#elder !== undefined && structural === undefined) this.#checkElderChange(this.#elder)
+    if (this.#elder !== undefined) {
+      for (const [hex, bytes] of [...this.#elder.pending]) if (!this.#isValid(bytes)) this.#elder.pending.delete(hex)
+      if (this.#elder.pending.size > 0) this.#elder.actor.send({ type: 'PROPOSALS_READY' })
+    }
+  }
+
+  #afterDecisionAsElder(role: ElderRole, decision: Decision, changes: MembershipChange[], signingKey: BlsPublicKey, subjects: string[]): void {
+    const section = this.#section!
+    for (const change of changes) role.pending.delete(toHex(encodeChange(change)))
+    // Tell the members this elder looks after, and the subjects of the changes.
+    const before = new Set<string>()
+    for (const change of changes) {
+      if (change.kind !== 'Joined') continue
+      // The elder that looks after the joiner tells it; if that one fails, the joiner asks again.
+      if (this.#responsibleIndex(change.member.name, role.elders.length) === role.index) this.#sendApproval(change.member.name, change.member.addr)
+      before.add(change.member.name.toHex())
+    }
+    const mine = section.members.members().filter((m) => !before.has(m.name.toHex()) && !m.name.equals(this.name)
+      && this.#responsibleIndex(m.name, role.elders.length) === role.index)
+    this.#send([...mine.map((m) => m.addr), ...subjects], 'SectionDecisions', { decisions: [decision] })
+    // The new elders of a handover or split (who may be adults now) hear it from every elder.
+    const structural = changes.find((c) => c.kind === 'Handover' || c.kind === 'Split')
+    if (structural !== undefined) {
+      const saps = structural.kind === 'Handover' ? [structural.sap] : [structural.zero, structural.one]
+      const newElders = saps.flatMap((s) => s.sap.elders).filter((e) => !role.elders.some((o) => o.name.equals(e.name)))
+      this.#send(newElders.map((e) => e.addr), 'SectionDecisions', { decisions: [decision] })
+      // Each old elder signs each new key with its old share: the chain link.
+      for (const s of saps) {
+        const child = s.sap.sectionKey()
+        const share = role.share.sign(linkBytes(child))
+        const payload = { parent: signingKey.toBytes(), child: child.toBytes(), index: role.index, share: share.toBytes() }
+        this.#onLinkShare(payload)
+        const to = [...role.elders.filter((_, i) => i !== role.index).map((e) => e.addr), ...newElders.map((e) => e.addr)]
+        this.#send(to, 'LinkShare', payload)
+      }
+      return
+    }
+    // Churn relocates (DESIGN.md §6).
+    for (const r of relocations(section.members, role.elders.map((e) => e.name), decision.signature, this.params)) {
+      const m = section.members.get(r.name)!
+      this.#propose({ kind: 'Relocated', name: r.name, destination: r.destination, age: m.age })
+    }
+  }
+
+  #leave(change: MembershipChange, decision: Decision, signingKey: BlsPublicKey): void {
+    this.#stopElder()
+    if (change.kind !== 'Relocated') {
+      // Voted off while alive: join again, as a new node.
+      this.#role = 'joining'
+      this.#section = undefined
+      this.#joinAttempt = undefined
+      const keypair = this.#env.newKeypair(() => true)
+      this.#env.wire.setKeypair(keypair)
+      this.#sendJoin()
+      return
+    }
+    const chain = this.tree.dag.chainFromGenesis(signingKey)
+    if (chain === undefined) return
+    this.#role = 'relocating'
+    this.#relocationAge = change.age
+    const old = this.#env.wire.keypair
+    this.#oldKeypair = old
+    const target = this.tree.sectionFor(change.destination)!.sap.prefix
+    const keypair = this.#env.newKeypair((name) => target.matches(name))
+    this.#env.wire.setKeypair(keypair)
+    this.#section = undefined
+    if (this.#joinAttempt !== undefined) this.#env.cancel(this.#joinAttempt.timer)
+    this.#joinAttempt = {
+      dstName: change.destination, sentWithKey: this.tree.sectionFor(change.destination)!.sap.sectionKey(), attempt: 0, timer: undefined,
+      relocation: {
+        decision, sectionKey: signingKey.toBytes(), proofChain: chain.toWire(), oldPublicKey: old.publicKey.bytes,
+        signature: old.sign(relocationBytes(keypair.name)),
+      },
+    }
+    this.#sendJoin()
+  }
+
+  get relocationAge(): number {
+    return this.#relocationAge
+  }
+
+  // --- Elder change: DKG, SAP shares, links -----------------------------------------------------
+
+  /** After a decision: is an elder change or split due, and is it the one we asked for? */
+  #checkElderChange(role: ElderRole): void {
+    const section = this.#section!
+    const members = section.members
+    const split = splitFor(members, this.params)
+    let targets: Array<{ prefix: Prefix; candidates: Member[] }>
+    if (split !== undefined) {
+      targets = [{ prefix: split.zero.prefix, candidates: this.#candidates(split.zero) }, { prefix: split.one.prefix, candidates: this.#candidates(split.one) }]
+    } else if (needsNewElders(members, role.elders.map((e) => e.name), this.params)) {
+      targets = [{ prefix: section.sap.sap.prefix, candidates: this.#candidates(members) }]
+    } else {
+      targets = []
+    }
+    const id = targets.map((t) => `${t.prefix.toString()}:${t.candidates.map((c) => c.name.toHex()).join(',')}`).join('|')
+    if (id === (role.target ?? '')) return
+    role.target = id
+    role.dkgStarts.clear()
+    role.newSaps.clear()
+    role.sharesFrom.clear()
+    for (const timer of role.timers) this.#env.cancel(timer)
+    role.timers.length = 0
+    if (targets.length === 0) return
+    for (const target of targets) {
+      const names = target.candidates.map((c) => c.name.bytes)
+      const generation = members.generation
+      const chainLength = section.sap.sap.generation
+      const start = signDkgStart(this.#env.wire.keypair, {
+        sessionId: dkgSessionId(target.prefix, names, generation, chainLength),
+        prefix: { bitCount: target.prefix.bitCount, name: target.prefix.name.bytes },
+        candidates: names,
+        keys: target.candidates.map((c) => c.publicKey),
+        addrs: target.candidates.map((c) => c.addr),
+        generation,
+        chainLength,
+        elder: role.index,
+      })
+      role.dkgStarts.set(toHex(start.sessionId), start)
+    }
+    const announce = (): void => {
+      if (this.#elder !== role || role.target !== id) return
+      for (const start of role.dkgStarts.values()) {
+        const prefix = Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount).toString()
+        if (role.newSaps.has(prefix)) continue
+        // Candidates that sent their share of the new SAP have started; the others hear again.
+        const to = start.addrs.filter((a, i) => a !== this.addr && !role.sharesFrom.has(`${prefix}/${start.generation}/${i}`))
+        this.#send(to, 'DkgStart', { start })
+        if (start.candidates.some((c) => toHex(c) === this.name.toHex())) this.#onDkgStart(this.#env.wire.keypair.publicKey, start)
+      }
+      role.timers.push(this.#env.schedule(SECTION_TIMING.dkgStartResendMs, announce))
+    }
+    announce()
+  }
+
+  #onDkgStart(_sender: NodePublicKey, start: DkgStartWire): void {
+    const section = this.#section
+    if (section === undefined) return
+    const hex = toHex(start.sessionId)
+    if (this.#dkgRuns.has(hex)) return
+    const self = start.candidates.findIndex((c) => toHex(c) === this.name.toHex())
+    if (self < 0) return
+    const elders = section.sap.sap.elders.map((e) => section.members.get(e.name))
+    if (elders.some((e) => e === undefined)) return
+    const elderKeys = (elders as Member[]).map((m) => NodePublicKey.fromBytes(m.publicKey))
+    if (!DkgSession.verifyStart(start, elderKeys)) return this.#env.wire.refuse('bad-dkg-start')
+    let seen = this.#dkgStartsSeen.get(hex)
+    if (seen === undefined) {
+      if (this.#dkgStartsSeen.size > 32) this.#dkgStartsSeen.clear()
+      this.#dkgStartsSeen.set(hex, (seen = new Map()))
+    }
+    seen.set(start.elder, start)
+    if (seen.size < supermajority(elders.length)) return
+    // A supermajority of our elders asked: run it.
+    const candidates = start.keys.map((k) => NodePublicKey.fromBytes(k))
+    const session = new DkgSession({
+      sessionId: start.sessionId, candidates, self, keypair: this.#env.wire.keypair, threshold: threshold(candidates.length), randomBytes: this.#env.randomBytes,
+    })
+    const run: DkgRun = { start, session, peers: start.addrs.filter((_, i) => i !== self), timer: undefined, done: false }
+    this.#dkgRuns.set(hex, run)
+    if (this.#dkgRuns.size > 8) {
+      const oldest = this.#dkgRuns.keys().next().value!
+      this.#env.cancel(this.#dkgRuns.get(oldest)!.timer)
+      this.#dkgRuns.delete(oldest)
+    }
+    this.#sendBundle(run, session.start())
+    // A newer session for the same prefix replaces older ones.
+    for (const [other, r] of [...this.#dkgRuns]) {
+      if (other !== hex && r.start.prefix.bitCount === start.prefix.bitCount && toHex(r.start.prefix.name) === toHex(start.prefix.name)) {
+        this.#env.cancel(r.timer)
+        this.#dkgRuns.delete(other)
+      }
+    }
+    // Until complete, ask the others for what we lack (DKG anti-entropy); give up at the deadline.
+    let ticks = 0
+    const tick = (): void => {
+      if (this.#dkgRuns.get(hex) !== run || run.done) return
+      ticks++
+      this.#send(run.peers, 'DkgCatchUp', session.catchUpRequest())
+      if (ticks * SECTION_TIMING.dkgGossipMs < SECTION_TIMING.dkgDeadlineMs) run.timer = this.#env.schedule(SECTION_TIMING.dkgGossipMs, tick)
+    }
+    run.timer = this.#env.schedule(SECTION_TIMING.dkgGossipMs, tick)
+    this.#checkDkgDone(run)
+  }
+
+  #sendBundle(run: DkgRun, bundle: { parts: unknown[]; acks: unknown[]; justifications: unknown[] }): void {
+    if (bundle.parts.length + bundle.acks.length + bundle.justifications.length === 0) return
+    this.#send(run.peers, 'DkgMessages', bundle as PayloadOf<'DkgMessages'>)
+  }
+
+  #onDkgMessages(payload: PayloadOf<'DkgMessages'>): void {
+    const sessionId = payload.parts[0]?.sessionId ?? payload.acks[0]?.sessionId ?? payload.justifications[0]?.sessionId
+    if (sessionId === undefined) return
+    const run = this.#dkgRuns.get(toHex(sessionId))
+    if (run === undefined) return
+    this.#sendBundle(run, run.session.receive(payload))
+    this.#checkDkgDone(run)
+  }
+
+  #onDkgCatchUp(from: string, payload: PayloadOf<'DkgCatchUp'>): void {
+    const run = this.#dkgRuns.get(toHex(payload.sessionId))
+    if (run === undefined) return
+    const answer = run.session.answerCatchUp(payload)
+    if (answer !== undefined) this.#send([from], 'DkgMessages', answer)
+  }
+
+  #checkDkgDone(run: DkgRun): void {
+    const result = run.session.result
+    if (result === undefined || run.done) return
+    run.done = true
+    const start = run.start
+    const keyHex = toHex(result.publicKeySet.publicKey().toBytes())
+    this.#newShares.set(keyHex, { share: result.secretKeyShare, keySet: result.publicKeySet })
+    // The new SAP, signed with our new share, for the current elders to combine.
+    const sap = new SectionAuthorityProvider({
+      prefix: Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount),
+      publicKeySet: result.publicKeySet,
+      elders: start.candidates.map((c, i) => ({ name: XorName.fromBytes(c), addr: start.addrs[i]! })),
+      members: [],
+      generation: start.generation,
+    })
+    const share = result.secretKeyShare.sign(sap.signingBytes())
+    const payload = { sap: sap.toWire(), index: run.session.self, share: share.toBytes() }
+    const section = this.#section
+    if (section === undefined) return
+    this.#send(section.sap.sap.elders.map((e) => e.addr).filter((a) => a !== this.addr), 'SapShare', payload)
+    this.#onSapShare(payload)
+  }
+
+  #onSapShare(payload: PayloadOf<'SapShare'>): void {
+    const role = this.#elder
+    if (role === undefined) return
+    let sap: SectionAuthorityProvider
+    try {
+      sap = SectionAuthorityProvider.fromWire(payload.sap)
+    } catch {
+      return this.#env.wire.refuse('bad-sap-share')
+    }
+    const hex = toHex(sha3_256(sap.signingBytes()))
+    let agg = this.#sapShares.get(hex)
+    if (agg === undefined) {
+      if (this.#sapShares.size > 64) this.#sapShares.clear()
+      this.#sapShares.set(hex, (agg = { shares: new Map(), done: false, sap }))
+    }
+    role.sharesFrom.add(`${sap.prefix.toString()}/${sap.generation}/${payload.index}`)
+    if (agg.done) return
+    try {
+      agg.shares.set(payload.index, SignatureShare.fromBytes(payload.share))
+    } catch {
+      return this.#env.wire.refuse('bad-sap-share')
+    }
+    if (agg.shares.size < sap.publicKeySet.threshold + 1) return
+    const combined = combineShares(sap.publicKeySet, sap.signingBytes(), agg.shares)
+    if (combined === undefined) return
+    agg.done = true
+    role.newSaps.set(sap.prefix.toString(), new SignedSap(sap, combined))
+    this.#proposeElderChange(role)
+  }
+
+  #proposeElderChange(role: ElderRole): void {
+    const section = this.#section!
+    const split = splitFor(section.members, this.params)
+    if (split !== undefined) {
+      const zero = role.newSaps.get(split.zero.prefix.toString())
+      const one = role.newSaps.get(split.one.prefix.toString())
+      if (zero !== undefined && one !== undefined) this.#propose({ kind: 'Split', zero, one })
+      return
+    }
+    const sap = role.newSaps.get(section.sap.sap.prefix.toString())
+    if (sap !== undefined) this.#propose({ kind: 'Handover', sap })
+  }
+
+  #onLinkShare(payload: PayloadOf<'LinkShare'>): void {
+    const hex = `${toHex(payload.parent)}/${toHex(payload.child)}`
+    let agg = this.#linkShares.get(hex)
+    if (agg === undefined) {
+      const parentSap = this.#keySetFor(payload.parent)
+      if (parentSap === undefined) return
+      let child: BlsPublicKey
+      try {
+        child = BlsPublicKey.fromBytes(payload.child)
+      } catch {
+        return this.#env.wire.refuse('bad-link-share')
+      }
+      if (this.#linkShares.size > 64) this.#linkShares.clear()
+      this.#linkShares.set(hex, (agg = { shares: new Map(), done: false, parent: parentSap, child }))
+    }
+    if (agg.done) return
+    try {
+      agg.shares.set(payload.index, SignatureShare.fromBytes(payload.share))
+    } catch {
+      return this.#env.wire.refuse('bad-link-share')
+    }
+    if (agg.shares.size < agg.parent.threshold + 1) return
+    const signature = combineShares(agg.parent, linkBytes(agg.child), agg.shares)
+    if (signature === undefined) return
+    agg.done = true
+    this.#addLink(agg.parent.publicKey(), agg.child, signature)
+  }
+
+  /** The key set of a section key we were a member under (current or the one before). */
+  #keySetFor(key: Uint8Array): PublicKeySet | undefined {
+    const hex = toHex(key)
+    const section = this.#section
+    if (section !== undefined && toHex(section.sap.sap.sectionKey().toBytes()) === hex) return section.sap.sap.publicKeySet
+    for (const sap of this.#previousSaps) if (toHex(sap.sap.sectionKey().toBytes()) === hex) return sap.sap.publicKeySet
+    return undefined
+  }
+
+  get #previousSaps(): SignedSap[] {
+    return this.tree.saps().filter((s) => this.#section === undefined || s.sap.prefix.isCompatible(this.#section.sap.sap.prefix))
+  }
+
+  /** Links received before we learnt the child SAP from the decision. */
+  readonly #links = new Map<string, { parent: BlsPublicKey; child: BlsPublicKey; signature: BlsSignature }>()
+
+  #addLink(parent: BlsPublicKey, child: BlsPublicKey, signature: BlsSignature): void {
+    this.#links.set(toHex(child.toBytes()), { parent, child, signature })
+    this.#tryLinks()
+  }
+
+  /** Applies links whose SAP we know: the tree learns the new section(s); new elders spread it. */
+  #tryLinks(): void {
+    for (const [childHex, sap] of [...this.#awaitingLink]) {
+      const link = this.#links.get(childHex)
+      if (link === undefined) continue
+      const base = this.tree.dag.has(link.parent) ? this.tree.dag.chainFromGenesis(link.parent) : undefined
+      if (base === undefined) continue
+      const chain = new ProofChain(base.root, [...base.links, { key: link.child, signature: link.signature }])
+      this.#awaitingLink.delete(childHex)
+      this.#links.delete(childHex)
+      this.#env.observer?.link(link.parent, link.child, sap.sap.prefix)
+      this.#learn(sap, chain)
+      if (this.#elder !== undefined) this.#announceSap(sap, chain)
+    }
+    if (this.#links.size > 64) this.#links.clear()
+  }
+
+  /**
+   * An elder tells the members it looks after about a new SAP of its section or of a neighbour;
+   * when the SAP is its own section's, also the neighbouring sections' elders.
+   */
+  #announceSap(sap: SignedSap, chain: ProofChain): void {
+    const role = this.#elder!
+    const section = this.#section!
+    const own = sap.sap.sectionKey().equals(section.sap.sap.sectionKey())
+    if (!own && !isNeighbour(sap.sap.prefix, section.sap.sap.prefix)) return
+    const payload = { sap: sap.toWire(), proofChain: chain.toWire() }
+    const mine = section.members.members().filter((m) => !m.name.equals(this.name) && this.#responsibleIndex(m.name, role.elders.length) === role.index)
+    this.#send(mine.map((m) => m.addr), 'AeUpdate', payload)
+    if (!own) return
+    for (const neighbour of this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, sap.sap.prefix))) {
+      // Elder i tells the neighbour's elder i (so each neighbour hears from several of us).
+      const elder = neighbour.sap.elders[role.index % neighbour.sap.elders.length]
+      if (elder !== undefined) this.#send([elder.addr], 'AeUpdate', payload)
+    }
+  }
+
+  // --- Anti-entropy updates and probes ----------------------------------------------------------
+
+  #learn(sap: SignedSap, chain: ProofChain): boolean {
+    const outcome = this.tree.update(sap, chain)
+    if (outcome.status === 'rejected') {
+      this.stats.rejectedUpdates++
+      return false
+    }
+    return outcome.status === 'accepted'
+  }
+
+  #onAeUpdate(from: string, payload: PayloadOf<'AeUpdate'>): void {
+    let sap: SignedSap
+    let chain: ProofChain
+    try {
+      sap = SignedSap.fromWire(payload.sap)
+      chain = ProofChain.fromWire(payload.proofChain)
+    } catch {
+      return this.#env.wire.refuse('bad-ae-update')
+    }
+    const accepted = this.#learn(sap, chain)
+    const section = this.#section
+    if (section === undefined) return
+    // Our own section's SAP: if we missed the handover decision, ask for decisions.
+    if (sap.sap.prefix.isCompatible(section.sap.sap.prefix) && !sap.sap.sectionKey().equals(section.sap.sap.sectionKey()) && this.tree.dag.has(sap.sap.sectionKey())
+      && this.tree.dag.isAncestor(section.sap.sap.sectionKey(), sap.sap.sectionKey())) {
+      void from
+      this.#requestDecisions()
+    }
+    // An elder passes news of a neighbour to the members it looks after.
+    const role = this.#elder
+    if (accepted && role !== undefined && isNeighbour(sap.sap.prefix, section.sap.sap.prefix)) {
+      const mine = section.members.members().filter((m) => !m.name.equals(this.name) && this.#responsibleIndex(m.name, role.elders.length) === role.index)
+      this.#send(mine.map((m) => m.addr), 'AeUpdate', payload)
+    }
+  }
+
+  #probe(): void {
+    if (this.#crashed) return
+    const section = this.#section
+    if (section === undefined || this.#role === 'joining' || this.#role === 'relocating') return
+    const elder = this.#responsibleElder(this.name, section.sap.sap)
+    if (elder !== undefined && elder.addr !== this.addr) this.#send([elder.addr], 'AeProbe', { sectionKey: section.sap.sap.sectionKey().toBytes() })
+    const role = this.#elder
+    if (role !== undefined) this.#checkSilence(role)
+  }
+
+  #onProbe(from: string, payload: PayloadOf<'AeProbe'>): void {
+    const section = this.#section
+    if (section === undefined || this.#role === 'joining' || this.#role === 'relocating') return
+    const ours = section.sap.sap.sectionKey()
+    if (toHex(payload.sectionKey) === toHex(ours.toBytes())) return
+    const chain = this.tree.dag.chainFromGenesis(ours)
+    if (chain === undefined) return
+    this.#send([from], 'AeUpdate', { sap: section.sap.toWire(), proofChain: chain.toWire() })
+  }
+
+  /** Proposes `Left` for members this elder looks after that went silent. */
+  #checkSilence(role: ElderRole): void {
+    const now = this.#env.clock.now
+    for (const m of this.#section!.members.members()) {
+      if (m.name.equals(this.name) || this.#responsibleIndex(m.name, role.elders.length) !== role.index) continue
+      const heard = this.#lastHeard.get(m.name.toHex())
+      if (heard === undefined) {
+        this.#lastHeard.set(m.name.toHex(), now)
+        continue
+      }
+      if (now - heard > SECTION_TIMING.silenceMs) this.#propose({ kind: 'Left', name: m.name })
+    }
+  }
+
+  /** Which elder looks after `name`: by a hash of it, never itself. */
+  #responsibleIndex(name: XorName, elderCount: number): number {
+    const h = name.bytes[31]! % elderCount
+    const role = this.#elder
+    if (role !== undefined && role.elders[h]?.name.equals(name) === true) return (h + 1) % elderCount
+    return h
+  }
+
+  #responsibleElder(name: XorName, sap: SectionAuthorityProvider): { name: XorName; addr: string } | undefined {
+    const n = sap.elders.length
+    if (n === 0) return undefined
+    let h = name.bytes[31]! % n
+    if (sap.elders[h]!.name.equals(name)) h = (h + 1) % n
+    return sap.elders[h]
+  }
+
+  // --- Clients ----------------------------------------------------------------------------------
+
+  #onClientQuery(from: string, dst: Dst): void {
+    const section = this.#section!
+    void dst
+    const prefix = section.sap.sap.prefix
+    this.#send([from], 'ClientAnswer', { prefix: { bitCount: prefix.bitCount, name: prefix.name.bytes }, sectionKey: section.sap.sap.sectionKey().toBytes() })
+  }
+
+  // --- Sending ----------------------------------------------------------------------------------
+
+  #send<K extends Kind>(to: ReadonlyArray<string>, kind: K, payload: PayloadOf<K>, dst?: Dst): void {
+    if (this.#crashed) return
+    const targets = to.filter((a) => a !== this.addr && a !== '')
+    if (targets.length === 0) return
+    const section = this.#section
+    const defaultDst: Dst = dst ?? {
+      name: (section?.sap.sap.prefix.name ?? this.name).bytes,
+      sectionKey: (section?.sap.sap.sectionKey() ?? this.#genesisKey).toBytes(),
+    }
+    this.#env.wire.send(targets, kind, payload, defaultDst)
+  }
+}
+
+/** Whether `a` and `b` are neighbours: one's sibling region contains (or is inside) the other. */
+export function isNeighbour(a: Prefix, b: Prefix): boolean {
+  if (a.equals(b) || a.bitCount === 0 || b.bitCount === 0) return false
+  return a.sibling().isCompatible(b) || b.sibling().isCompatible(a)
+}
+
+/** What a relocating node's old key signs: its new name. */
+export function relocationBytes(newName: XorName): Uint8Array {
+  return concatBytes(RELOCATE_DOMAIN, newName.bytes)
+}
+
+/** Checks a decision's section signature (not its ballots): what members need. */
+export function verifyDecision(key: BlsPublicKey, decision: Decision): boolean {
+  let signature: BlsSignature
+  try {
+    signature = BlsSignature.fromBytes(decision.signature)
+  } catch {
+    return false
+  }
+  return key.verify(decisionBytes(key.toBytes(), decision.generation, decision.round, decision.proposals), signature)
+}
+
+function combineShares(keySet: PublicKeySet, message: Uint8Array, shares: ReadonlyMap<number, SignatureShare>): BlsSignature | undefined {
+  try {
+    const { signature } = keySet.combine(message, [...shares].map(([index, share]) => ({ index, share, signer: String(index) })))
+    return signature
+  } catch {
+    return undefined
+  }
+}
+
+function memberToWire(m: Member): MemberWire {
+  return { name: m.name.bytes, publicKey: m.publicKey, addr: m.addr, age: m.age }
+}
+
+function memberFromWire(w: MemberWire): Member {
+  return { name: XorName.fromBytes(w.name), publicKey: Uint8Array.from(w.publicKey), addr: w.addr, age: w.age }
+}
+
+export { valueId }

@@ -1,0 +1,370 @@
+/**
+ * The whole network in the simulator (issue 4): a genesis node, N joiners spread over virtual
+ * time, optional churn (nodes crash, others join), message loss, then a settling period; then
+ * simulated clients that know only the genesis SAP must find the section responsible for a
+ * random name by anti-entropy alone. Checkers watch every decision and every chain link.
+ */
+import { Result } from 'effect'
+import { DEFAULT_PARAMETERS, type Decision, decodeChange, type NetworkParameters, valueId } from '../../consensus/index.ts'
+import { type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
+import { onBounce, ProofChain, SectionAuthorityProvider, SectionTree, SignedSap } from '../../knowledge/index.ts'
+import { type NodeObserver, SectionNode } from '../../node/section-node.ts'
+import { clientAuthority, decode, type Dst, type Kind, type PayloadOf, seal, verifyPeerAuthority } from '../../wire/index.ts'
+import { Prefix, prefixesCoverSpace, XorName } from '../../xor/index.ts'
+import { SimNetwork } from '../network.ts'
+import { SeededRandom } from '../random.ts'
+import { Scheduler } from '../scheduler.ts'
+import { WirePeer } from '../wire-peer.ts'
+
+export interface NetworkScenarioOptions {
+  readonly nodes: number
+  readonly byzantine?: number
+  /** Fraction of nodes that crash during growth (as many others join). */
+  readonly churn?: number
+  readonly drop?: number
+  /** Virtual time over which joins are spread (default 10 min, whatever N). */
+  readonly joinWindowMs?: number
+  /** Settling time allowed after the joins (default 15 min). */
+  readonly settleMs?: number
+  readonly clients?: number
+  readonly params?: NetworkParameters
+  readonly log?: (line: string) => void
+}
+
+export interface NetworkReport {
+  readonly seed: number
+  readonly nodes: number
+  readonly sections: number
+  readonly prefixesCoverSpace: boolean
+  readonly sectionsWithFullElders: number
+  readonly knowledgeConverged: boolean
+  readonly splits: number
+  readonly merges: number
+  readonly relocations: number
+  readonly decisions: number
+  readonly agreementViolations: number
+  readonly chainViolations: number
+  readonly clientAeHopsMax: number
+  readonly clientsAnswered: number
+  readonly messagesPerJoin: number
+  readonly virtualTimeMs: number
+  readonly wallMs: number
+  readonly joins: number
+  readonly crashed: number
+  readonly unjoined: number
+  readonly maxPrefixBits: number
+  /** Frames sent by kind, and frames refused by reason, summed over nodes. */
+  readonly messagesByKind: Record<string, number>
+  readonly refused: Record<string, number>
+}
+
+interface SectionSummary {
+  prefix: Prefix
+  sap: SignedSap
+  members: SectionNode[]
+}
+
+const GENESIS_AGE = 255
+
+export function runNetworkScenario(seed: number, options: NetworkScenarioOptions): NetworkReport {
+  const started = performance.now()
+  const params = options.params ?? DEFAULT_PARAMETERS
+  const joinWindowMs = options.joinWindowMs ?? 600_000
+  const settleMs = options.settleMs ?? 900_000
+  const drop = options.drop ?? 0
+  const churn = options.churn ?? 0
+  const log = options.log
+  const random = new SeededRandom(seed)
+  const scheduler = new Scheduler()
+  const network = new SimNetwork({
+    scheduler,
+    random: random.fork('network'),
+    link: { minDelayMs: 5, maxDelayMs: 60, drop, duplicate: drop / 4, reorder: drop / 2 },
+    stableAfterMs: joinWindowMs,
+  })
+  const keyRandom = random.fork('keys')
+  const msgIds = random.fork('msgids').byteSource()
+  const dkgRandom = random.fork('dkg')
+
+  // Genesis: a one-share key (threshold 0) and the genesis SAP signed by it.
+  const genesisKeys = SecretKeySet.random(0, keyRandom.byteSource())
+  const genesisKeypair = NodeKeypair.fromSeed(keyRandom.bytes(32))
+  const genesisSap = new SectionAuthorityProvider({
+    prefix: Prefix.EMPTY,
+    publicKeySet: genesisKeys.publicKeys(),
+    elders: [{ name: genesisKeypair.name, addr: 'n0' }],
+    members: [],
+    generation: 0,
+  })
+  const genesis = new SignedSap(genesisSap, genesisKeys.secretKey().sign(genesisSap.signingBytes()))
+
+  // Checkers.
+  const decided = new Map<string, string>()
+  let agreementViolations = 0
+  let splits = 0
+  let relocations = 0
+  let joins = 0
+  const links = new Map<string, string>()
+  let chainViolations = 0
+  const observer: NodeObserver = {
+    decided(_node, sectionKey, decision: Decision) {
+      const key = `${sectionKey}/${decision.generation}`
+      const id = valueId(decision.proposals)
+      const seen = decided.get(key)
+      if (seen === undefined) {
+        decided.set(key, id)
+        if (decision.proposals.some((p) => decodeChange(p)?.kind === 'Split')) splits++
+      } else if (seen !== id) {
+        agreementViolations++
+        log?.(`agreement violation at ${key}`)
+      }
+    },
+    link(parent: BlsPublicKey, child: BlsPublicKey, prefix: Prefix) {
+      const key = `${toHex(parent.toBytes())}/${prefix.toString()}`
+      const seen = links.get(key)
+      const childHex = toHex(child.toBytes())
+      if (seen === undefined) links.set(key, childHex)
+      else if (seen !== childHex) {
+        chainViolations++
+        log?.(`chain fork under ${key}`)
+      }
+    },
+    relocated() {
+      relocations++
+    },
+    joined() {
+      joins++
+    },
+  }
+
+  const nodes: SectionNode[] = []
+  const wires: WirePeer[] = []
+  function spawn(addr: string, keypair: NodeKeypair): SectionNode {
+    const wire = new WirePeer({
+      transport: network.endpoint(addr), keypair, msgIds, linkIsName: false,
+      dst: { name: new Uint8Array(32), sectionKey: genesis.sap.sectionKey().toBytes() },
+    })
+    wires.push(wire)
+    const nodeRandom = keyRandom.fork(addr)
+    const node = new SectionNode({
+      addr,
+      params,
+      genesis,
+      env: {
+        wire,
+        clock: scheduler,
+        schedule: (delay, run) => scheduler.schedule(delay, run),
+        cancel: (handle) => scheduler.cancel(handle),
+        randomBytes: dkgRandom.byteSource(),
+        newKeypair: (matches) => {
+          for (let i = 0; i < 1 << 22; i++) {
+            const candidate = NodeKeypair.fromSeed(nodeRandom.bytes(32))
+            if (matches(candidate.name)) return candidate
+          }
+          throw new Error('no key found for the prefix')
+        },
+        observer,
+      },
+    })
+    wire.listen((from, message, sender, frame) => node.receive(from, message, sender, frame))
+    nodes.push(node)
+    return node
+  }
+
+  const genesisNode = spawn('n0', genesisKeypair)
+  genesisNode.startGenesis(genesisKeys.secretKeyShare(0), GENESIS_AGE)
+
+  // Joins spread over the window; churn crashes as many as it adds.
+  const extra = Math.round(churn * options.nodes)
+  const totalJoiners = options.nodes - 1 + extra
+  const schedule = random.fork('schedule')
+  for (let i = 1; i <= totalJoiners; i++) {
+    const at = Math.floor((i / (totalJoiners + 1)) * joinWindowMs * (0.9 + schedule.next() * 0.1))
+    scheduler.schedule(at, () => spawn(`n${i}`, NodeKeypair.fromSeed(keyRandom.bytes(32))).startJoining())
+  }
+  let crashed = 0
+  for (let i = 0; i < extra; i++) {
+    scheduler.schedule(Math.floor(joinWindowMs * (0.2 + 0.8 * schedule.next())), () => {
+      const live = nodes.filter((n) => n !== genesisNode && !n.crashed && (n.role === 'adult' || n.role === 'elder'))
+      if (live.length === 0) return
+      const victim = live[schedule.int(live.length)]!
+      victim.crash()
+      network.crash(victim.addr)
+      crashed++
+    })
+  }
+
+  // Grow, then settle until the network is whole (checked every 10 virtual seconds).
+  let progress = 0
+  scheduler.run({ maxTimeMs: joinWindowMs })
+  log?.(`after joins: t=${scheduler.now} ms, ${nodes.length} nodes, ${measure(nodes).sections.length} sections, ${(performance.now() - started).toFixed(0)} ms wall`)
+  let settled = false
+  const deadline = joinWindowMs + settleMs
+  while (!settled && scheduler.now < deadline) {
+    scheduler.run({ maxTimeMs: Math.min(deadline, scheduler.now + 10_000) })
+    const m = measure(nodes)
+    settled = m.unjoined === 0 && m.converged && m.fullElders === m.sections.length
+    if (log !== undefined && ++progress % 6 === 0) log(`settling: t=${scheduler.now} ms, ${m.sections.length} sections, full ${m.fullElders}, unjoined ${m.unjoined}, converged ${m.converged} ${m.why}`)
+  }
+  const virtualTimeMs = scheduler.now
+  const sentBeforeClients = network.stats.sent
+  const final = measure(nodes)
+
+  // Clients: genesis knowledge only, a random name each.
+  const clientResults = runClients(options.clients ?? 20, random.fork('clients'), network, scheduler, genesis, final.sections)
+  return {
+    seed,
+    nodes: nodes.filter((n) => !n.crashed && (n.role === 'adult' || n.role === 'elder')).length,
+    sections: final.sections.length,
+    prefixesCoverSpace: prefixesCoverSpace(final.sections.map((s) => s.prefix)),
+    sectionsWithFullElders: final.fullElders,
+    knowledgeConverged: final.converged,
+    splits,
+    merges: 0,
+    relocations,
+    decisions: decided.size,
+    agreementViolations,
+    chainViolations,
+    clientAeHopsMax: clientResults.hopsMax,
+    clientsAnswered: clientResults.answered,
+    messagesPerJoin: Math.round(sentBeforeClients / Math.max(1, joins)),
+    virtualTimeMs,
+    wallMs: Math.round(performance.now() - started),
+    joins,
+    crashed,
+    unjoined: final.unjoined,
+    maxPrefixBits: Math.max(0, ...final.sections.map((s) => s.prefix.bitCount)),
+    messagesByKind: sumCounts(wires.map((w) => w.stats.sentByKind)),
+    refused: sumCounts(wires.map((w) => w.stats.refused)),
+  }
+}
+
+function sumCounts(records: ReadonlyArray<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const record of records) for (const [k, v] of Object.entries(record)) out[k] = (out[k] ?? 0) + v
+  return out
+}
+
+/** The state of the network as the checkers see it. */
+function measure(nodes: ReadonlyArray<SectionNode>): { sections: SectionSummary[]; fullElders: number; converged: boolean; unjoined: number; why: string } {
+  const live = nodes.filter((n) => !n.crashed)
+  const members = live.filter((n) => (n.role === 'adult' || n.role === 'elder') && n.section !== undefined)
+  const unjoined = live.length - members.length
+  // The current SAP of each prefix: the latest generation any member holds.
+  const byPrefix = new Map<string, SectionSummary>()
+  for (const node of members) {
+    const sap = node.section!.sap
+    const key = sap.sap.prefix.toString()
+    const seen = byPrefix.get(key)
+    if (seen === undefined || sap.sap.generation > seen.sap.sap.generation) byPrefix.set(key, { prefix: sap.sap.prefix, sap, members: seen?.members ?? [] })
+    byPrefix.get(key)!.members.push(node)
+  }
+  // Prefixes superseded by a split that some stale member still holds are not sections.
+  const sections = [...byPrefix.values()].filter((s) => ![...byPrefix.values()].some((o) => o !== s && o.prefix.isExtensionOf(s.prefix)))
+  let fullElders = 0
+  for (const section of sections) {
+    const elders = section.sap.sap.elders
+    const elderNodes = elders.map((e) => section.members.find((m) => m.name.equals(e.name)))
+    if (elders.length !== 7 || elderNodes.some((n) => n === undefined || !n.isElder)) continue
+    // Each an oldest member: no non-elder is older than the youngest elder (by an elder's view).
+    const view = elderNodes[0]!.section!.members
+    const elderSet = new Set(elders.map((e) => e.name.toHex()))
+    const youngest = Math.min(...elders.map((e) => view.get(e.name)?.age ?? 0))
+    if (view.members().some((m) => !elderSet.has(m.name.toHex()) && m.age > youngest)) continue
+    fullElders++
+  }
+  const current = new Map(sections.map((s) => [s.prefix.toString(), toHex(s.sap.sap.sectionKey().toBytes())]))
+  let converged = true
+  let why = ''
+  outer: for (const node of members) {
+    const own = node.section!.sap.sap.prefix
+    if (current.get(own.toString()) !== toHex(node.section!.sap.sap.sectionKey().toBytes())) {
+      converged = false
+      why = `${node.addr} holds a stale SAP of ${own.toString()}`
+      break
+    }
+    const needed = sections.filter((s) => s.prefix.equals(own) || s.prefix.isCompatible(own.sibling()))
+    for (const s of needed) {
+      const held = node.tree.get(s.prefix)
+      if (held === undefined || !held.sap.sectionKey().equals(s.sap.sap.sectionKey())) {
+        converged = false
+        why = `${node.addr} (${node.role} of ${own.toString()}) lacks the current SAP of ${s.prefix.toString()}${held === undefined ? '' : ' (has an older one)'}`
+        break outer
+      }
+    }
+    for (const held of node.tree.saps()) {
+      const chain = node.tree.dag.chainFromGenesis(held.sap.sectionKey())
+      if (chain === undefined || chain.firstBrokenLink() !== -1) {
+        converged = false
+        why = `${node.addr} has a SAP without a chain from genesis`
+        break outer
+      }
+    }
+  }
+  return { sections, fullElders, converged, unjoined, why }
+}
+
+/** Clients that know only genesis: each asks for a random name, following Retry/Redirect. */
+function runClients(
+  count: number,
+  random: SeededRandom,
+  network: SimNetwork,
+  scheduler: Scheduler,
+  genesis: SignedSap,
+  sections: ReadonlyArray<SectionSummary>,
+): { hopsMax: number; answered: number } {
+  let hopsMax = 0
+  let answered = 0
+  for (let i = 0; i < count; i++) {
+    const keypair = NodeKeypair.fromSeed(random.bytes(32))
+    const transport = network.endpoint(`client${i}`)
+    const tree = SectionTree.fromGenesis(genesis)
+    const target = XorName.fromBytes(random.bytes(32))
+    let hops = 0
+    let done = false
+    let sentWithKey = genesis.sap.sectionKey()
+    let lastPeer = ''
+    const send = (peer: string): void => {
+      lastPeer = peer
+      const dst: Dst = { name: target.bytes, sectionKey: sentWithKey.toBytes() }
+      const sealed = seal({ msgId: random.bytes(32), kind: 'ClientQuery' as Kind, dst, payload: {} as PayloadOf<'ClientQuery'> }, clientAuthority(keypair))
+      if (Result.isSuccess(sealed)) transport.send(peer, sealed.success.frame)
+    }
+    const closestElder = (sap: SignedSap): string =>
+      [...sap.sap.elders].sort((a, b) => target.compareDistance(a.name, b.name))[0]!.addr
+    transport.onFrame((_from, frame) => {
+      const decoded = decode(frame)
+      if (Result.isFailure(decoded) || Result.isFailure(verifyPeerAuthority(decoded.success.envelope))) return
+      const message = decoded.success
+      if (message.kind === 'ClientAnswer') {
+        done = true
+        return
+      }
+      if (message.kind !== 'AeRetry' && message.kind !== 'AeRedirect') return
+      const payload = message.payload as PayloadOf<'AeRetry'>
+      let sap: SignedSap
+      let chain: ProofChain
+      try {
+        sap = SignedSap.fromWire(payload.sap)
+        chain = ProofChain.fromWire(payload.proofChain)
+      } catch {
+        return
+      }
+      hops++
+      // Clients follow as many bounces as the prefix depth needs (bounded well above it).
+      const next = onBounce({ tree, answer: { kind: message.kind === 'AeRetry' ? 'retry' : 'redirect', sap, chain }, dstName: target, sentWithKey, attempt: hops - 1, resendLimit: 64 })
+      if (next.action === 'drop') return
+      sentWithKey = next.sectionKey
+      send(next.to === 'same-node' ? lastPeer : sap.sap.elders.find((e) => e.name.equals(next.to as XorName))!.addr)
+    })
+    send(closestElder(genesis))
+    scheduler.run({ maxTimeMs: scheduler.now + 30_000, until: () => done })
+    if (done) {
+      answered++
+      const responsible = sections.find((s) => s.prefix.matches(target))
+      if (responsible !== undefined && tree.sectionFor(target)?.sap.prefix.equals(responsible.prefix) !== true) hopsMax = Math.max(hopsMax, 99)
+      hopsMax = Math.max(hopsMax, hops)
+    }
+  }
+  return { hopsMax, answered }
+}
