@@ -220,6 +220,8 @@ export class Agreement {
     const effects = emptyEffects()
     this.#asked.clear()
     if (!this.#finished) this.#apply(effects, this.#voter.gossip())
+    // Gossip may decide: a round whose combiner stayed silent is combined here.
+    this.#afterDecision(effects)
     return effects
   }
 

@@ -132,6 +132,11 @@ export const SECTION_TIMING = {
 
 const RELOCATE_DOMAIN = domain('safenet/relocate/v1')
 const RECENT_DECISIONS = 64
+/** Elders (the first by name) that collect SAP and link shares and combine them: f + 1 of 7. */
+const COLLECTORS = 3
+function collectors<T>(elders: ReadonlyArray<T>): T[] {
+  return elders.slice(0, COLLECTORS)
+}
 /** Elders a join request goes to. */
 const JOIN_FANOUT = 3
 
@@ -476,7 +481,8 @@ export class SectionNode {
     } catch {
       return this.#env.wire.refuse('join-approval-bad-members')
     }
-    this.#section = { sap, members: new SectionMembers(sap.sap.prefix, members, decision.generation), nextGeneration: decision.generation + 1 }
+    if (payload.nextGeneration <= decision.generation) return this.#env.wire.refuse('join-approval-bad-generation')
+    this.#section = { sap, members: new SectionMembers(sap.sap.prefix, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration }
     this.#decisions.set(decision.generation, decision)
     if (this.#joinAttempt !== undefined) this.#env.cancel(this.#joinAttempt.timer)
     const relocated = this.#role === 'relocating'
@@ -569,6 +575,7 @@ export class SectionNode {
         const dst = { name: name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
         this.#send([addr], 'JoinApproved', {
           decision, sap: section.sap.toWire(), proofChain: chain.toWire(), members: section.members.members().map(memberToWire),
+          nextGeneration: section.nextGeneration,
         }, dst)
         // And what it should know of the neighbours.
         for (const neighbour of this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, section.sap.sap.prefix))) {
@@ -776,9 +783,15 @@ export class SectionNode {
     }
   }
 
+  /** When we last asked for missed decisions: at most one request per second. */
+  #lastDecisionsRequest = -Infinity
+
   #requestDecisions(): void {
     const section = this.#section
     if (section === undefined) return
+    const now = this.#env.clock.now
+    if (now - this.#lastDecisionsRequest < 1_000) return
+    this.#lastDecisionsRequest = now
     const elder = this.#responsibleElder(this.name, section.sap.sap)
     if (elder !== undefined) this.#send([elder.addr], 'SectionDecisionsRequest', { from: section.nextGeneration })
   }
@@ -871,9 +884,10 @@ export class SectionNode {
         const child = s.sap.sectionKey()
         const share = role.share.sign(linkBytes(child))
         const payload = { parent: signingKey.toBytes(), child: child.toBytes(), index: role.index, share: share.toBytes() }
-        this.#onLinkShare(payload)
-        const to = [...role.elders.filter((_, i) => i !== role.index).map((e) => e.addr), ...newElders.map((e) => e.addr)]
-        this.#send(to, 'LinkShare', payload)
+        // To the collectors, who combine the link and pass it on as an AeUpdate (see #onLinkShare).
+        this.#linkRecipients.set(toHex(child.toBytes()), [...new Set([...role.elders, ...saps.flatMap((x) => x.sap.elders)].map((e) => e.addr))])
+        if (role.index < COLLECTORS) this.#onLinkShare(payload)
+        this.#send(collectors(role.elders).map((e) => e.addr), 'LinkShare', payload)
       }
       return
     }
@@ -1066,8 +1080,8 @@ export class SectionNode {
     const payload = { sap: sap.toWire(), index: run.session.self, share: share.toBytes() }
     const section = this.#section
     if (section === undefined) return
-    this.#send(section.sap.sap.elders.map((e) => e.addr).filter((a) => a !== this.addr), 'SapShare', payload)
-    this.#onSapShare(payload)
+    this.#send(collectors(section.sap.sap.elders).map((e) => e.addr), 'SapShare', payload)
+    if (collectors(section.sap.sap.elders).some((e) => e.name.equals(this.name))) this.#onSapShare(payload)
   }
 
   #onSapShare(payload: PayloadOf<'SapShare'>): void {
@@ -1139,7 +1153,20 @@ export class SectionNode {
     if (signature === undefined) return
     agg.done = true
     this.#addLink(agg.parent.publicKey(), agg.child, signature)
+    // Everyone who takes part in the change gets the link: old elders and the new ones.
+    const sap = this.#linkedSaps.get(toHex(agg.child.toBytes()))
+    const chain = sap === undefined ? undefined : this.tree.dag.chainFromGenesis(agg.child)
+    if (sap === undefined || chain === undefined) return
+    const to = this.#linkRecipients.get(toHex(agg.child.toBytes())) ?? sap.sap.elders.map((e) => e.addr)
+    this.#send(to, 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
   }
+
+  /** Who gets a new link: the old elders and the new elders of every child, by child key. */
+  readonly #linkRecipients = new Map<string, string[]>()
+
+  /** SAPs from handover/split decisions whose link was applied, by key: for passing the link on. */
+  readonly #linkedSaps = new Map<string, SignedSap>()
+
 
   /** The key set of a section key we were a member under (current or the one before). */
   #keySetFor(key: Uint8Array): PublicKeySet | undefined {
@@ -1174,6 +1201,9 @@ export class SectionNode {
       this.#links.delete(childHex)
       this.#env.observer?.link(link.parent, link.child, sap.sap.prefix)
       this.#learn(sap, chain)
+      this.#linkedSaps.set(childHex, sap)
+      if (this.#linkedSaps.size > 16) this.#linkedSaps.delete(this.#linkedSaps.keys().next().value!)
+      if (this.#linkRecipients.size > 16) this.#linkRecipients.delete(this.#linkRecipients.keys().next().value!)
       if (this.#elder !== undefined) this.#announceSap(sap, chain)
     }
     if (this.#links.size > 64) this.#links.clear()
@@ -1219,6 +1249,13 @@ export class SectionNode {
     } catch {
       return this.#env.wire.refuse('bad-ae-update')
     }
+    // The link of a handover or split we know of: take it as if we had combined it.
+    const childHex = toHex(sap.sap.sectionKey().toBytes())
+    const last = chain.links.at(-1)
+    if (this.#awaitingLink.has(childHex) && last !== undefined && chain.firstBrokenLink() === -1) {
+      const parent = chain.links.length > 1 ? chain.links.at(-2)!.key : chain.root
+      this.#addLink(parent, last.key, last.signature)
+    }
     const accepted = this.#learn(sap, chain)
     const section = this.#section
     if (section === undefined) return
@@ -1243,8 +1280,20 @@ export class SectionNode {
     const elder = this.#responsibleElder(this.name, section.sap.sap)
     if (elder !== undefined && elder.addr !== this.addr) this.#send([elder.addr], 'AeProbe', { sectionKey: section.sap.sap.sectionKey().toBytes() })
     const role = this.#elder
-    if (role !== undefined) this.#checkSilence(role)
+    if (role === undefined) return
+    this.#checkSilence(role)
+    // Every third tick, elders ask each neighbouring section whether what we hold of it is stale.
+    if (++this.#probeTicks % 3 !== 0) return
+    // (What we hold for the sibling's region may be an ancestor from before a split: its elders
+    // answer with their current SAP.)
+    const ours = section.sap.sap.prefix
+    for (const neighbour of this.tree.saps().filter((s) => ours.bitCount > 0 && !s.sap.prefix.equals(ours) && s.sap.prefix.isCompatible(ours.sibling()))) {
+      const elder = neighbour.sap.elders[role.index % neighbour.sap.elders.length]
+      if (elder !== undefined) this.#send([elder.addr], 'AeProbe', { sectionKey: neighbour.sap.sectionKey().toBytes() })
+    }
   }
+
+  #probeTicks = 0
 
   #onProbe(from: string, payload: PayloadOf<'AeProbe'>): void {
     const section = this.#section

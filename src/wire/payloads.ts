@@ -261,6 +261,8 @@ export const JoinApproved = Schema.Struct({
   sap: SignedSapWire,
   proofChain: ProofChainWire,
   members: BoundedArray(MemberWire, MAX_MEMBERS),
+  /** The generation after the members list (the approval may come a few decisions late). */
+  nextGeneration: Uint,
 })
 /** Decided generations, for the section's members (section-signed: anyone with the key checks them). */
 export const SectionDecisions = Schema.Struct({ decisions: BoundedArray(DecisionWire, 32) })

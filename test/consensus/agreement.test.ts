@@ -25,16 +25,27 @@ function decideOnce(proposals: (i: number) => Uint8Array[], silent: ReadonlySet<
     proposalsFor: (g) => (g === 0 ? proposals(self) : undefined), lastGeneration: 0,
   }))
   const queue: Array<{ from: number; votes: Vote[]; supermajorities: SuperMajority[] }> = []
+  const announced: Decision[] = []
   const push = (from: number, effects: ReturnType<Agreement['start']>) => {
     if (silent.has(from)) return
     for (const b of effects.broadcast) queue.push({ from, ...b })
+    for (const a of effects.announce) announced.push(a.decision)
   }
   elders.forEach((e, i) => push(i, e.start()))
-  for (let step = 0; queue.length > 0 && step < 5000; step++) {
-    const { from, votes, supermajorities } = queue.shift()!
-    elders.forEach((e, i) => { if (i !== from && !silent.has(i)) push(i, e.onVotes(from, votes, supermajorities)) })
-    // Rounds that split move on by timeout.
-    if (queue.length === 0) elders.forEach((e, i) => { if (!silent.has(i) && e.decision(0) === undefined) push(i, e.roundTimeout()) })
+  for (let step = 0; (queue.length > 0 || announced.length > 0) && step < 5000; step++) {
+    const decision = announced.shift()
+    if (decision !== undefined) {
+      elders.forEach((e, i) => { if (!silent.has(i)) push(i, e.onDecision(decision)) })
+    } else {
+      const { from, votes, supermajorities } = queue.shift()!
+      elders.forEach((e, i) => { if (i !== from && !silent.has(i)) push(i, e.onVotes(from, votes, supermajorities)) })
+    }
+    // A silent combiner is replaced at the next gossip tick; rounds that split move on by timeout.
+    // (Nothing is lost here, so only the decisions a gossip tick makes are delivered, not its ballots.)
+    if (queue.length === 0 && announced.length === 0) {
+      elders.forEach((e, i) => { if (!silent.has(i) && e.decision(0) === undefined) push(i, { ...e.gossip(), broadcast: [] }) })
+    }
+    if (queue.length === 0 && announced.length === 0) elders.forEach((e, i) => { if (!silent.has(i) && e.decision(0) === undefined) push(i, e.roundTimeout()) })
   }
   return elders
 }

@@ -66,7 +66,7 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
       fc.string({ maxLength: 64 }).map((reason) => ({ _tag: 'Rejected' as const, reason })),
     ),
   }),
-  JoinApproved: fc.record({ decision, sap: signedSap, proofChain, members: fc.array(memberWire, { maxLength: 5 }) }),
+  JoinApproved: fc.record({ decision, sap: signedSap, proofChain, members: fc.array(memberWire, { maxLength: 5 }), nextGeneration: fc.nat() }),
   SectionDecisions: fc.record({ decisions: fc.array(decision, { maxLength: 3 }) }),
   SectionDecisionsRequest: fc.record({ from: fc.nat() }),
   SapShare: fc.record({ sap, index, share: blsSignature }),

@@ -160,6 +160,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
           for (let i = 0; i < 1 << 22; i++) {
             const candidate = NodeKeypair.fromSeed(nodeRandom.bytes(32))
             if (matches(candidate.name)) return candidate
+            if (i === 100_000) log?.(`${addr}: no key after 100000 tries`)
           }
           throw new Error('no key found for the prefix')
         },
@@ -196,7 +197,10 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
 
   // Grow, then settle until the network is whole (checked every 10 virtual seconds).
   let progress = 0
-  scheduler.run({ maxTimeMs: joinWindowMs })
+  for (let t = 0; t < joinWindowMs; t += 10_000) {
+    scheduler.run({ maxTimeMs: Math.min(joinWindowMs, t + 10_000) })
+    if (process.env['SAFENET_SIM_TRACE'] !== undefined) log?.(`t=${scheduler.now} sent=${network.stats.sent} events=${scheduler.executed} ${JSON.stringify(sumCounts(wires.map((w) => w.stats.sentByKind)))}`)
+  }
   log?.(`after joins: t=${scheduler.now} ms, ${nodes.length} nodes, ${measure(nodes).sections.length} sections, ${(performance.now() - started).toFixed(0)} ms wall`)
   let settled = false
   const deadline = joinWindowMs + settleMs
