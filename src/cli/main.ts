@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util'
 import { formatDemo, runDemo } from './demo.ts'
 import { defaultJobs, runSim, SIM_USAGE, SimUsageError } from './sim.ts'
+import { NETWORK_SIM_USAGE, runNetworkSim } from './sim-network.ts'
 
 const VERSION = '0.1.0'
 
@@ -46,6 +47,8 @@ const commands: Record<string, Command> = {
         args: argv,
         options: {
           scenario: { type: 'string' },
+          nodes: { type: 'string' },
+          churn: { type: 'string' },
           elders: { type: 'string' },
           byzantine: { type: 'string' },
           drop: { type: 'string' },
@@ -64,10 +67,20 @@ const commands: Record<string, Command> = {
         strict: true,
       })
       if (values.help) {
-        console.log(SIM_USAGE)
+        console.log(`${NETWORK_SIM_USAGE}\n\n${SIM_USAGE}`)
         return 0
       }
-      if (values.scenario === undefined) throw new UsageError('--scenario is required')
+      if (values.nodes !== undefined || values.scenario === 'network') {
+        return runNetworkSim({
+          nodes: integerOption(values.nodes, 'nodes', 100, 2, 100_000),
+          seed: integerOption(values.seed, 'seed', 1, 0, 2 ** 32 - 1),
+          byzantine: integerOption(values.byzantine, 'byzantine', 0, 0, 2),
+          churn: numberOption(values.churn, 'churn', 0, 0, 0.9),
+          drop: numberOption(values.drop, 'drop', 0, 0, 0.9),
+          verbose: values.verbose,
+        }, { json: values.json })
+      }
+      if (values.scenario === undefined) throw new UsageError('--scenario (agreement, dkg) or --nodes is required')
       const elders = integerOption(values.elders, 'elders', 7, 1, 64)
       try {
         return await runSim({

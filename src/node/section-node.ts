@@ -227,6 +227,11 @@ export class SectionNode {
     return this.#elder !== undefined
   }
 
+  /** Our index among the elders (= BLS share index), while an elder. */
+  get elderIndex(): number {
+    return this.#elder?.index ?? -1
+  }
+
   /** This node as a member: its name, key, address and (agreed) age. */
   member(): Member | undefined {
     return this.#section?.members.get(this.name)
@@ -343,6 +348,8 @@ export class SectionNode {
     } catch {
       sectionKey = undefined
     }
+    // Our section view may be ahead of our tree (the new key's link still on its way).
+    if (sectionKey !== undefined && sectionKey.equals(section.sap.sap.sectionKey()) && section.sap.sap.prefix.matches(XorName.fromBytes(message.envelope.dst.name))) return true
     const verdict = checkIncoming({
       tree: this.tree,
       ourPrefix: section.sap.sap.prefix,
@@ -1152,20 +1159,16 @@ export class SectionNode {
     const signature = combineShares(agg.parent, linkBytes(agg.child), agg.shares)
     if (signature === undefined) return
     agg.done = true
+    this.#combinedLinks.add(toHex(agg.child.toBytes()))
     this.#addLink(agg.parent.publicKey(), agg.child, signature)
-    // Everyone who takes part in the change gets the link: old elders and the new ones.
-    const sap = this.#linkedSaps.get(toHex(agg.child.toBytes()))
-    const chain = sap === undefined ? undefined : this.tree.dag.chainFromGenesis(agg.child)
-    if (sap === undefined || chain === undefined) return
-    const to = this.#linkRecipients.get(toHex(agg.child.toBytes())) ?? sap.sap.elders.map((e) => e.addr)
-    this.#send(to, 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
   }
+
+  /** Links this node combined (as a collector): it passes them on once it applies them. */
+  readonly #combinedLinks = new Set<string>()
 
   /** Who gets a new link: the old elders and the new elders of every child, by child key. */
   readonly #linkRecipients = new Map<string, string[]>()
 
-  /** SAPs from handover/split decisions whose link was applied, by key: for passing the link on. */
-  readonly #linkedSaps = new Map<string, SignedSap>()
 
 
   /** The key set of a section key we were a member under (current or the one before). */
@@ -1201,9 +1204,14 @@ export class SectionNode {
       this.#links.delete(childHex)
       this.#env.observer?.link(link.parent, link.child, sap.sap.prefix)
       this.#learn(sap, chain)
-      this.#linkedSaps.set(childHex, sap)
-      if (this.#linkedSaps.size > 16) this.#linkedSaps.delete(this.#linkedSaps.keys().next().value!)
+      // A collector passes the link on to everyone who takes part in the change: the old
+      // elders and the new ones of every child.
+      if (this.#combinedLinks.delete(childHex)) {
+        const to = this.#linkRecipients.get(childHex) ?? sap.sap.elders.map((e) => e.addr)
+        this.#send(to, 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
+      }
       if (this.#linkRecipients.size > 16) this.#linkRecipients.delete(this.#linkRecipients.keys().next().value!)
+      if (this.#combinedLinks.size > 16) this.#combinedLinks.delete(this.#combinedLinks.values().next().value!)
       if (this.#elder !== undefined) this.#announceSap(sap, chain)
     }
     if (this.#links.size > 64) this.#links.clear()
@@ -1250,9 +1258,10 @@ export class SectionNode {
       return this.#env.wire.refuse('bad-ae-update')
     }
     // The link of a handover or split we know of: take it as if we had combined it.
-    const childHex = toHex(sap.sap.sectionKey().toBytes())
+    // (Kept even before we know of the change: the decision may reach us after its link.)
     const last = chain.links.at(-1)
-    if (this.#awaitingLink.has(childHex) && last !== undefined && chain.firstBrokenLink() === -1) {
+    const section0 = this.#section
+    if (last !== undefined && section0 !== undefined && sap.sap.prefix.isCompatible(section0.sap.sap.prefix) && chain.firstBrokenLink() === -1) {
       const parent = chain.links.length > 1 ? chain.links.at(-2)!.key : chain.root
       this.#addLink(parent, last.key, last.signature)
     }
@@ -1278,7 +1287,9 @@ export class SectionNode {
     const section = this.#section
     if (section === undefined || this.#role === 'joining' || this.#role === 'relocating') return
     const elder = this.#responsibleElder(this.name, section.sap.sap)
-    if (elder !== undefined && elder.addr !== this.addr) this.#send([elder.addr], 'AeProbe', { sectionKey: section.sap.sap.sectionKey().toBytes() })
+    // The key our tree holds for our prefix: if the tree lags our view, the answer fills it in.
+    const held = this.tree.get(section.sap.sap.prefix)?.sap.sectionKey() ?? this.#genesisKey
+    if (elder !== undefined && elder.addr !== this.addr) this.#send([elder.addr], 'AeProbe', { sectionKey: held.toBytes() })
     const role = this.#elder
     if (role === undefined) return
     this.#checkSilence(role)

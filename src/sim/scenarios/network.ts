@@ -15,6 +15,7 @@ import { SimNetwork } from '../network.ts'
 import { SeededRandom } from '../random.ts'
 import { Scheduler } from '../scheduler.ts'
 import { WirePeer } from '../wire-peer.ts'
+import { flip, reseal } from './world.ts'
 
 export interface NetworkScenarioOptions {
   readonly nodes: number
@@ -53,6 +54,7 @@ export interface NetworkReport {
   readonly crashed: number
   readonly unjoined: number
   readonly maxPrefixBits: number
+  readonly byzantineNodes: number
   /** Frames sent by kind, and frames refused by reason, summed over nodes. */
   readonly messagesByKind: Record<string, number>
   readonly refused: Record<string, number>
@@ -172,6 +174,39 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     return node
   }
 
+  // Byzantine nodes: a share of joiners; each misbehaves while it is one of the first K
+  // Byzantine elders (by name) of its section, so no section ever has more than K acting so.
+  // As an elder it sends SuperMajority ballots with broken BLS shares (the round's combiner
+  // must find and drop them) and Decision announcements with broken signatures.
+  const byzantine = new Set<SectionNode>()
+  const byzantineRandom = random.fork('byzantine')
+  const acting = (node: SectionNode): boolean => {
+    const section = node.section
+    if (!node.isElder || section === undefined) return false
+    const names = new Set([...byzantine].filter((b) => b.isElder).map((b) => b.name.toHex()))
+    const mine = section.sap.sap.elders.filter((e) => names.has(e.name.toHex())).map((e) => e.name.toHex()).sort()
+    return mine.indexOf(node.name.toHex()) < (options.byzantine ?? 0)
+  }
+  function makeByzantine(node: SectionNode, wire: WirePeer): void {
+    byzantine.add(node)
+    network.intercept(node.addr, (_to, frame) => {
+      if (!acting(node)) return [frame]
+      const decoded = decode(frame)
+      if (Result.isFailure(decoded)) return [frame]
+      const message = decoded.success
+      if (message.kind === 'AgreementVotes') {
+        const payload = message.payload as PayloadOf<'AgreementVotes'>
+        const bad = { ...payload, supermajorities: payload.supermajorities.map((sm) => (sm.voter === node.elderIndex ? { ...sm, share: flip(sm.share) } : sm)) }
+        return [reseal(message, bad, wire.keypair, byzantineRandom, frame)]
+      }
+      if (message.kind === 'DecisionAnnounce') {
+        const payload = message.payload as PayloadOf<'DecisionAnnounce'>
+        return [reseal(message, { decision: { ...payload.decision, signature: flip(payload.decision.signature) } }, wire.keypair, byzantineRandom, frame)]
+      }
+      return [frame]
+    })
+  }
+
   const genesisNode = spawn('n0', genesisKeypair)
   genesisNode.startGenesis(genesisKeys.secretKeyShare(0), GENESIS_AGE)
 
@@ -181,7 +216,12 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const schedule = random.fork('schedule')
   for (let i = 1; i <= totalJoiners; i++) {
     const at = Math.floor((i / (totalJoiners + 1)) * joinWindowMs * (0.9 + schedule.next() * 0.1))
-    scheduler.schedule(at, () => spawn(`n${i}`, NodeKeypair.fromSeed(keyRandom.bytes(32))).startJoining())
+    const evil = (options.byzantine ?? 0) > 0 && schedule.chance((options.byzantine ?? 0) / (2 * params.recommendedSectionSize))
+    scheduler.schedule(at, () => {
+      const node = spawn(`n${i}`, NodeKeypair.fromSeed(keyRandom.bytes(32)))
+      if (evil) makeByzantine(node, wires.at(-1)!)
+      node.startJoining()
+    })
   }
   let crashed = 0
   for (let i = 0; i < extra; i++) {
@@ -199,7 +239,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   let progress = 0
   for (let t = 0; t < joinWindowMs; t += 10_000) {
     scheduler.run({ maxTimeMs: Math.min(joinWindowMs, t + 10_000) })
-    if (process.env['SAFENET_SIM_TRACE'] !== undefined) log?.(`t=${scheduler.now} sent=${network.stats.sent} events=${scheduler.executed} ${JSON.stringify(sumCounts(wires.map((w) => w.stats.sentByKind)))}`)
+    if (process.env['SAFENET_SIM_TRACE'] !== undefined) log?.(`t=${scheduler.now} wall=${(performance.now() - started).toFixed(0)} members=${nodes.filter((n) => n.role === "adult" || n.role === "elder").length}/${nodes.length} sent=${network.stats.sent} events=${scheduler.executed} ${JSON.stringify(sumCounts(wires.map((w) => w.stats.sentByKind)))}`)
   }
   log?.(`after joins: t=${scheduler.now} ms, ${nodes.length} nodes, ${measure(nodes).sections.length} sections, ${(performance.now() - started).toFixed(0)} ms wall`)
   let settled = false
@@ -238,6 +278,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     crashed,
     unjoined: final.unjoined,
     maxPrefixBits: Math.max(0, ...final.sections.map((s) => s.prefix.bitCount)),
+    byzantineNodes: byzantine.size,
     messagesByKind: sumCounts(wires.map((w) => w.stats.sentByKind)),
     refused: sumCounts(wires.map((w) => w.stats.refused)),
   }

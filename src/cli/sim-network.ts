@@ -1,0 +1,59 @@
+/**
+ * `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--json]` — grows a
+ * whole network from genesis in the simulator and prints what the checkers found (issue 4).
+ */
+import { type NetworkReport, runNetworkScenario } from '../sim/scenarios/network.ts'
+
+export interface NetworkSimArguments {
+  readonly nodes: number
+  readonly seed: number
+  readonly byzantine: number
+  readonly churn: number
+  readonly drop: number
+  readonly verbose: boolean
+}
+
+export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--json]
+
+  --nodes N       grow a network from genesis to N nodes (joins spread over 10 virtual minutes),
+                  let it settle, then send clients that know only the genesis key to random names
+  --seed S        the run's seed (default 1): the same seed gives the same run
+  --byzantine K   Byzantine elders per section at most (default 0)
+  --churn R       fraction of nodes that crash during growth while as many others join (default 0)
+  --drop P        probability a message is lost while faults last (default 0)
+  --verbose       progress of the run on stderr
+  --json          print the report as one JSON object`
+
+/** The report's fields in the order issue 4 lists them, then the extras. */
+export function networkJson(report: NetworkReport): Record<string, unknown> {
+  const { nodes, sections, prefixesCoverSpace, sectionsWithFullElders, knowledgeConverged, splits, merges, relocations, decisions, agreementViolations, chainViolations, clientAeHopsMax, messagesPerJoin, virtualTimeMs, wallMs, ...extra } = report
+  return { nodes, sections, prefixesCoverSpace, sectionsWithFullElders, knowledgeConverged, splits, merges, relocations, decisions, agreementViolations, chainViolations, clientAeHopsMax, messagesPerJoin, virtualTimeMs, wallMs, ...extra }
+}
+
+/** A run passes when nothing was violated and the network came out whole. */
+export function networkPassed(report: NetworkReport): boolean {
+  return report.agreementViolations === 0 && report.chainViolations === 0 && report.prefixesCoverSpace && report.knowledgeConverged
+    && report.sectionsWithFullElders === report.sections && report.clientsAnswered > 0
+}
+
+export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean }): number {
+  const report = runNetworkScenario(args.seed, {
+    nodes: args.nodes,
+    byzantine: args.byzantine,
+    churn: args.churn,
+    drop: args.drop,
+    ...(args.verbose ? { log: (line: string) => console.error(line) } : {}),
+  })
+  if (out.json) {
+    console.log(JSON.stringify(networkJson(report)))
+  } else {
+    console.log([
+      `network: ${report.nodes} nodes in ${report.sections} sections (prefixes cover the space: ${report.prefixesCoverSpace}), ${report.sectionsWithFullElders} with 7 oldest elders`,
+      `knowledge converged: ${report.knowledgeConverged}; ${report.splits} splits, ${report.merges} merges, ${report.relocations} relocations, ${report.decisions} decisions`,
+      `violations: agreement ${report.agreementViolations}, chain ${report.chainViolations}; client AE hops at most ${report.clientAeHopsMax}`,
+      `${report.messagesPerJoin} messages per join; ${report.virtualTimeMs} ms virtual, ${report.wallMs} ms wall`,
+    ].join('\n'))
+  }
+  if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --verbose`)
+  return networkPassed(report) ? 0 : 1
+}

@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { runNetworkScenario } from '../../src/sim/scenarios/network.ts'
+
+/**
+ * The whole section lifecycle in the simulator, small enough for every `npm test`: a network
+ * grows from genesis through joins, DKG handovers and splits; the checkers must find nothing.
+ * (The 1,000-node run of issue 4 is `safenet sim --nodes 1000 --seed 7 --json`.)
+ */
+describe('a network grown from genesis', () => {
+  it.each([1, 2])('seed %i: 60 nodes split into sections with 7 oldest elders each, knowledge converges, no violation', (seed) => {
+    const report = runNetworkScenario(seed, { nodes: 60, joinWindowMs: 150_000, settleMs: 300_000, clients: 10 })
+    expect(report.nodes).toBe(60)
+    expect(report.unjoined).toBe(0)
+    expect(report.sections).toBeGreaterThanOrEqual(2)
+    expect(report.splits).toBe(report.sections - 1)
+    expect(report.prefixesCoverSpace).toBe(true)
+    expect(report.sectionsWithFullElders).toBe(report.sections)
+    expect(report.knowledgeConverged).toBe(true)
+    expect(report.agreementViolations).toBe(0)
+    expect(report.chainViolations).toBe(0)
+    // Every client, knowing only the genesis key, reached the responsible section by AE alone.
+    expect(report.clientsAnswered).toBe(10)
+    expect(report.clientAeHopsMax).toBeLessThanOrEqual(report.maxPrefixBits + 2)
+    expect(report.refused['bad-decision-signature'] ?? 0).toBe(0)
+  }, 240_000)
+
+  it('the same seed gives the same network', () => {
+    const a = runNetworkScenario(3, { nodes: 30, joinWindowMs: 60_000, settleMs: 120_000, clients: 3 })
+    const b = runNetworkScenario(3, { nodes: 30, joinWindowMs: 60_000, settleMs: 120_000, clients: 3 })
+    const { wallMs: _a, ...restA } = a
+    const { wallMs: _b, ...restB } = b
+    expect(restA).toEqual(restB)
+  }, 240_000)
+})
+
+describe('safenet sim --nodes', () => {
+  const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+  it('prints the report with every field issue 4 names', () => {
+    const result = spawnSync(process.execPath, [cli, 'sim', '--nodes', '20', '--seed', '5', '--json'], { encoding: 'utf8', timeout: 240_000 })
+    expect(result.status).toBe(0)
+    const report = JSON.parse(result.stdout) as Record<string, unknown>
+    expect(Object.keys(report).slice(0, 15)).toEqual([
+      'nodes', 'sections', 'prefixesCoverSpace', 'sectionsWithFullElders', 'knowledgeConverged', 'splits', 'merges', 'relocations',
+      'decisions', 'agreementViolations', 'chainViolations', 'clientAeHopsMax', 'messagesPerJoin', 'virtualTimeMs', 'wallMs',
+    ])
+    expect(report).toMatchObject({ nodes: 20, sections: 1, prefixesCoverSpace: true, sectionsWithFullElders: 1, knowledgeConverged: true, agreementViolations: 0 })
+  }, 240_000)
+})
