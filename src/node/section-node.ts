@@ -52,6 +52,8 @@ import {
   splitFor,
   valueId,
 } from '../consensus/index.ts'
+import type {
+  PublicKeySet} from '../crypto/index.ts';
 import {
   BlsPublicKey,
   BlsSignature,
@@ -59,7 +61,6 @@ import {
   domain,
   type NodeKeypair,
   NodePublicKey,
-  PublicKeySet,
   type SecretKeyShare,
   SignatureShare,
   sha3_256,
@@ -295,39 +296,39 @@ export class SectionNode {
     }
     switch (message.kind) {
       case 'JoinRequest':
-        return this.#onJoinRequest(from, message.payload as PayloadOf<'JoinRequest'>, sender, message.envelope.dst)
+        return this.#onJoinRequest(from, message.payload, sender, message.envelope.dst)
       case 'JoinResponse':
-        return this.#onJoinResponse(message.payload as PayloadOf<'JoinResponse'>)
+        return this.#onJoinResponse(message.payload)
       case 'JoinApproved':
-        return this.#onJoinApproved(message.payload as PayloadOf<'JoinApproved'>)
+        return this.#onJoinApproved(message.payload)
       case 'AeRetry':
       case 'AeRedirect':
-        return this.#onBounce(from, message.kind, message.payload as PayloadOf<'AeRetry'>)
+        return this.#onBounce(from, message.kind, message.payload)
       case 'AeUpdate':
-        return this.#onAeUpdate(from, message.payload as PayloadOf<'AeUpdate'>)
+        return this.#onAeUpdate(from, message.payload)
       case 'AeProbe':
-        return this.#onProbe(from, message.payload as PayloadOf<'AeProbe'>)
+        return this.#onProbe(from, message.payload)
       case 'SectionDecisions':
-        for (const decision of (message.payload as PayloadOf<'SectionDecisions'>).decisions) this.#onSectionDecision(from, decision)
+        for (const decision of (message.payload).decisions) this.#onSectionDecision(from, decision)
         return
       case 'SectionDecisionsRequest':
-        return this.#onDecisionsRequest(from, (message.payload as PayloadOf<'SectionDecisionsRequest'>).from)
+        return this.#onDecisionsRequest(from, (message.payload).from)
       case 'AgreementVotes':
-        return this.#onVotes(sender, message.payload as PayloadOf<'AgreementVotes'>)
+        return this.#onVotes(sender, message.payload)
       case 'DecisionAnnounce':
-        return this.#onAnnounce(sender, (message.payload as PayloadOf<'DecisionAnnounce'>).decision)
+        return this.#onAnnounce(sender, (message.payload).decision)
       case 'DecisionRequest':
-        return this.#onDecisionRequest(sender, (message.payload as PayloadOf<'DecisionRequest'>).generation)
+        return this.#onDecisionRequest(sender, (message.payload).generation)
       case 'DkgStart':
-        return this.#onDkgStart(sender, (message.payload as PayloadOf<'DkgStart'>).start)
+        return this.#onDkgStart(sender, (message.payload).start)
       case 'DkgMessages':
-        return this.#onDkgMessages(message.payload as PayloadOf<'DkgMessages'>)
+        return this.#onDkgMessages(message.payload)
       case 'DkgCatchUp':
-        return this.#onDkgCatchUp(from, message.payload as PayloadOf<'DkgCatchUp'>)
+        return this.#onDkgCatchUp(from, message.payload)
       case 'SapShare':
-        return this.#onSapShare(message.payload as PayloadOf<'SapShare'>)
+        return this.#onSapShare(message.payload)
       case 'LinkShare':
-        return this.#onLinkShare(message.payload as PayloadOf<'LinkShare'>)
+        return this.#onLinkShare(message.payload)
       case 'ClientQuery':
         return this.#onClientQuery(from, message.envelope.dst)
       case 'ClientAnswer':
@@ -1011,7 +1012,7 @@ export class SectionNode {
     let seen = this.#dkgStartsSeen.get(hex)
     if (seen === undefined) {
       if (this.#dkgStartsSeen.size > 32) this.#dkgStartsSeen.clear()
-      this.#dkgStartsSeen.set(hex, (seen = new Map()))
+      this.#dkgStartsSeen.set(hex, (seen = new Map<number, DkgStartWire>()))
     }
     seen.set(start.elder, start)
     if (seen.size < supermajority(elders.length)) return

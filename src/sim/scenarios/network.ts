@@ -9,7 +9,7 @@ import { DEFAULT_PARAMETERS, type Decision, decodeChange, type NetworkParameters
 import { type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
 import { onBounce, ProofChain, SectionAuthorityProvider, SectionTree, SignedSap } from '../../knowledge/index.ts'
 import { type NodeObserver, SectionNode } from '../../node/section-node.ts'
-import { clientAuthority, decode, type Dst, type Kind, type PayloadOf, seal, verifyPeerAuthority } from '../../wire/index.ts'
+import { clientAuthority, decode, type Dst, seal, verifyPeerAuthority } from '../../wire/index.ts'
 import { Prefix, prefixesCoverSpace, XorName } from '../../xor/index.ts'
 import { SimNetwork } from '../network.ts'
 import { SeededRandom } from '../random.ts'
@@ -195,12 +195,12 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       if (Result.isFailure(decoded)) return [frame]
       const message = decoded.success
       if (message.kind === 'AgreementVotes') {
-        const payload = message.payload as PayloadOf<'AgreementVotes'>
+        const payload = message.payload
         const bad = { ...payload, supermajorities: payload.supermajorities.map((sm) => (sm.voter === node.elderIndex ? { ...sm, share: flip(sm.share) } : sm)) }
         return [reseal(message, bad, wire.keypair, byzantineRandom, frame)]
       }
       if (message.kind === 'DecisionAnnounce') {
-        const payload = message.payload as PayloadOf<'DecisionAnnounce'>
+        const payload = message.payload
         return [reseal(message, { decision: { ...payload.decision, signature: flip(payload.decision.signature) } }, wire.keypair, byzantineRandom, frame)]
       }
       return [frame]
@@ -239,7 +239,10 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   let progress = 0
   for (let t = 0; t < joinWindowMs; t += 10_000) {
     scheduler.run({ maxTimeMs: Math.min(joinWindowMs, t + 10_000) })
-    if (process.env['SAFENET_SIM_TRACE'] !== undefined) log?.(`t=${scheduler.now} wall=${(performance.now() - started).toFixed(0)} members=${nodes.filter((n) => n.role === "adult" || n.role === "elder").length}/${nodes.length} sent=${network.stats.sent} events=${scheduler.executed} ${JSON.stringify(sumCounts(wires.map((w) => w.stats.sentByKind)))}`)
+    if (log !== undefined && scheduler.now % 60_000 === 0) {
+      const members = nodes.filter((n) => n.role === 'adult' || n.role === 'elder').length
+      log(`growing: t=${scheduler.now} ms, ${members} of ${nodes.length} nodes joined, ${network.stats.sent} messages, ${(performance.now() - started).toFixed(0)} ms wall`)
+    }
   }
   log?.(`after joins: t=${scheduler.now} ms, ${nodes.length} nodes, ${measure(nodes).sections.length} sections, ${(performance.now() - started).toFixed(0)} ms wall`)
   let settled = false
@@ -372,7 +375,7 @@ function runClients(
     const send = (peer: string): void => {
       lastPeer = peer
       const dst: Dst = { name: target.bytes, sectionKey: sentWithKey.toBytes() }
-      const sealed = seal({ msgId: random.bytes(32), kind: 'ClientQuery' as Kind, dst, payload: {} as PayloadOf<'ClientQuery'> }, clientAuthority(keypair))
+      const sealed = seal({ msgId: random.bytes(32), kind: 'ClientQuery', dst, payload: {} }, clientAuthority(keypair))
       if (Result.isSuccess(sealed)) transport.send(peer, sealed.success.frame)
     }
     const closestElder = (sap: SignedSap): string =>
@@ -386,7 +389,7 @@ function runClients(
         return
       }
       if (message.kind !== 'AeRetry' && message.kind !== 'AeRedirect') return
-      const payload = message.payload as PayloadOf<'AeRetry'>
+      const payload = message.payload
       let sap: SignedSap
       let chain: ProofChain
       try {
