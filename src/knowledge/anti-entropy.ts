@@ -14,9 +14,10 @@
  * message is resent at most `resendLimit` times.
  */
 import type { BlsPublicKey } from '../crypto/index.ts'
+import type { ProofChainWire, SignedSapWire } from '../wire/index.ts'
 import type { Prefix, XorName } from '../xor/index.ts'
-import type { SignedSap } from './sap.ts'
-import type { ProofChain } from './sections-dag.ts'
+import { SignedSap } from './sap.ts'
+import { ProofChain } from './sections-dag.ts'
 import type { SectionTree, UpdateOutcome } from './section-tree.ts'
 
 /** Message kinds that are anti-entropy themselves, and so are never bounced. */
@@ -88,4 +89,16 @@ export function onBounce(options: {
   if (elders.length === 0) return { action: 'drop', reason: 'no-elder' }
   const closest = [...elders].sort((a, b) => options.dstName.compareDistance(a.name, b.name))[0]!
   return { action: 'resend', to: closest.name, sectionKey: key, attempt: options.attempt + 1 }
+}
+
+/**
+ * The SAP and proof chain an AE message carries (Retry, Redirect, Update, a join approval), with
+ * their key material decoded; undefined when a key or signature is not a valid point.
+ */
+export function decodeSapAndChain(wire: { readonly sap: SignedSapWire; readonly proofChain: ProofChainWire }): { sap: SignedSap; chain: ProofChain } | undefined {
+  try {
+    return { sap: SignedSap.fromWire(wire.sap), chain: ProofChain.fromWire(wire.proofChain) }
+  } catch {
+    return undefined
+  }
 }

@@ -50,7 +50,6 @@ import {
   SectionMembers,
   signDkgStart,
   splitFor,
-  valueId,
 } from '../consensus/index.ts'
 import type {
   PublicKeySet} from '../crypto/index.ts';
@@ -70,6 +69,7 @@ import {
 } from '../crypto/index.ts'
 import {
   checkIncoming,
+  decodeSapAndChain,
   linkBytes,
   onBounce,
   ProofChain,
@@ -198,7 +198,6 @@ export class SectionNode {
   /** When each member was last heard from (elders). */
   readonly #lastHeard = new Map<string, number>()
   #joinAttempt: { dstName: XorName; sentWithKey: BlsPublicKey; attempt: number; relocation?: RelocationProofWire; timer: unknown } | undefined
-  #relocationAge = 0
   #timers: unknown[] = []
   #crashed = false
   /** Counters for the simulator's report. */
@@ -303,9 +302,9 @@ export class SectionNode {
         return this.#onJoinApproved(message.payload)
       case 'AeRetry':
       case 'AeRedirect':
-        return this.#onBounce(from, message.kind, message.payload)
+        return this.#onBounce(message.kind, message.payload)
       case 'AeUpdate':
-        return this.#onAeUpdate(from, message.payload)
+        return this.#onAeUpdate(message.payload)
       case 'AeProbe':
         return this.#onProbe(from, message.payload)
       case 'SectionDecisions':
@@ -330,7 +329,7 @@ export class SectionNode {
       case 'LinkShare':
         return this.#onLinkShare(message.payload)
       case 'ClientQuery':
-        return this.#onClientQuery(from, message.envelope.dst)
+        return this.#onClientQuery(from)
       case 'ClientAnswer':
         return this.#env.wire.refuse('unexpected ClientAnswer')
     }
@@ -393,15 +392,10 @@ export class SectionNode {
     })
   }
 
-  #onBounce(from: string, kind: 'AeRetry' | 'AeRedirect', payload: PayloadOf<'AeRetry'>): void {
-    let sap: SignedSap
-    let chain: ProofChain
-    try {
-      sap = SignedSap.fromWire(payload.sap)
-      chain = ProofChain.fromWire(payload.proofChain)
-    } catch {
-      return this.#env.wire.refuse('bad-ae-keys')
-    }
+  #onBounce(kind: 'AeRetry' | 'AeRedirect', payload: PayloadOf<'AeRetry'>): void {
+    const decoded = decodeSapAndChain(payload)
+    if (decoded === undefined) return this.#env.wire.refuse('bad-ae-keys')
+    const { sap, chain } = decoded
     this.stats.aeBounces++
     const attempt = this.#joinAttempt
     if (attempt === undefined || (this.#role !== 'joining' && this.#role !== 'relocating')) {
@@ -421,7 +415,6 @@ export class SectionNode {
       if (decision.reason === 'update-rejected') this.stats.rejectedUpdates++
       return
     }
-    void from
     this.#sendJoin()
   }
 
@@ -446,7 +439,7 @@ export class SectionNode {
       this.#env.wire.setKeypair(keypair)
       if (attempt !== undefined && attempt.relocation === undefined) attempt.dstName = keypair.name
       if (attempt?.relocation !== undefined) {
-        attempt.relocation = { ...attempt.relocation, signature: this.#relocationKey(old, attempt.relocation).sign(relocationBytes(keypair.name)) }
+        attempt.relocation = { ...attempt.relocation, signature: (this.#oldKeypair ?? old).sign(relocationBytes(keypair.name)) }
       }
       this.#sendJoin()
       return
@@ -461,20 +454,12 @@ export class SectionNode {
 
   /** The old key of a relocating node signs its new name; kept until the join completes. */
   #oldKeypair: NodeKeypair | undefined
-  #relocationKey(current: NodeKeypair, _proof: RelocationProofWire): NodeKeypair {
-    return this.#oldKeypair ?? current
-  }
 
   #onJoinApproved(payload: PayloadOf<'JoinApproved'>): void {
     if (this.#role !== 'joining' && this.#role !== 'relocating') return
-    let sap: SignedSap
-    let chain: ProofChain
-    try {
-      sap = SignedSap.fromWire(payload.sap)
-      chain = ProofChain.fromWire(payload.proofChain)
-    } catch {
-      return this.#env.wire.refuse('bad-join-approval')
-    }
+    const decoded = decodeSapAndChain(payload)
+    if (decoded === undefined) return this.#env.wire.refuse('bad-join-approval')
+    const { sap, chain } = decoded
     const outcome = this.tree.update(sap, chain)
     if (outcome.status === 'rejected') return this.#env.wire.refuse(`join-approval-${outcome.reason}`)
     if (!this.tree.dag.has(sap.sap.sectionKey())) return
@@ -875,11 +860,10 @@ export class SectionNode {
     for (const change of changes) {
       if (change.kind !== 'Joined') continue
       // The elder that looks after the joiner tells it; if that one fails, the joiner asks again.
-      if (this.#responsibleIndex(change.member.name, role.elders.length) === role.index) this.#sendApproval(change.member.name, change.member.addr)
+      if (responsibleIndex(change.member.name, role.elders) === role.index) this.#sendApproval(change.member.name, change.member.addr)
       before.add(change.member.name.toHex())
     }
-    const mine = section.members.members().filter((m) => !before.has(m.name.toHex()) && !m.name.equals(this.name)
-      && this.#responsibleIndex(m.name, role.elders.length) === role.index)
+    const mine = this.#lookedAfter(role).filter((m) => !before.has(m.name.toHex()))
     this.#send([...mine.map((m) => m.addr), ...subjects], 'SectionDecisions', { decisions: [decision] })
     // The new elders of a handover or split (who may be adults now) hear it from every elder.
     const structural = changes.find((c) => c.kind === 'Handover' || c.kind === 'Split')
@@ -921,7 +905,6 @@ export class SectionNode {
     const chain = this.tree.dag.chainFromGenesis(signingKey)
     if (chain === undefined) return
     this.#role = 'relocating'
-    this.#relocationAge = change.age
     const old = this.#env.wire.keypair
     this.#oldKeypair = old
     const target = this.tree.sectionFor(change.destination)!.sap.prefix
@@ -939,9 +922,6 @@ export class SectionNode {
     this.#sendJoin()
   }
 
-  get relocationAge(): number {
-    return this.#relocationAge
-  }
 
   // --- Elder change: DKG, SAP shares, links -----------------------------------------------------
 
@@ -1228,7 +1208,7 @@ export class SectionNode {
     const own = sap.sap.sectionKey().equals(section.sap.sap.sectionKey())
     if (!own && !isNeighbour(sap.sap.prefix, section.sap.sap.prefix)) return
     const payload = { sap: sap.toWire(), proofChain: chain.toWire() }
-    const mine = section.members.members().filter((m) => !m.name.equals(this.name) && this.#responsibleIndex(m.name, role.elders.length) === role.index)
+    const mine = this.#lookedAfter(role)
     this.#send(mine.map((m) => m.addr), 'AeUpdate', payload)
     if (!own) return
     for (const neighbour of this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, sap.sap.prefix))) {
@@ -1249,15 +1229,10 @@ export class SectionNode {
     return outcome.status === 'accepted'
   }
 
-  #onAeUpdate(from: string, payload: PayloadOf<'AeUpdate'>): void {
-    let sap: SignedSap
-    let chain: ProofChain
-    try {
-      sap = SignedSap.fromWire(payload.sap)
-      chain = ProofChain.fromWire(payload.proofChain)
-    } catch {
-      return this.#env.wire.refuse('bad-ae-update')
-    }
+  #onAeUpdate(payload: PayloadOf<'AeUpdate'>): void {
+    const decoded = decodeSapAndChain(payload)
+    if (decoded === undefined) return this.#env.wire.refuse('bad-ae-update')
+    const { sap, chain } = decoded
     // The link of a handover or split we know of: take it as if we had combined it.
     // (Kept even before we know of the change: the decision may reach us after its link.)
     const last = chain.links.at(-1)
@@ -1272,13 +1247,12 @@ export class SectionNode {
     // Our own section's SAP: if we missed the handover decision, ask for decisions.
     if (sap.sap.prefix.isCompatible(section.sap.sap.prefix) && !sap.sap.sectionKey().equals(section.sap.sap.sectionKey()) && this.tree.dag.has(sap.sap.sectionKey())
       && this.tree.dag.isAncestor(section.sap.sap.sectionKey(), sap.sap.sectionKey())) {
-      void from
       this.#requestDecisions()
     }
     // An elder passes news of a neighbour to the members it looks after.
     const role = this.#elder
     if (accepted && role !== undefined && isNeighbour(sap.sap.prefix, section.sap.sap.prefix)) {
-      const mine = section.members.members().filter((m) => !m.name.equals(this.name) && this.#responsibleIndex(m.name, role.elders.length) === role.index)
+      const mine = this.#lookedAfter(role)
       this.#send(mine.map((m) => m.addr), 'AeUpdate', payload)
     }
   }
@@ -1321,7 +1295,7 @@ export class SectionNode {
   #checkSilence(role: ElderRole): void {
     const now = this.#env.clock.now
     for (const m of this.#section!.members.members()) {
-      if (m.name.equals(this.name) || this.#responsibleIndex(m.name, role.elders.length) !== role.index) continue
+      if (m.name.equals(this.name) || responsibleIndex(m.name, role.elders) !== role.index) continue
       const heard = this.#lastHeard.get(m.name.toHex())
       if (heard === undefined) {
         this.#lastHeard.set(m.name.toHex(), now)
@@ -1331,27 +1305,19 @@ export class SectionNode {
     }
   }
 
-  /** Which elder looks after `name`: by a hash of it, never itself. */
-  #responsibleIndex(name: XorName, elderCount: number): number {
-    const h = name.bytes[31]! % elderCount
-    const role = this.#elder
-    if (role !== undefined && role.elders[h]?.name.equals(name) === true) return (h + 1) % elderCount
-    return h
+  /** The members this elder looks after (passes decisions and news to, watches for silence). */
+  #lookedAfter(role: ElderRole): Member[] {
+    return this.#section!.members.members().filter((m) => !m.name.equals(this.name) && responsibleIndex(m.name, role.elders) === role.index)
   }
 
   #responsibleElder(name: XorName, sap: SectionAuthorityProvider): { name: XorName; addr: string } | undefined {
-    const n = sap.elders.length
-    if (n === 0) return undefined
-    let h = name.bytes[31]! % n
-    if (sap.elders[h]!.name.equals(name)) h = (h + 1) % n
-    return sap.elders[h]
+    return sap.elders.length === 0 ? undefined : sap.elders[responsibleIndex(name, sap.elders)]
   }
 
   // --- Clients ----------------------------------------------------------------------------------
 
-  #onClientQuery(from: string, dst: Dst): void {
+  #onClientQuery(from: string): void {
     const section = this.#section!
-    void dst
     const prefix = section.sap.sap.prefix
     this.#send([from], 'ClientAnswer', { prefix: { bitCount: prefix.bitCount, name: prefix.name.bytes }, sectionKey: section.sap.sap.sectionKey().toBytes() })
   }
@@ -1369,6 +1335,12 @@ export class SectionNode {
     }
     this.#env.wire.send(targets, kind, payload, defaultDst)
   }
+}
+
+/** Which of `elders` (sorted by name) looks after `name`: by its last byte, never itself. */
+function responsibleIndex(name: XorName, elders: ReadonlyArray<{ readonly name: XorName }>): number {
+  const h = name.bytes[31]! % elders.length
+  return elders[h]!.name.equals(name) ? (h + 1) % elders.length : h
 }
 
 /** Whether `a` and `b` are neighbours: one's sibling region contains (or is inside) the other. */
@@ -1410,4 +1382,3 @@ function memberFromWire(w: MemberWire): Member {
   return { name: XorName.fromBytes(w.name), publicKey: Uint8Array.from(w.publicKey), addr: w.addr, age: w.age }
 }
 
-export { valueId }

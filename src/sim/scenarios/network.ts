@@ -7,7 +7,7 @@
 import { Result } from 'effect'
 import { DEFAULT_PARAMETERS, type Decision, decodeChange, type NetworkParameters, valueId } from '../../consensus/index.ts'
 import { type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
-import { onBounce, ProofChain, SectionAuthorityProvider, SectionTree, SignedSap } from '../../knowledge/index.ts'
+import { decodeSapAndChain, onBounce, SectionAuthorityProvider, SectionTree, SignedSap } from '../../knowledge/index.ts'
 import { type NodeObserver, SectionNode } from '../../node/section-node.ts'
 import { clientAuthority, decode, type Dst, seal, verifyPeerAuthority } from '../../wire/index.ts'
 import { Prefix, prefixesCoverSpace, XorName } from '../../xor/index.ts'
@@ -389,15 +389,9 @@ function runClients(
         return
       }
       if (message.kind !== 'AeRetry' && message.kind !== 'AeRedirect') return
-      const payload = message.payload
-      let sap: SignedSap
-      let chain: ProofChain
-      try {
-        sap = SignedSap.fromWire(payload.sap)
-        chain = ProofChain.fromWire(payload.proofChain)
-      } catch {
-        return
-      }
+      const bounce = decodeSapAndChain(message.payload)
+      if (bounce === undefined) return
+      const { sap, chain } = bounce
       hops++
       // Clients follow as many bounces as the prefix depth needs (bounded well above it).
       const next = onBounce({ tree, answer: { kind: message.kind === 'AeRetry' ? 'retry' : 'redirect', sap, chain }, dstName: target, sentWithKey, attempt: hops - 1, resendLimit: 64 })
