@@ -34,3 +34,4 @@ export {
   splitFor,
 } from './membership.ts'
 export { DEFAULT_PARAMETERS, type NetworkParameters } from './parameters.ts'
+export { type AppliedDecision, applyDecisionToView, type ElderChangeDue, elderChangeDue, type SectionView, type StructuralChange } from './section-state.ts'

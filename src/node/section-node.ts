@@ -29,25 +29,31 @@
  */
 import { createActor, type Actor } from 'xstate'
 import { agreementMachine } from '../../machines/agreement.machine.ts'
+import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
+import { dkgMachine } from '../../machines/dkg.machine.ts'
+import { elderMachine } from '../../machines/elder.machine.ts'
+import { memberMachine } from '../../machines/member.machine.ts'
+import { sectionMachine } from '../../machines/section.machine.ts'
 import {
   Agreement,
+  type AppliedDecision,
   checkJoin,
   decisionBytes,
   type Decision,
   decodeChange,
   DEFAULT_TIMING,
+  type DkgResult,
   DkgSession,
   dkgSessionId,
   elderCandidates,
   encodeChange,
-  joinAge,
   makeRoster,
   type Member,
   type MembershipChange,
   needsNewElders,
   type NetworkParameters,
-  relocations,
   SectionMembers,
+  type SectionView,
   signDkgStart,
   splitFor,
 } from '../consensus/index.ts'
@@ -109,13 +115,7 @@ export interface NodeObserver {
 }
 
 export type Role = 'joining' | 'adult' | 'elder' | 'relocating' | 'left'
-
-export interface SectionView {
-  sap: SignedSap
-  members: SectionMembers
-  /** The next generation to apply. */
-  nextGeneration: number
-}
+export type { SectionView }
 
 /** Timing of the section protocol, in (virtual) ms. */
 export const SECTION_TIMING = {
@@ -127,6 +127,8 @@ export const SECTION_TIMING = {
   dkgGossipMs: 2_000,
   dkgDeadlineMs: 60_000,
   dkgStartResendMs: 5_000,
+  /** A member behind on decisions asks again this often until it has caught up. */
+  catchUpRetryMs: 2_000,
   /** Elders probe a few other sections now and then (DESIGN.md §9: 3 every 5 min). */
   neighbourProbeMs: 300_000,
 }
@@ -143,10 +145,8 @@ const JOIN_FANOUT = 3
 
 interface DkgRun {
   readonly start: DkgStartWire
-  readonly session: DkgSession
+  readonly actor: Actor<typeof dkgMachine>
   readonly peers: ReadonlyArray<string>
-  timer: unknown
-  done: boolean
 }
 
 interface Aggregation {
@@ -157,6 +157,8 @@ interface Aggregation {
 interface ElderRole {
   readonly agreement: Agreement
   readonly actor: Actor<typeof agreementMachine>
+  /** Elder duties besides voting: DKG starts, change proposals, watching members. */
+  readonly duties: Actor<typeof elderMachine>
   readonly index: number
   readonly share: SecretKeyShare
   readonly keySet: PublicKeySet
@@ -171,7 +173,6 @@ interface ElderRole {
   readonly newSaps: Map<string, SignedSap>
   /** `prefix/generation/index` of candidates whose SapShare arrived. */
   readonly sharesFrom: Set<string>
-  readonly timers: unknown[]
 }
 
 export class SectionNode {
@@ -180,8 +181,14 @@ export class SectionNode {
   readonly tree: SectionTree
   readonly #env: NodeEnv
   readonly #genesisKey: BlsPublicKey
-  #role: Role = 'joining'
-  #section: SectionView | undefined
+  /** The node's own life (joining, adult, elder, relocating, left) and its join requests. */
+  readonly #member: Actor<typeof memberMachine>
+  /** The section's agreed state, one generation at a time. */
+  readonly #sectionActor: Actor<typeof sectionMachine>
+  /** Probes and catching up on missed decisions. */
+  readonly #aeActor: Actor<typeof antiEntropyMachine>
+  /** Distinguishes incarnations of re-created actors (elder roles, DKG sessions) in system ids. */
+  #epoch = 0
   #elder: ElderRole | undefined
   /** Recent decisions applied, by generation (for members that missed some). */
   readonly #decisions = new Map<number, Decision>()
@@ -189,7 +196,6 @@ export class SectionNode {
   readonly #ahead = new Map<number, Decision>()
   /** Key shares from completed DKGs, by the new section key (hex). */
   readonly #newShares = new Map<string, { share: SecretKeyShare; keySet: PublicKeySet }>()
-  readonly #dkgStartsSeen = new Map<string, Map<number, DkgStartWire>>()
   readonly #dkgRuns = new Map<string, DkgRun>()
   readonly #sapShares = new Map<string, Aggregation & { sap: SectionAuthorityProvider }>()
   readonly #linkShares = new Map<string, Aggregation & { parent: PublicKeySet; child: BlsPublicKey }>()
@@ -197,8 +203,7 @@ export class SectionNode {
   readonly #awaitingLink = new Map<string, SignedSap>()
   /** When each member was last heard from (elders). */
   readonly #lastHeard = new Map<string, number>()
-  #joinAttempt: { dstName: XorName; sentWithKey: BlsPublicKey; attempt: number; relocation?: RelocationProofWire; timer: unknown } | undefined
-  #timers: unknown[] = []
+  #joinAttempt: { dstName: XorName; sentWithKey: BlsPublicKey; relocation?: RelocationProofWire } | undefined
   #crashed = false
   /** Counters for the simulator's report. */
   readonly stats = { joinAttempts: 0, aeBounces: 0, rejectedUpdates: 0 }
@@ -209,6 +214,36 @@ export class SectionNode {
     this.#env = options.env
     this.tree = SectionTree.fromGenesis(options.genesis)
     this.#genesisKey = options.genesis.sap.sectionKey()
+    const id = `${this.addr}.${this.name.toHex().slice(0, 8)}`
+    const clock = this.#env.clock
+    this.#member = createActor(memberMachine, {
+      input: { joinRetryMs: SECTION_TIMING.joinRetryMs, tryJoinLaterMs: SECTION_TIMING.tryJoinLaterMs },
+      clock,
+      systemId: `${id}/member`,
+    })
+    this.#member.on('sendJoin', () => this.#sendJoin())
+    this.#member.on('joined', ({ relocated }) => {
+      if (relocated) this.#env.observer?.relocated(this, this.member()?.age ?? 0)
+      this.#env.observer?.joined(this)
+    })
+    this.#sectionActor = createActor(sectionMachine, { input: { params: this.params }, clock, systemId: `${id}/section` })
+    this.#aeActor = createActor(antiEntropyMachine, {
+      input: {
+        firstProbeMs: SECTION_TIMING.probeIntervalMs * (0.5 + this.#env.randomBytes(1)[0]! / 512),
+        probeIntervalMs: SECTION_TIMING.probeIntervalMs,
+        neighbourEvery: 3,
+        retryMs: SECTION_TIMING.catchUpRetryMs,
+        maxRequests: 10,
+      },
+      clock,
+      systemId: `${id}/anti-entropy`,
+    })
+    this.#aeActor.on('probe', ({ neighbours }) => this.#probe(neighbours))
+    this.#aeActor.on('requestDecisions', () => this.#sendDecisionsRequest())
+  }
+
+  get #section(): SectionView | undefined {
+    return this.#sectionActor.getSnapshot().context.view
   }
 
   get name(): XorName {
@@ -216,7 +251,24 @@ export class SectionNode {
   }
 
   get role(): Role {
-    return this.#role
+    const value = this.#member.getSnapshot().value
+    const top = typeof value === 'string' ? value : Object.keys(value)[0]!
+    return top === 'idle' ? 'joining' : top as Role
+  }
+
+  /** The node's actors and the state each is in (for logs, the inspector and tests). */
+  actorStates(): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      member: this.#member.getSnapshot().value,
+      section: this.#sectionActor.getSnapshot().value,
+      antiEntropy: this.#aeActor.getSnapshot().value,
+    }
+    if (this.#elder !== undefined) {
+      out.elder = this.#elder.duties.getSnapshot().value
+      out.agreement = this.#elder.actor.getSnapshot().value
+    }
+    for (const [hex, run] of this.#dkgRuns) out[`dkg/${hex.slice(0, 8)}`] = run.actor.getSnapshot().value
+    return out
   }
 
   get section(): SectionView | undefined {
@@ -243,41 +295,41 @@ export class SectionNode {
   startGenesis(share: SecretKeyShare, age: number): void {
     const sap = this.tree.get(Prefix.EMPTY)!
     const self: Member = { name: this.name, publicKey: this.#env.wire.keypair.publicKey.bytes, addr: this.addr, age }
-    this.#section = { sap, members: new SectionMembers(Prefix.EMPTY, [self], -1), nextGeneration: 0 }
-    this.#role = 'elder'
-    this.#startTimers()
+    this.#sectionActor.start()
+    this.#sectionActor.send({ type: 'START', view: { sap, members: new SectionMembers(Prefix.EMPTY, [self], -1), nextGeneration: 0 } })
+    this.#member.start()
+    this.#member.send({ type: 'GENESIS' })
+    this.#aeActor.start()
     this.#becomeElder(share, sap.sap.publicKeySet, 0)
   }
 
   /** Starts joining the network through what the tree knows. */
   startJoining(): void {
-    this.#role = 'joining'
-    this.#startTimers()
-    this.#sendJoin()
+    this.#sectionActor.start()
+    this.#member.start()
+    this.#aeActor.start()
+    this.#member.send({ type: 'JOIN' })
   }
 
   /** The node stops: no more timers, no more answers (the simulator crashes it). */
   crash(): void {
     this.#crashed = true
-    for (const timer of this.#timers) this.#env.cancel(timer)
-    this.#timers = []
-    if (this.#joinAttempt !== undefined) this.#env.cancel(this.#joinAttempt.timer)
     this.#stopElder()
-    for (const run of this.#dkgRuns.values()) this.#env.cancel(run.timer)
+    this.#stopDkgRuns()
+    this.#member.send({ type: 'STOP' })
+    this.#aeActor.send({ type: 'STOP' })
+    this.#member.stop()
+    this.#aeActor.stop()
+    this.#sectionActor.stop()
+  }
+
+  #stopDkgRuns(): void {
+    for (const run of this.#dkgRuns.values()) run.actor.stop()
     this.#dkgRuns.clear()
   }
 
   get crashed(): boolean {
     return this.#crashed
-  }
-
-  #startTimers(): void {
-    if (this.#timers.length > 0) return
-    const probe = (): void => {
-      this.#probe()
-      this.#timers[0] = this.#env.schedule(SECTION_TIMING.probeIntervalMs, probe)
-    }
-    this.#timers.push(this.#env.schedule(SECTION_TIMING.probeIntervalMs * (0.5 + this.#env.randomBytes(1)[0]! / 512), probe))
   }
 
   // --- Inbound ----------------------------------------------------------------------------------
@@ -323,7 +375,7 @@ export class SectionNode {
       case 'DkgMessages':
         return this.#onDkgMessages(message.payload)
       case 'DkgCatchUp':
-        return this.#onDkgCatchUp(from, message.payload)
+        return this.#onDkgCatchUp(sender, message.payload)
       case 'SapShare':
         return this.#onSapShare(message.payload)
       case 'LinkShare':
@@ -338,7 +390,7 @@ export class SectionNode {
   /** DESIGN.md §9 for messages from outside the section: accept, or answer Retry/Redirect. */
   #antiEntropy(from: string, message: Message, frame: Uint8Array): boolean {
     const section = this.#section
-    if (section === undefined || this.#role === 'joining' || this.#role === 'left') {
+    if (section === undefined || this.role === 'joining' || this.role === 'left') {
       this.#env.wire.refuse('not-a-member')
       return false
     }
@@ -375,15 +427,14 @@ export class SectionNode {
 
   // --- Joining ----------------------------------------------------------------------------------
 
+  /** Sends the join request (the member machine asks, on its timers or at once on news). */
   #sendJoin(): void {
-    if (this.#crashed || (this.#role !== 'joining' && this.#role !== 'relocating')) return
+    if (this.#crashed || (this.role !== 'joining' && this.role !== 'relocating')) return
     const relocation = this.#joinAttempt?.relocation
     const dstName = this.#joinAttempt?.dstName ?? this.name
     const target = this.tree.sectionFor(dstName)!
     const key = target.sap.sectionKey()
-    if (this.#joinAttempt !== undefined) this.#env.cancel(this.#joinAttempt.timer)
-    const timer = this.#env.schedule(SECTION_TIMING.joinRetryMs, () => this.#sendJoin())
-    this.#joinAttempt = { dstName, sentWithKey: key, attempt: this.#joinAttempt?.attempt ?? 0, timer, ...(relocation === undefined ? {} : { relocation }) }
+    this.#joinAttempt = { dstName, sentWithKey: key, ...(relocation === undefined ? {} : { relocation }) }
     this.stats.joinAttempts++
     // The elders closest to the name: enough that one honest elder hears it (f + 1 of 7).
     const elders = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name)).slice(0, JOIN_FANOUT)
@@ -398,7 +449,7 @@ export class SectionNode {
     const { sap, chain } = decoded
     this.stats.aeBounces++
     const attempt = this.#joinAttempt
-    if (attempt === undefined || (this.#role !== 'joining' && this.#role !== 'relocating')) {
+    if (attempt === undefined || (this.role !== 'joining' && this.role !== 'relocating')) {
       // Not ours to resend; still learn from it.
       this.#learn(sap, chain)
       return
@@ -415,11 +466,11 @@ export class SectionNode {
       if (decision.reason === 'update-rejected') this.stats.rejectedUpdates++
       return
     }
-    this.#sendJoin()
+    this.#member.send({ type: 'RESEND' })
   }
 
   #onJoinResponse(payload: PayloadOf<'JoinResponse'>): void {
-    if (this.#role !== 'joining' && this.#role !== 'relocating') return
+    if (this.role !== 'joining' && this.role !== 'relocating') return
     const verdict = payload.verdict
     const attempt = this.#joinAttempt
     if (verdict._tag === 'JoinElsewhere' || (verdict._tag === 'Rejected' && verdict.reason === 'outside-prefix')) {
@@ -441,14 +492,10 @@ export class SectionNode {
       if (attempt?.relocation !== undefined) {
         attempt.relocation = { ...attempt.relocation, signature: (this.#oldKeypair ?? old).sign(relocationBytes(keypair.name)) }
       }
-      this.#sendJoin()
+      this.#member.send({ type: 'RESEND' })
       return
     }
-    if (verdict._tag === 'TryJoinLater') {
-      if (attempt !== undefined) this.#env.cancel(attempt.timer)
-      const timer = this.#env.schedule(SECTION_TIMING.tryJoinLaterMs, () => this.#sendJoin())
-      if (attempt !== undefined) attempt.timer = timer
-    }
+    if (verdict._tag === 'TryJoinLater') this.#member.send({ type: 'TRY_LATER' })
     // Rejected for another reason (already a member: approval is on its way) — the retry timer stays.
   }
 
@@ -456,7 +503,7 @@ export class SectionNode {
   #oldKeypair: NodeKeypair | undefined
 
   #onJoinApproved(payload: PayloadOf<'JoinApproved'>): void {
-    if (this.#role !== 'joining' && this.#role !== 'relocating') return
+    if (this.role !== 'joining' && this.role !== 'relocating') return
     const decoded = decodeSapAndChain(payload)
     if (decoded === undefined) return this.#env.wire.refuse('bad-join-approval')
     const { sap, chain } = decoded
@@ -475,15 +522,14 @@ export class SectionNode {
       return this.#env.wire.refuse('join-approval-bad-members')
     }
     if (payload.nextGeneration <= decision.generation) return this.#env.wire.refuse('join-approval-bad-generation')
-    this.#section = { sap, members: new SectionMembers(sap.sap.prefix, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration }
+    this.#sectionActor.send({
+      type: 'START',
+      view: { sap, members: new SectionMembers(sap.sap.prefix, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration },
+    })
     this.#decisions.set(decision.generation, decision)
-    if (this.#joinAttempt !== undefined) this.#env.cancel(this.#joinAttempt.timer)
-    const relocated = this.#role === 'relocating'
     this.#joinAttempt = undefined
     this.#oldKeypair = undefined
-    this.#role = 'adult'
-    if (relocated) this.#env.observer?.relocated(this, this.member()?.age ?? 0)
-    this.#env.observer?.joined(this)
+    this.#member.send({ type: 'APPROVED' })
   }
 
   /** The key among `sap`'s and its parent's that signed `decision`; undefined if neither did. */
@@ -605,16 +651,24 @@ export class SectionNode {
       },
       timing: DEFAULT_TIMING,
     })
-    const actor = createActor(agreementMachine, {
-      input: { agreement },
+    const epoch = ++this.#epoch
+    const id = `${this.addr}.${this.name.toHex().slice(0, 8)}`
+    const keyId = toHex(keySet.publicKey().toBytes()).slice(0, 8)
+    const actor = createActor(agreementMachine, { input: { agreement }, clock: this.#env.clock, systemId: `${id}/agreement/${keyId}#${epoch}` })
+    const duties = createActor(elderMachine, {
+      input: { dkgStartResendMs: SECTION_TIMING.dkgStartResendMs, watchIntervalMs: SECTION_TIMING.probeIntervalMs },
       clock: this.#env.clock,
-      systemId: `${this.name.toHex().slice(0, 12)}/agreement/${toHex(keySet.publicKey().toBytes()).slice(0, 12)}`,
+      systemId: `${id}/elder/${keyId}#${epoch}`,
     })
     const role: ElderRole = {
-      agreement, actor, index, share, keySet, elders: members, pending, dkgStarts: new Map(), target: undefined, newSaps: new Map(), sharesFrom: new Set(), timers: [],
+      agreement, actor, duties, index, share, keySet, elders: members, pending, dkgStarts: new Map(), target: undefined, newSaps: new Map(), sharesFrom: new Set(),
     }
     this.#elder = role
-    this.#role = 'elder'
+    this.#member.send({ type: 'PROMOTED' })
+    duties.on('announceDkg', () => this.#announceDkg(role))
+    duties.on('proposeChange', () => this.#proposeElderChange(role))
+    duties.on('checkSilence', () => this.#checkSilence(role))
+    duties.start()
     actor.on('transmit', ({ effects }) => {
       if (this.#elder !== role) return
       for (const out of effects.broadcast) this.#toElders(role, 'AgreementVotes', out)
@@ -635,8 +689,9 @@ export class SectionNode {
     if (role === undefined) return
     this.#elder = undefined
     role.actor.stop()
-    for (const timer of role.timers) this.#env.cancel(timer)
-    if (this.#role === 'elder') this.#role = 'adult'
+    role.duties.send({ type: 'RETIRE' })
+    role.duties.stop()
+    this.#member.send({ type: 'DEMOTED' })
   }
 
   #toElders<K extends Kind>(role: ElderRole, kind: K, payload: PayloadOf<K>): void {
@@ -755,7 +810,7 @@ export class SectionNode {
 
   #onSectionDecision(_from: string, decision: Decision): void {
     const section = this.#section
-    if (section === undefined || this.#role === 'joining' || this.#role === 'left') return
+    if (section === undefined || this.role === 'joining' || this.role === 'left') return
     if (decision.generation < section.nextGeneration) return
     if (this.#elder !== undefined && decision.generation >= this.#elder.agreement.generation) {
       // Our own agreement decides these; an announce from a peer goes through it.
@@ -774,17 +829,19 @@ export class SectionNode {
       if (!verifyDecision(this.#section!.sap.sap.sectionKey(), next)) break
       this.#applyDecision(next)
     }
+    const now = this.#section?.nextGeneration ?? 0
+    for (const g of this.#ahead.keys()) if (g < now) this.#ahead.delete(g)
+    if (this.#ahead.size === 0) this.#aeActor.send({ type: 'CAUGHT_UP' })
   }
 
-  /** When we last asked for missed decisions: at most one request per second. */
-  #lastDecisionsRequest = -Infinity
-
+  /** We are behind on decisions: the anti-entropy machine asks (and asks again) until we are not. */
   #requestDecisions(): void {
+    this.#aeActor.send({ type: 'BEHIND' })
+  }
+
+  #sendDecisionsRequest(): void {
     const section = this.#section
     if (section === undefined) return
-    const now = this.#env.clock.now
-    if (now - this.#lastDecisionsRequest < 1_000) return
-    this.#lastDecisionsRequest = now
     const elder = this.#responsibleElder(this.name, section.sap.sap)
     if (elder !== undefined) this.#send([elder.addr], 'SectionDecisionsRequest', { from: section.nextGeneration })
   }
@@ -802,41 +859,23 @@ export class SectionNode {
   #applyDecision(decision: Decision): void {
     const section = this.#section
     if (section === undefined || decision.generation !== section.nextGeneration) return
-    const signingKey = section.sap.sap.sectionKey()
-    const changes = decision.proposals.map(decodeChange).filter((c): c is MembershipChange => c !== undefined)
-    this.#env.observer?.decided(this, toHex(signingKey.toBytes()), decision)
+    this.#env.observer?.decided(this, toHex(section.sap.sap.sectionKey().toBytes()), decision)
     this.#decisions.set(decision.generation, decision)
     this.#decisions.delete(decision.generation - RECENT_DECISIONS)
-
-    // Membership first (fresh joiners get their age from the decision), then a handover or split.
-    const signature = decision.signature
-    const memberChanges = changes.filter((c) => c.kind === 'Joined' || c.kind === 'Left' || c.kind === 'Relocated').map((c) =>
-      c.kind === 'Joined' && c.member.age === 0 ? { ...c, member: { ...c.member, age: joinAge(section.members, signature, this.params, c.member.name) } } : c)
-    const leavingAddrs = memberChanges.flatMap((c) => (c.kind === 'Left' || c.kind === 'Relocated') ? [section.members.get(c.name)?.addr ?? ''] : [])
-    let members = section.members.apply(memberChanges, decision.generation)
-    let sap = section.sap
-    const structural = changes.find((c) => c.kind === 'Handover' || c.kind === 'Split')
+    this.#sectionActor.send({ type: 'APPLY', decision, self: this.name })
+    const applied = this.#sectionActor.getSnapshot().context.last
+    if (applied?.decision !== decision) return
+    const { structural } = applied
     const wasElder = this.#elder
-    if (structural?.kind === 'Handover') sap = structural.sap
-    if (structural?.kind === 'Split') {
-      sap = structural.zero.sap.prefix.matches(this.name) ? structural.zero : structural.one
-      members = new SectionMembers(sap.sap.prefix, members.members().filter((m) => sap.sap.prefix.matches(m.name)), decision.generation)
-    }
-    this.#section = { sap, members, nextGeneration: decision.generation + 1 }
-
-    // Our own fate.
-    const mine = memberChanges.find((c) => (c.kind === 'Left' || c.kind === 'Relocated') && c.name.equals(this.name))
-
-    if (wasElder !== undefined) this.#afterDecisionAsElder(wasElder, decision, changes, signingKey, leavingAddrs)
+    if (wasElder !== undefined) this.#afterDecisionAsElder(wasElder, applied)
     if (structural !== undefined) {
+      const sap = applied.view.sap
       const saps = structural.kind === 'Handover' ? [structural.sap] : [structural.zero, structural.one]
       for (const s of saps) this.#awaitingLink.set(toHex(s.sap.sectionKey().toBytes()), s)
       // DKG sessions of this section are over, whatever their state.
-      for (const run of this.#dkgRuns.values()) this.#env.cancel(run.timer)
-      this.#dkgRuns.clear()
+      this.#stopDkgRuns()
       // New elders take over from the next generation; old ones step down.
-      const newKey = toHex(sap.sap.sectionKey().toBytes())
-      const share = this.#newShares.get(newKey)
+      const share = this.#newShares.get(toHex(sap.sap.sectionKey().toBytes()))
       if (share !== undefined && sap.sap.elders.some((e) => e.name.equals(this.name))) {
         this.#becomeElder(share.share, share.keySet, decision.generation + 1)
       } else {
@@ -844,7 +883,9 @@ export class SectionNode {
       }
       this.#tryLinks()
     }
-    if (mine !== undefined) return this.#leave(mine, decision, signingKey)
+    // Our own fate.
+    const mine = applied.changes.find((c) => (c.kind === 'Left' || c.kind === 'Relocated') && c.name.equals(this.name))
+    if (mine !== undefined) return this.#leave(mine, decision, applied.signingKey.sap.sectionKey())
     if (this.#elder !== undefined && structural === undefined) this.#checkElderChange(this.#elder)
     if (this.#elder !== undefined) {
       for (const [hex, bytes] of [...this.#elder.pending]) if (!this.#isValid(bytes)) this.#elder.pending.delete(hex)
@@ -852,9 +893,11 @@ export class SectionNode {
     }
   }
 
-  #afterDecisionAsElder(role: ElderRole, decision: Decision, changes: MembershipChange[], signingKey: BlsPublicKey, subjects: string[]): void {
-    const section = this.#section!
-    for (const change of changes) role.pending.delete(toHex(encodeChange(change)))
+  #afterDecisionAsElder(role: ElderRole, applied: AppliedDecision): void {
+    const { decision, changes } = applied
+    const signingKey = applied.signingKey.sap.sectionKey()
+    const subjects = applied.leaving.map((m) => m.addr)
+    for (const change of decision.proposals) role.pending.delete(toHex(change))
     // Tell the members this elder looks after, and the subjects of the changes.
     const before = new Set<string>()
     for (const change of changes) {
@@ -883,57 +926,52 @@ export class SectionNode {
       }
       return
     }
-    // Churn relocates (DESIGN.md §6).
-    for (const r of relocations(section.members, role.elders.map((e) => e.name), decision.signature, this.params)) {
-      const m = section.members.get(r.name)!
-      this.#propose({ kind: 'Relocated', name: r.name, destination: r.destination, age: m.age })
-    }
+    // Churn relocates (DESIGN.md §6): the section machine chose whom.
+    for (const r of applied.relocations) this.#propose({ kind: 'Relocated', name: r.member.name, destination: r.destination, age: r.member.age })
   }
 
   #leave(change: MembershipChange, decision: Decision, signingKey: BlsPublicKey): void {
     this.#stopElder()
     if (change.kind !== 'Relocated') {
       // Voted off while alive: join again, as a new node.
-      this.#role = 'joining'
-      this.#section = undefined
+      this.#sectionActor.send({ type: 'LEAVE' })
       this.#joinAttempt = undefined
       const keypair = this.#env.newKeypair(() => true)
       this.#env.wire.setKeypair(keypair)
-      this.#sendJoin()
+      this.#member.send({ type: 'VOTED_OFF' })
       return
     }
     const chain = this.tree.dag.chainFromGenesis(signingKey)
     if (chain === undefined) return
-    this.#role = 'relocating'
     const old = this.#env.wire.keypair
     this.#oldKeypair = old
     const target = this.tree.sectionFor(change.destination)!.sap.prefix
     const keypair = this.#env.newKeypair((name) => target.matches(name))
     this.#env.wire.setKeypair(keypair)
-    this.#section = undefined
-    if (this.#joinAttempt !== undefined) this.#env.cancel(this.#joinAttempt.timer)
+    this.#sectionActor.send({ type: 'LEAVE' })
     this.#joinAttempt = {
-      dstName: change.destination, sentWithKey: this.tree.sectionFor(change.destination)!.sap.sectionKey(), attempt: 0, timer: undefined,
+      dstName: change.destination, sentWithKey: this.tree.sectionFor(change.destination)!.sap.sectionKey(),
       relocation: {
         decision, sectionKey: signingKey.toBytes(), proofChain: chain.toWire(), oldPublicKey: old.publicKey.bytes,
         signature: old.sign(relocationBytes(keypair.name)),
       },
     }
-    this.#sendJoin()
+    this.#member.send({ type: 'RELOCATE' })
   }
 
 
   // --- Elder change: DKG, SAP shares, links -----------------------------------------------------
 
-  /** After a decision: is an elder change or split due, and is it the one we asked for? */
+  /** After a decision: is an elder change or split due (the section machine says), and is it the one we asked for? */
   #checkElderChange(role: ElderRole): void {
     const section = this.#section!
     const members = section.members
-    const split = splitFor(members, this.params)
+    const state = this.#sectionActor.getSnapshot()
+    const split = state.matches({ member: 'splitting' }) ? splitFor(members, this.params) : undefined
     let targets: Array<{ prefix: Prefix; candidates: Member[] }>
     if (split !== undefined) {
       targets = [{ prefix: split.zero.prefix, candidates: this.#candidates(split.zero) }, { prefix: split.one.prefix, candidates: this.#candidates(split.one) }]
-    } else if (needsNewElders(members, role.elders.map((e) => e.name), this.params)) {
+    } else if (state.matches({ member: 'electing' })) {
       targets = [{ prefix: section.sap.sap.prefix, candidates: this.#candidates(members) }]
     } else {
       targets = []
@@ -944,9 +982,6 @@ export class SectionNode {
     role.dkgStarts.clear()
     role.newSaps.clear()
     role.sharesFrom.clear()
-    for (const timer of role.timers) this.#env.cancel(timer)
-    role.timers.length = 0
-    if (targets.length === 0) return
     for (const target of targets) {
       const names = target.candidates.map((c) => c.name.bytes)
       const generation = members.generation
@@ -963,74 +998,74 @@ export class SectionNode {
       })
       role.dkgStarts.set(toHex(start.sessionId), start)
     }
-    const announce = (): void => {
-      if (this.#elder !== role || role.target !== id) return
-      for (const start of role.dkgStarts.values()) {
-        const prefix = Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount).toString()
-        if (role.newSaps.has(prefix)) continue
-        // Candidates that sent their share of the new SAP have started; the others hear again.
-        const to = start.addrs.filter((a, i) => a !== this.addr && !role.sharesFrom.has(`${prefix}/${start.generation}/${i}`))
-        this.#send(to, 'DkgStart', { start })
-        if (start.candidates.some((c) => toHex(c) === this.name.toHex())) this.#onDkgStart(this.#env.wire.keypair.publicKey, start)
-      }
-      role.timers.push(this.#env.schedule(SECTION_TIMING.dkgStartResendMs, announce))
-    }
-    announce()
+    // The elder machine announces now and again until the new SAPs are signed (or the target moves).
+    role.duties.send({ type: 'CHANGE_DUE', target: id })
   }
 
+  /** Sends our DkgStart to the candidates that have not sent their share of the new SAP yet. */
+  #announceDkg(role: ElderRole): void {
+    if (this.#elder !== role) return
+    for (const start of role.dkgStarts.values()) {
+      const prefix = Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount).toString()
+      if (role.newSaps.has(prefix)) continue
+      const to = start.addrs.filter((a, i) => a !== this.addr && !role.sharesFrom.has(`${prefix}/${start.generation}/${i}`))
+      this.#send(to, 'DkgStart', { start })
+      if (start.candidates.some((c) => toHex(c) === this.name.toHex())) this.#onDkgStart(this.#env.wire.keypair.publicKey, start)
+    }
+  }
+
+  /** A current elder asks us, a candidate, to run a DKG: the session's `dkg` actor counts the asks. */
   #onDkgStart(_sender: NodePublicKey, start: DkgStartWire): void {
     const section = this.#section
     if (section === undefined) return
     const hex = toHex(start.sessionId)
-    if (this.#dkgRuns.has(hex)) return
     const self = start.candidates.findIndex((c) => toHex(c) === this.name.toHex())
     if (self < 0) return
     const elders = section.sap.sap.elders.map((e) => section.members.get(e.name))
     if (elders.some((e) => e === undefined)) return
     const elderKeys = (elders as Member[]).map((m) => NodePublicKey.fromBytes(m.publicKey))
     if (!DkgSession.verifyStart(start, elderKeys)) return this.#env.wire.refuse('bad-dkg-start')
-    let seen = this.#dkgStartsSeen.get(hex)
-    if (seen === undefined) {
-      if (this.#dkgStartsSeen.size > 32) this.#dkgStartsSeen.clear()
-      this.#dkgStartsSeen.set(hex, (seen = new Map<number, DkgStartWire>()))
+    let run = this.#dkgRuns.get(hex)
+    if (run === undefined) {
+      run = this.#newDkgRun(start, self, supermajority(elders.length))
+      if (run === undefined) return
     }
-    seen.set(start.elder, start)
-    if (seen.size < supermajority(elders.length)) return
-    // A supermajority of our elders asked: run it.
+    const wasRunning = !run.actor.getSnapshot().matches('waitingForStart')
+    run.actor.send({ type: 'START', elder: start.elder })
+    if (wasRunning || run.actor.getSnapshot().matches('waitingForStart')) return
+    // A supermajority of our elders asked and the session runs: it replaces older ones for the prefix.
+    for (const [other, r] of [...this.#dkgRuns]) {
+      if (other !== hex && r.start.prefix.bitCount === start.prefix.bitCount && toHex(r.start.prefix.name) === toHex(start.prefix.name)) {
+        r.actor.stop()
+        this.#dkgRuns.delete(other)
+      }
+    }
+  }
+
+  #newDkgRun(start: DkgStartWire, self: number, startQuorum: number): DkgRun | undefined {
+    const hex = toHex(start.sessionId)
     const candidates = start.keys.map((k) => NodePublicKey.fromBytes(k))
     const session = new DkgSession({
       sessionId: start.sessionId, candidates, self, keypair: this.#env.wire.keypair, threshold: threshold(candidates.length), randomBytes: this.#env.randomBytes,
     })
-    const run: DkgRun = { start, session, peers: start.addrs.filter((_, i) => i !== self), timer: undefined, done: false }
+    const actor = createActor(dkgMachine, {
+      input: { session, startQuorum, deadlineMs: SECTION_TIMING.dkgDeadlineMs, gossipIntervalMs: SECTION_TIMING.dkgGossipMs },
+      clock: this.#env.clock,
+      systemId: `${this.addr}.${this.name.toHex().slice(0, 8)}/dkg/${hex.slice(0, 8)}#${++this.#epoch}`,
+    })
+    const run: DkgRun = { start, actor, peers: start.addrs.filter((_, i) => i !== self) }
+    actor.on('broadcast', ({ bundle }) => this.#send(run.peers, 'DkgMessages', bundle as PayloadOf<'DkgMessages'>))
+    actor.on('reply', ({ to, bundle }) => this.#send([start.addrs[to] ?? ''], 'DkgMessages', bundle as PayloadOf<'DkgMessages'>))
+    actor.on('catchUp', ({ request }) => this.#send(run.peers, 'DkgCatchUp', request))
+    actor.on('completed', ({ result }) => this.#onDkgComplete(run, result))
     this.#dkgRuns.set(hex, run)
     if (this.#dkgRuns.size > 8) {
-      const oldest = this.#dkgRuns.keys().next().value!
-      this.#env.cancel(this.#dkgRuns.get(oldest)!.timer)
+      const [oldest, old] = this.#dkgRuns.entries().next().value!
+      old.actor.stop()
       this.#dkgRuns.delete(oldest)
     }
-    this.#sendBundle(run, session.start())
-    // A newer session for the same prefix replaces older ones.
-    for (const [other, r] of [...this.#dkgRuns]) {
-      if (other !== hex && r.start.prefix.bitCount === start.prefix.bitCount && toHex(r.start.prefix.name) === toHex(start.prefix.name)) {
-        this.#env.cancel(r.timer)
-        this.#dkgRuns.delete(other)
-      }
-    }
-    // Until complete, ask the others for what we lack (DKG anti-entropy); give up at the deadline.
-    let ticks = 0
-    const tick = (): void => {
-      if (this.#dkgRuns.get(hex) !== run || run.done) return
-      ticks++
-      this.#send(run.peers, 'DkgCatchUp', session.catchUpRequest())
-      if (ticks * SECTION_TIMING.dkgGossipMs < SECTION_TIMING.dkgDeadlineMs) run.timer = this.#env.schedule(SECTION_TIMING.dkgGossipMs, tick)
-    }
-    run.timer = this.#env.schedule(SECTION_TIMING.dkgGossipMs, tick)
-    this.#checkDkgDone(run)
-  }
-
-  #sendBundle(run: DkgRun, bundle: { parts: unknown[]; acks: unknown[]; justifications: unknown[] }): void {
-    if (bundle.parts.length + bundle.acks.length + bundle.justifications.length === 0) return
-    this.#send(run.peers, 'DkgMessages', bundle as PayloadOf<'DkgMessages'>)
+    actor.start()
+    return run
   }
 
   #onDkgMessages(payload: PayloadOf<'DkgMessages'>): void {
@@ -1038,21 +1073,18 @@ export class SectionNode {
     if (sessionId === undefined) return
     const run = this.#dkgRuns.get(toHex(sessionId))
     if (run === undefined) return
-    this.#sendBundle(run, run.session.receive(payload))
-    this.#checkDkgDone(run)
+    run.actor.send({ type: 'MESSAGES', bundle: payload })
   }
 
-  #onDkgCatchUp(from: string, payload: PayloadOf<'DkgCatchUp'>): void {
+  #onDkgCatchUp(sender: NodePublicKey, payload: PayloadOf<'DkgCatchUp'>): void {
     const run = this.#dkgRuns.get(toHex(payload.sessionId))
     if (run === undefined) return
-    const answer = run.session.answerCatchUp(payload)
-    if (answer !== undefined) this.#send([from], 'DkgMessages', answer)
+    const from = run.start.candidates.findIndex((c) => toHex(c) === sender.name.toHex())
+    if (from < 0) return this.#env.wire.refuse('dkg-catch-up-from-non-candidate')
+    run.actor.send({ type: 'CATCH_UP', from, request: payload })
   }
 
-  #checkDkgDone(run: DkgRun): void {
-    const result = run.session.result
-    if (result === undefined || run.done) return
-    run.done = true
+  #onDkgComplete(run: DkgRun, result: DkgResult): void {
     const start = run.start
     const keyHex = toHex(result.publicKeySet.publicKey().toBytes())
     this.#newShares.set(keyHex, { share: result.secretKeyShare, keySet: result.publicKeySet })
@@ -1065,7 +1097,8 @@ export class SectionNode {
       generation: start.generation,
     })
     const share = result.secretKeyShare.sign(sap.signingBytes())
-    const payload = { sap: sap.toWire(), index: run.session.self, share: share.toBytes() }
+    const self = start.candidates.findIndex((c) => toHex(c) === this.name.toHex())
+    const payload = { sap: sap.toWire(), index: self, share: share.toBytes() }
     const section = this.#section
     if (section === undefined) return
     this.#send(collectors(section.sap.sap.elders).map((e) => e.addr), 'SapShare', payload)
@@ -1099,7 +1132,10 @@ export class SectionNode {
     if (combined === undefined) return
     agg.done = true
     role.newSaps.set(sap.prefix.toString(), new SignedSap(sap, combined))
-    this.#proposeElderChange(role)
+    // Every new SAP of the change is signed: the elder machine proposes it.
+    const prefixes = new Set([...role.dkgStarts.values()].map((st) => Prefix.of(XorName.fromBytes(st.prefix.name), st.prefix.bitCount).toString()))
+    if (prefixes.size > 0 && [...prefixes].every((p) => role.newSaps.has(p))) role.duties.send({ type: 'SAPS_READY' })
+    else this.#proposeElderChange(role)
   }
 
   #proposeElderChange(role: ElderRole): void {
@@ -1257,19 +1293,18 @@ export class SectionNode {
     }
   }
 
-  #probe(): void {
+  /** A probe tick of the anti-entropy machine; `neighbours`: elders probe the sibling sections too. */
+  #probe(neighbours: boolean): void {
     if (this.#crashed) return
     const section = this.#section
-    if (section === undefined || this.#role === 'joining' || this.#role === 'relocating') return
+    if (section === undefined || this.role === 'joining' || this.role === 'relocating') return
     const elder = this.#responsibleElder(this.name, section.sap.sap)
     // The key our tree holds for our prefix: if the tree lags our view, the answer fills it in.
     const held = this.tree.get(section.sap.sap.prefix)?.sap.sectionKey() ?? this.#genesisKey
     if (elder !== undefined && elder.addr !== this.addr) this.#send([elder.addr], 'AeProbe', { sectionKey: held.toBytes() })
     const role = this.#elder
-    if (role === undefined) return
-    this.#checkSilence(role)
-    // Every third tick, elders ask each neighbouring section whether what we hold of it is stale.
-    if (++this.#probeTicks % 3 !== 0) return
+    if (role === undefined || !neighbours) return
+    // Now and then, elders ask each neighbouring section whether what we hold of it is stale.
     // (What we hold for the sibling's region may be an ancestor from before a split: its elders
     // answer with their current SAP.)
     const ours = section.sap.sap.prefix
@@ -1279,11 +1314,9 @@ export class SectionNode {
     }
   }
 
-  #probeTicks = 0
-
   #onProbe(from: string, payload: PayloadOf<'AeProbe'>): void {
     const section = this.#section
-    if (section === undefined || this.#role === 'joining' || this.#role === 'relocating') return
+    if (section === undefined || this.role === 'joining' || this.role === 'relocating') return
     const ours = section.sap.sap.sectionKey()
     if (toHex(payload.sectionKey) === toHex(ours.toBytes())) return
     const chain = this.tree.dag.chainFromGenesis(ours)

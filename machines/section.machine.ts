@@ -1,0 +1,91 @@
+/**
+ * The section as one member holds it (DESIGN.md §6–§8): the agreed state per generation, what
+ * is due about its elders, and whom the churn relocates.
+ *
+ *   outside ──START(view)──▶ member ──LEAVE──▶ outside
+ *   member: steady | electing | splitting — re-evaluated after every applied decision
+ *
+ * `APPLY` moves the view on by exactly one generation with the pure
+ * {@link applyDecisionToView}; a decision for any other generation is ignored (the runtime keeps
+ * the ones that came early). Every applied decision is emitted as `applied` (with the changes,
+ * the leavers and the churn's relocations); `electing` and `splitting` tell the elders a DKG is
+ * due. Sans-IO, no timers.
+ */
+import { assign, emit, setup } from 'xstate'
+import {
+  type AppliedDecision,
+  applyDecisionToView,
+  type Decision,
+  elderChangeDue,
+  type NetworkParameters,
+  type SectionView,
+} from '../src/consensus/index.ts'
+import type { XorName } from '../src/xor/index.ts'
+
+export type SectionEvent =
+  | { type: 'START'; view: SectionView }
+  /** `self` is the node's name now: it decides which child of a split the node stays in. */
+  | { type: 'APPLY'; decision: Decision; self: XorName }
+  | { type: 'LEAVE' }
+
+export type SectionEmitted = { type: 'applied'; applied: AppliedDecision }
+
+export interface SectionContext {
+  readonly params: NetworkParameters
+  readonly view: SectionView | undefined
+  /** The last decision applied and what it did. */
+  readonly last: AppliedDecision | undefined
+}
+
+export const sectionMachine = setup({
+  types: {
+    context: {} as SectionContext,
+    input: {} as { params: NetworkParameters },
+    events: {} as SectionEvent,
+    emitted: {} as SectionEmitted,
+  },
+  actions: {
+    start: assign({ view: ({ event }) => (event.type === 'START' ? event.view : undefined), last: undefined }),
+    apply: assign(({ context, event }) => {
+      if (event.type !== 'APPLY' || context.view === undefined) return {}
+      const applied = applyDecisionToView(context.view, event.decision, event.self, context.params)
+      return applied === undefined ? {} : { view: applied.view, last: applied }
+    }),
+    forget: assign({ view: undefined, last: undefined }),
+    reportApplied: emit(({ context }) => ({ type: 'applied' as const, applied: context.last! })),
+  },
+  guards: {
+    nextGeneration: ({ context, event }) => event.type === 'APPLY' && context.view !== undefined && event.decision.generation === context.view.nextGeneration,
+    splitDue: ({ context }) => elderChangeDue(context.view!, context.params) === 'split',
+    electionDue: ({ context }) => elderChangeDue(context.view!, context.params) === 'elect',
+  },
+}).createMachine({
+  id: 'section',
+  context: ({ input }) => ({ params: input.params, view: undefined, last: undefined }),
+  initial: 'outside',
+  states: {
+    outside: {
+      on: { START: { target: 'member', actions: 'start' } },
+    },
+    member: {
+      initial: 'evaluating',
+      on: {
+        APPLY: { guard: 'nextGeneration', target: '.evaluating', actions: ['apply', 'reportApplied'] },
+        START: { target: '.evaluating', actions: 'start' },
+        LEAVE: { target: 'outside', actions: 'forget' },
+      },
+      states: {
+        evaluating: {
+          always: [
+            { guard: 'splitDue', target: 'splitting' },
+            { guard: 'electionDue', target: 'electing' },
+            { target: 'steady' },
+          ],
+        },
+        steady: {},
+        electing: {},
+        splitting: {},
+      },
+    },
+  },
+})
