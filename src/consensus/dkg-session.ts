@@ -249,7 +249,7 @@ export class DkgSession {
   }
 
   /** Checks a DkgStart from current elder `elder` (by the runtime's roster of current elders). */
-  static verifyStart(start: DkgStartWire, currentElders: ReadonlyArray<NodePublicKey>): boolean {
+  static verifyStart(start: DkgStartWire, currentElders: ReadonlyArray<NodePublicKey | undefined>): boolean {
     const key = currentElders[start.elder]
     if (key === undefined) return false
     // The session id must be what the fields say, so signing the id signs them all.

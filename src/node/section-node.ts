@@ -20,7 +20,9 @@
  *   - **Relocation**: after each decision elders compute who the churn relocates and propose
  *     `Relocated`; the node makes a new key in the destination and joins there with its proof.
  *   - **Faults**: members probe the elder that looks after them every 10 s; that elder proposes
- *     `Left` for a member it has not heard from for 45 s. A node that comes back joins again.
+ *     `Left` for a member it has not heard from for 30 s. A DKG that does not complete is abandoned
+ *     and its candidates report who did not take part (`DkgFailure`); one named by enough of them
+ *     is voted off. A node that comes back is approved again if still a member, else joins anew.
  *
  * Decisions in the README's protocol section: SAPs are signed at handover only (members come
  * with decisions, not with each SAP); adults answer Redirect like elders do, so a client holding
@@ -123,9 +125,10 @@ export const SECTION_TIMING = {
   tryJoinLaterMs: 20_000,
   probeIntervalMs: 10_000,
   /** An elder proposes `Left` for a member it has not heard from for this long. */
-  silenceMs: 45_000,
+  silenceMs: 30_000,
   dkgGossipMs: 2_000,
-  dkgDeadlineMs: 60_000,
+  /** A session not complete by then is abandoned and its non-participants reported. */
+  dkgDeadlineMs: 30_000,
   dkgStartResendMs: 5_000,
   /** A member behind on decisions asks again this often until it has caught up. */
   catchUpRetryMs: 2_000,
@@ -167,6 +170,8 @@ interface ElderRole {
   readonly pending: Map<string, Uint8Array>
   /** The DKG targets this elder asked for: session hex → start. */
   readonly dkgStarts: Map<string, DkgStartWire>
+  /** Reports of abandoned sessions: session hex → named candidate index → reporting candidates. */
+  readonly dkgFailures: Map<string, Map<number, Set<number>>>
   /** Candidates (sorted names joined) of the target of the current elder change. */
   target: string | undefined
   /** Combined new SAPs by prefix, for the handover/split proposal. */
@@ -239,7 +244,7 @@ export class SectionNode {
       systemId: `${id}/anti-entropy`,
     })
     this.#aeActor.on('probe', ({ neighbours }) => this.#probe(neighbours))
-    this.#aeActor.on('requestDecisions', () => this.#sendDecisionsRequest())
+    this.#aeActor.on('requestDecisions', ({ attempt }) => this.#sendDecisionsRequest(attempt))
   }
 
   get #section(): SectionView | undefined {
@@ -260,14 +265,18 @@ export class SectionNode {
   actorStates(): Record<string, unknown> {
     const out: Record<string, unknown> = {
       member: this.#member.getSnapshot().value,
-      section: this.#sectionActor.getSnapshot().value,
+      section: { state: this.#sectionActor.getSnapshot().value, next: this.#section?.nextGeneration, members: this.#section?.members.size },
       antiEntropy: this.#aeActor.getSnapshot().value,
     }
     if (this.#elder !== undefined) {
       out.elder = this.#elder.duties.getSnapshot().value
-      out.agreement = this.#elder.actor.getSnapshot().value
+      out.agreement = { state: this.#elder.actor.getSnapshot().value, generation: this.#elder.agreement.generation, round: this.#elder.agreement.round, pending: this.#elder.pending.size }
     }
-    for (const [hex, run] of this.#dkgRuns) out[`dkg/${hex.slice(0, 8)}`] = run.actor.getSnapshot().value
+    for (const [hex, run] of this.#dkgRuns) {
+      const snapshot = run.actor.getSnapshot()
+      const missing = snapshot.matches('abandoned') ? [...snapshot.context.session.nonParticipants()].map(([i, why]) => `${run.start.addrs[i]}:${why}`) : []
+      out[`dkg/${hex.slice(0, 8)}`] = { state: snapshot.value, starts: snapshot.context.starts.length, candidates: run.start.addrs.join(','), missing }
+    }
     return out
   }
 
@@ -337,7 +346,8 @@ export class SectionNode {
   receive(from: string, message: Message, sender: NodePublicKey, frame: Uint8Array): void {
     if (this.#crashed) return
     const senderHex = sender.name.toHex()
-    if (this.#section?.members.has(sender.name) === true) this.#lastHeard.set(senderHex, this.#env.clock.now)
+    // A member asking to join again (restarted) is not serving as a member: it does not count as heard.
+    if (message.kind !== 'JoinRequest' && this.#section?.members.has(sender.name) === true) this.#lastHeard.set(senderHex, this.#env.clock.now)
     if (message.kind === 'JoinRequest' || message.kind === 'ClientQuery') {
       if (!this.#antiEntropy(from, message, frame)) return
     }
@@ -376,6 +386,8 @@ export class SectionNode {
         return this.#onDkgMessages(message.payload)
       case 'DkgCatchUp':
         return this.#onDkgCatchUp(sender, message.payload)
+      case 'DkgFailure':
+        return this.#onDkgFailure(sender, message.payload)
       case 'SapShare':
         return this.#onSapShare(message.payload)
       case 'LinkShare':
@@ -496,6 +508,12 @@ export class SectionNode {
       return
     }
     if (verdict._tag === 'TryJoinLater') this.#member.send({ type: 'TRY_LATER' })
+    if (verdict._tag === 'Rejected' && verdict.reason === 'left-recently' && attempt?.relocation === undefined) {
+      // We were voted off while away (a restart): join again as a new node, under a new name.
+      this.#env.wire.setKeypair(this.#env.newKeypair(() => true))
+      if (attempt !== undefined) attempt.dstName = this.name
+      this.#member.send({ type: 'RESEND' })
+    }
     // Rejected for another reason (already a member: approval is on its way) — the retry timer stays.
   }
 
@@ -513,14 +531,16 @@ export class SectionNode {
     const decision = payload.decision
     const signer = this.#decisionSigner(decision, sap)
     if (signer === undefined) return this.#env.wire.refuse('join-approval-bad-decision')
-    const joined = decision.proposals.map(decodeChange).find((c) => c?.kind === 'Joined' && c.member.name.equals(this.name))
-    if (joined === undefined) return this.#env.wire.refuse('join-approval-not-us')
     let members: Member[]
     try {
       members = payload.members.map(memberFromWire)
     } catch {
       return this.#env.wire.refuse('join-approval-bad-members')
     }
+    // The decision that made us a member, or (we restarted) a recent one and us among the members.
+    const joined = decision.proposals.map(decodeChange).find((c) => c?.kind === 'Joined' && c.member.name.equals(this.name))
+    const listed = members.some((m) => m.name.equals(this.name) && toHex(m.publicKey) === toHex(this.#env.wire.keypair.publicKey.bytes))
+    if (joined === undefined && !listed) return this.#env.wire.refuse('join-approval-not-us')
     if (payload.nextGeneration <= decision.generation) return this.#env.wire.refuse('join-approval-bad-generation')
     this.#sectionActor.send({
       type: 'START',
@@ -550,6 +570,12 @@ export class SectionNode {
     if (elder === undefined) return this.#env.wire.refuse('join-to-adult')
     const toJoiner: Dst = { name: sender.name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
     const existing = section.members.get(sender.name)
+    if (existing !== undefined && section.sap.sap.elders.some((e) => e.name.equals(sender.name))) {
+      // An elder that asks to join again has restarted and lost its key share: a faulty elder
+      // until replaced. Vote it off; it joins again as a new node (DESIGN.md §6).
+      this.#propose({ kind: 'Left', name: sender.name })
+      return
+    }
     if (existing !== undefined) return this.#sendApproval(sender.name, existing.addr)
     let age = 0
     if (payload.relocation !== undefined) {
@@ -565,7 +591,9 @@ export class SectionNode {
         return
       }
     }
-    const verdict = checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params)
+    // While the section splits, a join would only change the candidates and restart the DKGs.
+    const splitting = this.#sectionActor.getSnapshot().matches({ member: 'splitting' })
+    const verdict = splitting ? { kind: 'TryJoinLater' as const } : checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params)
     switch (verdict.kind) {
       case 'Rejected':
         this.#send([from], 'JoinResponse', { verdict: { _tag: 'Rejected', reason: verdict.reason } }, toJoiner)
@@ -603,26 +631,31 @@ export class SectionNode {
     return Math.min(255, change.age + 1)
   }
 
+  /**
+   * Tells a member it is one: the decision that made it a member, or — for a member that asks
+   * again after a restart, whose join we no longer hold — our latest decision, with the members.
+   */
   #sendApproval(name: XorName, addr: string): void {
     const section = this.#section!
-    for (let g = section.nextGeneration - 1; g >= 0; g--) {
-      const decision = this.#decisions.get(g)
-      if (decision === undefined) break
-      if (decision.proposals.some((p) => { const c = decodeChange(p); return c?.kind === 'Joined' && c.member.name.equals(name) })) {
-        const chain = this.tree.dag.chainFromGenesis(section.sap.sap.sectionKey())
-        if (chain === undefined) return
-        const dst = { name: name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
-        this.#send([addr], 'JoinApproved', {
-          decision, sap: section.sap.toWire(), proofChain: chain.toWire(), members: section.members.members().map(memberToWire),
-          nextGeneration: section.nextGeneration,
-        }, dst)
-        // And what it should know of the neighbours.
-        for (const neighbour of this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, section.sap.sap.prefix))) {
-          const neighbourChain = this.tree.dag.chainFromGenesis(neighbour.sap.sectionKey())
-          if (neighbourChain !== undefined) this.#send([addr], 'AeUpdate', { sap: neighbour.toWire(), proofChain: neighbourChain.toWire() })
-        }
-        return
-      }
+    let decision: Decision | undefined
+    for (let g = section.nextGeneration - 1; g >= 0 && decision === undefined; g--) {
+      const d = this.#decisions.get(g)
+      if (d === undefined) break
+      if (d.proposals.some((p) => { const c = decodeChange(p); return c?.kind === 'Joined' && c.member.name.equals(name) })) decision = d
+    }
+    decision ??= this.#decisions.get(section.nextGeneration - 1)
+    if (decision === undefined) return
+    const chain = this.tree.dag.chainFromGenesis(section.sap.sap.sectionKey())
+    if (chain === undefined) return
+    const dst = { name: name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
+    this.#send([addr], 'JoinApproved', {
+      decision, sap: section.sap.toWire(), proofChain: chain.toWire(), members: section.members.members().map(memberToWire),
+      nextGeneration: section.nextGeneration,
+    }, dst)
+    // And what it should know of the neighbours.
+    for (const neighbour of this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, section.sap.sap.prefix))) {
+      const neighbourChain = this.tree.dag.chainFromGenesis(neighbour.sap.sectionKey())
+      if (neighbourChain !== undefined) this.#send([addr], 'AeUpdate', { sap: neighbour.toWire(), proofChain: neighbourChain.toWire() })
     }
   }
 
@@ -661,13 +694,13 @@ export class SectionNode {
       systemId: `${id}/elder/${keyId}#${epoch}`,
     })
     const role: ElderRole = {
-      agreement, actor, duties, index, share, keySet, elders: members, pending, dkgStarts: new Map(), target: undefined, newSaps: new Map(), sharesFrom: new Set(),
+      agreement, actor, duties, index, share, keySet, elders: members, pending, dkgStarts: new Map(), dkgFailures: new Map(), target: undefined, newSaps: new Map(), sharesFrom: new Set(),
     }
     this.#elder = role
     this.#member.send({ type: 'PROMOTED' })
     duties.on('announceDkg', () => this.#announceDkg(role))
     duties.on('proposeChange', () => this.#proposeElderChange(role))
-    duties.on('checkSilence', () => this.#checkSilence(role))
+    duties.on('checkSilence', () => this.#checkSilence())
     duties.start()
     actor.on('transmit', ({ effects }) => {
       if (this.#elder !== role) return
@@ -839,10 +872,14 @@ export class SectionNode {
     this.#aeActor.send({ type: 'BEHIND' })
   }
 
-  #sendDecisionsRequest(): void {
+  /** Asks for missed decisions: the elder that looks after us first, then each other elder in turn. */
+  #sendDecisionsRequest(attempt: number): void {
     const section = this.#section
     if (section === undefined) return
-    const elder = this.#responsibleElder(this.name, section.sap.sap)
+    const elders = section.sap.sap.elders.filter((e) => !e.name.equals(this.name))
+    const first = this.#responsibleElder(this.name, section.sap.sap)
+    const start = Math.max(0, elders.findIndex((e) => first !== undefined && e.name.equals(first.name)))
+    const elder = elders[(start + attempt - 1) % Math.max(1, elders.length)]
     if (elder !== undefined) this.#send([elder.addr], 'SectionDecisionsRequest', { from: section.nextGeneration })
   }
 
@@ -903,10 +940,10 @@ export class SectionNode {
     for (const change of changes) {
       if (change.kind !== 'Joined') continue
       // The elder that looks after the joiner tells it; if that one fails, the joiner asks again.
-      if (responsibleIndex(change.member.name, role.elders) === role.index) this.#sendApproval(change.member.name, change.member.addr)
+      if (this.#looksAfter(change.member.name)) this.#sendApproval(change.member.name, change.member.addr)
       before.add(change.member.name.toHex())
     }
-    const mine = this.#lookedAfter(role).filter((m) => !before.has(m.name.toHex()))
+    const mine = this.#lookedAfter().filter((m) => !before.has(m.name.toHex()))
     this.#send([...mine.map((m) => m.addr), ...subjects], 'SectionDecisions', { decisions: [decision] })
     // The new elders of a handover or split (who may be adults now) hear it from every elder.
     const structural = changes.find((c) => c.kind === 'Handover' || c.kind === 'Split')
@@ -980,6 +1017,7 @@ export class SectionNode {
     if (id === (role.target ?? '')) return
     role.target = id
     role.dkgStarts.clear()
+    role.dkgFailures.clear()
     role.newSaps.clear()
     role.sharesFrom.clear()
     for (const target of targets) {
@@ -1021,9 +1059,9 @@ export class SectionNode {
     const hex = toHex(start.sessionId)
     const self = start.candidates.findIndex((c) => toHex(c) === this.name.toHex())
     if (self < 0) return
+    // Keys of the current elders that are still members (one that left sends no start).
     const elders = section.sap.sap.elders.map((e) => section.members.get(e.name))
-    if (elders.some((e) => e === undefined)) return
-    const elderKeys = (elders as Member[]).map((m) => NodePublicKey.fromBytes(m.publicKey))
+    const elderKeys = elders.map((m) => (m === undefined ? undefined : NodePublicKey.fromBytes(m.publicKey)))
     if (!DkgSession.verifyStart(start, elderKeys)) return this.#env.wire.refuse('bad-dkg-start')
     let run = this.#dkgRuns.get(hex)
     if (run === undefined) {
@@ -1058,6 +1096,14 @@ export class SectionNode {
     actor.on('reply', ({ to, bundle }) => this.#send([start.addrs[to] ?? ''], 'DkgMessages', bundle as PayloadOf<'DkgMessages'>))
     actor.on('catchUp', ({ request }) => this.#send(run.peers, 'DkgCatchUp', request))
     actor.on('completed', ({ result }) => this.#onDkgComplete(run, result))
+    actor.on('abandoned', ({ nonParticipants }) => {
+      // Tell the current elders who kept the session from completing (DESIGN.md §7).
+      const section = this.#section
+      if (section === undefined || nonParticipants.length === 0) return
+      const payload = { sessionId: start.sessionId, nonParticipants: nonParticipants.map(([i]) => i) }
+      this.#send(section.sap.sap.elders.map((e) => e.addr), 'DkgFailure', payload)
+      if (this.#elder !== undefined) this.#onDkgFailure(this.#env.wire.keypair.publicKey, payload)
+    })
     this.#dkgRuns.set(hex, run)
     if (this.#dkgRuns.size > 8) {
       const [oldest, old] = this.#dkgRuns.entries().next().value!
@@ -1082,6 +1128,30 @@ export class SectionNode {
     const from = run.start.candidates.findIndex((c) => toHex(c) === sender.name.toHex())
     if (from < 0) return this.#env.wire.refuse('dkg-catch-up-from-non-candidate')
     run.actor.send({ type: 'CATCH_UP', from, request: payload })
+  }
+
+  /**
+   * A candidate reports an abandoned session of ours: once `threshold + 1` candidates (so at least
+   * one honest) name the same candidate, we propose `Left` for it; the next session goes without it.
+   */
+  #onDkgFailure(sender: NodePublicKey, payload: PayloadOf<'DkgFailure'>): void {
+    const role = this.#elder
+    if (role === undefined) return
+    const hex = toHex(payload.sessionId)
+    const start = role.dkgStarts.get(hex)
+    if (start === undefined) return
+    const reporter = start.candidates.findIndex((c) => toHex(c) === sender.name.toHex())
+    if (reporter < 0) return this.#env.wire.refuse('dkg-failure-from-non-candidate')
+    let reports = role.dkgFailures.get(hex)
+    if (reports === undefined) role.dkgFailures.set(hex, (reports = new Map()))
+    const needed = threshold(start.candidates.length) + 1
+    for (const index of new Set(payload.nonParticipants)) {
+      if (index === reporter || index >= start.candidates.length) continue
+      let by = reports.get(index)
+      if (by === undefined) reports.set(index, (by = new Set()))
+      by.add(reporter)
+      if (by.size === needed) this.#propose({ kind: 'Left', name: XorName.fromBytes(start.candidates[index]!) })
+    }
   }
 
   #onDkgComplete(run: DkgRun, result: DkgResult): void {
@@ -1244,7 +1314,7 @@ export class SectionNode {
     const own = sap.sap.sectionKey().equals(section.sap.sap.sectionKey())
     if (!own && !isNeighbour(sap.sap.prefix, section.sap.sap.prefix)) return
     const payload = { sap: sap.toWire(), proofChain: chain.toWire() }
-    const mine = this.#lookedAfter(role)
+    const mine = this.#lookedAfter()
     this.#send(mine.map((m) => m.addr), 'AeUpdate', payload)
     if (!own) return
     for (const neighbour of this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, sap.sap.prefix))) {
@@ -1288,7 +1358,7 @@ export class SectionNode {
     // An elder passes news of a neighbour to the members it looks after.
     const role = this.#elder
     if (accepted && role !== undefined && isNeighbour(sap.sap.prefix, section.sap.sap.prefix)) {
-      const mine = this.#lookedAfter(role)
+      const mine = this.#lookedAfter()
       this.#send(mine.map((m) => m.addr), 'AeUpdate', payload)
     }
   }
@@ -1301,7 +1371,7 @@ export class SectionNode {
     const elder = this.#responsibleElder(this.name, section.sap.sap)
     // The key our tree holds for our prefix: if the tree lags our view, the answer fills it in.
     const held = this.tree.get(section.sap.sap.prefix)?.sap.sectionKey() ?? this.#genesisKey
-    if (elder !== undefined && elder.addr !== this.addr) this.#send([elder.addr], 'AeProbe', { sectionKey: held.toBytes() })
+    if (elder !== undefined && elder.addr !== this.addr) this.#send([elder.addr], 'AeProbe', { sectionKey: held.toBytes(), neighbours: this.#neighboursDigest() })
     const role = this.#elder
     if (role === undefined || !neighbours) return
     // Now and then, elders ask each neighbouring section whether what we hold of it is stale.
@@ -1318,33 +1388,71 @@ export class SectionNode {
     const section = this.#section
     if (section === undefined || this.role === 'joining' || this.role === 'relocating') return
     const ours = section.sap.sap.sectionKey()
+    // A member of ours whose knowledge of our sibling region differs from ours: what we hold.
+    if (payload.neighbours !== undefined && this.#elder !== undefined && toHex(payload.neighbours) !== toHex(this.#neighboursDigest())) {
+      for (const sap of this.#siblingRegion()) {
+        const chain = this.tree.dag.chainFromGenesis(sap.sap.sectionKey())
+        if (chain !== undefined) this.#send([from], 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
+      }
+    }
     if (toHex(payload.sectionKey) === toHex(ours.toBytes())) return
     const chain = this.tree.dag.chainFromGenesis(ours)
     if (chain === undefined) return
     this.#send([from], 'AeUpdate', { sap: section.sap.toWire(), proofChain: chain.toWire() })
   }
 
-  /** Proposes `Left` for members this elder looks after that went silent. */
-  #checkSilence(role: ElderRole): void {
-    const now = this.#env.clock.now
-    for (const m of this.#section!.members.members()) {
-      if (m.name.equals(this.name) || responsibleIndex(m.name, role.elders) !== role.index) continue
-      const heard = this.#lastHeard.get(m.name.toHex())
-      if (heard === undefined) {
-        this.#lastHeard.set(m.name.toHex(), now)
-        continue
-      }
-      if (now - heard > SECTION_TIMING.silenceMs) this.#propose({ kind: 'Left', name: m.name })
-    }
+  /** The SAPs we hold for the sections in our sibling's region (our neighbours across the last bit). */
+  #siblingRegion(): SignedSap[] {
+    const ours = this.#section?.sap.sap.prefix
+    if (ours === undefined || ours.bitCount === 0) return []
+    const sibling = ours.sibling()
+    return this.tree.saps().filter((s) => s.sap.prefix.isCompatible(sibling))
   }
+
+  #neighboursDigest(): Uint8Array {
+    const keys = this.#siblingRegion().map((s) => s.sap.sectionKey().toBytes()).sort((a, b) => toHex(a).localeCompare(toHex(b)))
+    return sha3_256(...keys)
+  }
+
+  /** Proposes `Left` for members this elder looks after that went silent. */
+  #checkSilence(): void {
+    const now = this.#env.clock.now
+    const watched = new Set<string>()
+    for (const m of this.#lookedAfter()) {
+      const hex = m.name.toHex()
+      watched.add(hex)
+      // Silent since we started watching it (it may have come from another elder's care).
+      const since = this.#watchingSince.get(hex) ?? now
+      this.#watchingSince.set(hex, since)
+      if (now - Math.max(since, this.#lastHeard.get(hex) ?? -Infinity) > SECTION_TIMING.silenceMs) this.#propose({ kind: 'Left', name: m.name })
+    }
+    for (const hex of [...this.#watchingSince.keys()]) if (!watched.has(hex)) this.#watchingSince.delete(hex)
+    for (const hex of [...this.#lastHeard.keys()]) if (!watched.has(hex)) this.#lastHeard.delete(hex)
+  }
+
+  /** When this elder started looking after each member it looks after. */
+  readonly #watchingSince = new Map<string, number>()
 
   /** The members this elder looks after (passes decisions and news to, watches for silence). */
-  #lookedAfter(role: ElderRole): Member[] {
-    return this.#section!.members.members().filter((m) => !m.name.equals(this.name) && responsibleIndex(m.name, role.elders) === role.index)
+  #lookedAfter(): Member[] {
+    return this.#section!.members.members().filter((m) => !m.name.equals(this.name) && this.#looksAfter(m.name))
   }
 
+  /** Whether this node is the elder that looks after `name`. */
+  #looksAfter(name: XorName): boolean {
+    const section = this.#section
+    return section !== undefined && this.#responsibleElder(name, section.sap.sap)?.name.equals(this.name) === true
+  }
+
+  /**
+   * The elder that looks after `name`: among the SAP's elders that are still members (an elder
+   * voted off before its handover hands its members to the next), by `name`'s last byte.
+   */
   #responsibleElder(name: XorName, sap: SectionAuthorityProvider): { name: XorName; addr: string } | undefined {
-    return sap.elders.length === 0 ? undefined : sap.elders[responsibleIndex(name, sap.elders)]
+    const members = this.#section?.members
+    const serving = sap.elders.filter((e) => members?.has(e.name) !== false)
+    const elders = serving.length > 0 ? serving : sap.elders
+    return elders.length === 0 ? undefined : elders[responsibleIndex(name, elders)]
   }
 
   // --- Clients ----------------------------------------------------------------------------------

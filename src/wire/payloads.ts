@@ -102,6 +102,11 @@ const BouncedFrame = BoundedBytes(1, MAX_FRAME_BYTES, 'a bounced frame')
 export const AeProbe = Schema.Struct({
   /** The key the prober holds for the receiver's section; an answer brings it up to date. */
   sectionKey: BlsPublicKeyBytes,
+  /**
+   * A member's probe of its own elder: SHA3 of the keys it holds for the sections in its sibling
+   * region; when the elder's differ, it answers with its SAPs of them.
+   */
+  neighbours: Schema.optionalKey(Sha3Hash),
 })
 export const AeRetry = Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire, bounced: BouncedFrame })
 export const AeRedirect = Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire, bounced: BouncedFrame })
@@ -224,6 +229,15 @@ export const DkgCatchUp = Schema.Struct({
   justifications: BoundedArray(Schema.Struct({ dealer: IntBetween(0, MAX_ELDERS - 1), accuser: IntBetween(0, MAX_ELDERS - 1) }), MAX_ELDERS * MAX_ELDERS),
 })
 export type DkgCatchUpWire = typeof DkgCatchUp.Type
+/**
+ * A candidate's report that a DKG session was abandoned at its deadline, naming the candidates
+ * (by index) that kept it from completing; sent to the current elders, who vote off a candidate
+ * that enough candidates name (DESIGN.md §7).
+ */
+export const DkgFailure = Schema.Struct({
+  sessionId: Sha3Hash,
+  nonParticipants: BoundedArray(IntBetween(0, MAX_ELDERS - 1), MAX_ELDERS),
+})
 
 
 // --- Section life (DESIGN.md §6–§8) --------------------------------------------------------
@@ -288,6 +302,7 @@ export const Payloads = {
   DkgStart,
   DkgMessages,
   DkgCatchUp,
+  DkgFailure,
   JoinRequest,
   JoinResponse,
   JoinApproved,

@@ -86,10 +86,12 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
     acks: fc.array(fc.record({ participant: index, entries: fc.nat(), hash: bytes(32) }), { maxLength: 7 }),
     justifications: fc.array(fc.record({ dealer: index, accuser: index }), { maxLength: 5 }),
   }),
+  DkgFailure: fc.record({ sessionId: bytes(32), nonParticipants: fc.array(index, { maxLength: 7 }) }),
   AgreementVotes: fc.record({ votes: fc.array(vote, { maxLength: 4 }), supermajorities: fc.array(supermajority, { maxLength: 2 }) }),
   DecisionRequest: fc.record({ generation: fc.nat() }),
   DecisionAnnounce: fc.record({ decision }),
-  AeProbe: fc.record({ sectionKey: blsKey }),
+  AeProbe: fc.record({ sectionKey: blsKey, neighbours: fc.option(bytes(32), { nil: undefined }) })
+    .map(({ sectionKey, neighbours }) => (neighbours === undefined ? { sectionKey } : { sectionKey, neighbours })),
   AeRetry: fc.record({ sap: signedSap, proofChain, bounced }),
   AeRedirect: fc.record({ sap: signedSap, proofChain, bounced }),
   AeUpdate: fc.record({ sap: signedSap, proofChain }),

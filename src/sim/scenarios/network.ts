@@ -30,6 +30,8 @@ export interface NetworkScenarioOptions {
   readonly clients?: number
   readonly params?: NetworkParameters
   readonly log?: (line: string) => void
+  /** Log every decision and crash (with `log`). */
+  readonly traceDecisions?: boolean
 }
 
 export interface NetworkReport {
@@ -52,6 +54,8 @@ export interface NetworkReport {
   readonly wallMs: number
   readonly joins: number
   readonly crashed: number
+  /** Crashed nodes that came back (and had to join again). */
+  readonly restarts: number
   readonly unjoined: number
   readonly maxPrefixBits: number
   readonly byzantineNodes: number
@@ -109,13 +113,17 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const links = new Map<string, string>()
   let chainViolations = 0
   const observer: NodeObserver = {
-    decided(_node, sectionKey, decision: Decision) {
+    decided(node, sectionKey, decision: Decision) {
       const key = `${sectionKey}/${decision.generation}`
       const id = valueId(decision.proposals)
       const seen = decided.get(key)
       if (seen === undefined) {
         decided.set(key, id)
         if (decision.proposals.some((p) => decodeChange(p)?.kind === 'Split')) splits++
+        if (options.traceDecisions === true) {
+          const changes = decision.proposals.map(decodeChange).map((c) => c === undefined ? '?' : c.kind === 'Joined' ? `Joined(${addrOf(c.member.name)})` : c.kind === 'Left' || c.kind === 'Relocated' ? `${c.kind}(${addrOf(c.name)})` : c.kind)
+          log?.(`t=${scheduler.now} ${node.section?.sap.sap.prefix.toString() ?? '?'} gen ${decision.generation}: ${changes.join(' ')}`)
+        }
       } else if (seen !== id) {
         agreementViolations++
         log?.(`agreement violation at ${key}`)
@@ -140,6 +148,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   }
 
   const nodes: SectionNode[] = []
+  const addrOf = (name: XorName): string => nodes.find((n) => n.name.equals(name))?.addr ?? name.toHex().slice(0, 6)
   const wires: WirePeer[] = []
   function spawn(addr: string, keypair: NodeKeypair): SectionNode {
     const wire = new WirePeer({
@@ -223,15 +232,26 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       node.startJoining()
     })
   }
+  // Half of the crashed nodes come back after 30–90 s with their key (their store): the section
+  // either still has them (they are sent their approval again) or voted them off (they join anew).
   let crashed = 0
+  let restarts = 0
   for (let i = 0; i < extra; i++) {
     scheduler.schedule(Math.floor(joinWindowMs * (0.2 + 0.8 * schedule.next())), () => {
       const live = nodes.filter((n) => n !== genesisNode && !n.crashed && (n.role === 'adult' || n.role === 'elder'))
       if (live.length === 0) return
       const victim = live[schedule.int(live.length)]!
+      if (options.traceDecisions === true) log?.(`t=${scheduler.now} crash ${victim.addr} (${victim.role} of ${victim.section?.sap.sap.prefix.toString() ?? '?'})`)
       victim.crash()
       network.crash(victim.addr)
       crashed++
+      if (!schedule.chance(0.5)) return
+      const keypair = wires[nodes.indexOf(victim)]!.keypair
+      scheduler.schedule(30_000 + schedule.int(60_000), () => {
+        network.restart(victim.addr)
+        restarts++
+        spawn(victim.addr, keypair).startJoining()
+      })
     })
   }
 
@@ -256,6 +276,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const virtualTimeMs = scheduler.now
   const sentBeforeClients = network.stats.sent
   const final = measure(nodes)
+  if (log !== undefined && !settled) for (const line of diagnose(nodes, final.sections)) log(line)
 
   // Clients: genesis knowledge only, a random name each.
   const clientResults = runClients(options.clients ?? 20, random.fork('clients'), network, scheduler, genesis, final.sections)
@@ -279,6 +300,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     wallMs: Math.round(performance.now() - started),
     joins,
     crashed,
+    restarts,
     unjoined: final.unjoined,
     maxPrefixBits: Math.max(0, ...final.sections.map((s) => s.prefix.bitCount)),
     byzantineNodes: byzantine.size,
@@ -350,6 +372,39 @@ function measure(nodes: ReadonlyArray<SectionNode>): { sections: SectionSummary[
     }
   }
   return { sections, fullElders, converged, unjoined, why }
+}
+
+/** Why a network did not settle: each section's elders and the state of their actors. */
+function diagnose(nodes: ReadonlyArray<SectionNode>, sections: ReadonlyArray<SectionSummary>): string[] {
+  const lines: string[] = []
+  const byName = new Map(nodes.map((n) => [n.name.toHex(), n]))
+  for (const section of sections) {
+    const live = section.members.filter((n) => !n.crashed)
+    const view = section.members.find((n) => n.isElder)?.section ?? section.members[0]?.section
+    const crashedMembers = (view?.members.members() ?? []).filter((m) => byName.get(m.name.toHex())?.crashed !== false).length
+    lines.push(`section ${section.prefix.toString()} gen ${view?.nextGeneration ?? '?'}: ${live.length} live holders, ${view?.members.size ?? '?'} members (${crashedMembers} crashed or unknown)`)
+    for (const elder of section.sap.sap.elders) {
+      const node = byName.get(elder.name.toHex())
+      const state = node === undefined ? 'unknown' : node.crashed ? 'crashed' : JSON.stringify(node.actorStates())
+      lines.push(`  elder ${elder.addr} age ${view?.members.get(elder.name)?.age ?? 'gone'}: ${state}`)
+    }
+  }
+  // The candidates abandoned DKG sessions name.
+  const named = new Set<string>()
+  for (const node of nodes) {
+    if (node.crashed) continue
+    for (const state of Object.values(node.actorStates())) {
+      const missing = (state as { missing?: string[] }).missing ?? []
+      for (const m of missing) named.add(m.split(':')[0]!)
+    }
+  }
+  for (const addr of named) {
+    const node = nodes.filter((n) => n.addr === addr).at(-1)
+    lines.push(`named in a failed DKG: ${addr} ${node === undefined ? '?' : node.crashed ? 'crashed' : `${node.role} of ${node.section?.sap.sap.prefix.toString() ?? '-'} ${JSON.stringify(node.actorStates())}`}`)
+  }
+  const unjoined = nodes.filter((n) => !n.crashed && n.role !== 'adult' && n.role !== 'elder')
+  for (const node of unjoined.slice(0, 5)) lines.push(`unjoined ${node.addr} ${node.role}: ${JSON.stringify(node.actorStates())} ${JSON.stringify(node.stats)}`)
+  return lines
 }
 
 /** Clients that know only genesis: each asks for a random name, following Retry/Redirect. */

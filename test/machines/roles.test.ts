@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest'
+import { createActor } from 'xstate'
+import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
+import { elderMachine } from '../../machines/elder.machine.ts'
+import { memberMachine } from '../../machines/member.machine.ts'
+import { sectionMachine } from '../../machines/section.machine.ts'
+import { DEFAULT_PARAMETERS, encodeChange, type Member, SectionMembers } from '../../src/consensus/index.ts'
+import { NodeKeypair, SecretKeySet } from '../../src/crypto/index.ts'
+import { SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
+import { SeededRandom } from '../../src/sim/random.ts'
+import { Scheduler } from '../../src/sim/scheduler.ts'
+import { Prefix } from '../../src/xor/index.ts'
+
+describe('member machine', () => {
+  function member() {
+    const clock = new Scheduler()
+    const sends: number[] = []
+    const actor = createActor(memberMachine, { input: { joinRetryMs: 5_000, tryJoinLaterMs: 20_000 }, clock })
+    actor.on('sendJoin', () => sends.push(clock.now))
+    actor.start()
+    return { clock, sends, actor }
+  }
+
+  it('asks for a join request at once and every retry interval until approved', () => {
+    const { clock, sends, actor } = member()
+    actor.send({ type: 'JOIN' })
+    clock.run({ maxTimeMs: 12_000 })
+    expect(sends).toEqual([0, 5_000, 10_000])
+    actor.send({ type: 'APPROVED' })
+    clock.run({ maxTimeMs: 60_000 })
+    expect(sends).toHaveLength(3)
+    expect(actor.getSnapshot().value).toBe('adult')
+    expect(actor.getSnapshot().context).toMatchObject({ attempts: 0, joins: 1 })
+  })
+
+  it('waits longer after TryJoinLater, and resends at once on RESEND', () => {
+    const { clock, sends, actor } = member()
+    actor.send({ type: 'JOIN' })
+    actor.send({ type: 'TRY_LATER' })
+    clock.run({ maxTimeMs: 19_000 })
+    expect(sends).toEqual([0])
+    clock.run({ maxTimeMs: 21_000 })
+    expect(sends).toEqual([0, 20_000])
+    actor.send({ type: 'RESEND' })
+    expect(sends).toEqual([0, 20_000, 21_000])
+  })
+
+  it('goes adult ⇄ elder, relocates with a fresh request loop, and a vote-off makes it join again', () => {
+    const { sends, actor } = member()
+    actor.send({ type: 'JOIN' })
+    actor.send({ type: 'APPROVED' })
+    actor.send({ type: 'PROMOTED' })
+    expect(actor.getSnapshot().value).toBe('elder')
+    // Elders are not relocated (the section never proposes it): the event is ignored.
+    actor.send({ type: 'RELOCATE' })
+    expect(actor.getSnapshot().value).toBe('elder')
+    actor.send({ type: 'DEMOTED' })
+    actor.send({ type: 'RELOCATE' })
+    expect(actor.getSnapshot().value).toEqual({ relocating: 'requesting' })
+    expect(sends).toHaveLength(2)
+    actor.send({ type: 'APPROVED' })
+    expect(actor.getSnapshot().context).toMatchObject({ joins: 1, relocations: 1 })
+    actor.send({ type: 'VOTED_OFF' })
+    expect(actor.getSnapshot().value).toEqual({ joining: 'requesting' })
+    actor.send({ type: 'STOP' })
+    expect(actor.getSnapshot().status).toBe('done')
+  })
+})
+
+describe('anti-entropy machine', () => {
+  it('probes on its interval (neighbours every third tick) and re-asks for decisions until caught up, bounded', () => {
+    const clock = new Scheduler()
+    const probes: boolean[] = []
+    const requests: number[] = []
+    const actor = createActor(antiEntropyMachine, {
+      input: { firstProbeMs: 1_000, probeIntervalMs: 10_000, neighbourEvery: 3, retryMs: 2_000, maxRequests: 3 },
+      clock,
+    })
+    actor.on('probe', ({ neighbours }) => probes.push(neighbours))
+    actor.on('requestDecisions', () => requests.push(clock.now))
+    actor.start()
+    clock.run({ maxTimeMs: 31_500 })
+    expect(probes).toEqual([false, false, true, false])
+    actor.send({ type: 'BEHIND' })
+    actor.send({ type: 'BEHIND' })
+    clock.run({ maxTimeMs: 40_000 })
+    // Three requests two seconds apart, then it gives up until told it is behind again.
+    expect(requests).toEqual([31_500, 33_500, 35_500])
+    actor.send({ type: 'BEHIND' })
+    actor.send({ type: 'CAUGHT_UP' })
+    clock.run({ maxTimeMs: 50_000 })
+    expect(requests).toEqual([31_500, 33_500, 35_500, 40_000])
+    actor.send({ type: 'STOP' })
+    clock.run({ maxTimeMs: 100_000 })
+    expect(probes).toHaveLength(5)
+  })
+})
+
+describe('elder machine', () => {
+  it('announces the DKG start until the new SAPs are signed, restarts on a new target, and watches members', () => {
+    const clock = new Scheduler()
+    const log: string[] = []
+    const actor = createActor(elderMachine, { input: { dkgStartResendMs: 5_000, watchIntervalMs: 10_000 }, clock })
+    actor.on('announceDkg', ({ target, round }) => log.push(`announce ${target}#${round} @${clock.now}`))
+    actor.on('proposeChange', ({ target }) => log.push(`propose ${target} @${clock.now}`))
+    actor.on('checkSilence', () => log.push(`watch @${clock.now}`))
+    actor.start()
+    actor.send({ type: 'CHANGE_DUE', target: 'a' })
+    actor.send({ type: 'CHANGE_DUE', target: 'a' })
+    clock.run({ maxTimeMs: 10_000 })
+    actor.send({ type: 'CHANGE_DUE', target: 'b' })
+    actor.send({ type: 'SAPS_READY' })
+    clock.run({ maxTimeMs: 20_000 })
+    expect(log).toEqual([
+      'announce a#0 @0', 'announce a#1 @5000', 'watch @10000', 'announce a#2 @10000', 'announce b#0 @10000', 'propose b @10000', 'watch @20000',
+    ])
+    actor.send({ type: 'CHANGE_DUE', target: '' })
+    expect(actor.getSnapshot().value).toEqual({ serving: { change: 'steady', watch: 'waiting' } })
+    actor.send({ type: 'RETIRE' })
+    expect(actor.getSnapshot().status).toBe('done')
+  })
+})
+
+describe('section machine', () => {
+  const random = new SeededRandom(9)
+  const keys = SecretKeySet.random(0, random.byteSource())
+  const nodes = Array.from({ length: 8 }, () => NodeKeypair.fromSeed(random.bytes(32)))
+  const member = (k: NodeKeypair, age: number): Member => ({ name: k.name, publicKey: k.publicKey.bytes, addr: k.name.toHex().slice(0, 4), age })
+  const elders = nodes.slice(0, 1)
+  const sapValue = new SectionAuthorityProvider({
+    prefix: Prefix.EMPTY, publicKeySet: keys.publicKeys(), elders: elders.map((k) => ({ name: k.name, addr: k.name.toHex().slice(0, 4) })), members: [], generation: 0,
+  })
+  const sap = new SignedSap(sapValue, keys.secretKey().sign(sapValue.signingBytes()))
+  const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: keys.secretKey().sign(Uint8Array.of(generation)).toBytes() })
+
+  it('applies decided generations in order only, gives fresh joiners an age, and says when elders must change', () => {
+    const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
+    actor.start()
+    actor.send({ type: 'START', view: { sap, members: new SectionMembers(Prefix.EMPTY, [member(nodes[0]!, 255)], -1), nextGeneration: 0 } })
+    expect(actor.getSnapshot().value).toEqual({ member: 'steady' })
+    const join = encodeChange({ kind: 'Joined', member: member(nodes[1]!, 0) })
+    // Generation 1 before 0: ignored.
+    actor.send({ type: 'APPLY', decision: decide(1, [join]), self: nodes[0]!.name })
+    expect(actor.getSnapshot().context.view!.nextGeneration).toBe(0)
+    actor.send({ type: 'APPLY', decision: decide(0, [join]), self: nodes[0]!.name })
+    const { view, last } = actor.getSnapshot().context
+    expect(view!.nextGeneration).toBe(1)
+    expect(view!.members.size).toBe(2)
+    // A genesis-section joiner's age comes from the decision: 6 + (hash mod 94).
+    const age = view!.members.get(nodes[1]!.name)!.age
+    expect(age).toBeGreaterThanOrEqual(6)
+    expect(age).toBeLessThan(100)
+    expect(last!.changes).toHaveLength(1)
+    // One elder while two members could serve: an election is due.
+    expect(actor.getSnapshot().value).toEqual({ member: 'electing' })
+    actor.send({ type: 'LEAVE' })
+    expect(actor.getSnapshot().value).toBe('outside')
+    expect(actor.getSnapshot().context.view).toBeUndefined()
+  })
+})
