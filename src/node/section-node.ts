@@ -1143,7 +1143,7 @@ export class SectionNode {
     const reporter = start.candidates.findIndex((c) => toHex(c) === sender.name.toHex())
     if (reporter < 0) return this.#env.wire.refuse('dkg-failure-from-non-candidate')
     let reports = role.dkgFailures.get(hex)
-    if (reports === undefined) role.dkgFailures.set(hex, (reports = new Map()))
+    if (reports === undefined) role.dkgFailures.set(hex, (reports = new Map<number, Set<number>>()))
     const needed = threshold(start.candidates.length) + 1
     for (const index of new Set(payload.nonParticipants)) {
       if (index === reporter || index >= start.candidates.length) continue
