@@ -195,6 +195,8 @@ export class SectionNode {
   /** Distinguishes incarnations of re-created actors (elder roles, DKG sessions) in system ids. */
   #epoch = 0
   #elder: ElderRole | undefined
+  /** The section key whose elder we are but whose DKG we have not completed yet (messages lost). */
+  #lateElder: string | undefined
   /** Recent decisions applied, by generation (for members that missed some). */
   readonly #decisions = new Map<number, Decision>()
   /** Decisions received ahead of the next generation. */
@@ -909,11 +911,20 @@ export class SectionNode {
       const sap = applied.view.sap
       const saps = structural.kind === 'Handover' ? [structural.sap] : [structural.zero, structural.one]
       for (const s of saps) this.#awaitingLink.set(toHex(s.sap.sectionKey().toBytes()), s)
-      // DKG sessions of this section are over, whatever their state.
-      this.#stopDkgRuns()
+      // Other DKG sessions of this section are over. The ones that made the new keys go on: a
+      // candidate that has not completed yet (messages lost) still can, and the others answer it.
+      const made = new Set(saps.map((x) => `${x.sap.prefix.toString()}:${x.sap.elders.map((e) => e.name.toHex()).join(',')}`))
+      for (const [hex, run] of [...this.#dkgRuns]) {
+        const prefix = Prefix.of(XorName.fromBytes(run.start.prefix.name), run.start.prefix.bitCount)
+        if (made.has(`${prefix.toString()}:${run.start.candidates.map((c) => toHex(c)).join(',')}`)) continue
+        run.actor.stop()
+        this.#dkgRuns.delete(hex)
+      }
       // New elders take over from the next generation; old ones step down.
       const share = this.#newShares.get(toHex(sap.sap.sectionKey().toBytes()))
-      if (share !== undefined && sap.sap.elders.some((e) => e.name.equals(this.name))) {
+      const isNewElder = sap.sap.elders.some((e) => e.name.equals(this.name))
+      this.#lateElder = isNewElder && share === undefined ? toHex(sap.sap.sectionKey().toBytes()) : undefined
+      if (share !== undefined && isNewElder) {
         this.#becomeElder(share.share, share.keySet, decision.generation + 1)
       } else {
         this.#stopElder()
@@ -1158,6 +1169,13 @@ export class SectionNode {
     const start = run.start
     const keyHex = toHex(result.publicKeySet.publicKey().toBytes())
     this.#newShares.set(keyHex, { share: result.secretKeyShare, keySet: result.publicKeySet })
+    if (this.#lateElder === keyHex && this.#section !== undefined && toHex(this.#section.sap.sap.sectionKey().toBytes()) === keyHex) {
+      // Our section handed over to this key before our part of the DKG completed: we take up
+      // our place now, at the generation we are at (agreement catches us up).
+      this.#lateElder = undefined
+      this.#becomeElder(result.secretKeyShare, result.publicKeySet, this.#section.nextGeneration)
+      return
+    }
     // The new SAP, signed with our new share, for the current elders to combine.
     const sap = new SectionAuthorityProvider({
       prefix: Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount),
@@ -1399,6 +1417,18 @@ export class SectionNode {
     const chain = this.tree.dag.chainFromGenesis(ours)
     if (chain === undefined) return
     this.#send([from], 'AeUpdate', { sap: section.sap.toWire(), proofChain: chain.toWire() })
+    // A prober that holds a key from before our split lacks our sibling's part of it too.
+    let probed: BlsPublicKey | undefined
+    try {
+      probed = BlsPublicKey.fromBytes(payload.sectionKey)
+    } catch {
+      return this.#env.wire.refuse('bad-probe-key')
+    }
+    if (payload.neighbours !== undefined || !this.tree.dag.has(probed) || !this.tree.dag.isAncestor(probed, ours)) return
+    for (const sap of this.#siblingRegion()) {
+      const siblingChain = this.tree.dag.chainFromGenesis(sap.sap.sectionKey())
+      if (siblingChain !== undefined) this.#send([from], 'AeUpdate', { sap: sap.toWire(), proofChain: siblingChain.toWire() })
+    }
   }
 
   /** The SAPs we hold for the sections in our sibling's region (our neighbours across the last bit). */
