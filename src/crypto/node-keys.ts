@@ -11,7 +11,7 @@
  * u = (1 + y)/(1 − y)), and the X25519 secret is the clamped SHA-512 half of the Ed25519 seed,
  * so sender and receiver derive matching keys from what they already know.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { XorName } from '../xor/index.ts'
 import { InvalidEncoding } from './errors.ts'
@@ -24,6 +24,12 @@ export const ED25519_SIGNATURE_BYTES = 64
 
 const SPKI_HEADER = Buffer.from('302a300506032b6570032100', 'hex')
 const PKCS8_HEADER = Buffer.from('302e020100300506032b657004220420', 'hex')
+
+/** Bounded caches (oldest out first): decoded keys, and signatures that verified. */
+const DECODED_KEYS_LIMIT = 4096
+const decodedKeys = new Map<string, NodePublicKey>()
+const VERIFIED_LIMIT = 8192
+const verifiedSignatures = new Set<string>()
 
 /** An Ed25519 public key with the node name it implies. */
 export class NodePublicKey {
@@ -38,28 +44,49 @@ export class NodePublicKey {
     this.name = XorName.fromBytes(sha3_256(bytes))
   }
 
-  /** Decodes 32 raw bytes; rejects wrong lengths and bytes OpenSSL will not load as a key. */
+  /**
+   * Decodes 32 raw bytes; rejects wrong lengths and bytes OpenSSL will not load as a key.
+   * Keys decoded recently are reused (loading a key into OpenSSL costs more than a verify).
+   */
   static fromBytes(bytes: Uint8Array): NodePublicKey {
     if (bytes.length !== ED25519_PUBLIC_KEY_BYTES) {
       throw new InvalidEncoding({ what: 'Ed25519PublicKey', message: `expected ${ED25519_PUBLIC_KEY_BYTES} bytes, got ${bytes.length}` })
     }
+    const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    const cached = decodedKeys.get(id)
+    if (cached !== undefined) return cached
     let key: KeyObject
     try {
       key = createPublicKey({ key: Buffer.concat([SPKI_HEADER, bytes]), format: 'der', type: 'spki' })
     } catch (cause) {
       throw new InvalidEncoding({ what: 'Ed25519PublicKey', message: `not a valid Ed25519 public key: ${String(cause)}` })
     }
-    return new NodePublicKey(Uint8Array.from(bytes), key)
+    const decoded = new NodePublicKey(Uint8Array.from(bytes), key)
+    decodedKeys.set(id, decoded)
+    if (decodedKeys.size > DECODED_KEYS_LIMIT) decodedKeys.delete(decodedKeys.keys().next().value!)
+    return decoded
   }
 
-  /** True iff `signature` is this key's Ed25519 signature of `message`. Never throws on bad input. */
+  /**
+   * True iff `signature` is this key's Ed25519 signature of `message`. Never throws on bad input.
+   * A (key, message, signature) that verified recently is not checked again: a frame sent to
+   * several peers of one process, or delivered twice, costs one verification.
+   */
   verify(message: Uint8Array, signature: Uint8Array): boolean {
     if (signature.length !== ED25519_SIGNATURE_BYTES) return false
+    const id = createHash('sha3-256').update(this.bytes).update(message).update(signature).digest('base64')
+    if (verifiedSignatures.has(id)) return true
+    let ok: boolean
     try {
-      return verify(null, message, this.#key, signature)
+      ok = verify(null, message, this.#key, signature)
     } catch {
       return false
     }
+    if (ok) {
+      verifiedSignatures.add(id)
+      if (verifiedSignatures.size > VERIFIED_LIMIT) verifiedSignatures.delete(verifiedSignatures.values().next().value!)
+    }
+    return ok
   }
 
   /** This node's X25519 public key (see the file comment), for encrypting shares to it. */

@@ -27,6 +27,7 @@ import {
   encodeScalar,
   Fr,
   G1_BASE,
+  encodeG1,
   G1_ZERO,
   type G1Point,
   G2_ZERO,
@@ -263,7 +264,7 @@ export class PublicKeySet {
   toBytes(): Uint8Array {
     if (this.#bytes === undefined) {
       const out = new Uint8Array(this.commitments.length * BLS_PUBLIC_KEY_BYTES)
-      this.commitments.forEach((point, k) => out.set(point.toBytes(true), k * BLS_PUBLIC_KEY_BYTES))
+      this.commitments.forEach((point, k) => out.set(encodeG1(point), k * BLS_PUBLIC_KEY_BYTES))
       this.#bytes = out
     }
     return this.#bytes

@@ -1393,11 +1393,13 @@ export class SectionNode {
     const role = this.#elder
     if (role === undefined || !neighbours) return
     // Now and then, elders ask each neighbouring section whether what we hold of it is stale.
+    this.#neighbourProbes++
     // (What we hold for the sibling's region may be an ancestor from before a split: its elders
     // answer with their current SAP.)
     const ours = section.sap.sap.prefix
     for (const neighbour of this.tree.saps().filter((s) => ours.bitCount > 0 && !s.sap.prefix.equals(ours) && s.sap.prefix.isCompatible(ours.sibling()))) {
-      const elder = neighbour.sap.elders[role.index % neighbour.sap.elders.length]
+      // A different elder of theirs each time: one that has gone must not keep us stale.
+      const elder = neighbour.sap.elders[(role.index + this.#neighbourProbes) % neighbour.sap.elders.length]
       if (elder !== undefined) this.#send([elder.addr], 'AeProbe', { sectionKey: neighbour.sap.sectionKey().toBytes() })
     }
   }
@@ -1430,6 +1432,8 @@ export class SectionNode {
       if (siblingChain !== undefined) this.#send([from], 'AeUpdate', { sap: sap.toWire(), proofChain: siblingChain.toWire() })
     }
   }
+
+  #neighbourProbes = 0
 
   /** The SAPs we hold for the sections in our sibling's region (our neighbours across the last bit). */
   #siblingRegion(): SignedSap[] {

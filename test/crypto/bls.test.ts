@@ -9,6 +9,7 @@ import {
   InvalidEncoding,
   verifyAggregate,
 } from '../../src/crypto/index.ts'
+import { encodeG1, encodeG2 } from '../../src/crypto/bls.ts'
 
 const message = (text: string) => new TextEncoder().encode(text)
 
@@ -139,3 +140,21 @@ function isSquare(Fp: typeof bls12_381.fields.Fp, value: bigint): boolean {
     return false
   }
 }
+
+describe('compressed point encoding', () => {
+  it('encodeG1 / encodeG2 give the bytes noble gives (sort bit, flags, infinity)', () => {
+    const G1 = bls12_381.G1.Point
+    const G2 = bls12_381.G2.Point
+    for (let i = 1n; i <= 24n; i++) {
+      const scalar = i * 0x9e3779b97f4a7c15n + i * i
+      const g1 = G1.BASE.multiply(scalar)
+      const g2 = G2.BASE.multiply(scalar)
+      expect(encodeG1(g1)).toEqual(g1.toBytes(true))
+      expect(encodeG1(g1.negate())).toEqual(g1.negate().toBytes(true))
+      expect(encodeG2(g2)).toEqual(g2.toBytes(true))
+      expect(encodeG2(g2.negate())).toEqual(g2.negate().toBytes(true))
+    }
+    expect(encodeG1(G1.ZERO)).toEqual(G1.ZERO.toBytes(true))
+    expect(encodeG2(G2.ZERO)).toEqual(G2.ZERO.toBytes(true))
+  })
+})
