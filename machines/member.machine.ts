@@ -42,6 +42,24 @@ export interface MemberContext {
 
 export type MemberRole = 'idle' | 'joining' | 'adult' | 'elder' | 'relocating' | 'left'
 
+/** The request loop joining and relocating share. */
+const requestLoop = {
+  initial: 'requesting',
+  states: {
+    requesting: {
+      entry: ['countAttempt', 'sendJoin'],
+      after: { joinRetry: { target: 'requesting', reenter: true } },
+    },
+    waiting: {
+      after: { tryJoinLater: { target: 'requesting' } },
+    },
+  },
+} as const
+const requestLoopEvents = {
+  RESEND: { target: '.requesting', reenter: true },
+  TRY_LATER: { target: '.waiting' },
+} as const
+
 export const memberMachine = setup({
   types: {
     context: {} as MemberContext,
@@ -72,37 +90,17 @@ export const memberMachine = setup({
     },
     joining: {
       on: {
-        RESEND: { target: '.requesting', reenter: true },
-        TRY_LATER: { target: '.waiting' },
+        ...requestLoopEvents,
         APPROVED: { target: 'adult', actions: ['joined', 'reportJoined'] },
       },
-      initial: 'requesting',
-      states: {
-        requesting: {
-          entry: ['countAttempt', 'sendJoin'],
-          after: { joinRetry: { target: 'requesting', reenter: true } },
-        },
-        waiting: {
-          after: { tryJoinLater: { target: 'requesting' } },
-        },
-      },
+      ...requestLoop,
     },
     relocating: {
       on: {
-        RESEND: { target: '.requesting', reenter: true },
-        TRY_LATER: { target: '.waiting' },
+        ...requestLoopEvents,
         APPROVED: { target: 'adult', actions: ['relocated', 'reportRelocated'] },
       },
-      initial: 'requesting',
-      states: {
-        requesting: {
-          entry: ['countAttempt', 'sendJoin'],
-          after: { joinRetry: { target: 'requesting', reenter: true } },
-        },
-        waiting: {
-          after: { tryJoinLater: { target: 'requesting' } },
-        },
-      },
+      ...requestLoop,
     },
     adult: {
       on: { PROMOTED: 'elder', RELOCATE: 'relocating', VOTED_OFF: 'joining' },

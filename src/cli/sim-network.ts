@@ -19,7 +19,9 @@ export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K]
                   let it settle, then send clients that know only the genesis key to random names
   --seed S        the run's seed (default 1): the same seed gives the same run
   --byzantine K   Byzantine elders per section at most (default 0)
-  --churn R       fraction of nodes that crash during growth while as many others join (default 0)
+  --churn R       fraction of nodes that crash during growth while as many others join; half of
+                  them come back with their key (default 0). Never more than f = 2 faulty elders
+                  (crashed or acting Byzantine) in a section at once
   --drop P        probability a message is lost while faults last (default 0)
   --verbose       progress of the run on stderr
   --json          print the report as one JSON object`

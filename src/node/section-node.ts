@@ -212,6 +212,8 @@ export class SectionNode {
   readonly #lastHeard = new Map<string, number>()
   #joinAttempt: { dstName: XorName; sentWithKey: BlsPublicKey; relocation?: RelocationProofWire } | undefined
   #crashed = false
+  /** Resends on AE bounces in the current retry interval (the loop guard). */
+  #bounces = { since: -Infinity, count: 0 }
   /** Counters for the simulator's report. */
   readonly stats = { joinAttempts: 0, aeBounces: 0, rejectedUpdates: 0 }
 
@@ -370,7 +372,7 @@ export class SectionNode {
       case 'AeUpdate':
         return this.#onAeUpdate(message.payload)
       case 'AeProbe':
-        return this.#onProbe(from, message.payload)
+        return this.#onProbe(from, sender, message.payload)
       case 'SectionDecisions':
         for (const decision of (message.payload).decisions) this.#onSectionDecision(from, decision)
         return
@@ -468,16 +470,21 @@ export class SectionNode {
       this.#learn(sap, chain)
       return
     }
+    // The loop guard: at most aeResendLimit resends on bounces per retry interval; past it the
+    // join waits for its timer (two stale views bouncing a joiner between them cannot storm).
+    const now = this.#env.clock.now
+    if (now - this.#bounces.since > SECTION_TIMING.joinRetryMs) this.#bounces = { since: now, count: 0 }
     const decision = onBounce({
       tree: this.tree,
       answer: { kind: kind === 'AeRetry' ? 'retry' : 'redirect', sap, chain },
       dstName: attempt.dstName,
       sentWithKey: attempt.sentWithKey,
-      attempt: 0,
+      attempt: this.#bounces.count++,
       resendLimit: this.params.aeResendLimit,
     })
     if (decision.action === 'drop') {
       if (decision.reason === 'update-rejected') this.stats.rejectedUpdates++
+      if (decision.reason === 'resend-limit') this.#learn(sap, chain)
       return
     }
     this.#member.send({ type: 'RESEND' })
@@ -1400,36 +1407,45 @@ export class SectionNode {
     for (const neighbour of this.tree.saps().filter((s) => ours.bitCount > 0 && !s.sap.prefix.equals(ours) && s.sap.prefix.isCompatible(ours.sibling()))) {
       // A different elder of theirs each time: one that has gone must not keep us stale.
       const elder = neighbour.sap.elders[(role.index + this.#neighbourProbes) % neighbour.sap.elders.length]
-      if (elder !== undefined) this.#send([elder.addr], 'AeProbe', { sectionKey: neighbour.sap.sectionKey().toBytes() })
+      // With a digest of what we hold for its parent's region (it and its sibling's sections): if
+      // that SAP's elders have all moved on, its sibling's elders can still tell us (see #onProbe).
+      const region = neighbour.sap.prefix.popped()
+      const neighbours = digestOf(this.tree.saps().filter((s) => s.sap.prefix.isCompatible(region)))
+      if (elder !== undefined) this.#send([elder.addr], 'AeProbe', { sectionKey: neighbour.sap.sectionKey().toBytes(), neighbours })
     }
   }
 
-  #onProbe(from: string, payload: PayloadOf<'AeProbe'>): void {
+  #onProbe(from: string, sender: NodePublicKey, payload: PayloadOf<'AeProbe'>): void {
     const section = this.#section
     if (section === undefined || this.role === 'joining' || this.role === 'relocating') return
     const ours = section.sap.sap.sectionKey()
-    // A member of ours whose knowledge of our sibling region differs from ours: what we hold.
-    if (payload.neighbours !== undefined && this.#elder !== undefined && toHex(payload.neighbours) !== toHex(this.#neighboursDigest())) {
-      for (const sap of this.#siblingRegion()) {
-        const chain = this.tree.dag.chainFromGenesis(sap.sap.sectionKey())
-        if (chain !== undefined) this.#send([from], 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
+    // A member of ours compares what it holds of our sibling's region; a neighbour's elder, what
+    // it holds of our parent's region (us and our sibling's sections). If theirs differs: ours.
+    const member = section.members.has(sender.name)
+    const expected = member ? this.#neighboursDigest() : digestOf(this.tree.saps().filter((s) => s.sap.prefix.isCompatible(section.sap.sap.prefix.popped())))
+    const differs = payload.neighbours !== undefined && toHex(payload.neighbours) !== toHex(expected)
+    const current = toHex(payload.sectionKey) === toHex(ours.toBytes())
+    let siblings = differs && (member ? this.#elder !== undefined : current)
+    if (!current) {
+      const chain = this.tree.dag.chainFromGenesis(ours)
+      if (chain !== undefined) this.#send([from], 'AeUpdate', { sap: section.sap.toWire(), proofChain: chain.toWire() })
+      // A prober that holds a key from before our split lacks our sibling's part of it too.
+      if (!member && !differs) {
+        let probed: BlsPublicKey
+        try {
+          probed = BlsPublicKey.fromBytes(payload.sectionKey)
+        } catch {
+          return this.#env.wire.refuse('bad-probe-key')
+        }
+        siblings = this.tree.dag.has(probed) && this.tree.dag.isAncestor(probed, ours)
+      } else {
+        siblings ||= !member
       }
     }
-    if (toHex(payload.sectionKey) === toHex(ours.toBytes())) return
-    const chain = this.tree.dag.chainFromGenesis(ours)
-    if (chain === undefined) return
-    this.#send([from], 'AeUpdate', { sap: section.sap.toWire(), proofChain: chain.toWire() })
-    // A prober that holds a key from before our split lacks our sibling's part of it too.
-    let probed: BlsPublicKey | undefined
-    try {
-      probed = BlsPublicKey.fromBytes(payload.sectionKey)
-    } catch {
-      return this.#env.wire.refuse('bad-probe-key')
-    }
-    if (payload.neighbours !== undefined || !this.tree.dag.has(probed) || !this.tree.dag.isAncestor(probed, ours)) return
+    if (!siblings) return
     for (const sap of this.#siblingRegion()) {
-      const siblingChain = this.tree.dag.chainFromGenesis(sap.sap.sectionKey())
-      if (siblingChain !== undefined) this.#send([from], 'AeUpdate', { sap: sap.toWire(), proofChain: siblingChain.toWire() })
+      const chain = this.tree.dag.chainFromGenesis(sap.sap.sectionKey())
+      if (chain !== undefined) this.#send([from], 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
     }
   }
 
@@ -1444,8 +1460,7 @@ export class SectionNode {
   }
 
   #neighboursDigest(): Uint8Array {
-    const keys = this.#siblingRegion().map((s) => s.sap.sectionKey().toBytes()).sort((a, b) => toHex(a).localeCompare(toHex(b)))
-    return sha3_256(...keys)
+    return digestOf(this.#siblingRegion())
   }
 
   /** Proposes `Left` for members this elder looks after that went silent. */
@@ -1510,6 +1525,11 @@ export class SectionNode {
     }
     this.#env.wire.send(targets, kind, payload, defaultDst)
   }
+}
+
+/** SHA3 of the section keys of `saps`, in key order: what a probe compares. */
+function digestOf(saps: ReadonlyArray<SignedSap>): Uint8Array {
+  return sha3_256(...saps.map((s) => s.sap.sectionKey().toBytes()).sort((a, b) => toHex(a).localeCompare(toHex(b))))
 }
 
 /** Which of `elders` (sorted by name) looks after `name`: by its last byte, never itself. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { type NetworkReport, runNetworkScenario } from '../../src/sim/scenarios/network.ts'
+import { runNetworkScenario } from '../../src/sim/scenarios/network.ts'
+import { expectWhole } from '../support/network.ts'
 
 /**
  * The section lifecycle under faults: nodes crash (half come back with their key), messages are
@@ -7,17 +8,6 @@ import { type NetworkReport, runNetworkScenario } from '../../src/sim/scenarios/
  * must come out whole: everyone joined, every section with 7 oldest elders, knowledge converged.
  * (The issue's check is `safenet sim --nodes 300 --seed 3 --byzantine 2 --churn 0.2 --drop 0.05`.)
  */
-function expectWhole(report: NetworkReport): void {
-  expect(report.unjoined).toBe(0)
-  expect(report.prefixesCoverSpace).toBe(true)
-  expect(report.sectionsWithFullElders).toBe(report.sections)
-  expect(report.knowledgeConverged).toBe(true)
-  expect(report.agreementViolations).toBe(0)
-  expect(report.chainViolations).toBe(0)
-  expect(report.clientsAnswered).toBeGreaterThan(0)
-  expect(report.clientAeHopsMax).toBeLessThanOrEqual(report.maxPrefixBits + 2)
-}
-
 describe('a network under faults', () => {
   // Regression, seed 1: a crashed elder left before the split's DKG could start (starts were
   // verified against every SAP elder's key, and a voted-off elder has none), and an adult whose
