@@ -34,7 +34,7 @@ export function networkJson(report: NetworkReport): Record<string, unknown> {
 
 /** A run passes when nothing was violated and the network came out whole. */
 export function networkPassed(report: NetworkReport): boolean {
-  return report.agreementViolations === 0 && report.chainViolations === 0 && report.prefixesCoverSpace && report.knowledgeConverged
+  return report.agreementViolations === 0 && report.chainViolations === 0 && report.prefixesCoverSpace && report.knowledgeConverged && report.unjoined === 0
     && report.sectionsWithFullElders === report.sections && report.clientsAnswered > 0
 }
 

@@ -210,7 +210,7 @@ export class SectionNode {
   readonly #awaitingLink = new Map<string, SignedSap>()
   /** When each member was last heard from (elders). */
   readonly #lastHeard = new Map<string, number>()
-  #joinAttempt: { dstName: XorName; sentWithKey: BlsPublicKey; relocation?: RelocationProofWire } | undefined
+  #joinAttempt: { dstName: XorName; sentWithKey: BlsPublicKey; relocation?: RelocationProofWire; via?: SignedSap } | undefined
   #crashed = false
   /** Resends on AE bounces in the current retry interval (the loop guard). */
   #bounces = { since: -Infinity, count: 0 }
@@ -448,9 +448,13 @@ export class SectionNode {
     if (this.#crashed || (this.role !== 'joining' && this.role !== 'relocating')) return
     const relocation = this.#joinAttempt?.relocation
     const dstName = this.#joinAttempt?.dstName ?? this.name
-    const target = this.tree.sectionFor(dstName)!
+    // The best SAP for the name: the tree's, or one a bounce brought that the tree would not take
+    // (a SAP of a prefix above one we know elsewhere is not stored, but it routes us closer).
+    const known = this.tree.sectionFor(dstName)!
+    const via = this.#joinAttempt?.via
+    const target = via !== undefined && via.sap.prefix.matches(dstName) && via.sap.prefix.bitCount > known.sap.prefix.bitCount ? via : known
     const key = target.sap.sectionKey()
-    this.#joinAttempt = { dstName, sentWithKey: key, ...(relocation === undefined ? {} : { relocation }) }
+    this.#joinAttempt = { dstName, sentWithKey: key, ...(relocation === undefined ? {} : { relocation }), ...(via === undefined ? {} : { via }) }
     this.stats.joinAttempts++
     // The elders closest to the name: enough that one honest elder hears it (f + 1 of 7).
     const elders = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name)).slice(0, JOIN_FANOUT)
@@ -487,6 +491,8 @@ export class SectionNode {
       if (decision.reason === 'resend-limit') this.#learn(sap, chain)
       return
     }
+    // Kept for routing only if it proves itself as the tree would check it.
+    if (this.tree.dag.has(chain.root) && chain.last().equals(sap.sap.sectionKey()) && chain.firstBrokenLink() === -1 && sap.verify()) attempt.via = sap
     this.#member.send({ type: 'RESEND' })
   }
 
