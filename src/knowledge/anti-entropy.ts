@@ -102,3 +102,18 @@ export function decodeSapAndChain(wire: { readonly sap: SignedSapWire; readonly 
     return undefined
   }
 }
+
+/**
+ * The SAP to send a message for `name` to: the tree's, or `hint` (a bounce's SAP and chain) when it
+ * matches `name` more closely and proves itself as the tree would check it. A tree does not store
+ * a SAP of a prefix above sections it knows elsewhere (that could roll them back), yet such a SAP
+ * still routes closer: without it a joiner that knows `1011` and is redirected to `1` for a name
+ * `1110…` would go back to genesis forever.
+ */
+export function routeFor(tree: SectionTree, name: XorName, hint?: { readonly sap: SignedSap; readonly chain: ProofChain }): SignedSap | undefined {
+  const known = tree.sectionFor(name)
+  if (hint === undefined || !hint.sap.sap.prefix.matches(name) || hint.sap.sap.prefix.bitCount <= (known?.sap.prefix.bitCount ?? -1)) return known
+  const { sap, chain } = hint
+  const proven = tree.dag.has(chain.root) && chain.last().equals(sap.sap.sectionKey()) && chain.firstBrokenLink() === -1 && sap.verify()
+  return proven ? sap : known
+}

@@ -5,4 +5,4 @@
 export { type Elder, type MembershipState, type NodeState, SectionAuthorityProvider, SignedSap } from './sap.ts'
 export { type ChainLink, type DagRejection, linkBytes, ProofChain, SectionsDAG, signLink } from './sections-dag.ts'
 export { SectionTree, type UpdateOutcome, type UpdateRejection } from './section-tree.ts'
-export { AE_KINDS, type AeVerdict, checkIncoming, decodeSapAndChain, onBounce, type ResendDecision } from './anti-entropy.ts'
+export { AE_KINDS, type AeVerdict, checkIncoming, decodeSapAndChain, onBounce, type ResendDecision, routeFor } from './anti-entropy.ts'

@@ -81,6 +81,7 @@ import {
   linkBytes,
   onBounce,
   ProofChain,
+  routeFor,
   SectionAuthorityProvider,
   SectionTree,
   SignedSap,
@@ -210,7 +211,7 @@ export class SectionNode {
   readonly #awaitingLink = new Map<string, SignedSap>()
   /** When each member was last heard from (elders). */
   readonly #lastHeard = new Map<string, number>()
-  #joinAttempt: { dstName: XorName; sentWithKey: BlsPublicKey; relocation?: RelocationProofWire; via?: SignedSap } | undefined
+  #joinAttempt: { dstName: XorName; sentWithKey: BlsPublicKey; relocation?: RelocationProofWire; via?: { sap: SignedSap; chain: ProofChain } } | undefined
   #crashed = false
   /** Resends on AE bounces in the current retry interval (the loop guard). */
   #bounces = { since: -Infinity, count: 0 }
@@ -448,11 +449,9 @@ export class SectionNode {
     if (this.#crashed || (this.role !== 'joining' && this.role !== 'relocating')) return
     const relocation = this.#joinAttempt?.relocation
     const dstName = this.#joinAttempt?.dstName ?? this.name
-    // The best SAP for the name: the tree's, or one a bounce brought that the tree would not take
-    // (a SAP of a prefix above one we know elsewhere is not stored, but it routes us closer).
-    const known = this.tree.sectionFor(dstName)!
+    // The tree's SAP for the name, or a closer one the last bounce brought (see routeFor).
     const via = this.#joinAttempt?.via
-    const target = via !== undefined && via.sap.prefix.matches(dstName) && via.sap.prefix.bitCount > known.sap.prefix.bitCount ? via : known
+    const target = routeFor(this.tree, dstName, via)!
     const key = target.sap.sectionKey()
     this.#joinAttempt = { dstName, sentWithKey: key, ...(relocation === undefined ? {} : { relocation }), ...(via === undefined ? {} : { via }) }
     this.stats.joinAttempts++
@@ -491,8 +490,7 @@ export class SectionNode {
       if (decision.reason === 'resend-limit') this.#learn(sap, chain)
       return
     }
-    // Kept for routing only if it proves itself as the tree would check it.
-    if (this.tree.dag.has(chain.root) && chain.last().equals(sap.sap.sectionKey()) && chain.firstBrokenLink() === -1 && sap.verify()) attempt.via = sap
+    attempt.via = { sap, chain }
     this.#member.send({ type: 'RESEND' })
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SecretKeySet } from '../../src/crypto/index.ts'
-import { checkIncoming, onBounce, ProofChain, SectionAuthorityProvider, SectionTree, SignedSap, signLink } from '../../src/knowledge/index.ts'
+import { checkIncoming, onBounce, ProofChain, routeFor, SectionAuthorityProvider, SectionTree, SignedSap, signLink } from '../../src/knowledge/index.ts'
 import { Prefix, XorName } from '../../src/xor/index.ts'
 
 function keys() {
@@ -93,5 +93,41 @@ describe('anti-entropy', () => {
     const good = { kind: 'retry' as const, sap: sap(Prefix.parse('0'), zero), chain: new ProofChain(genesis.public, [link(genesis, zero)]) }
     expect(onBounce({ tree: client, answer: good, dstName: nameIn('0'), sentWithKey: genesis.public, attempt: 5, resendLimit: 5 }))
       .toMatchObject({ action: 'drop', reason: 'resend-limit' })
+  })
+})
+
+describe('routing a message by what the tree holds and what a bounce brought', () => {
+  // Regression (safenet sim --nodes 300 --seed 3 --byzantine 2 --churn 0.2 --drop 0.05): a joiner
+  // that knew `10` was redirected to `1` for a name `11…`; its tree would not store `1` (a prefix
+  // above one it knows), so it went back to genesis, was redirected to `1` again, 1,065 times.
+  const genesis = keys()
+  const one = keys()
+  const oneZero = keys()
+  const zeroKeys = keys()
+  const tree = () => {
+    const t = SectionTree.fromGenesis(sap(Prefix.EMPTY, genesis))
+    t.update(sap(Prefix.parse('10'), oneZero), new ProofChain(genesis.public, [link(genesis, one), link(one, oneZero)]))
+    return t
+  }
+  const hint = { sap: sap(Prefix.parse('1'), one), chain: new ProofChain(genesis.public, [link(genesis, one)]) }
+
+  it('the tree alone keeps no SAP for `1` once it knows `10`: it routes `11…` to genesis', () => {
+    const t = tree()
+    expect(t.update(hint.sap, hint.chain)).toEqual({ status: 'ignored', reason: 'stale' })
+    expect(routeFor(t, nameIn('11'))?.sap.prefix.toBits()).toBe('')
+  })
+
+  it('a proven bounced SAP that matches the name more closely routes it', () => {
+    expect(routeFor(tree(), nameIn('11'), hint)?.sap.prefix.toBits()).toBe('1')
+    // Not for a name it does not cover, nor over a closer SAP the tree holds.
+    expect(routeFor(tree(), nameIn('01'), hint)?.sap.prefix.toBits()).toBe('')
+    expect(routeFor(tree(), nameIn('10'), hint)?.sap.prefix.toBits()).toBe('10')
+  })
+
+  it('an unproven one does not: a broken link, or a SAP its key did not sign', () => {
+    const forged = { sap: sap(Prefix.parse('1'), one), chain: new ProofChain(genesis.public, [link(zeroKeys, one)]) }
+    expect(routeFor(tree(), nameIn('11'), forged)?.sap.prefix.toBits()).toBe('')
+    const unsigned = { sap: new SignedSap(hint.sap.sap, zeroKeys.secret.sign(hint.sap.sap.signingBytes())), chain: hint.chain }
+    expect(routeFor(tree(), nameIn('11'), unsigned)?.sap.prefix.toBits()).toBe('')
   })
 })
