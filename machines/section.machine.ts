@@ -7,11 +7,11 @@
  *
  * `APPLY` moves the view on by exactly one generation with the pure
  * {@link applyDecisionToView}; a decision for any other generation is ignored (the runtime keeps
- * the ones that came early). Every applied decision is emitted as `applied` (with the changes,
- * the leavers and the churn's relocations); `electing` and `splitting` tell the elders a DKG is
- * due. Sans-IO, no timers.
+ * the ones that came early). The last applied decision, with what it did (the changes, the
+ * leavers, the churn's relocations), stays in context as `last`; `electing` and `splitting` tell
+ * the elders a DKG is due. Sans-IO, no timers.
  */
-import { assign, emit, setup } from 'xstate'
+import { assign, setup } from 'xstate'
 import {
   type AppliedDecision,
   applyDecisionToView,
@@ -28,7 +28,6 @@ export type SectionEvent =
   | { type: 'APPLY'; decision: Decision; self: XorName }
   | { type: 'LEAVE' }
 
-export type SectionEmitted = { type: 'applied'; applied: AppliedDecision }
 
 export interface SectionContext {
   readonly params: NetworkParameters
@@ -42,7 +41,6 @@ export const sectionMachine = setup({
     context: {} as SectionContext,
     input: {} as { params: NetworkParameters },
     events: {} as SectionEvent,
-    emitted: {} as SectionEmitted,
   },
   actions: {
     start: assign({ view: ({ event }) => (event.type === 'START' ? event.view : undefined), last: undefined }),
@@ -52,7 +50,6 @@ export const sectionMachine = setup({
       return applied === undefined ? {} : { view: applied.view, last: applied }
     }),
     forget: assign({ view: undefined, last: undefined }),
-    reportApplied: emit(({ context }) => ({ type: 'applied' as const, applied: context.last! })),
   },
   guards: {
     nextGeneration: ({ context, event }) => event.type === 'APPLY' && context.view !== undefined && event.decision.generation === context.view.nextGeneration,
@@ -70,7 +67,7 @@ export const sectionMachine = setup({
     member: {
       initial: 'evaluating',
       on: {
-        APPLY: { guard: 'nextGeneration', target: '.evaluating', actions: ['apply', 'reportApplied'] },
+        APPLY: { guard: 'nextGeneration', target: '.evaluating', actions: 'apply' },
         START: { target: '.evaluating', actions: 'start' },
         LEAVE: { target: 'outside', actions: 'forget' },
       },

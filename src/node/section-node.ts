@@ -666,9 +666,14 @@ export class SectionNode {
       nextGeneration: section.nextGeneration,
     }, dst)
     // And what it should know of the neighbours.
-    for (const neighbour of this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, section.sap.sap.prefix))) {
-      const neighbourChain = this.tree.dag.chainFromGenesis(neighbour.sap.sectionKey())
-      if (neighbourChain !== undefined) this.#send([addr], 'AeUpdate', { sap: neighbour.toWire(), proofChain: neighbourChain.toWire() })
+    this.#sendSaps(addr, this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, section.sap.sap.prefix)))
+  }
+
+  /** Sends `to` each of `saps` with its chain from genesis (an AeUpdate each). */
+  #sendSaps(to: string, saps: ReadonlyArray<SignedSap>): void {
+    for (const sap of saps) {
+      const chain = this.tree.dag.chainFromGenesis(sap.sap.sectionKey())
+      if (chain !== undefined) this.#send([to], 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
     }
   }
 
@@ -1220,21 +1225,31 @@ export class SectionNode {
       this.#sapShares.set(hex, (agg = { shares: new Map(), done: false, sap }))
     }
     role.sharesFrom.add(`${sap.prefix.toString()}/${sap.generation}/${payload.index}`)
-    if (agg.done) return
-    try {
-      agg.shares.set(payload.index, SignatureShare.fromBytes(payload.share))
-    } catch {
-      return this.#env.wire.refuse('bad-sap-share')
-    }
-    if (agg.shares.size < sap.publicKeySet.threshold + 1) return
-    const combined = combineShares(sap.publicKeySet, sap.signingBytes(), agg.shares)
+    const combined = this.#aggregate(agg, payload, sap.publicKeySet, () => sap.signingBytes(), 'bad-sap-share')
     if (combined === undefined) return
-    agg.done = true
     role.newSaps.set(sap.prefix.toString(), new SignedSap(sap, combined))
     // Every new SAP of the change is signed: the elder machine proposes it.
     const prefixes = new Set([...role.dkgStarts.values()].map((st) => Prefix.of(XorName.fromBytes(st.prefix.name), st.prefix.bitCount).toString()))
     if (prefixes.size > 0 && [...prefixes].every((p) => role.newSaps.has(p))) role.duties.send({ type: 'SAPS_READY' })
     else this.#proposeElderChange(role)
+  }
+
+  /**
+   * Adds one share to an aggregation; once threshold + 1 are in, combines them (the bad ones are
+   * found and left out) and marks it done. The signature, the first time it combines.
+   */
+  #aggregate(agg: Aggregation, payload: { index: number; share: Uint8Array }, keySet: PublicKeySet, message: () => Uint8Array, refusal: string): BlsSignature | undefined {
+    if (agg.done) return undefined
+    try {
+      agg.shares.set(payload.index, SignatureShare.fromBytes(payload.share))
+    } catch {
+      this.#env.wire.refuse(refusal)
+      return undefined
+    }
+    if (agg.shares.size < keySet.threshold + 1) return undefined
+    const signature = combineShares(keySet, message(), agg.shares)
+    if (signature !== undefined) agg.done = true
+    return signature
   }
 
   #proposeElderChange(role: ElderRole): void {
@@ -1265,16 +1280,9 @@ export class SectionNode {
       if (this.#linkShares.size > 64) this.#linkShares.clear()
       this.#linkShares.set(hex, (agg = { shares: new Map(), done: false, parent: parentSap, child }))
     }
-    if (agg.done) return
-    try {
-      agg.shares.set(payload.index, SignatureShare.fromBytes(payload.share))
-    } catch {
-      return this.#env.wire.refuse('bad-link-share')
-    }
-    if (agg.shares.size < agg.parent.threshold + 1) return
-    const signature = combineShares(agg.parent, linkBytes(agg.child), agg.shares)
+    const child = agg.child
+    const signature = this.#aggregate(agg, payload, agg.parent, () => linkBytes(child), 'bad-link-share')
     if (signature === undefined) return
-    agg.done = true
     this.#combinedLinks.add(toHex(agg.child.toBytes()))
     this.#addLink(agg.parent.publicKey(), agg.child, signature)
   }
@@ -1431,8 +1439,7 @@ export class SectionNode {
     const current = toHex(payload.sectionKey) === toHex(ours.toBytes())
     let siblings = differs && (member ? this.#elder !== undefined : current)
     if (!current) {
-      const chain = this.tree.dag.chainFromGenesis(ours)
-      if (chain !== undefined) this.#send([from], 'AeUpdate', { sap: section.sap.toWire(), proofChain: chain.toWire() })
+      this.#sendSaps(from, [section.sap])
       // A prober that holds a key from before our split lacks our sibling's part of it too.
       if (!member && !differs) {
         let probed: BlsPublicKey
@@ -1446,11 +1453,7 @@ export class SectionNode {
         siblings ||= !member
       }
     }
-    if (!siblings) return
-    for (const sap of this.#siblingRegion()) {
-      const chain = this.tree.dag.chainFromGenesis(sap.sap.sectionKey())
-      if (chain !== undefined) this.#send([from], 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
-    }
+    if (siblings) this.#sendSaps(from, this.#siblingRegion())
   }
 
   #neighbourProbes = 0
@@ -1533,7 +1536,8 @@ export class SectionNode {
 
 /** SHA3 of the section keys of `saps`, in key order: what a probe compares. */
 function digestOf(saps: ReadonlyArray<SignedSap>): Uint8Array {
-  return sha3_256(...saps.map((s) => s.sap.sectionKey().toBytes()).sort((a, b) => toHex(a).localeCompare(toHex(b))))
+  const keys = saps.map((s) => s.sap.sectionKey()).sort((a, b) => (a.toHex() < b.toHex() ? -1 : 1))
+  return sha3_256(...keys.map((k) => k.toBytes()))
 }
 
 /** Which of `elders` (sorted by name) looks after `name`: by its last byte, never itself. */

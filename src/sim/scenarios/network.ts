@@ -236,11 +236,9 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   // elders faulty at any time. An elder counts as faulty while crashed (or restarted without its
   // key share) and still named by the SAP, or while acting Byzantine. Churn never crashes an
   // elder of a section that is at f already; adults are always fair game.
-  const liveByName = (): Map<string, SectionNode> => new Map(nodes.filter((n) => !n.crashed).map((n) => [n.name.toHex(), n]))
-  function wouldExceedF(victim: SectionNode): boolean {
+  function wouldExceedF(victim: SectionNode, byName: ReadonlyMap<string, SectionNode>): boolean {
     const sap = victim.section?.sap.sap
     if (!victim.isElder || sap === undefined) return false
-    const byName = liveByName()
     const faulty = sap.elders.filter((e) => {
       const node = byName.get(e.name.toHex())
       return node === undefined || !node.isElder || (byzantine.has(node) && acting(node))
@@ -254,7 +252,8 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   let restarts = 0
   for (let i = 0; i < extra; i++) {
     scheduler.schedule(Math.floor(joinWindowMs * (0.2 + 0.8 * schedule.next())), () => {
-      const live = nodes.filter((n) => n !== genesisNode && !n.crashed && (n.role === 'adult' || n.role === 'elder') && !wouldExceedF(n))
+      const byName = new Map(nodes.filter((n) => !n.crashed).map((n) => [n.name.toHex(), n]))
+      const live = nodes.filter((n) => n !== genesisNode && !n.crashed && (n.role === 'adult' || n.role === 'elder') && !wouldExceedF(n, byName))
       if (live.length === 0) return
       const victim = live[schedule.int(live.length)]!
       if (options.traceDecisions === true) log?.(`t=${scheduler.now} crash ${victim.addr} (${victim.role} of ${victim.section?.sap.sap.prefix.toString() ?? '?'})`)
