@@ -78,9 +78,10 @@ export class SectionTree {
       const newerOfHeld = held !== undefined && held.sap.sectionKey().equals(key) && sap.generation > held.sap.generation
       if (!newerOfHeld) return { status: 'ignored', reason: 'stale' }
     }
-    // A SAP for a prefix above sections we know must come after them (a merge signed by them).
+    // A SAP for a prefix above sections we know must come after them: a merge, signed by each
+    // (one on the chain, the other as its co-parent).
     for (const entry of this.#saps.compatibleWith(sap.prefix)) {
-      if (entry.prefix.isExtensionOf(sap.prefix) && !chain.links.some((link) => link.key.equals(entry.value.sap.sectionKey()))) {
+      if (entry.prefix.isExtensionOf(sap.prefix) && !chain.covers(entry.value.sap.sectionKey())) {
         return { status: 'ignored', reason: 'stale' }
       }
     }

@@ -64,9 +64,25 @@ export const SignedSapWire = Schema.Struct({ sap: SapWire, signature: BlsSignatu
 export type SignedSapWire = typeof SignedSapWire.Type
 
 /** A path in the SectionsDAG: each link's key is signed by the previous key (the root first). */
-export const ProofChainWire = Schema.Struct({
+const PlainChainWire = Schema.Struct({
   root: BlsPublicKeyBytes,
   links: BoundedArray(Schema.Struct({ key: BlsPublicKeyBytes, signature: BlsSignatureBytes }), MAX_CHAIN_LINKS),
+})
+
+/** How many sections can merge into one key: the two children of the merged prefix. */
+export const MAX_CO_PARENTS = 1
+
+export const ProofChainWire = Schema.Struct({
+  root: BlsPublicKeyBytes,
+  links: BoundedArray(Schema.Struct({
+    key: BlsPublicKeyBytes,
+    signature: BlsSignatureBytes,
+    /**
+     * A merged key's other parent (DESIGN.md §8): that parent's chain (from a key the receiver
+     * trusts) and its signature over this link's key. One level: its own links carry none.
+     */
+    also: Schema.optionalKey(BoundedArray(Schema.Struct({ chain: PlainChainWire, signature: BlsSignatureBytes }), MAX_CO_PARENTS)),
+  }), MAX_CHAIN_LINKS),
 })
 export type ProofChainWire = typeof ProofChainWire.Type
 

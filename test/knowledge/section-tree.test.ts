@@ -116,6 +116,61 @@ describe('SectionTree updates', () => {
       .toEqual({ status: 'rejected', reason: 'root-is-not-our-current-key' })
   })
 
+  describe('a merge: both children sign the merged key (DESIGN.md §8)', () => {
+    function splitTree() {
+      const tree = SectionTree.fromGenesis(signedSap(root, genesis))
+      const zero = sectionKeys()
+      const one = sectionKeys()
+      tree.update(signedSap(Prefix.parse('0'), zero), new ProofChain(genesis.public, [link(genesis, zero)]))
+      tree.update(signedSap(Prefix.parse('1'), one), new ProofChain(genesis.public, [link(genesis, one)]))
+      return { tree, zero, one }
+    }
+
+    it('accepts the merged SAP with both signatures, drops both children, and proves it on from either', () => {
+      const { tree, zero, one } = splitTree()
+      const merged = sectionKeys()
+      const chain = new ProofChain(genesis.public, [link(genesis, one), {
+        ...link(one, merged),
+        also: [{ chain: new ProofChain(genesis.public, [link(genesis, zero)]), signature: signLink(zero.secret, merged.public) }],
+      }])
+      expect(tree.update(signedSap(root, merged, 2), ProofChain.fromWire(chain.toWire()))).toEqual({ status: 'accepted' })
+      expect(tree.prefixes().map((p) => p.toBits())).toEqual([''])
+      expect(tree.dag.parents(merged.public).map((k) => k.toHex()).sort()).toEqual([zero.public.toHex(), one.public.toHex()].sort())
+      expect(tree.dag.isAncestor(zero.public, merged.public) && tree.dag.isAncestor(one.public, merged.public)).toBe(true)
+      // The chain a node sends on carries the other child as co-parent: a node that had heard of
+      // one child only accepts it, and learns both keys.
+      const proof = tree.dag.chainFromGenesis(merged.public)!
+      expect(proof.links.at(-1)!.also).toHaveLength(1)
+      const partial = SectionTree.fromGenesis(signedSap(root, genesis))
+      partial.update(signedSap(Prefix.parse('0'), zero), new ProofChain(genesis.public, [link(genesis, zero)]))
+      expect(partial.update(signedSap(root, merged, 2), ProofChain.fromWire(proof.toWire()))).toEqual({ status: 'accepted' })
+      expect(partial.prefixes().map((p) => p.toBits())).toEqual([''])
+      expect(partial.dag.has(one.public)).toBe(true)
+    })
+
+    it('ignores a merged key signed by one child only: the sibling cannot take over the other half', () => {
+      const { tree, zero, one } = splitTree()
+      const merged = sectionKeys()
+      expect(tree.update(signedSap(root, merged, 2), new ProofChain(genesis.public, [link(genesis, one), link(one, merged)])))
+        .toEqual({ status: 'ignored', reason: 'stale' })
+      expect(tree.prefixes().map((p) => p.toBits()).sort()).toEqual(['0', '1'])
+      expect(tree.get(Prefix.parse('0'))!.sap.sectionKey().equals(zero.public)).toBe(true)
+    })
+
+    it('rejects a forged co-parent signature, naming the link', () => {
+      const { tree, zero, one } = splitTree()
+      const merged = sectionKeys()
+      const forger = sectionKeys()
+      const chain = new ProofChain(genesis.public, [link(genesis, one), {
+        ...link(one, merged),
+        also: [{ chain: new ProofChain(genesis.public, [link(genesis, zero)]), signature: signLink(forger.secret, merged.public) }],
+      }])
+      expect(chain.firstBrokenLink()).toBe(1)
+      expect(tree.update(signedSap(root, merged, 2), chain)).toEqual({ status: 'rejected', reason: 'broken-link' })
+      expect(tree.dag.has(merged.public)).toBe(false)
+    })
+  })
+
   it('round-trips SAPs and chains through the wire schemas', () => {
     const sap = signedSap(Prefix.parse('01'), genesis, 3)
     const back = SignedSap.fromWire(sap.toWire())
