@@ -3,7 +3,9 @@
  * is due about its elders, and whom the churn relocates.
  *
  *   outside ──START(view)──▶ member ──LEAVE──▶ outside
- *   member: steady | electing | splitting — re-evaluated after every applied decision
+ *   member: steady | electing | splitting | shrunk | merging — re-evaluated after every decision
+ *     shrunk: below elderCount members, a merge with the sibling is due (DESIGN.md §8);
+ *     merging: the merge is decided, the sibling has yet to take us in
  *
  * `APPLY` moves the view on by exactly one generation with the pure
  * {@link applyDecisionToView}; a decision for any other generation is ignored (the runtime keeps
@@ -55,6 +57,8 @@ export const sectionMachine = setup({
     nextGeneration: ({ context, event }) => event.type === 'APPLY' && context.view !== undefined && event.decision.generation === context.view.nextGeneration,
     splitDue: ({ context }) => elderChangeDue(context.view!, context.params) === 'split',
     electionDue: ({ context }) => elderChangeDue(context.view!, context.params) === 'elect',
+    mergeDue: ({ context }) => elderChangeDue(context.view!, context.params) === 'merge',
+    merging: ({ context }) => elderChangeDue(context.view!, context.params) === 'merging',
   },
 }).createMachine({
   id: 'section',
@@ -76,12 +80,16 @@ export const sectionMachine = setup({
           always: [
             { guard: 'splitDue', target: 'splitting' },
             { guard: 'electionDue', target: 'electing' },
+            { guard: 'mergeDue', target: 'shrunk' },
+            { guard: 'merging', target: 'merging' },
             { target: 'steady' },
           ],
         },
         steady: {},
         electing: {},
         splitting: {},
+        shrunk: {},
+        merging: {},
       },
     },
   },

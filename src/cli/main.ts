@@ -52,6 +52,7 @@ const commands: Record<string, Command> = {
           elders: { type: 'string' },
           byzantine: { type: 'string' },
           drop: { type: 'string' },
+          shrink: { type: 'string' },
           seed: { type: 'string' },
           seeds: { type: 'string' },
           jobs: { type: 'string' },
@@ -77,6 +78,7 @@ const commands: Record<string, Command> = {
           byzantine: integerOption(values.byzantine, 'byzantine', 0, 0, 2),
           churn: numberOption(values.churn, 'churn', 0, 0, 0.9),
           drop: numberOption(values.drop, 'drop', 0, 0, 0.9),
+          shrink: numberOption(values.shrink, 'shrink', 0, 0, 0.9),
           verbose: values.verbose,
         }, { json: values.json })
       }

@@ -1,5 +1,5 @@
 /**
- * `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--json]` — grows a
+ * `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--json]` — grows a
  * whole network from genesis in the simulator and prints what the checkers found (issue 4).
  */
 import { type NetworkReport, runNetworkScenario } from '../sim/scenarios/network.ts'
@@ -10,10 +10,11 @@ export interface NetworkSimArguments {
   readonly byzantine: number
   readonly churn: number
   readonly drop: number
+  readonly shrink: number
   readonly verbose: boolean
 }
 
-export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--json]
+export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--json]
 
   --nodes N       grow a network from genesis to N nodes (joins spread over 10 virtual minutes),
                   let it settle, then send clients that know only the genesis key to random names
@@ -23,6 +24,9 @@ export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K]
                   them come back with their key (default 0). Never more than f = 2 faulty elders
                   (crashed or acting Byzantine) in a section at once
   --drop P        probability a message is lost while faults last (default 0)
+  --shrink R      after growth, fraction of nodes that leave for good over 5 virtual minutes:
+                  the ones closest to a random name, so a region empties and its sections
+                  merge with their siblings (default 0)
   --verbose       progress of the run on stderr
   --json          print the report as one JSON object`
 
@@ -44,6 +48,7 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean })
     byzantine: args.byzantine,
     churn: args.churn,
     drop: args.drop,
+    shrink: args.shrink,
     ...(args.verbose ? { log: (line: string) => console.error(line) } : {}),
   })
   if (out.json) {
@@ -56,6 +61,6 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean })
       `${report.messagesPerJoin} messages per join; ${report.virtualTimeMs} ms virtual, ${report.wallMs} ms wall`,
     ].join('\n'))
   }
-  if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --verbose`)
+  if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --shrink ${args.shrink} --verbose`)
   return networkPassed(report) ? 0 : 1
 }

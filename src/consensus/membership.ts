@@ -6,9 +6,9 @@
  * key), so all elders that applied the same decisions reach the same answers.
  */
 import { Result } from 'effect'
-import { sha3_256, toHex } from '../crypto/index.ts'
+import { BlsPublicKey, BlsSignature, concatBytes, domain, sha3_256, toHex } from '../crypto/index.ts'
 import { SignedSap } from '../knowledge/sap.ts'
-import { decodeValue, encodeValue, MembershipChangeWire } from '../wire/index.ts'
+import { decodeValue, encodeValue, MembershipChangeWire, type MemberWire } from '../wire/index.ts'
 import type { Prefix} from '../xor/index.ts';
 import { XorName } from '../xor/index.ts'
 import type { NetworkParameters } from './parameters.ts'
@@ -27,6 +27,32 @@ export type MembershipChange =
   | { readonly kind: 'Relocated'; readonly name: XorName; readonly destination: XorName; readonly age: number }
   | { readonly kind: 'Handover'; readonly sap: SignedSap }
   | { readonly kind: 'Split'; readonly zero: SignedSap; readonly one: SignedSap }
+  /** Too few members: we ask our sibling section (its key) to take us in (DESIGN.md §8). */
+  | { readonly kind: 'Merge'; readonly sibling: BlsPublicKey }
+  /**
+   * Our sibling `sectionKey` merges into us: its members, signed by its key over {@link mergeBytes},
+   * and its key's signature over our key `sibling` (`link`): our keys from then on descend from both.
+   */
+  | {
+    readonly kind: 'Absorb'; readonly sectionKey: BlsPublicKey; readonly sibling: BlsPublicKey; readonly members: ReadonlyArray<Member>
+    readonly signature: BlsSignature; readonly link: BlsSignature
+  }
+
+export function memberToWire(m: Member): MemberWire {
+  return { name: m.name.bytes, publicKey: m.publicKey, addr: m.addr, age: m.age }
+}
+
+export function memberFromWire(w: MemberWire): Member {
+  return { name: XorName.fromBytes(w.name), publicKey: Uint8Array.from(w.publicKey), addr: w.addr, age: w.age }
+}
+
+const MERGE_DOMAIN = domain('safenet/merge/v1')
+
+/** What a merging section's key signs: it, the sibling it merges into, and its members. */
+export function mergeBytes(sectionKey: BlsPublicKey, sibling: BlsPublicKey, members: ReadonlyArray<Member>): Uint8Array {
+  const sorted = [...members].sort((a, b) => a.name.compare(b.name))
+  return concatBytes(MERGE_DOMAIN, sectionKey.toBytes(), sibling.toBytes(), sha3_256(...sorted.flatMap((m) => [m.name.bytes, m.publicKey, new TextEncoder().encode(m.addr), Uint8Array.of(m.age)])))
+}
 
 /** The canonical bytes of a change: what elders put in their proposals. */
 export function encodeChange(change: MembershipChange): Uint8Array {
@@ -49,6 +75,16 @@ export function encodeChange(change: MembershipChange): Uint8Array {
       break
     case 'Split':
       wire = { _tag: 'Split', zero: change.zero.toWire(), one: change.one.toWire() }
+      break
+    case 'Merge':
+      wire = { _tag: 'Merge', sibling: change.sibling.toBytes() }
+      break
+    case 'Absorb':
+      wire = {
+        _tag: 'Absorb', sectionKey: change.sectionKey.toBytes(), sibling: change.sibling.toBytes(),
+        members: [...change.members].sort((a, b) => a.name.compare(b.name)).map(memberToWire), signature: change.signature.toBytes(),
+        link: change.link.toBytes(),
+      }
       break
   }
   return Result.getOrThrow(encodeValue(MembershipChangeWire, wire))
@@ -75,6 +111,13 @@ export function decodeChange(bytes: Uint8Array): MembershipChange | undefined {
         return { kind: 'Handover', sap: SignedSap.fromWire(wire.sap) }
       case 'Split':
         return { kind: 'Split', zero: SignedSap.fromWire(wire.zero), one: SignedSap.fromWire(wire.one) }
+      case 'Merge':
+        return { kind: 'Merge', sibling: BlsPublicKey.fromBytes(wire.sibling) }
+      case 'Absorb':
+        return {
+          kind: 'Absorb', sectionKey: BlsPublicKey.fromBytes(wire.sectionKey), sibling: BlsPublicKey.fromBytes(wire.sibling),
+          members: wire.members.map(memberFromWire), signature: BlsSignature.fromBytes(wire.signature), link: BlsSignature.fromBytes(wire.link),
+        }
     }
   } catch {
     // Key material that is not a valid point (InvalidEncoding): not a well-formed change.
@@ -117,6 +160,13 @@ export class SectionMembers {
 
   leftRecently(name: XorName): boolean {
     return this.#recentlyLeft.includes(name.toHex())
+  }
+
+  /** The merged section's members: ours and the sibling's, under the parent prefix. */
+  absorb(sibling: ReadonlyArray<Member>, generation: number): SectionMembers {
+    const parent = this.prefix.popped()
+    const absorbed = sibling.filter((m) => parent.matches(m.name) && !this.prefix.matches(m.name))
+    return new SectionMembers(parent, [...this.#members.values(), ...absorbed], generation, this.#recentlyLeft)
   }
 
   /** Members per child half: [bit 0, bit 1] at bit `prefix.bitCount`. */
@@ -244,7 +294,12 @@ export function needsNewElders(section: SectionMembers, currentElders: ReadonlyA
   return section.members().some((m) => !elderSet.has(m.name.toHex()) && m.age > youngestElder)
 }
 
-// --- Split (DESIGN.md §8) -----------------------------------------------------------------------
+// --- Split and merge (DESIGN.md §8) ---------------------------------------------------------------
+
+/** A section below elderCount members (not the root) should merge with its sibling. */
+export function mergeDue(section: SectionMembers, parameters: NetworkParameters): boolean {
+  return section.prefix.bitCount > 0 && section.size < parameters.elderCount
+}
 
 /** The two child prefixes with their members when both halves reach recommendedSectionSize. */
 export function splitFor(section: SectionMembers, parameters: NetworkParameters): { zero: SectionMembers; one: SectionMembers } | undefined {

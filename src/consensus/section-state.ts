@@ -3,6 +3,7 @@
  * (DESIGN.md §6–§8). Pure: the `section` machine keeps a {@link SectionView} in its context and
  * moves it on with {@link applyDecisionToView}; elders and members read it.
  */
+import type { BlsPublicKey } from '../crypto/index.ts'
 import type { SignedSap } from '../knowledge/sap.ts'
 import type { XorName } from '../xor/index.ts'
 import type { Decision } from './ballots.ts'
@@ -10,6 +11,7 @@ import {
   decodeChange,
   joinAge,
   type Member,
+  mergeDue,
   type MembershipChange,
   needsNewElders,
   relocations,
@@ -20,9 +22,12 @@ import type { NetworkParameters } from './parameters.ts'
 
 export interface SectionView {
   readonly sap: SignedSap
+  /** The agreed members; their prefix is the SAP's, or its parent while a merge is under way. */
   readonly members: SectionMembers
   /** The next generation to apply. */
   readonly nextGeneration: number
+  /** We decided to merge into this sibling key and wait for it to take us in (DESIGN.md §8). */
+  readonly merging?: BlsPublicKey
 }
 
 export type StructuralChange = Extract<MembershipChange, { kind: 'Handover' | 'Split' }>
@@ -42,8 +47,11 @@ export interface AppliedDecision {
   readonly relocations: ReadonlyArray<{ readonly member: Member; readonly destination: XorName }>
 }
 
-/** What the section must do about its elders now (DESIGN.md §7, §8). */
-export type ElderChangeDue = 'none' | 'elect' | 'split'
+/**
+ * What the section must do about its elders now (DESIGN.md §7, §8): `merge` when it is too small
+ * (it merges if its sibling is a section; the elders know), `merging` while it waits to be taken in.
+ */
+export type ElderChangeDue = 'none' | 'elect' | 'split' | 'merge' | 'merging'
 
 /**
  * Applies the decided generation `view.nextGeneration`; `self` decides which child of a split we
@@ -67,15 +75,29 @@ export function applyDecisionToView(view: SectionView, decision: Decision, self:
     const prefix = sap.sap.prefix
     members = new SectionMembers(prefix, members.members().filter((m) => prefix.matches(m.name)), decision.generation)
   }
-  const next: SectionView = { sap, members, nextGeneration: decision.generation + 1 }
+  let merging = view.merging
+  const merge = changes.find((c) => c.kind === 'Merge')
+  if (merge?.kind === 'Merge' && merging === undefined) merging = merge.sibling
+  const absorb = changes.find((c) => c.kind === 'Absorb')
+  if (absorb?.kind === 'Absorb' && members.prefix.equals(sap.sap.prefix)) {
+    // Our sibling's members join ours under the parent prefix; the elders elect for it next.
+    members = members.absorb(absorb.members, decision.generation)
+    merging = undefined
+  }
+  const next: SectionView = { sap, members, nextGeneration: decision.generation + 1, ...(merging === undefined ? {} : { merging }) }
   const elders = view.sap.sap.elders.map((e) => e.name)
-  const relocated = structural !== undefined ? [] : relocations(members, elders, decision.signature, params)
+  const quiet = structural !== undefined || merge !== undefined || absorb !== undefined || merging !== undefined
+  const relocated = quiet ? [] : relocations(members, elders, decision.signature, params)
     .map((r) => ({ member: members.get(r.name)!, destination: r.destination }))
   return { decision, signingKey: view.sap, view: next, changes, structural, leaving, relocations: relocated }
 }
 
 /** Whether the section should split, elect new elders, or neither. */
 export function elderChangeDue(view: SectionView, params: NetworkParameters): ElderChangeDue {
+  if (view.merging !== undefined) return 'merging'
+  // Merged: new elders and key for the parent prefix.
+  if (!view.members.prefix.equals(view.sap.sap.prefix)) return 'elect'
   if (splitFor(view.members, params) !== undefined) return 'split'
+  if (mergeDue(view.members, params)) return 'merge'
   return needsNewElders(view.members, view.sap.sap.elders.map((e) => e.name), params) ? 'elect' : 'none'
 }

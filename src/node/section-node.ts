@@ -50,6 +50,9 @@ import {
   elderCandidates,
   encodeChange,
   makeRoster,
+  memberFromWire,
+  memberToWire,
+  mergeBytes,
   type Member,
   type MembershipChange,
   needsNewElders,
@@ -87,7 +90,7 @@ import {
   SignedSap,
 } from '../knowledge/index.ts'
 import type { Clock } from '../sim/scheduler.ts'
-import type { Dst, DkgStartWire, Kind, Message, MemberWire, PayloadOf, RelocationProofWire } from '../wire/index.ts'
+import type { Dst, DkgStartWire, Kind, Message, PayloadOf, RelocationProofWire } from '../wire/index.ts'
 import { Prefix, XorName } from '../xor/index.ts'
 
 /** What a node needs from its runtime: sending, timers, randomness, key generation. */
@@ -179,6 +182,8 @@ interface ElderRole {
   readonly newSaps: Map<string, SignedSap>
   /** `prefix/generation/index` of candidates whose SapShare arrived. */
   readonly sharesFrom: Set<string>
+  /** Our share of the merge signature, signed once per merge (by the hash of what it signs). */
+  mergeShare?: { readonly hex: string; readonly share: Uint8Array; readonly link: Uint8Array }
 }
 
 export class SectionNode {
@@ -397,6 +402,8 @@ export class SectionNode {
         return this.#onSapShare(message.payload)
       case 'LinkShare':
         return this.#onLinkShare(message.payload)
+      case 'MergeShare':
+        return this.#onMergeShare(message.payload)
       case 'ClientQuery':
         return this.#onClientQuery(from)
       case 'ClientAnswer':
@@ -534,7 +541,7 @@ export class SectionNode {
   #oldKeypair: NodeKeypair | undefined
 
   #onJoinApproved(payload: PayloadOf<'JoinApproved'>): void {
-    if (this.role !== 'joining' && this.role !== 'relocating') return
+    if (this.role !== 'joining' && this.role !== 'relocating') return this.#onAbsorbed(payload)
     const decoded = decodeSapAndChain(payload)
     if (decoded === undefined) return this.#env.wire.refuse('bad-join-approval')
     const { sap, chain } = decoded
@@ -563,6 +570,62 @@ export class SectionNode {
     this.#joinAttempt = undefined
     this.#oldKeypair = undefined
     this.#member.send({ type: 'APPROVED' })
+  }
+
+  /**
+   * Our section merged into its sibling (DESIGN.md §8): the sibling's elders tell us with their
+   * `Absorb` decision, their SAP and the merged members. We take up their view; an elder keeps
+   * its share of our old key to sign the merged key with it.
+   */
+  #onAbsorbed(payload: PayloadOf<'JoinApproved'>): void {
+    const section = this.#section
+    if (section?.merging === undefined) return
+    const decoded = decodeSapAndChain(payload)
+    if (decoded === undefined) return this.#env.wire.refuse('bad-absorb-approval')
+    const { sap, chain } = decoded
+    const ours = section.sap.sap.sectionKey()
+    if (!sap.sap.prefix.equals(section.sap.sap.prefix.sibling())) return this.#env.wire.refuse('absorb-approval-not-sibling')
+    const outcome = this.tree.update(sap, chain)
+    if (outcome.status === 'rejected') return this.#env.wire.refuse(`absorb-approval-${outcome.reason}`)
+    if (!this.tree.dag.has(sap.sap.sectionKey())) return
+    const decision = payload.decision
+    if (!verifyDecision(sap.sap.sectionKey(), decision)) return this.#env.wire.refuse('absorb-approval-bad-decision')
+    const absorb = decision.proposals.map(decodeChange).find((c) => c?.kind === 'Absorb' && c.sectionKey.equals(ours))
+    if (absorb?.kind !== 'Absorb') return this.#env.wire.refuse('absorb-approval-not-us')
+    let members: Member[]
+    try {
+      members = payload.members.map(memberFromWire)
+    } catch {
+      return this.#env.wire.refuse('absorb-approval-bad-members')
+    }
+    if (!members.some((m) => m.name.equals(this.name))) return this.#env.wire.refuse('absorb-approval-not-us')
+    if (payload.nextGeneration <= decision.generation) return this.#env.wire.refuse('absorb-approval-bad-generation')
+    this.#linkMerge(absorb)
+    this.#stopElder()
+    this.#stopDkgRuns()
+    this.#decisions.clear()
+    this.#ahead.clear()
+    const parent = sap.sap.prefix.popped()
+    this.#sectionActor.send({
+      type: 'START',
+      view: { sap, members: new SectionMembers(parent, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration },
+    })
+    this.#decisions.set(decision.generation, decision)
+  }
+
+  /**
+   * The merged section's keys descend from both siblings: the one taken in signed the other's
+   * key when it asked to merge (DESIGN.md §8). Our DAG learns that edge from the decision, so the
+   * chains we give prove the merged prefix to nodes that held either sibling.
+   */
+  #linkMerge(absorb: Extract<MembershipChange, { kind: 'Absorb' }>): void {
+    const base = this.tree.dag.chainFromGenesis(absorb.sibling)
+    const co = this.tree.dag.chainFromGenesis(absorb.sectionKey)
+    const last = base?.links.at(-1)
+    if (base === undefined || co === undefined || last === undefined) return
+    const chain = new ProofChain(base.root, [...base.links.slice(0, -1), { ...last, also: [...(last.also ?? []), { chain: co.plain(), signature: absorb.link }] }])
+    const refused = this.tree.dag.insertChain(chain)
+    if (refused !== undefined) this.#env.wire.refuse(`merge-link-${refused}`)
   }
 
   /** The key among `sap`'s and its parent's that signed `decision`; undefined if neither did. */
@@ -604,8 +667,9 @@ export class SectionNode {
         return
       }
     }
-    // While the section splits, a join would only change the candidates and restart the DKGs.
-    const splitting = this.#sectionActor.getSnapshot().matches({ member: 'splitting' })
+    // While the section splits or merges, a join would only change the candidates and restart the DKGs.
+    const snapshot = this.#sectionActor.getSnapshot()
+    const splitting = snapshot.matches({ member: 'splitting' }) || snapshot.matches({ member: 'merging' }) || !section.members.prefix.equals(section.sap.sap.prefix)
     const verdict = splitting ? { kind: 'TryJoinLater' as const } : checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params)
     switch (verdict.kind) {
       case 'Rejected':
@@ -648,9 +712,9 @@ export class SectionNode {
    * Tells a member it is one: the decision that made it a member, or — for a member that asks
    * again after a restart, whose join we no longer hold — our latest decision, with the members.
    */
-  #sendApproval(name: XorName, addr: string): void {
+  #sendApproval(name: XorName, addr: string, absorbed?: Decision): void {
     const section = this.#section!
-    let decision: Decision | undefined
+    let decision: Decision | undefined = absorbed
     for (let g = section.nextGeneration - 1; g >= 0 && decision === undefined; g--) {
       const d = this.#decisions.get(g)
       if (d === undefined) break
@@ -827,11 +891,17 @@ export class SectionNode {
         return m !== undefined && m.age === change.age && !role.elders.some((e) => e.name.equals(change.name))
       }
       case 'Handover': {
+        // After a merge the members' prefix is the parent's: the new SAP is for it.
         const sap = change.sap.sap
-        if (!sap.prefix.equals(prefix) || splitFor(members, this.params) !== undefined) return false
-        if (!needsNewElders(members, role.elders.map((e) => e.name), this.params)) return false
+        if (!sap.prefix.equals(members.prefix) || splitFor(members, this.params) !== undefined || section.merging !== undefined) return false
+        if (members.prefix.equals(prefix) && !needsNewElders(members, role.elders.map((e) => e.name), this.params)) return false
         return this.#candidatesMatch(sap, members) && change.sap.verify()
       }
+      case 'Merge':
+        return this.#sectionActor.getSnapshot().matches({ member: 'shrunk' })
+          && this.tree.get(prefix.sibling())?.sap.sectionKey().equals(change.sibling) === true
+      case 'Absorb':
+        return this.#absorbable(change)
       case 'Split': {
         const split = splitFor(members, this.params)
         if (split === undefined) return false
@@ -843,6 +913,32 @@ export class SectionNode {
       }
     }
   }
+
+  /**
+   * Whether we can take in our sibling section: it is the sibling we know, it signed its members
+   * and us (or our older key) as where it merges, and we are not splitting or merging already —
+   * unless both sides asked at once, when the 0 side takes in the 1 side (DESIGN.md §8).
+   */
+  #absorbable(change: Extract<MembershipChange, { kind: 'Absorb' }>): boolean {
+    const section = this.#section!
+    const prefix = section.sap.sap.prefix
+    const ours = section.sap.sap.sectionKey()
+    if (prefix.bitCount === 0 || !section.members.prefix.equals(prefix) || splitFor(section.members, this.params) !== undefined) return false
+    if (section.merging !== undefined && prefix.popped().childBit(prefix.name) !== 0) return false
+    if (this.tree.get(prefix.sibling())?.sap.sectionKey().equals(change.sectionKey) !== true) return false
+    if (!change.sibling.equals(ours) && !this.tree.dag.isAncestor(change.sibling, ours)) return false
+    const sibling = prefix.sibling()
+    if (change.members.length === 0 || !change.members.every((m) => sibling.matches(m.name))) return false
+    const hex = toHex(sha3_256(encodeChange(change)))
+    if (this.#verifiedAbsorbs.has(hex)) return true
+    if (!change.sectionKey.verify(mergeBytes(change.sectionKey, change.sibling, change.members), change.signature)) return false
+    if (!change.sectionKey.verify(linkBytes(change.sibling), change.link)) return false
+    this.#verifiedAbsorbs.add(hex)
+    return true
+  }
+
+  /** Absorb proposals whose signature verified (agreement asks for every vote). */
+  readonly #verifiedAbsorbs = new Set<string>()
 
   #candidatesMatch(sap: SectionAuthorityProvider, members: SectionMembers): boolean {
     const candidates = this.#candidates(members)
@@ -921,6 +1017,7 @@ export class SectionNode {
     const applied = this.#sectionActor.getSnapshot().context.last
     if (applied?.decision !== decision) return
     const { structural } = applied
+    for (const change of applied.changes) if (change.kind === 'Absorb') this.#linkMerge(change)
     const wasElder = this.#elder
     if (wasElder !== undefined) this.#afterDecisionAsElder(wasElder, applied)
     if (structural !== undefined) {
@@ -969,6 +1066,14 @@ export class SectionNode {
       // The elder that looks after the joiner tells it; if that one fails, the joiner asks again.
       if (this.#looksAfter(change.member.name)) this.#sendApproval(change.member.name, change.member.addr)
       before.add(change.member.name.toHex())
+    }
+    // A sibling merged into us: every elder tells each of its members (it has no other way to know).
+    for (const change of changes) {
+      if (change.kind !== 'Absorb') continue
+      for (const m of change.members) {
+        this.#sendApproval(m.name, m.addr, decision)
+        before.add(m.name.toHex())
+      }
     }
     const mine = this.#lookedAfter().filter((m) => !before.has(m.name.toHex()))
     this.#send([...mine.map((m) => m.addr), ...subjects], 'SectionDecisions', { decisions: [decision] })
@@ -1036,11 +1141,22 @@ export class SectionNode {
     if (split !== undefined) {
       targets = [{ prefix: split.zero.prefix, candidates: this.#candidates(split.zero) }, { prefix: split.one.prefix, candidates: this.#candidates(split.one) }]
     } else if (state.matches({ member: 'electing' })) {
-      targets = [{ prefix: section.sap.sap.prefix, candidates: this.#candidates(members) }]
+      targets = [{ prefix: members.prefix, candidates: this.#candidates(members) }]
+    } else if (state.matches({ member: 'shrunk' })) {
+      // Too few members: merge into the sibling if it is a section (DESIGN.md §8). When both
+      // siblings are small, the 1 side asks (the 0 side would take it in anyway).
+      const prefix = section.sap.sap.prefix
+      const sibling = this.tree.get(prefix.sibling())
+      const asks = sibling !== undefined && (sibling.sap.elders.length >= this.params.elderCount || prefix.popped().childBit(prefix.name) === 1)
+      if (sibling !== undefined && asks) this.#propose({ kind: 'Merge', sibling: sibling.sap.sectionKey() })
+      const elect = !asks && needsNewElders(members, role.elders.map((e) => e.name), this.params)
+      targets = elect ? [{ prefix: members.prefix, candidates: this.#candidates(members) }] : []
     } else {
       targets = []
     }
-    const id = targets.map((t) => `${t.prefix.toString()}:${t.candidates.map((c) => c.name.toHex()).join(',')}`).join('|')
+    let id = targets.map((t) => `${t.prefix.toString()}:${t.candidates.map((c) => c.name.toHex()).join(',')}`).join('|')
+    // Merging: the elder machine's announcements send our merge shares to the sibling.
+    if (section.merging !== undefined) id = `merge:${section.merging.toHex()}`
     if (id === (role.target ?? '')) return
     role.target = id
     role.dkgStarts.clear()
@@ -1070,6 +1186,7 @@ export class SectionNode {
   /** Sends our DkgStart to the candidates that have not sent their share of the new SAP yet. */
   #announceDkg(role: ElderRole): void {
     if (this.#elder !== role) return
+    if (this.#section?.merging !== undefined) return this.#sendMergeShare(role, this.#section)
     for (const start of role.dkgStarts.values()) {
       const prefix = Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount).toString()
       if (role.newSaps.has(prefix)) continue
@@ -1078,6 +1195,68 @@ export class SectionNode {
       if (start.candidates.some((c) => toHex(c) === this.name.toHex())) this.#onDkgStart(this.#env.wire.keypair.publicKey, start)
     }
   }
+
+  /**
+   * We decided to merge: our share of our key's signature over the merge (us, the sibling key,
+   * our members) goes to the sibling's elders, with our SAP and chain, until they take us in.
+   */
+  #sendMergeShare(role: ElderRole, section: SectionView): void {
+    const ours = section.sap.sap.sectionKey()
+    const sibling = this.tree.get(section.sap.sap.prefix.sibling())
+    const chain = this.tree.dag.chainFromGenesis(ours)
+    if (sibling === undefined || chain === undefined || section.merging === undefined) return
+    if (!sibling.sap.sectionKey().equals(section.merging) && !this.tree.dag.isAncestor(section.merging, sibling.sap.sectionKey())) return
+    const members = section.members.members()
+    const bytes = mergeBytes(ours, section.merging, members)
+    const hex = toHex(sha3_256(bytes))
+    if (role.mergeShare?.hex !== hex) {
+      role.mergeShare = { hex, share: role.share.sign(bytes).toBytes(), link: role.share.sign(linkBytes(section.merging)).toBytes() }
+    }
+    this.#send(sibling.sap.elders.map((e) => e.addr), 'MergeShare', {
+      sap: section.sap.toWire(), proofChain: chain.toWire(), sibling: section.merging.toBytes(),
+      members: members.map(memberToWire), index: role.index, share: role.mergeShare.share, link: role.mergeShare.link,
+    })
+  }
+
+  /** A sibling section that decided to merge into ours: once its key signed, we propose to take it in. */
+  #onMergeShare(payload: PayloadOf<'MergeShare'>): void {
+    const role = this.#elder
+    const section = this.#section
+    if (role === undefined || section === undefined) return
+    const decoded = decodeSapAndChain(payload)
+    let sibling: BlsPublicKey
+    let members: Member[]
+    try {
+      sibling = BlsPublicKey.fromBytes(payload.sibling)
+      members = payload.members.map(memberFromWire)
+    } catch {
+      return this.#env.wire.refuse('bad-merge-share')
+    }
+    if (decoded === undefined) return this.#env.wire.refuse('bad-merge-share')
+    const { sap, chain } = decoded
+    if (!sap.sap.prefix.equals(section.sap.sap.prefix.sibling())) return this.#env.wire.refuse('merge-share-not-sibling')
+    this.#learn(sap, chain)
+    const key = sap.sap.sectionKey()
+    if (this.tree.get(sap.sap.prefix)?.sap.sectionKey().equals(key) !== true) return
+    const bytes = mergeBytes(key, sibling, members)
+    const hex = toHex(sha3_256(bytes))
+    let agg = this.#mergeShares.get(hex)
+    if (agg === undefined) {
+      if (this.#mergeShares.size > 16) this.#mergeShares.clear()
+      const empty = () => ({ shares: new Map<number, SignatureShare>(), done: false, signature: undefined })
+      this.#mergeShares.set(hex, (agg = { members: empty(), link: empty() }))
+    }
+    const keySet = sap.sap.publicKeySet
+    agg.members.signature ??= this.#aggregate(agg.members, payload, keySet, () => bytes, 'bad-merge-share')
+    agg.link.signature ??= this.#aggregate(agg.link, { index: payload.index, share: payload.link }, keySet, () => linkBytes(sibling), 'bad-merge-share')
+    const signature = agg.members.signature
+    const link = agg.link.signature
+    // Proposed again on every share: it is valid only once we are free to take the sibling in.
+    if (signature !== undefined && link !== undefined) this.#propose({ kind: 'Absorb', sectionKey: key, sibling, members, signature, link })
+  }
+
+  /** Merge shares by what they sign: the members' signature and the link to our key. */
+  readonly #mergeShares = new Map<string, Record<'members' | 'link', Aggregation & { signature: BlsSignature | undefined }>>()
 
   /** A current elder asks us, a candidate, to run a DKG: the session's `dkg` actor counts the asks. */
   #onDkgStart(_sender: NodePublicKey, start: DkgStartWire): void {
@@ -1261,7 +1440,7 @@ export class SectionNode {
       if (zero !== undefined && one !== undefined) this.#propose({ kind: 'Split', zero, one })
       return
     }
-    const sap = role.newSaps.get(section.sap.sap.prefix.toString())
+    const sap = role.newSaps.get(section.members.prefix.toString())
     if (sap !== undefined) this.#propose({ kind: 'Handover', sap })
   }
 
@@ -1305,7 +1484,8 @@ export class SectionNode {
   }
 
   get #previousSaps(): SignedSap[] {
-    return this.tree.saps().filter((s) => this.#section === undefined || s.sap.prefix.isCompatible(this.#section.sap.sap.prefix))
+    // While merging, the members' prefix is the parent: the sibling we took in is among these.
+    return this.tree.saps().filter((s) => this.#section === undefined || s.sap.prefix.isCompatible(this.#section.members.prefix))
   }
 
   /** Links received before we learnt the child SAP from the decision. */
@@ -1577,11 +1757,4 @@ function combineShares(keySet: PublicKeySet, message: Uint8Array, shares: Readon
   }
 }
 
-function memberToWire(m: Member): MemberWire {
-  return { name: m.name.bytes, publicKey: m.publicKey, addr: m.addr, age: m.age }
-}
-
-function memberFromWire(w: MemberWire): Member {
-  return { name: XorName.fromBytes(w.name), publicKey: Uint8Array.from(w.publicKey), addr: w.addr, age: w.age }
-}
 

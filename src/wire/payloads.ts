@@ -86,6 +86,10 @@ export const ProofChainWire = Schema.Struct({
 })
 export type ProofChainWire = typeof ProofChainWire.Type
 
+/** A member as elders hand it to a joiner: what SectionMembers holds. */
+export const MemberWire = Schema.Struct({ name: XorNameBytes, publicKey: Ed25519PublicKeyBytes, addr: Address, age: IntBetween(0, 255) })
+export type MemberWire = typeof MemberWire.Type
+
 /**
  * A change of membership, as elders propose and decide it (DESIGN.md §6). Carried as a proposal
  * in generation agreement, so the same change must always encode to the same bytes.
@@ -107,6 +111,20 @@ export const MembershipChangeWire = Schema.Union([
   Schema.TaggedStruct('Handover', { sap: SignedSapWire }),
   /** The section becomes two, each child SAP signed by its new key (DESIGN.md §8). */
   Schema.TaggedStruct('Split', { zero: SignedSapWire, one: SignedSapWire }),
+  /** Too few members: the section asks its sibling (this key) to take it in (DESIGN.md §8). */
+  Schema.TaggedStruct('Merge', { sibling: BlsPublicKeyBytes }),
+  /**
+   * The sibling section `sectionKey` merges into ours: its members, as its key signed them
+   * (`signature` over `mergeBytes`) when it asked us, then known by `sibling` (our key or an older
+   * one); and its key's signature over `sibling` (`link`): the merged section descends from both.
+   */
+  Schema.TaggedStruct('Absorb', {
+    sectionKey: BlsPublicKeyBytes,
+    sibling: BlsPublicKeyBytes,
+    members: BoundedArray(MemberWire, MAX_ELDERS),
+    signature: BlsSignatureBytes,
+    link: BlsSignatureBytes,
+  }),
 ])
 export type MembershipChangeWire = typeof MembershipChangeWire.Type
 
@@ -258,9 +276,6 @@ export const DkgFailure = Schema.Struct({
 
 // --- Section life (DESIGN.md §6–§8) --------------------------------------------------------
 
-/** A member as elders hand it to a joiner: what SectionMembers holds. */
-export const MemberWire = Schema.Struct({ name: XorNameBytes, publicKey: Ed25519PublicKeyBytes, addr: Address, age: IntBetween(0, 255) })
-export type MemberWire = typeof MemberWire.Type
 
 /**
  * What a relocated node brings to its new section: the decision relocating it (signed by its old
@@ -302,6 +317,21 @@ export const SectionDecisionsRequest = Schema.Struct({ from: Uint })
 export const SapShare = Schema.Struct({ sap: SapWire, index: ShareIndex, share: BlsSignatureBytes })
 /** An elder's share of the old key's signature over a new key: the chain link (handover, split). */
 export const LinkShare = Schema.Struct({ parent: BlsPublicKeyBytes, child: BlsPublicKeyBytes, index: ShareIndex, share: BlsSignatureBytes })
+/**
+ * An elder of a section that decided to merge: its share of the section's signature over
+ * `mergeBytes(sectionKey, sibling, members)`, sent to the sibling's elders with the section's SAP
+ * and chain (DESIGN.md §8).
+ */
+export const MergeShare = Schema.Struct({
+  sap: SignedSapWire,
+  proofChain: ProofChainWire,
+  sibling: BlsPublicKeyBytes,
+  members: BoundedArray(MemberWire, MAX_ELDERS),
+  index: ShareIndex,
+  share: BlsSignatureBytes,
+  /** The elder's share of the link: our key signing the sibling's, so the merged keys descend from ours too. */
+  link: BlsSignatureBytes,
+})
 /** A client asks which section is responsible for `dst.name`; AE brings it there. */
 export const ClientQuery = Schema.Struct({})
 export const ClientAnswer = Schema.Struct({ prefix: PrefixWire, sectionKey: BlsPublicKeyBytes })
@@ -326,6 +356,7 @@ export const Payloads = {
   SectionDecisionsRequest,
   SapShare,
   LinkShare,
+  MergeShare,
   ClientQuery,
   ClientAnswer,
 } as const

@@ -33,7 +33,9 @@ export const sap = fc.record({
 })
 
 const signedSap = fc.record({ sap, signature: blsSignature })
-const proofChain = fc.record({ root: blsKey, links: fc.array(fc.record({ key: blsKey, signature: blsSignature }), { maxLength: 5 }) })
+const plainChain = fc.record({ root: blsKey, links: fc.array(fc.record({ key: blsKey, signature: blsSignature }), { maxLength: 5 }) })
+const chainLink = fc.record({ key: blsKey, signature: blsSignature, also: fc.array(fc.record({ chain: plainChain, signature: blsSignature }), { maxLength: 1 }) }, { requiredKeys: ['key', 'signature'] })
+const proofChain = fc.record({ root: blsKey, links: fc.array(chainLink, { maxLength: 5 }) })
 const bounced = fc.uint8Array({ minLength: 1, maxLength: 200 })
 
 const proposals = fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }), { maxLength: 6 })
@@ -71,6 +73,7 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   SectionDecisionsRequest: fc.record({ from: fc.nat() }),
   SapShare: fc.record({ sap, index, share: blsSignature }),
   LinkShare: fc.record({ parent: blsKey, child: blsKey, index, share: blsSignature }),
+  MergeShare: fc.record({ sap: signedSap, proofChain, sibling: blsKey, members: fc.array(memberWire, { maxLength: 5 }), index, share: blsSignature, link: blsSignature }),
   ClientQuery: fc.constant({}),
   ClientAnswer: fc.record({ prefix: prefixWire, sectionKey: blsKey }),
   DkgStart: fc.record({

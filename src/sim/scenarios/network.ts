@@ -23,6 +23,13 @@ export interface NetworkScenarioOptions {
   /** Fraction of nodes that crash during growth (as many others join). */
   readonly churn?: number
   readonly drop?: number
+  /**
+   * Fraction of nodes that leave for good after growth, the ones closest to a random name, so a
+   * region of the space empties and its sections merge (DESIGN.md §8). Spread over `shrinkWindowMs`.
+   */
+  readonly shrink?: number
+  /** Virtual time over which the shrink's departures are spread (default 5 min). */
+  readonly shrinkWindowMs?: number
   /** Virtual time over which joins are spread (default 10 min, whatever N). */
   readonly joinWindowMs?: number
   /** Settling time allowed after the joins (default 15 min). */
@@ -108,6 +115,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const decided = new Map<string, string>()
   let agreementViolations = 0
   let splits = 0
+  let merges = 0
   let relocations = 0
   let joins = 0
   const links = new Map<string, string>()
@@ -120,6 +128,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       if (seen === undefined) {
         decided.set(key, id)
         if (decision.proposals.some((p) => decodeChange(p)?.kind === 'Split')) splits++
+        if (decision.proposals.some((p) => decodeChange(p)?.kind === 'Absorb')) merges++
         if (options.traceDecisions === true) {
           const changes = decision.proposals.map(decodeChange).map((c) => c === undefined ? '?' : c.kind === 'Joined' ? `Joined(${addrOf(c.member.name)})` : c.kind === 'Left' || c.kind === 'Relocated' ? `${c.kind}(${addrOf(c.name)})` : c.kind)
           log?.(`t=${scheduler.now} ${node.section?.sap.sap.prefix.toString() ?? '?'} gen ${decision.generation}: ${changes.join(' ')}`)
@@ -270,6 +279,24 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     })
   }
 
+  // Shrink: after growth, the nodes closest to one random name leave for good, one at a time,
+  // within the same fault model (an elder only while its section has fewer than f faulty).
+  const leaving = Math.round((options.shrink ?? 0) * options.nodes)
+  const shrinkWindowMs = leaving > 0 ? (options.shrinkWindowMs ?? 300_000) : 0
+  const region = XorName.fromContent(random.fork('shrink').bytes(32))
+  for (let i = 0; i < leaving; i++) {
+    scheduler.schedule(joinWindowMs + Math.floor((i / leaving) * shrinkWindowMs), () => {
+      const byName = new Map(nodes.filter((n) => !n.crashed).map((n) => [n.name.toHex(), n]))
+      const victim = nodes.filter((n) => n !== genesisNode && !n.crashed && (n.role === 'adult' || n.role === 'elder') && !wouldExceedF(n, byName))
+        .sort((a, b) => region.compareDistance(a.name, b.name))[0]
+      if (victim === undefined) return
+      if (options.traceDecisions === true) log?.(`t=${scheduler.now} leaves ${victim.addr} (${victim.role} of ${victim.section?.sap.sap.prefix.toString() ?? '?'})`)
+      victim.crash()
+      network.crash(victim.addr)
+      crashed++
+    })
+  }
+
   // Grow, then settle until the network is whole (checked every 10 virtual seconds).
   let progress = 0
   for (let t = 0; t < joinWindowMs; t += 10_000) {
@@ -281,11 +308,11 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   }
   log?.(`after joins: t=${scheduler.now} ms, ${nodes.length} nodes, ${measure(nodes).sections.length} sections, ${(performance.now() - started).toFixed(0)} ms wall`)
   let settled = false
-  const deadline = joinWindowMs + settleMs
+  const deadline = joinWindowMs + shrinkWindowMs + settleMs
   while (!settled && scheduler.now < deadline) {
     scheduler.run({ maxTimeMs: Math.min(deadline, scheduler.now + 10_000) })
     const m = measure(nodes)
-    settled = m.unjoined === 0 && m.converged && m.fullElders === m.sections.length
+    settled = scheduler.now >= joinWindowMs + shrinkWindowMs && m.unjoined === 0 && m.converged && m.fullElders === m.sections.length
     if (log !== undefined && ++progress % 6 === 0) log(`settling: t=${scheduler.now} ms, ${m.sections.length} sections, full ${m.fullElders}, unjoined ${m.unjoined}, converged ${m.converged} ${m.why}`)
   }
   const virtualTimeMs = scheduler.now
@@ -303,7 +330,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     sectionsWithFullElders: final.fullElders,
     knowledgeConverged: final.converged,
     splits,
-    merges: 0,
+    merges,
     relocations,
     decisions: decided.size,
     agreementViolations,
