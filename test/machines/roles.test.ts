@@ -158,3 +158,62 @@ describe('section machine', () => {
     expect(actor.getSnapshot().context.view).toBeUndefined()
   })
 })
+
+describe('section machine: merge (DESIGN.md §8)', () => {
+  const random = new SeededRandom(11)
+  const nodes = Array.from({ length: 12 }, () => NodeKeypair.fromSeed(random.bytes(32)))
+  const member = (k: NodeKeypair, age: number): Member => ({ name: k.name, publicKey: k.publicKey.bytes, addr: k.name.toHex().slice(0, 4), age })
+  const keyed = (prefix: Prefix, members: Member[]) => {
+    const keys = SecretKeySet.random(0, random.byteSource())
+    const value = new SectionAuthorityProvider({
+      prefix, publicKeySet: keys.publicKeys(), elders: members.map((m) => ({ name: m.name, addr: m.addr })), members: [], generation: 0,
+    })
+    return { keys, sap: new SignedSap(value, keys.secretKey().sign(value.signingBytes())) }
+  }
+  const byHalf = (bit: 0 | 1) => nodes.filter((k) => Prefix.EMPTY.childBit(k.name) === bit).map((k, i) => member(k, 10 + i))
+  const zero = byHalf(0)
+  const one = byHalf(1)
+  const prefixOf = (bit: 0 | 1) => Prefix.EMPTY.pushed(bit)
+
+  function started(bit: 0 | 1, members: Member[]) {
+    const section = keyed(prefixOf(bit), members.slice(0, 7))
+    const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
+    actor.start()
+    actor.send({ type: 'START', view: { sap: section.sap, members: new SectionMembers(prefixOf(bit), members, 0), nextGeneration: 1 } })
+    const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: section.keys.secretKey().sign(Uint8Array.of(generation)).toBytes() })
+    return { actor, section, decide }
+  }
+
+  it('a section below 7 members is shrunk; its Merge decision freezes it until its sibling takes it in', () => {
+    const small = zero.length < one.length ? 0 : 1
+    const members = (small === 0 ? zero : one).slice(0, 5)
+    const { actor, decide } = started(small, members)
+    expect(actor.getSnapshot().value).toEqual({ member: 'shrunk' })
+    const sibling = keyed(prefixOf(small === 0 ? 1 : 0), [])
+    actor.send({ type: 'APPLY', decision: decide(1, [encodeChange({ kind: 'Merge', sibling: sibling.sap.sap.sectionKey() })]), self: members[0]!.name })
+    expect(actor.getSnapshot().value).toEqual({ member: 'merging' })
+    expect(actor.getSnapshot().context.view!.merging!.equals(sibling.sap.sap.sectionKey())).toBe(true)
+    // No relocation while merging.
+    expect(actor.getSnapshot().context.last!.relocations).toEqual([])
+  })
+
+  it('Absorb takes the sibling\'s members in under the parent prefix, and an election for it is due', () => {
+    const big = zero.length >= one.length ? 0 : 1
+    const mine = big === 0 ? zero : one
+    const theirs = (big === 0 ? one : zero).slice(0, 3)
+    const { actor, decide } = started(big, mine)
+    const sibling = keyed(prefixOf(big === 0 ? 1 : 0), theirs)
+    const absorb = encodeChange({
+      kind: 'Absorb', sectionKey: sibling.sap.sap.sectionKey(), sibling: actor.getSnapshot().context.view!.sap.sap.sectionKey(), members: theirs,
+      signature: sibling.keys.secretKey().sign(Uint8Array.of(1)), link: sibling.keys.secretKey().sign(Uint8Array.of(2)),
+    })
+    actor.send({ type: 'APPLY', decision: decide(1, [absorb]), self: mine[0]!.name })
+    const view = actor.getSnapshot().context.view!
+    expect(view.members.prefix.equals(Prefix.EMPTY)).toBe(true)
+    expect(view.members.size).toBe(mine.length + theirs.length)
+    expect(actor.getSnapshot().value).toEqual({ member: 'electing' })
+    // A second Absorb (a replay) changes nothing.
+    actor.send({ type: 'APPLY', decision: decide(2, [absorb]), self: mine[0]!.name })
+    expect(actor.getSnapshot().context.view!.members.size).toBe(mine.length + theirs.length)
+  })
+})
