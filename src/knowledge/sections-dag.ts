@@ -84,7 +84,7 @@ export class ProofChain {
       root: this.root.toBytes(),
       links: this.links.map((l) => ({
         key: l.key.toBytes(), signature: l.signature.toBytes(),
-        ...(l.also === undefined ? {} : { also: l.also.map((co) => ({ chain: co.chain.plain().toWire() as PlainChainWire, signature: co.signature.toBytes() })) }),
+        ...(l.also === undefined ? {} : { also: l.also.map((co) => ({ chain: co.chain.plain().toWire(), signature: co.signature.toBytes() })) }),
       })),
     }
   }
