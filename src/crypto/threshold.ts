@@ -26,12 +26,12 @@ import {
   decodeScalar,
   encodeScalar,
   Fr,
+  g2SumOfProducts,
   G1_BASE,
   encodeG1,
   G1_ZERO,
   type G1Point,
   G2_ZERO,
-  type G2Point,
   hashToG2,
   randomScalar,
   verifyHashed,
@@ -83,11 +83,7 @@ export function lagrangeAtZero(xs: ReadonlyArray<bigint>): bigint[] {
 /** Interpolates at 0 from (index, share) pairs with x = index+1. Exactly the given shares are used. */
 export function interpolateSignature(shares: ReadonlyArray<{ readonly index: number; readonly share: SignatureShare }>): BlsSignature {
   const lambdas = lagrangeAtZero(shares.map((s) => BigInt(s.index + 1)))
-  let sum: G2Point = G2_ZERO
-  shares.forEach((s, i) => {
-    sum = sum.add(s.share.point.multiplyUnsafe(lambdas[i]!))
-  })
-  return new BlsSignature(sum)
+  return new BlsSignature(shares.length === 0 ? G2_ZERO : g2SumOfProducts(shares.map((s) => s.share.point), lambdas))
 }
 
 function assertIndex(index: number): void {
