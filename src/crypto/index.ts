@@ -20,6 +20,7 @@ export {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SECRET_KEY_BYTES,
   ED25519_SIGNATURE_BYTES,
+  forgetVerifiedEd25519,
   NodeKeypair,
   NodePublicKey,
 } from './node-keys.ts'
@@ -36,6 +37,7 @@ export {
   randomScalar,
   SCALAR_ORDER,
   verifyAggregate,
+  forgetVerifiedBls,
 } from './bls.ts'
 export {
   type AttributedShare,
@@ -44,6 +46,7 @@ export {
   MAX_COMMITMENTS,
   PublicKeySet,
   SecretKeySet,
+  forgetCombined,
   SecretKeyShare,
   SIGNATURE_SHARE_BYTES,
   SignatureShare,

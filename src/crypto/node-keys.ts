@@ -31,6 +31,11 @@ const decodedKeys = new Map<string, NodePublicKey>()
 const VERIFIED_LIMIT = 8192
 const verifiedSignatures = new Set<string>()
 
+/** Benchmarks only: forget which signatures verified, so the next check is a real one. */
+export function forgetVerifiedEd25519(): void {
+  verifiedSignatures.clear()
+}
+
 /** An Ed25519 public key with the node name it implies. */
 export class NodePublicKey {
   readonly bytes: Uint8Array

@@ -143,6 +143,11 @@ const VERIFIED_SHARES_LIMIT = 4096
 const COMBINED_CACHE_LIMIT = 1024
 const combinedCache = new Map<string, BlsSignature>()
 
+/** Benchmarks only: forget combined signatures, so the next combine interpolates. */
+export function forgetCombined(): void {
+  combinedCache.clear()
+}
+
 /** A signature share with where it came from: its index and who sent it (for blame). */
 export interface AttributedShare {
   readonly index: number

@@ -32,6 +32,16 @@ describe('BLS12-381 keys and signatures', () => {
     expect(other.publicKey().verify(message('section key link'), signature)).toBe(false)
   })
 
+  it('a message signed again (with the precomputed table) gets the same signatures as noble computes', () => {
+    const m = message(`signed by many ${Math.random()}`)
+    const keys = Array.from({ length: 4 }, () => BlsSecretKey.random())
+    const hashed = bls12_381.G2.hashToCurve(m)
+    for (const sk of [...keys, keys[0]!]) {
+      expect(sk.sign(m).toHex()).toBe(new BlsSignature(hashed.multiply(sk.scalar)).toHex())
+      expect(sk.publicKey().verify(m, sk.sign(m))).toBe(true)
+    }
+  })
+
   it('round-trips keys and signatures through bytes', () => {
     const sk = BlsSecretKey.random()
     const signature = sk.sign(message('m'))
