@@ -19,6 +19,10 @@ describe('a network under faults', () => {
     expect(report.restarts).toBeGreaterThan(0)
     expect(report.sections).toBeGreaterThanOrEqual(4)
     expect(report.refused['bad-dkg-start'] ?? 0).toBe(0)
+    // Nodes reach each other through connection actors: dials to crashed peers failed and backed off.
+    expect(report.connections.dials).toBeGreaterThan(0)
+    expect(report.connections.failures).toBeGreaterThan(0)
+    expect(report.connections.lost).toBeGreaterThan(0)
   }, 600_000)
 
   // Regression, seed 2 (and seed 1 with loss only): a candidate that had not completed its DKG

@@ -9,6 +9,7 @@ import { DEFAULT_PARAMETERS, type Decision, decodeChange, type NetworkParameters
 import { type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, onBounce, SectionAuthorityProvider, SectionTree, SignedSap } from '../../knowledge/index.ts'
 import { type NodeObserver, SectionNode } from '../../node/section-node.ts'
+import { type ConnectionTotals, ConnectionPool } from '../../transport/connections.ts'
 import { clientAuthority, decode, type Dst, seal, verifyPeerAuthority } from '../../wire/index.ts'
 import { Prefix, prefixesCoverSpace, XorName } from '../../xor/index.ts'
 import { SimNetwork } from '../network.ts'
@@ -66,6 +67,8 @@ export interface NetworkReport {
   readonly unjoined: number
   readonly maxPrefixBits: number
   readonly byzantineNodes: number
+  /** What the nodes' connection actors did, summed: dials, failed dials, frames queued and dropped. */
+  readonly connections: ConnectionTotals
   /** Frames sent by kind, and frames refused by reason, summed over nodes. */
   readonly messagesByKind: Record<string, number>
   readonly refused: Record<string, number>
@@ -159,9 +162,26 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const nodes: SectionNode[] = []
   const addrOf = (name: XorName): string => nodes.find((n) => n.name.equals(name))?.addr ?? name.toHex().slice(0, 6)
   const wires: WirePeer[] = []
+  // Each node reaches its peers through connection actors: a dial succeeds at once unless the
+  // peer is down; a crash resets the connections to it.
+  const pools = new Map<string, ConnectionPool>()
+  const connectionTotals: ConnectionTotals[] = []
+  function crashNode(node: SectionNode): void {
+    node.crash()
+    network.crash(node.addr)
+    pools.get(node.addr)?.close()
+    for (const pool of pools.values()) pool.lost(node.addr, 'peer crashed')
+  }
   function spawn(addr: string, keypair: NodeKeypair): SectionNode {
+    const pool = new ConnectionPool({
+      inner: network.endpoint(addr),
+      dial: (peer, done) => done(network.isCrashed(peer) ? 'unreachable' : undefined),
+      clock: scheduler,
+    })
+    pools.set(addr, pool)
+    connectionTotals.push(pool.totals)
     const wire = new WirePeer({
-      transport: network.endpoint(addr), keypair, msgIds, linkIsName: false,
+      transport: pool, keypair, msgIds, linkIsName: false,
       dst: { name: new Uint8Array(32), sectionKey: genesis.sap.sectionKey().toBytes() },
     })
     wires.push(wire)
@@ -266,8 +286,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       if (live.length === 0) return
       const victim = live[schedule.int(live.length)]!
       if (options.traceDecisions === true) log?.(`t=${scheduler.now} crash ${victim.addr} (${victim.role} of ${victim.section?.sap.sap.prefix.toString() ?? '?'})`)
-      victim.crash()
-      network.crash(victim.addr)
+      crashNode(victim)
       crashed++
       if (!schedule.chance(0.5)) return
       const keypair = wires[nodes.indexOf(victim)]!.keypair
@@ -291,8 +310,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
         .sort((a, b) => region.compareDistance(a.name, b.name))[0]
       if (victim === undefined) return
       if (options.traceDecisions === true) log?.(`t=${scheduler.now} leaves ${victim.addr} (${victim.role} of ${victim.section?.sap.sap.prefix.toString() ?? '?'})`)
-      victim.crash()
-      network.crash(victim.addr)
+      crashNode(victim)
       crashed++
     })
   }
@@ -346,9 +364,17 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     unjoined: final.unjoined,
     maxPrefixBits: Math.max(0, ...final.sections.map((s) => s.prefix.bitCount)),
     byzantineNodes: byzantine.size,
+    connections: {
+      sent: sum(connectionTotals, 'sent'), refused: sum(connectionTotals, 'refused'), dropped: sum(connectionTotals, 'dropped'),
+      dials: sum(connectionTotals, 'dials'), failures: sum(connectionTotals, 'failures'), lost: sum(connectionTotals, 'lost'),
+    },
     messagesByKind: sumCounts(wires.map((w) => w.stats.sentByKind)),
     refused: sumCounts(wires.map((w) => w.stats.refused)),
   }
+}
+
+function sum<T>(items: ReadonlyArray<T>, key: { [K in keyof T]: T[K] extends number ? K : never }[keyof T]): number {
+  return items.reduce((total, item) => total + (item[key] as number), 0)
 }
 
 function sumCounts(records: ReadonlyArray<Record<string, number>>): Record<string, number> {
