@@ -27,7 +27,10 @@ export type MembershipChange =
   | { readonly kind: 'Relocated'; readonly name: XorName; readonly destination: XorName; readonly age: number }
   | { readonly kind: 'Handover'; readonly sap: SignedSap }
   | { readonly kind: 'Split'; readonly zero: SignedSap; readonly one: SignedSap }
-  /** Too few members: we ask our sibling section (its key) to take us in (DESIGN.md §8). */
+  /**
+   * Too few members: we ask our sibling section (its key) to take us in (DESIGN.md §8). Naming
+   * our own key calls a merge off (the sibling split before it took us in).
+   */
   | { readonly kind: 'Merge'; readonly sibling: BlsPublicKey }
   /**
    * Our sibling `sectionKey` merges into us: its members, signed by its key over {@link mergeBytes},

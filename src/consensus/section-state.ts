@@ -78,6 +78,8 @@ export function applyDecisionToView(view: SectionView, decision: Decision, self:
   let merging = view.merging
   const merge = changes.find((c) => c.kind === 'Merge')
   if (merge?.kind === 'Merge' && merging === undefined) merging = merge.sibling
+  // A Merge naming our own key calls it off: the sibling split before it took us in.
+  else if (merge?.kind === 'Merge' && merge.sibling.equals(sap.sap.sectionKey())) merging = undefined
   const absorb = changes.find((c) => c.kind === 'Absorb')
   if (absorb?.kind === 'Absorb' && members.prefix.equals(sap.sap.prefix)) {
     // Our sibling's members join ours under the parent prefix; the elders elect for it next.

@@ -898,6 +898,7 @@ export class SectionNode {
         return this.#candidatesMatch(sap, members) && change.sap.verify()
       }
       case 'Merge':
+        if (section.merging !== undefined) return change.sibling.equals(section.sap.sap.sectionKey()) && this.#siblingSplit()
         return this.#sectionActor.getSnapshot().matches({ member: 'shrunk' })
           && this.tree.get(prefix.sibling())?.sap.sectionKey().equals(change.sibling) === true
       case 'Absorb':
@@ -935,6 +936,12 @@ export class SectionNode {
     if (!change.sectionKey.verify(linkBytes(change.sibling), change.link)) return false
     this.#verifiedAbsorbs.add(hex)
     return true
+  }
+
+  /** Our sibling is no longer one section: it split (we know sections below its prefix). */
+  #siblingSplit(): boolean {
+    const sibling = this.#section!.sap.sap.prefix.sibling()
+    return this.tree.get(sibling) === undefined && this.tree.prefixes().some((p) => p.isExtensionOf(sibling))
   }
 
   /** Absorb proposals whose signature verified (agreement asks for every vote). */
@@ -1198,10 +1205,13 @@ export class SectionNode {
 
   /**
    * We decided to merge: our share of our key's signature over the merge (us, the sibling key,
-   * our members) goes to the sibling's elders, with our SAP and chain, until they take us in.
+   * our members) goes to the sibling's elders, with our SAP and chain, until they take us in or
+   * the sibling splits.
    */
   #sendMergeShare(role: ElderRole, section: SectionView): void {
     const ours = section.sap.sap.sectionKey()
+    // The sibling split meanwhile: nobody can take us in; we call the merge off.
+    if (this.#siblingSplit()) return this.#propose({ kind: 'Merge', sibling: ours })
     const sibling = this.tree.get(section.sap.sap.prefix.sibling())
     const chain = this.tree.dag.chainFromGenesis(ours)
     if (sibling === undefined || chain === undefined || section.merging === undefined) return

@@ -195,6 +195,11 @@ describe('section machine: merge (DESIGN.md §8)', () => {
     expect(actor.getSnapshot().context.view!.merging!.equals(sibling.sap.sap.sectionKey())).toBe(true)
     // No relocation while merging.
     expect(actor.getSnapshot().context.last!.relocations).toEqual([])
+    // A Merge naming our own key calls it off (the sibling split before it took us in).
+    const ours = actor.getSnapshot().context.view!.sap.sap.sectionKey()
+    actor.send({ type: 'APPLY', decision: decide(2, [encodeChange({ kind: 'Merge', sibling: ours })]), self: members[0]!.name })
+    expect(actor.getSnapshot().context.view!.merging).toBeUndefined()
+    expect(actor.getSnapshot().value).toEqual({ member: 'shrunk' })
   })
 
   it('Absorb takes the sibling\'s members in under the parent prefix, and an election for it is due', () => {
