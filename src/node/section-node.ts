@@ -1731,9 +1731,14 @@ function digestOf(saps: ReadonlyArray<SignedSap>): Uint8Array {
 }
 
 /** Which of `elders` (sorted by name) looks after `name`: by its last byte, never itself. */
-function responsibleIndex(name: XorName, elders: ReadonlyArray<{ readonly name: XorName }>): number {
-  const h = name.bytes[31]! % elders.length
-  return elders[h]!.name.equals(name) ? (h + 1) % elders.length : h
+/**
+ * Which elder looks after `name`: for an adult, by its last byte; for an elder, the next elder in
+ * the SAP's order, so the elders watch each other in a ring. (By last byte, two elders could each
+ * be the other's watcher: both crashed, nobody noticed either, nor the members they looked after.)
+ */
+export function responsibleIndex(name: XorName, elders: ReadonlyArray<{ readonly name: XorName }>): number {
+  const self = elders.findIndex((e) => e.name.equals(name))
+  return self >= 0 ? (self + 1) % elders.length : name.bytes[31]! % elders.length
 }
 
 /** Whether `a` and `b` are neighbours: one's sibling region contains (or is inside) the other. */

@@ -35,12 +35,13 @@ describe('a network under faults', () => {
     expect(report.messagesByKind.DkgFailure ?? 0).toBeGreaterThan(0)
   }, 600_000)
 
-  // Merges (DESIGN.md §8). Regressions, seed 1: the sibling's elders told the merged members
-  // with the wrong decision (an old join of theirs from before the split, signed by the parent
-  // key), so they never took up the merged view; and when the merged key waited for the old
-  // section's elders to sign it, the shrink took them first and the merged key was never proven.
-  it('seed 1: a quarter of 60 nodes leave from one region; the sections there merge and the network heals', () => {
-    const report = runNetworkScenario(1, { nodes: 60, shrink: 0.25, joinWindowMs: 300_000, settleMs: 300_000, clients: 10 })
+  // Merges (DESIGN.md §8). Regressions (found at seed 1 before elders watched each other in a
+  // ring, which changed every run; seed 3 merges the same way now): the sibling's elders told the
+  // merged members with the wrong decision (an old join of theirs from before the split, signed by
+  // the parent key), so they never took up the merged view; and when the merged key waited for the
+  // old section's elders to sign it, the shrink took them first and the merged key was never proven.
+  it('seed 3: a quarter of 60 nodes leave from one region; the sections there merge and the network heals', () => {
+    const report = runNetworkScenario(3, { nodes: 60, shrink: 0.25, joinWindowMs: 300_000, settleMs: 300_000, clients: 10 })
     expectWhole(report)
     expect(report.merges).toBeGreaterThanOrEqual(1)
     expect(report.crashed).toBe(15)
