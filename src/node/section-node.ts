@@ -574,8 +574,8 @@ export class SectionNode {
 
   /**
    * Our section merged into its sibling (DESIGN.md §8): the sibling's elders tell us with their
-   * `Absorb` decision, their SAP and the merged members. We take up their view; an elder keeps
-   * its share of our old key to sign the merged key with it.
+   * `Absorb` decision, their SAP and the merged members. We learn the link our key signed to
+   * theirs, stop serving as elders of our old key, and take up their view.
    */
   #onAbsorbed(payload: PayloadOf<'JoinApproved'>): void {
     const section = this.#section
