@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util'
 import { formatDemo, runDemo } from './demo.ts'
+import { DIAGRAMS_USAGE, runDiagrams } from './diagrams.ts'
 import { defaultJobs, runSim, SIM_USAGE, SimUsageError } from './sim.ts'
 import { NETWORK_SIM_USAGE, runNetworkSim } from './sim-network.ts'
 
@@ -104,6 +105,26 @@ const commands: Record<string, Command> = {
         if (error instanceof SimUsageError) throw new UsageError(error.message)
         throw error
       }
+    },
+  },
+  diagrams: {
+    summary: 'Mermaid and SVG diagrams of every statechart in machines/, rendered offline',
+    usage: DIAGRAMS_USAGE,
+    async run(argv) {
+      const { values } = parseArgs({
+        args: argv,
+        options: {
+          out: { type: 'string' },
+          check: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+        strict: true,
+      })
+      if (values.help) {
+        console.log(DIAGRAMS_USAGE)
+        return 0
+      }
+      return runDiagrams({ out: values.out ?? 'visualizations', check: values.check })
     },
   },
   demo: {
