@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util'
 import { formatDemo, runDemo } from './demo.ts'
 import { DIAGRAMS_USAGE, runDiagrams } from './diagrams.ts'
+import { runVerify, VERIFY_USAGE } from './verify.ts'
 import { defaultJobs, runSim, SIM_USAGE, SimUsageError } from './sim.ts'
 import { NETWORK_SIM_USAGE, runNetworkSim } from './sim-network.ts'
 
@@ -105,6 +106,22 @@ const commands: Record<string, Command> = {
         if (error instanceof SimUsageError) throw new UsageError(error.message)
         throw error
       }
+    },
+  },
+  verify: {
+    summary: 'exhaustive checks of every statechart: reachability, deadlocks, traps, invariants',
+    usage: VERIFY_USAGE,
+    run(argv) {
+      const { values } = parseArgs({
+        args: argv,
+        options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+        strict: true,
+      })
+      if (values.help) {
+        console.log(VERIFY_USAGE)
+        return 0
+      }
+      return runVerify({ json: values.json })
     },
   },
   diagrams: {

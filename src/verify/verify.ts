@@ -1,0 +1,138 @@
+/**
+ * Exhaustive checks of a statechart (issue 5): traverse every state reachable with a bounded set
+ * of events (the spec's payload events, plus each active state's `after` delays, fired as the
+ * clock would fire them), two snapshots being one state when their value and the spec's bounded
+ * key of the context agree; then check
+ *   - every declared state is reachable;
+ *   - no deadlock: every reachable state that is not final has an enabled event;
+ *   - no trap: from every reachable state a stable (or final) state is reachable;
+ *   - the spec's invariants hold in every reachable state.
+ */
+import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject, SnapshotFrom } from 'xstate'
+import { getAdjacencyMap, getStateNodes } from 'xstate/graph'
+
+export interface MachineSpec {
+  readonly name: string
+  readonly machine: AnyStateMachine
+  readonly input?: unknown
+  /** Payload events tried in every state (bounded); `after` delays are added per state. */
+  readonly events: ReadonlyArray<{ readonly type: string; readonly [field: string]: unknown }>
+  /** The part of the context that matters to the protocol, bounded (counters capped). */
+  readonly key: (snapshot: AnyMachineSnapshot) => unknown
+  /** State ids (`machine.state.child`) where the machine may rest; final states always count. */
+  readonly stable: ReadonlyArray<string>
+  readonly invariants: ReadonlyArray<{ readonly name: string; readonly holds: (snapshot: AnyMachineSnapshot) => boolean }>
+  /** Most states to visit (a bound that is hit is a finding). */
+  readonly limit?: number
+}
+
+/** A spec typed by its machine's snapshot (the key and invariants read its context). */
+export function defineSpec<M extends AnyStateMachine>(spec: Omit<MachineSpec, 'machine' | 'key' | 'invariants'> & {
+  readonly machine: M
+  readonly key: (snapshot: SnapshotFrom<M>) => unknown
+  readonly invariants: ReadonlyArray<{ readonly name: string; readonly holds: (snapshot: SnapshotFrom<M>) => boolean }>
+}): MachineSpec {
+  return spec as unknown as MachineSpec
+}
+
+/** Whether the state with id `id` (`machine.state.child`) is active in `snapshot`. */
+export function within(snapshot: { readonly _nodes: ReadonlyArray<{ readonly id: string }> }, id: string): boolean {
+  return snapshot._nodes.some((node) => node.id === id)
+}
+
+export interface VerifyReport {
+  readonly machine: string
+  readonly states: number
+  readonly reachableStates: number
+  readonly transitions: number
+  readonly deadlocks: string[]
+  readonly unreachable: string[]
+  readonly trapStates: string[]
+  readonly invariantViolations: string[]
+  /** Set when the traversal hit the spec's limit (then the other findings may be incomplete). */
+  readonly truncated?: boolean
+}
+
+/** Findings in a report: what makes `safenet verify` exit non-zero. */
+export function findings(report: VerifyReport): number {
+  return report.deadlocks.length + report.unreachable.length + report.trapStates.length + report.invariantViolations.length + (report.truncated === true ? 1 : 0)
+}
+
+/** The `after` events the active states are waiting for, as the clock would send them. */
+function delayedEvents(snapshot: AnyMachineSnapshot): EventObject[] {
+  return (snapshot._nodes as AnyStateNode[]).flatMap((node) => (node.after as Array<{ eventType: string }>).map((t) => ({ type: t.eventType })))
+}
+
+function eventsFor(spec: MachineSpec, snapshot: AnyMachineSnapshot): EventObject[] {
+  return [...(spec.events as ReadonlyArray<EventObject>), ...delayedEvents(snapshot)]
+}
+
+export function verifyMachine(spec: MachineSpec): VerifyReport {
+  const limit = spec.limit ?? 5_000
+  const serialize = (snapshot: AnyMachineSnapshot): string => JSON.stringify({ value: snapshot.value as unknown, status: snapshot.status, key: spec.key(snapshot) })
+  let truncated = false
+  let adjacency: ReturnType<typeof getAdjacencyMap<AnyMachineSnapshot, EventObject, unknown>>
+  try {
+    adjacency = getAdjacencyMap(spec.machine, {
+      events: (snapshot: AnyMachineSnapshot) => eventsFor(spec, snapshot),
+      serializeState: (snapshot: AnyMachineSnapshot) => serialize(snapshot),
+      limit,
+      ...(spec.input === undefined ? {} : { input: spec.input }),
+    } as never) as typeof adjacency
+  } catch (error) {
+    // xstate/graph throws when the limit is reached.
+    if (!(error instanceof Error) || !/limit/i.test(error.message)) throw error
+    truncated = true
+    adjacency = {} as typeof adjacency
+  }
+
+  const declared = getStateNodes(spec.machine.root).map((node) => node.id)
+  const reached = new Set<string>()
+  const stableIds = new Set(spec.stable)
+  const edges = new Map<string, Set<string>>()
+  const deadlocks: string[] = []
+  const invariantViolations: string[] = []
+  const stable = new Set<string>()
+  let transitions = 0
+  for (const [key, { state, transitions: next }] of Object.entries(adjacency)) {
+    const snapshot = state as AnyMachineSnapshot
+    for (const node of snapshot._nodes as AnyStateNode[]) reached.add(node.id)
+    if (snapshot.status === 'done' || (snapshot._nodes as AnyStateNode[]).some((node) => stableIds.has(node.id))) stable.add(key)
+    const targets = new Set<string>()
+    for (const { event, state: after } of Object.values(next as Record<string, { event: EventObject; state: AnyMachineSnapshot }>)) {
+      if (!snapshot.can(event)) continue
+      transitions++
+      targets.add(serialize(after))
+    }
+    edges.set(key, targets)
+    if (snapshot.status !== 'done' && targets.size === 0) deadlocks.push(key)
+    for (const invariant of spec.invariants) if (!invariant.holds(snapshot)) invariantViolations.push(`${invariant.name} @ ${key}`)
+  }
+
+  // Trap states: those from which no stable state can be reached (backward search from stable ones).
+  const into = new Map<string, string[]>()
+  for (const [from, targets] of edges) for (const to of targets) into.set(to, [...(into.get(to) ?? []), from])
+  const canSettle = new Set(stable)
+  const queue = [...stable]
+  while (queue.length > 0) {
+    for (const from of into.get(queue.pop()!) ?? []) {
+      if (!canSettle.has(from)) {
+        canSettle.add(from)
+        queue.push(from)
+      }
+    }
+  }
+  const trapStates = [...edges.keys()].filter((key) => !canSettle.has(key))
+
+  return {
+    machine: spec.name,
+    states: declared.filter((id) => id !== spec.machine.root.id).length,
+    reachableStates: [...reached].filter((id) => id !== spec.machine.root.id).length,
+    transitions,
+    deadlocks,
+    unreachable: declared.filter((id) => id !== spec.machine.root.id && !reached.has(id)),
+    trapStates,
+    invariantViolations,
+    ...(truncated ? { truncated } : {}),
+  }
+}
