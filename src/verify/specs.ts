@@ -7,13 +7,21 @@ import { connectionMachine, type ConnectionSettings } from '../../machines/conne
 import { elderMachine } from '../../machines/elder.machine.ts'
 import { memberMachine } from '../../machines/member.machine.ts'
 import { defineSpec, type MachineSpec, within } from './verify.ts'
+import { sectionSpec } from './section-spec.ts'
 
 const cap = (n: number, max: number): number => Math.min(n, max)
 
 const connectionSettings: ConnectionSettings = { maxQueuedFrames: 2, initialBackoffMs: 100, maxBackoffMs: 400, maxAttempts: 3, idleMs: 1_000 }
 const AE_MAX_REQUESTS = 3
 
-export const SPECS: ReadonlyArray<MachineSpec> = [
+/** The specs, built on first use (the section spec makes keys). */
+export function specs(): ReadonlyArray<MachineSpec> {
+  built ??= [...SIMPLE_SPECS, sectionSpec()]
+  return built
+}
+let built: ReadonlyArray<MachineSpec> | undefined
+
+const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
   defineSpec({
     name: 'member',
     machine: memberMachine,

@@ -76,6 +76,8 @@ export function verifyMachine(spec: MachineSpec): VerifyReport {
     adjacency = getAdjacencyMap(spec.machine, {
       events: (snapshot: AnyMachineSnapshot) => eventsFor(spec, snapshot),
       serializeState: (snapshot: AnyMachineSnapshot) => serialize(snapshot),
+      // Events may carry keys and decisions: named by their place in the spec, not by their contents.
+      serializeEvent: (event: EventObject) => { const i = spec.events.indexOf(event); return i >= 0 ? `${event.type}#${i}` : event.type },
       limit,
       ...(spec.input === undefined ? {} : { input: spec.input }),
     } as never) as typeof adjacency
@@ -123,6 +125,13 @@ export function verifyMachine(spec: MachineSpec): VerifyReport {
     }
   }
   const trapStates = [...edges.keys()].filter((key) => !canSettle.has(key))
+
+  // A transient state (an unguarded `always` leaves it at once) is never seen at rest: it was
+  // passed through when its parent was entered.
+  for (const node of getStateNodes(spec.machine.root)) {
+    const always = (node.always ?? []) as Array<{ guard?: unknown }>
+    if (always.some((t) => t.guard === undefined) && node.parent !== undefined && (reached.has(node.parent.id) || node.parent === spec.machine.root)) reached.add(node.id)
+  }
 
   return {
     machine: spec.name,
