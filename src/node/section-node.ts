@@ -669,8 +669,8 @@ export class SectionNode {
     }
     // While the section splits or merges, a join would only change the candidates and restart the DKGs.
     const snapshot = this.#sectionActor.getSnapshot()
-    const splitting = snapshot.matches({ member: 'splitting' }) || snapshot.matches({ member: 'merging' }) || !section.members.prefix.equals(section.sap.sap.prefix)
-    const verdict = splitting ? { kind: 'TryJoinLater' as const } : checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params)
+    const busy = snapshot.matches({ member: 'splitting' }) || snapshot.matches({ member: 'merging' }) || !section.members.prefix.equals(section.sap.sap.prefix)
+    const verdict = busy ? { kind: 'TryJoinLater' as const } : checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params)
     switch (verdict.kind) {
       case 'Rejected':
         this.#send([from], 'JoinResponse', { verdict: { _tag: 'Rejected', reason: verdict.reason } }, toJoiner)
@@ -930,12 +930,9 @@ export class SectionNode {
     if (!change.sibling.equals(ours) && !this.tree.dag.isAncestor(change.sibling, ours)) return false
     const sibling = prefix.sibling()
     if (change.members.length === 0 || !change.members.every((m) => sibling.matches(m.name))) return false
-    const hex = toHex(sha3_256(encodeChange(change)))
-    if (this.#verifiedAbsorbs.has(hex)) return true
-    if (!change.sectionKey.verify(mergeBytes(change.sectionKey, change.sibling, change.members), change.signature)) return false
-    if (!change.sectionKey.verify(linkBytes(change.sibling), change.link)) return false
-    this.#verifiedAbsorbs.add(hex)
-    return true
+    // Agreement asks for every vote; BlsPublicKey.verify remembers what verified.
+    return change.sectionKey.verify(mergeBytes(change.sectionKey, change.sibling, change.members), change.signature)
+      && change.sectionKey.verify(linkBytes(change.sibling), change.link)
   }
 
   /** Our sibling is no longer one section: it split (we know sections below its prefix). */
@@ -943,9 +940,6 @@ export class SectionNode {
     const sibling = this.#section!.sap.sap.prefix.sibling()
     return this.tree.get(sibling) === undefined && this.tree.prefixes().some((p) => p.isExtensionOf(sibling))
   }
-
-  /** Absorb proposals whose signature verified (agreement asks for every vote). */
-  readonly #verifiedAbsorbs = new Set<string>()
 
   #candidatesMatch(sap: SectionAuthorityProvider, members: SectionMembers): boolean {
     const candidates = this.#candidates(members)

@@ -364,22 +364,15 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     unjoined: final.unjoined,
     maxPrefixBits: Math.max(0, ...final.sections.map((s) => s.prefix.bitCount)),
     byzantineNodes: byzantine.size,
-    connections: {
-      sent: sum(connectionTotals, 'sent'), refused: sum(connectionTotals, 'refused'), dropped: sum(connectionTotals, 'dropped'),
-      dials: sum(connectionTotals, 'dials'), failures: sum(connectionTotals, 'failures'), lost: sum(connectionTotals, 'lost'),
-    },
+    connections: sumCounts<keyof ConnectionTotals>(connectionTotals),
     messagesByKind: sumCounts(wires.map((w) => w.stats.sentByKind)),
     refused: sumCounts(wires.map((w) => w.stats.refused)),
   }
 }
 
-function sum<T>(items: ReadonlyArray<T>, key: { [K in keyof T]: T[K] extends number ? K : never }[keyof T]): number {
-  return items.reduce((total, item) => total + (item[key] as number), 0)
-}
-
-function sumCounts(records: ReadonlyArray<Record<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {}
-  for (const record of records) for (const [k, v] of Object.entries(record)) out[k] = (out[k] ?? 0) + v
+function sumCounts<K extends string>(records: ReadonlyArray<Readonly<Record<K, number>>>): Record<K, number> {
+  const out = {} as Record<K, number>
+  for (const record of records) for (const [k, v] of Object.entries(record) as Array<[K, number]>) out[k] = (out[k] ?? 0) + v
   return out
 }
 
