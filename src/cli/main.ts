@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util'
 import { formatDemo, runDemo } from './demo.ts'
 import { DIAGRAMS_USAGE, runDiagrams } from './diagrams.ts'
-import { runVerify, VERIFY_USAGE } from './verify.ts'
+import { runVerify, VERIFY_USAGE, VerifyUsageError } from './verify.ts'
 import { defaultJobs, runSim, SIM_USAGE, SimUsageError } from './sim.ts'
 import { NETWORK_SIM_USAGE, runNetworkSim } from './sim-network.ts'
 
@@ -111,17 +111,22 @@ const commands: Record<string, Command> = {
   verify: {
     summary: 'exhaustive checks of every statechart: reachability, deadlocks, traps, invariants',
     usage: VERIFY_USAGE,
-    run(argv) {
+    async run(argv) {
       const { values } = parseArgs({
         args: argv,
-        options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+        options: { json: { type: 'boolean', default: false }, machine: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
         strict: true,
       })
       if (values.help) {
         console.log(VERIFY_USAGE)
         return 0
       }
-      return runVerify({ json: values.json })
+      try {
+        return await runVerify({ json: values.json, ...(values.machine === undefined ? {} : { machine: values.machine }) })
+      } catch (error) {
+        if (error instanceof VerifyUsageError) throw new UsageError(error.message)
+        throw error
+      }
     },
   },
   diagrams: {

@@ -262,6 +262,24 @@ export class DkgSession {
       && start.keys.every((k, i) => toHex(sha3_256(k)) === toHex(start.candidates[i]!))
   }
 
+  /**
+   * Dealers whose Part we hold, whose share to us we could use, and that every candidate judged
+   * (well, or answered with a justification): the set a key can be combined from.
+   */
+  qualifiedDealers(): number[] {
+    if (this.#equivocators.size > 0 || this.#badJustifiers.size > 0) return []
+    return [...Array(this.n).keys()].filter((dealer) => {
+      const part = this.#parts.get(dealer)
+      if (part === undefined || !this.#myShares.has(dealer)) return false
+      for (let participant = 0; participant < this.n; participant++) {
+        const verdict = this.#verdicts.get(participant)?.get(dealer)
+        if (verdict === undefined || verdict.hash !== part.hash) return false
+        if (!verdict.ok && !this.#justifications.has(`${dealer}/${participant}`)) return false
+      }
+      return true
+    })
+  }
+
   /** Who kept this session from completing, as far as we can tell now, and why. */
   nonParticipants(): Map<number, NonParticipation> {
     const named = new Map<number, NonParticipation>()
@@ -442,16 +460,8 @@ export class DkgSession {
 
   #tryComplete(): void {
     if (this.#result !== undefined || this.#dealing === undefined) return
-    if (this.#parts.size < this.n || this.#equivocators.size > 0 || this.#badJustifiers.size > 0) return
-    for (let dealer = 0; dealer < this.n; dealer++) {
-      const part = this.#parts.get(dealer)!
-      if (!this.#myShares.has(dealer)) return
-      for (let participant = 0; participant < this.n; participant++) {
-        const verdict = this.#verdicts.get(participant)?.get(dealer)
-        if (verdict === undefined || verdict.hash !== part.hash) return
-        if (!verdict.ok && !this.#justifications.has(`${dealer}/${participant}`)) return
-      }
-    }
+    // Every candidate deals here (threshold + 1 ≤ n): all must qualify.
+    if (this.qualifiedDealers().length < this.n) return
     this.#result = combineQualified(this.self, [...Array(this.n).keys()].map((dealer) => ({
       commitments: this.#parts.get(dealer)!.commitments,
       share: this.#myShares.get(dealer)!,

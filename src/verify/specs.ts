@@ -7,6 +7,7 @@ import { connectionMachine, type ConnectionSettings } from '../../machines/conne
 import { elderMachine } from '../../machines/elder.machine.ts'
 import { memberMachine } from '../../machines/member.machine.ts'
 import { defineSpec, type MachineSpec, within } from './verify.ts'
+import { agreementSpec, dkgSpec } from './protocol-specs.ts'
 import { sectionSpec } from './section-spec.ts'
 
 const cap = (n: number, max: number): number => Math.min(n, max)
@@ -16,7 +17,7 @@ const AE_MAX_REQUESTS = 3
 
 /** The specs, built on first use (the section spec makes keys). */
 export function specs(): ReadonlyArray<MachineSpec> {
-  built ??= [...SIMPLE_SPECS, sectionSpec()]
+  built ??= [...SIMPLE_SPECS, sectionSpec(), agreementSpec(), dkgSpec()]
   return built
 }
 let built: ReadonlyArray<MachineSpec> | undefined

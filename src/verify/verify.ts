@@ -10,10 +10,16 @@
  */
 import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject, SnapshotFrom } from 'xstate'
 import { getAdjacencyMap, getStateNodes } from 'xstate/graph'
+import { replaying } from './replay.ts'
 
 export interface MachineSpec {
   readonly name: string
   readonly machine: AnyStateMachine
+  /**
+   * For a machine whose context holds a mutable protocol object: builds a fresh input each time,
+   * and the machine is traversed by replaying paths on it (replay.ts).
+   */
+  readonly replay?: () => unknown
   readonly input?: unknown
   /** Payload events tried in every state (bounded); `after` delays are added per state. */
   readonly events: ReadonlyArray<{ readonly type: string; readonly [field: string]: unknown }>
@@ -45,6 +51,8 @@ export interface VerifyReport {
   readonly states: number
   readonly reachableStates: number
   readonly transitions: number
+  /** Distinct (state, context key) pairs visited. */
+  readonly visited: number
   readonly deadlocks: string[]
   readonly unreachable: string[]
   readonly trapStates: string[]
@@ -73,7 +81,7 @@ export function verifyMachine(spec: MachineSpec): VerifyReport {
   let truncated = false
   let adjacency: ReturnType<typeof getAdjacencyMap<AnyMachineSnapshot, EventObject, unknown>>
   try {
-    adjacency = getAdjacencyMap(spec.machine, {
+    adjacency = getAdjacencyMap(spec.replay === undefined ? spec.machine : replaying(spec.machine, spec.replay), {
       events: (snapshot: AnyMachineSnapshot) => eventsFor(spec, snapshot),
       serializeState: (snapshot: AnyMachineSnapshot) => serialize(snapshot),
       // Events may carry keys and decisions: named by their place in the spec, not by their contents.
@@ -138,6 +146,7 @@ export function verifyMachine(spec: MachineSpec): VerifyReport {
     states: declared.filter((id) => id !== spec.machine.root.id).length,
     reachableStates: [...reached].filter((id) => id !== spec.machine.root.id).length,
     transitions,
+    visited: edges.size,
     deadlocks,
     unreachable: declared.filter((id) => id !== spec.machine.root.id && !reached.has(id)),
     trapStates,

@@ -1,17 +1,15 @@
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { type AnyStateMachine, createMachine } from 'xstate'
-import { findings, type MachineSpec, verifyMachine } from '../../src/verify/verify.ts'
+import { createMachine } from 'xstate'
+import { MACHINES } from '../../src/diagrams/machines.ts'
+import { mutated } from '../../src/verify/mutate.ts'
+import { findings, type MachineSpec, type VerifyReport, verifyMachine } from '../../src/verify/verify.ts'
 import { specs } from '../../src/verify/specs.ts'
 
-/** A copy of `machine` whose config has `patch` applied at the state at `path` (other parts shared). */
-function mutated(machine: AnyStateMachine, path: ReadonlyArray<string>, patch: (state: Record<string, unknown>) => Record<string, unknown>): AnyStateMachine {
-  const edit = (node: Record<string, unknown>, rest: ReadonlyArray<string>): Record<string, unknown> => {
-    if (rest.length === 0) return patch(node)
-    const states = node.states as Record<string, Record<string, unknown>>
-    return { ...node, states: { ...states, [rest[0]!]: edit(states[rest[0]!]!, rest.slice(1)) } }
-  }
-  return createMachine(edit(machine.config as Record<string, unknown>, path) as never, machine.implementations as never)
-}
+const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 })
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/machines/${name}`, import.meta.url))
 
 const spec = (name: string): MachineSpec => specs().find((s) => s.name === name)!
 
@@ -63,6 +61,35 @@ describe('safenet verify: exhaustive checks of the statecharts', () => {
     }))
     const report = verifyMachine({ ...s, machine })
     expect(report.unreachable).toContain('section.member.splitting')
+  })
+
+  it('catches an agreement that stops voting on any DecisionAnnounce (invariant violated)', async () => {
+    const { agreementMachine } = await import('../fixtures/machines/agreement-idles-early.machine.ts')
+    const report = verifyMachine({ ...spec('agreement'), machine: agreementMachine })
+    expect(report.invariantViolations.some((v) => v.startsWith('idle exactly when the last generation is decided'))).toBe(true)
+  })
+
+  it('catches a DKG that completes without its dealers qualified (invariant violated, abandoned unreachable)', async () => {
+    const { dkgMachine } = await import('../fixtures/machines/dkg-completes-unqualified.machine.ts')
+    const report = verifyMachine({ ...spec('dkg'), machine: dkgMachine })
+    expect(report.invariantViolations.some((v) => v.startsWith('complete only with at least threshold+1 qualified dealers'))).toBe(true)
+    expect(report.unreachable).toContain('dkg.abandoned')
+  })
+
+  it('safenet verify --json lists every machine with 0 findings; --machine with a broken copy exits 1', () => {
+    const all = run('verify', '--json')
+    expect(all.status, all.stderr).toBe(0)
+    const reports = all.stdout.trim().split('\n').map((line) => JSON.parse(line) as VerifyReport)
+    expect(reports.map((r) => r.machine).sort()).toEqual(MACHINES.map((m) => m.name).sort())
+    for (const report of reports) expect(findings(report), report.machine).toBe(0)
+    const broken = run('verify', '--json', '--machine', fixture('connection-dialed-to-idle.machine.ts'))
+    expect(broken.status).toBe(1)
+    expect(JSON.parse(broken.stdout) as VerifyReport).toMatchObject({ machine: 'connection', unreachable: ['connection.connected'] })
+    const real = run('verify', '--machine', fileURLToPath(new URL('../../machines/connection.machine.ts', import.meta.url)))
+    expect(real.status, real.stdout).toBe(0)
+    const none = run('verify', '--machine', fileURLToPath(new URL('../../src/xor/index.ts', import.meta.url)))
+    expect(none.status).toBe(2)
+    expect(none.stderr).toMatch(/exports no state machine/)
   })
 
   it('finds a trap: a state from which no stable state can be reached', () => {
