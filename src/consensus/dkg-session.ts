@@ -191,6 +191,8 @@ export class DkgSession {
     this.#acceptPart(part, out)
     out.parts.push(part)
     this.#flushAck(out)
+    // Everything else may have come before we dealt (a late DkgStart): then we are done now.
+    this.#tryComplete()
     return out
   }
 

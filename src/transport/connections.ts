@@ -10,8 +10,12 @@ import type { Clock } from '../sim/scheduler.ts'
 import { type ConnectionSettings, connectionMachine, DEFAULT_CONNECTION_SETTINGS } from '../../machines/connection.machine.ts'
 import type { PeerId, Transport } from './transport.ts'
 
-/** How a connection is opened: `done` is called once, now or later, with the outcome. */
-export type Dialer = (peer: PeerId, done: (failure?: string) => void) => void
+/**
+ * How a connection is opened: `done` is called once, now or later, with the outcome. `signal`
+ * aborts when the pool no longer wants the connection (it was closed while dialing): the dialer
+ * should stop, and an outcome after that is ignored.
+ */
+export type Dialer = (peer: PeerId, done: (failure?: string) => void, signal: AbortSignal) => void
 
 export interface ConnectionTotals {
   /** Frames handed to the transport. */
@@ -81,15 +85,24 @@ export class ConnectionPool implements Transport {
   #connection(peer: PeerId): Actor<typeof connectionMachine> {
     const existing = this.#actors.get(peer)
     if (existing !== undefined) return existing
+    let dial: AbortController | undefined
     const machine = connectionMachine.provide({
       actions: {
         dial: () => {
-          this.#dial(peer, (failure) => actor.send(failure === undefined ? { type: 'DIALED' } : { type: 'DIAL_FAILED', reason: failure }))
+          const attempt = (dial = new AbortController())
+          this.#dial(peer, (failure) => {
+            if (attempt.signal.aborted || dial !== attempt) return
+            dial = undefined
+            actor.send(failure === undefined ? { type: 'DIALED' } : { type: 'DIAL_FAILED', reason: failure })
+          }, attempt.signal)
         },
         transmit: (_, { frames }) => {
           for (const frame of frames) this.#inner.send(peer, frame)
         },
-        hangUp: () => {},
+        hangUp: () => {
+          dial?.abort()
+          dial = undefined
+        },
       },
     })
     const actor = createActor(machine, { input: { peer, settings: this.#settings }, clock: this.#clock, systemId: `${this.self}/connection/${peer}#${++this.#epoch}` })

@@ -160,6 +160,8 @@ export function dkgSpec(): MachineSpec {
           return result === undefined || result.secretKeyShare.publicKeyShare().equals(result.publicKeySet.publicKeyShare(0))
         },
       },
+      // An abandoned session that names nobody gives the elders no one to exclude.
+      { name: 'an abandoned session names who kept it from completing', holds: (s) => !within(s, 'dkg.abandoned') || s.context.session.nonParticipants().size > 0 },
       { name: 'dealing starts only with a quorum of DkgStart', holds: (s) => within(s, 'dkg.waitingForStart') || s.context.starts.length >= s.context.startQuorum },
       { name: 'completion is reported once', holds: (s) => emittedOn(s).filter((e) => e.type === 'completed').length === (within(s, 'dkg.complete') ? 1 : 0) },
     ],

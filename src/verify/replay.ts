@@ -6,7 +6,8 @@
  * every transition builds a fresh object from `input()` and replays them, then the new event.
  *
  * So the real protocol code runs on every edge (no stand-in to drift from it), at the cost of
- * replaying the path: fine for the short paths a bounded traversal explores. `input` must build
+ * replaying the path (once per path: results are kept): fine for the short paths a bounded
+ * traversal explores. `input` must build
  * the same object each time (seeded randomness), or replays would diverge.
  *
  * What the replay emitted along the way is kept too ({@link emittedOn}), for invariants that are
@@ -50,7 +51,23 @@ function recordingScope(emitted: EventObject[]): ActorScope<AnyMachineSnapshot, 
 
 /** `machine` as actor logic whose every transition replays its path on a fresh `input()`. */
 export function replaying(machine: AnyStateMachine, input: () => unknown): ActorLogic<AnyMachineSnapshot, EventObject, unknown> {
+  // Each path is replayed once: snapshots are kept in a trie of the events that led to them (an
+  // event with a payload by identity, a bare one — a timer — by type). No snapshot's object is
+  // mutated after it is made, since every transition replays on a fresh one.
+  interface Node { snapshot?: AnyMachineSnapshot; readonly next: Map<unknown, Node> }
+  const root: Node = { next: new Map() }
   const run = (events: ReadonlyArray<EventObject>): AnyMachineSnapshot => {
+    let node = root
+    for (const event of events) {
+      const key = Object.keys(event).length === 1 ? event.type : event
+      let child = node.next.get(key)
+      if (child === undefined) node.next.set(key, (child = { next: new Map() }))
+      node = child
+    }
+    node.snapshot ??= replay(events)
+    return node.snapshot
+  }
+  const replay = (events: ReadonlyArray<EventObject>): AnyMachineSnapshot => {
     const emitted: EventObject[] = []
     const scope = recordingScope(emitted)
     let snapshot = machine.getInitialSnapshot(scope as never, input()) as AnyMachineSnapshot

@@ -71,8 +71,13 @@ function delayedEvents(snapshot: AnyMachineSnapshot): EventObject[] {
   return (snapshot._nodes as AnyStateNode[]).flatMap((node) => (node.after as Array<{ eventType: string }>).map((t) => ({ type: t.eventType })))
 }
 
-function eventsFor(spec: MachineSpec, snapshot: AnyMachineSnapshot): EventObject[] {
+export function eventsFor(spec: MachineSpec, snapshot: AnyMachineSnapshot): EventObject[] {
   return [...(spec.events as ReadonlyArray<EventObject>), ...delayedEvents(snapshot)]
+}
+
+/** An event's name in a traversal: a payload event by its place in the spec, not its contents. */
+export function eventName(spec: MachineSpec): (event: EventObject) => string {
+  return (event) => { const i = spec.events.indexOf(event); return i >= 0 ? `${event.type}#${i}` : event.type }
 }
 
 export function verifyMachine(spec: MachineSpec): VerifyReport {
@@ -85,7 +90,7 @@ export function verifyMachine(spec: MachineSpec): VerifyReport {
       events: (snapshot: AnyMachineSnapshot) => eventsFor(spec, snapshot),
       serializeState: (snapshot: AnyMachineSnapshot) => serialize(snapshot),
       // Events may carry keys and decisions: named by their place in the spec, not by their contents.
-      serializeEvent: (event: EventObject) => { const i = spec.events.indexOf(event); return i >= 0 ? `${event.type}#${i}` : event.type },
+      serializeEvent: eventName(spec),
       limit,
       ...(spec.input === undefined ? {} : { input: spec.input }),
     } as never) as typeof adjacency
