@@ -35,7 +35,7 @@ export interface ModelPaths {
    * Simple paths (no state and context key twice), each a walk from the initial state that takes
    * a random untaken transition until it is stuck or `maxDepth` long: `maxSimple` walks, seeded,
    * duplicates dropped. (Enumerating every simple path, as `getSimplePaths` does, is exponential:
-   * the dkg graph alone has 81 states and 1,245 transitions.)
+   * the dkg graph alone has 79 states and 1,216 transitions.)
    */
   readonly simple: ModelPath[]
   /**
