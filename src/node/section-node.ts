@@ -104,6 +104,12 @@ export interface NodeWire {
 export interface NodeEnv {
   readonly wire: NodeWire
   readonly clock: Clock & { readonly now: number }
+  /**
+   * The clock for one of the node's actors' timers, when the runtime tells them apart (a test
+   * that fires one actor's timer at a time, a node that reports what each waits for); `clock`
+   * otherwise.
+   */
+  readonly clockFor?: (actor: NodeActorKind) => Clock
   readonly schedule: (delayMs: number, run: () => void) => unknown
   readonly cancel: (handle: unknown) => void
   readonly randomBytes: (length: number) => Uint8Array
@@ -119,6 +125,9 @@ export interface NodeObserver {
   relocated(node: SectionNode, age: number): void
   joined(node: SectionNode): void
 }
+
+/** The node's actors, as {@link NodeEnv.clockFor} names them. */
+export type NodeActorKind = 'member' | 'section' | 'antiEntropy' | 'agreement' | 'elder' | 'dkg'
 
 export type Role = 'joining' | 'adult' | 'elder' | 'relocating' | 'left'
 export type { SectionView }
@@ -140,6 +149,8 @@ export const SECTION_TIMING = {
   neighbourProbeMs: 300_000,
 }
 
+/** Catch-up requests a member behind on decisions sends before it waits for the next news. */
+export const AE_MAX_REQUESTS = 10
 const RELOCATE_DOMAIN = domain('safenet/relocate/v1')
 const RECENT_DECISIONS = 64
 /** Elders (the first by name) that collect SAP and link shares and combine them: f + 1 of 7. */
@@ -230,10 +241,9 @@ export class SectionNode {
     this.tree = SectionTree.fromGenesis(options.genesis)
     this.#genesisKey = options.genesis.sap.sectionKey()
     const id = `${this.addr}.${this.name.toHex().slice(0, 8)}`
-    const clock = this.#env.clock
     this.#member = createActor(memberMachine, {
       input: { joinRetryMs: SECTION_TIMING.joinRetryMs, tryJoinLaterMs: SECTION_TIMING.tryJoinLaterMs },
-      clock,
+      clock: this.#clock('member'),
       systemId: `${id}/member`,
     })
     this.#member.on('sendJoin', () => this.#sendJoin())
@@ -241,20 +251,24 @@ export class SectionNode {
       if (relocated) this.#env.observer?.relocated(this, this.member()?.age ?? 0)
       this.#env.observer?.joined(this)
     })
-    this.#sectionActor = createActor(sectionMachine, { input: { params: this.params }, clock, systemId: `${id}/section` })
+    this.#sectionActor = createActor(sectionMachine, { input: { params: this.params }, clock: this.#clock('section'), systemId: `${id}/section` })
     this.#aeActor = createActor(antiEntropyMachine, {
       input: {
         firstProbeMs: SECTION_TIMING.probeIntervalMs * (0.5 + this.#env.randomBytes(1)[0]! / 512),
         probeIntervalMs: SECTION_TIMING.probeIntervalMs,
         neighbourEvery: 3,
         retryMs: SECTION_TIMING.catchUpRetryMs,
-        maxRequests: 10,
+        maxRequests: AE_MAX_REQUESTS,
       },
-      clock,
+      clock: this.#clock('antiEntropy'),
       systemId: `${id}/anti-entropy`,
     })
     this.#aeActor.on('probe', ({ neighbours }) => this.#probe(neighbours))
     this.#aeActor.on('requestDecisions', ({ attempt }) => this.#sendDecisionsRequest(attempt))
+  }
+
+  #clock(actor: NodeActorKind): Clock {
+    return this.#env.clockFor?.(actor) ?? this.#env.clock
   }
 
   get #section(): SectionView | undefined {
@@ -266,6 +280,8 @@ export class SectionNode {
   }
 
   get role(): Role {
+    // Stopped before it started, the member actor never ran: the node has left all the same.
+    if (this.#crashed) return 'left'
     const value = this.#member.getSnapshot().value
     const top = typeof value === 'string' ? value : Object.keys(value)[0]!
     return top === 'idle' ? 'joining' : top as Role
@@ -280,7 +296,8 @@ export class SectionNode {
     }
     if (this.#elder !== undefined) {
       out.elder = this.#elder.duties.getSnapshot().value
-      out.agreement = { state: this.#elder.actor.getSnapshot().value, generation: this.#elder.agreement.generation, round: this.#elder.agreement.round, pending: this.#elder.pending.size }
+      const proposing = [...this.#elder.pending.values()].map((bytes) => decodeChange(bytes)?.kind ?? '?')
+      out.agreement = { state: this.#elder.actor.getSnapshot().value, generation: this.#elder.agreement.generation, round: this.#elder.agreement.round, pending: this.#elder.pending.size, proposing }
     }
     for (const [hex, run] of this.#dkgRuns) {
       const snapshot = run.actor.getSnapshot()
@@ -310,12 +327,21 @@ export class SectionNode {
 
   // --- Starting ---------------------------------------------------------------------------------
 
-  /** Starts the network: the genesis node, sole elder and member of the genesis section. */
-  startGenesis(share: SecretKeyShare, age: number): void {
+  /**
+   * Starts the network as its genesis elder: alone, sole elder and member of the genesis section
+   * (the usual start), or with `founders`, the other elders the genesis SAP names, each of which
+   * starts with its own share of the genesis key (a network founded by several nodes at once).
+   */
+  startGenesis(share: SecretKeyShare, age: number, founders: ReadonlyArray<Member> = []): void {
     const sap = this.tree.get(Prefix.EMPTY)!
     const self: Member = { name: this.name, publicKey: this.#env.wire.keypair.publicKey.bytes, addr: this.addr, age }
+    const members = [self, ...founders]
+    const named = (m: Member) => sap.sap.elders.some((e) => e.name.equals(m.name))
+    if (members.length !== sap.sap.elders.length || !members.every(named)) {
+      throw new Error(`the genesis elders are ${sap.sap.elders.map((e) => e.addr).join(', ')}: startGenesis was given ${members.map((m) => m.addr).join(', ')}`)
+    }
     this.#sectionActor.start()
-    this.#sectionActor.send({ type: 'START', view: { sap, members: new SectionMembers(Prefix.EMPTY, [self], -1), nextGeneration: 0 } })
+    this.#sectionActor.send({ type: 'START', view: { sap, members: new SectionMembers(Prefix.EMPTY, members, -1), nextGeneration: 0 } })
     this.#member.start()
     this.#member.send({ type: 'GENESIS' })
     this.#aeActor.start()
@@ -332,11 +358,12 @@ export class SectionNode {
 
   /** The node stops: no more timers, no more answers (the simulator crashes it). */
   crash(): void {
+    if (this.#crashed) return
     this.#crashed = true
     this.#stopElder()
     this.#stopDkgRuns()
-    this.#member.send({ type: 'STOP' })
-    this.#aeActor.send({ type: 'STOP' })
+    // (Actors that never started, or already stopped, are told nothing.)
+    for (const actor of [this.#member, this.#aeActor]) if (actor.getSnapshot().status === 'active') actor.send({ type: 'STOP' })
     this.#member.stop()
     this.#aeActor.stop()
     this.#sectionActor.stop()
@@ -769,10 +796,10 @@ export class SectionNode {
     const epoch = ++this.#epoch
     const id = `${this.addr}.${this.name.toHex().slice(0, 8)}`
     const keyId = toHex(keySet.publicKey().toBytes()).slice(0, 8)
-    const actor = createActor(agreementMachine, { input: { agreement }, clock: this.#env.clock, systemId: `${id}/agreement/${keyId}#${epoch}` })
+    const actor = createActor(agreementMachine, { input: { agreement }, clock: this.#clock('agreement'), systemId: `${id}/agreement/${keyId}#${epoch}` })
     const duties = createActor(elderMachine, {
       input: { dkgStartResendMs: SECTION_TIMING.dkgStartResendMs, watchIntervalMs: SECTION_TIMING.probeIntervalMs },
-      clock: this.#env.clock,
+      clock: this.#clock('elder'),
       systemId: `${id}/elder/${keyId}#${epoch}`,
     })
     const role: ElderRole = {
@@ -1298,7 +1325,7 @@ export class SectionNode {
     })
     const actor = createActor(dkgMachine, {
       input: { session, startQuorum, deadlineMs: SECTION_TIMING.dkgDeadlineMs, gossipIntervalMs: SECTION_TIMING.dkgGossipMs },
-      clock: this.#env.clock,
+      clock: this.#clock('dkg'),
       systemId: `${this.addr}.${this.name.toHex().slice(0, 8)}/dkg/${hex.slice(0, 8)}#${++this.#epoch}`,
     })
     const run: DkgRun = { start, actor, peers: start.addrs.filter((_, i) => i !== self) }

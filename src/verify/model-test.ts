@@ -13,17 +13,28 @@
  * README's "Model-based tests" section.
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate'
-import { createEmptyActor } from 'xstate'
 import { getAdjacencyMap, getShortestPaths, type StatePath } from 'xstate/graph'
 import { SeededRandom } from '../sim/random.ts'
-import { replaying } from './replay.ts'
+import { recordingScope, replaying } from './replay.ts'
 import { eventName, eventsFor, type MachineSpec } from './verify.ts'
 
 export interface SystemUnderTest {
   /** Carries out the model's event on the system (a timer event: make that timer fire). */
   exec(event: EventObject): void
-  /** Throws when the system's observable state disagrees with the model's `snapshot`. */
-  check(snapshot: AnyMachineSnapshot): void
+  /**
+   * Throws when the system's observable state disagrees with the model's `snapshot`; `emitted`
+   * is what the model emitted on this step (what the system should have done, e.g. sent).
+   */
+  check(snapshot: AnyMachineSnapshot, emitted: ReadonlyArray<EventObject>): void
+}
+
+/**
+ * Thrown by {@link SystemUnderTest.exec} when the test cannot bring the event about in the
+ * system's present situation (e.g. it would need a key only the system holds): the path stops
+ * there, counted as cut, and the steps before it stand.
+ */
+export class Unproducible extends Error {
+  override readonly name = 'Unproducible'
 }
 
 export type ModelPath = StatePath<AnyMachineSnapshot, EventObject>
@@ -53,6 +64,26 @@ export function afterDelay(event: EventObject): string | undefined {
 }
 
 /**
+ * The timers the model has armed in `snapshot`, in ms: one per `after` delay of each active state
+ * (a delay named in the machine's `delays` is worked out from the context). What a system that
+ * implements the machine on a clock must have armed too.
+ */
+export function armedDelays(snapshot: AnyMachineSnapshot): number[] {
+  const delays = (snapshot.machine.implementations.delays ?? {}) as Record<string, number | ((args: { context: unknown; event: EventObject }) => number)>
+  const out: number[] = []
+  for (const node of snapshot._nodes) {
+    const seen = new Set<string>()
+    for (const transition of node.after as ReadonlyArray<{ readonly eventType: string; readonly delay: number | string }>) {
+      if (seen.has(transition.eventType)) continue
+      seen.add(transition.eventType)
+      const named = typeof transition.delay === 'string' ? delays[transition.delay] : transition.delay
+      out.push(typeof named === 'function' ? named({ context: snapshot.context as unknown, event: { type: transition.eventType } }) : Number(named))
+    }
+  }
+  return out.sort((a, b) => a - b)
+}
+
+/**
  * Paths that are not a prefix of another (xstate's TestModel deduplicates and describes paths by
  * stringifying events, and ours carry keys and bigints: so its generators are used directly).
  */
@@ -73,11 +104,6 @@ function traversal(spec: MachineSpec, serialize: (snapshot: AnyMachineSnapshot) 
   return { logic: logic as never, options: options as never }
 }
 
-/** An actor scope for pure transitions: nothing deferred, emitted or scheduled is carried out. */
-function createMockScope(): unknown {
-  const self = createEmptyActor()
-  return { self, logger: () => {}, id: '', sessionId: '', system: self.system, defer: () => {}, stopChild: () => {}, emit: () => {}, actionExecutor: () => {} }
-}
 
 /** Test paths of `spec`'s machine: all shortest paths, and up to `maxSimple` simple paths. */
 export function modelPaths(spec: MachineSpec, options: { readonly maxSimple: number; readonly maxTransitions?: number; readonly maxDepth?: number; readonly seed?: number }): ModelPaths {
@@ -91,7 +117,7 @@ export function modelPaths(spec: MachineSpec, options: { readonly maxSimple: num
   const adjacency = getAdjacencyMap(logic, traversalOptions) as unknown as Record<string, { transitions: Record<string, { event: EventObject; state: AnyMachineSnapshot }> }>
   const serialize = (traversalOptions as unknown as { serializeState: (s: AnyMachineSnapshot) => string }).serializeState
   const machine = logic as unknown as { getInitialSnapshot: (scope: unknown, input: unknown) => AnyMachineSnapshot; transition: (s: AnyMachineSnapshot, e: EventObject, scope: unknown) => AnyMachineSnapshot }
-  const scope = createMockScope()
+  const scope = recordingScope([])
   const random = new SeededRandom(options.seed ?? 1)
   const simple = new Map<string, ModelPath>()
   for (let walk = 0; walk < options.maxSimple * 4 && simple.size < options.maxSimple; walk++) {
@@ -131,29 +157,37 @@ export class ModelPathFailure extends Error {
 /**
  * Runs each path's events on a fresh system, checking it after each against the model's state
  * (computed afresh along the path: a graph's states stand for all with their key, and may differ
- * in the rest of their context). Returns the steps run; throws a {@link ModelPathFailure}.
+ * in the rest of their context) and what the model emitted on that step. Returns the steps run
+ * and the paths cut short ({@link Unproducible}); throws a {@link ModelPathFailure}.
  */
-export function runPaths(spec: MachineSpec, paths: ReadonlyArray<ModelPath>, create: () => SystemUnderTest): number {
+export function runPaths(spec: MachineSpec, paths: ReadonlyArray<ModelPath>, create: () => SystemUnderTest): { steps: number; cut: number } {
   const { logic } = traversal(spec, () => '')
   const machine = logic as unknown as { getInitialSnapshot: (scope: unknown, input: unknown) => AnyMachineSnapshot; transition: (s: AnyMachineSnapshot, e: EventObject, scope: unknown) => AnyMachineSnapshot }
-  const scope = createMockScope()
   let steps = 0
+  let cut = 0
   for (const path of paths) {
     const system = create()
+    const emitted: EventObject[] = []
+    const scope = recordingScope(emitted)
     let state = machine.getInitialSnapshot(scope, spec.input)
     for (const [i, step] of path.steps.entries()) {
       const where = () => `step ${i} of [${path.steps.map((s) => s.event.type).join(' → ')}], ${step.event.type} to ${JSON.stringify(state.value)}`
       try {
         if (step.event.type !== 'xstate.init') {
+          emitted.length = 0
           state = machine.transition(state, step.event, scope)
           system.exec(step.event)
         }
-        system.check(state)
+        system.check(state, [...emitted])
       } catch (error) {
+        if (error instanceof Unproducible) {
+          cut++
+          break
+        }
         throw new ModelPathFailure(`${where()}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
       }
       steps++
     }
   }
-  return steps
+  return { steps, cut }
 }

@@ -37,7 +37,7 @@ export function eventsTo(snapshot: object): ReadonlyArray<EventObject> {
  * An actor scope that runs actions at once and records what they emit. Delayed events are not
  * scheduled: the traversal fires them itself, as events.
  */
-function recordingScope(emitted: EventObject[]): ActorScope<AnyMachineSnapshot, EventObject> {
+export function recordingScope(emitted: EventObject[]): ActorScope<AnyMachineSnapshot, EventObject> {
   const self = createEmptyActor()
   const system = Object.create(self.system, { scheduler: { value: { schedule: () => {}, cancel: () => {}, cancelAll: () => {} } } }) as typeof self.system
   return {

@@ -14,17 +14,18 @@ export function spec(name: string): MachineSpec {
 }
 
 /** Generates and runs every path of `name`'s machine on `create()`d systems; returns the counts. */
-export function runModel(name: string, create: () => SystemUnderTest, options: { maxSimple?: number; maxTransitions?: number; maxDepth?: number } = {}): { shortest: number; simple: number; transitions: number; steps: number } {
-  const s = spec(name)
+export function runModel(name: string, create: () => SystemUnderTest, options: { maxSimple?: number; maxTransitions?: number; maxDepth?: number; spec?: MachineSpec } = {}): { shortest: number; simple: number; transitions: number; steps: number; cut: number } {
+  const s = options.spec ?? spec(name)
   const paths = modelPaths(s, {
     maxSimple: options.maxSimple ?? 40,
     ...(options.maxTransitions === undefined ? {} : { maxTransitions: options.maxTransitions }),
     ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
   })
-  const steps = runPaths(s, [...paths.shortest, ...paths.simple, ...paths.transitions], create)
-  console.log(`model ${name}: ${paths.shortest.length} shortest + ${paths.simple.length} simple + ${paths.transitions.length} transition-covering paths generated and run, ${steps} steps checked`)
+  const { steps, cut } = runPaths(s, [...paths.shortest, ...paths.simple, ...paths.transitions], create)
+  const cutNote = cut === 0 ? '' : ` (${cut} cut short where the test cannot bring the next event about)`
+  console.log(`model ${name}: ${paths.shortest.length} shortest + ${paths.simple.length} simple + ${paths.transitions.length} transition-covering paths generated and run${cutNote}, ${steps} steps checked`)
   // Every declared state is the last state of some path (shortest paths cover all reachable ones).
   expect(paths.shortest.length).toBeGreaterThan(0)
   expect(paths.simple.length).toBeGreaterThan(0)
-  return { shortest: paths.shortest.length, simple: paths.simple.length, transitions: paths.transitions.length, steps }
+  return { shortest: paths.shortest.length, simple: paths.simple.length, transitions: paths.transitions.length, steps, cut }
 }
