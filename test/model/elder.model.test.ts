@@ -1,0 +1,198 @@
+/**
+ * Model-based tests of machines/elder.machine.ts against a SectionNode (node-harness.ts): the node
+ * is one of four genesis elders; the test plays the other three, with real `Agreement`s that
+ * decide among themselves (3 of 4 is a supermajority) what the test wants decided. Each event of
+ * a path is brought about as the network would —
+ *
+ *   CHANGE_DUE(t)  the others decide membership changes after which the node's elder candidates
+ *                  are t's: 'a' (an older node A joined), 'b' (B instead), '' (neither: no change)
+ *   SAPS_READY     the candidates of the change (the test plays them) send their SapShares of the
+ *                  new SAP
+ *   RETIRE         the others decide the handover to the new SAP, or (none yet) vote the node off
+ *   timers         the node's elder timer of that delay fires (DkgStart resend, watch)
+ *
+ * and after every step the node's eldership, its DkgStarts (one per `announceDkg` the model
+ * emitted, to the target's candidates), whether it proposes a Handover, and its armed elder timers
+ * must be the model's.
+ */
+import { describe, expect, it } from 'vitest'
+import type { AnyMachineSnapshot, EventObject } from 'xstate'
+import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, type Decision, type Effects, encodeChange, makeRoster, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
+import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
+import type { SignedSap } from '../../src/knowledge/index.ts'
+import { SECTION_TIMING } from '../../src/node/section-node.ts'
+import { SeededRandom } from '../../src/sim/random.ts'
+import { afterDelay, armedDelays, ModelPathFailure, modelPaths, runPaths, type SystemUnderTest, Unproducible } from '../../src/verify/model-test.ts'
+import { mutated } from '../../src/verify/mutate.ts'
+import type { PayloadOf } from '../../src/wire/index.ts'
+import { asMember, countOf, dealKeys, type HeldKeys, type Peer, signedSap, Subject } from './node-harness.ts'
+import { runModel, spec } from './support.ts'
+
+const PARAMS: NetworkParameters = { ...DEFAULT_PARAMETERS, elderCount: 4, recommendedSectionSize: 100, maxSectionSize: 200 }
+const AGES = { node: 10, founder: 50, a: 60, b: 70 }
+
+class ElderSystem implements SystemUnderTest {
+  readonly #random = new SeededRandom(11)
+  readonly #s: Subject
+  readonly #keys: HeldKeys
+  /** The other founders (SAP order), and the node's place among the four. */
+  readonly #others: Peer[]
+  readonly #elders: Peer[]
+  readonly #joiners: Record<'a' | 'b', Peer>
+  #mark = 0
+  /** The SapShares last sent for a change, and the SAP they sign. */
+  #shares: Array<{ readonly from: Peer; readonly payload: PayloadOf<'SapShare'> }> = []
+  #newSap: SignedSap | undefined
+
+  constructor() {
+    // Four founders; the node is the first by name (so it is one of the collectors of SapShares).
+    const founders = Array.from({ length: 4 }, () => NodeKeypair.fromSeed(this.#random.bytes(32))).sort((x, y) => x.name.compare(y.name))
+    this.#elders = founders.map((keypair, i) => ({ keypair, addr: i === 0 ? 's' : `g${i}` }))
+    this.#others = this.#elders.slice(1)
+    this.#keys = dealKeys(threshold(4), this.#random)
+    const genesis = signedSap(this.#keys, this.#elders, 0)
+    this.#joiners = { a: { keypair: NodeKeypair.fromSeed(this.#random.bytes(32)), addr: 'a' }, b: { keypair: NodeKeypair.fromSeed(this.#random.bytes(32)), addr: 'b' } }
+    this.#s = new Subject({ addr: 's', keypair: founders[0]!, params: PARAMS, genesis, random: this.#random.fork('subject') })
+    this.#s.node.startGenesis(this.#keys.share!(0), AGES.node, this.#others.map((p) => asMember(p, AGES.founder)))
+    this.#mark = this.#s.sent.length
+  }
+
+  exec(event: EventObject): void {
+    const s = this.#s
+    const delay = afterDelay(event)
+    if (delay === 'dkgStartResend') return s.fire('elder', SECTION_TIMING.dkgStartResendMs, delay)
+    if (delay === 'watchInterval') return s.fire('elder', SECTION_TIMING.probeIntervalMs, delay)
+    switch (event.type) {
+      case 'CHANGE_DUE':
+        return this.#changeTo((event as EventObject & { target: string }).target)
+      case 'SAPS_READY':
+        return this.#sapsReady()
+      case 'RETIRE':
+        return this.#decide(this.#newSap !== undefined && this.#proposing() ? [{ kind: 'Handover', sap: this.#newSap }] : [{ kind: 'Left', name: s.node.name }])
+      default:
+        throw new Error(`no way to bring about ${event.type}`)
+    }
+  }
+
+  check(snapshot: AnyMachineSnapshot, emitted: ReadonlyArray<EventObject>): void {
+    const s = this.#s
+    const serving = snapshot.value !== 'retired'
+    expect(s.node.isElder).toBe(serving)
+    const starts = s.sentOf('DkgStart', this.#mark)
+    expect(starts).toHaveLength(countOf(emitted, 'announceDkg'))
+    this.#mark = s.sent.length
+    const context = snapshot.context as { target: string }
+    // Each DkgStart goes to the candidates of the target the model holds.
+    for (const start of starts) expect([...start.to].sort()).toEqual(this.#candidates(context.target).filter((a) => a !== 's').sort())
+    expect(serving && this.#proposing()).toBe(JSON.stringify(snapshot.value).includes('proposing'))
+    expect(serving ? s.timers('elder').armed.sort((a, b) => a - b) : []).toEqual(armedDelays(snapshot))
+  }
+
+  /** Addresses of the elder candidates when `target` holds. */
+  #candidates(target: string): string[] {
+    const extra = target === 'a' || target === 'b' ? [target] : []
+    return [...extra, ...this.#others.map((p) => p.addr)]
+  }
+
+  #proposing(): boolean {
+    const agreement = this.#s.node.actorStates().agreement as { proposing?: string[] } | undefined
+    return agreement?.proposing?.includes('Handover') === true
+  }
+
+  /** The others decide the membership changes that make `target`'s candidates the node's. */
+  #changeTo(target: string): void {
+    const members = this.#s.node.section!.members
+    const changes: MembershipChange[] = []
+    for (const key of ['a', 'b'] as const) {
+      const peer = this.#joiners[key]
+      const present = members.has(peer.keypair.name)
+      if (present && key !== target) changes.push({ kind: 'Left', name: peer.keypair.name })
+      if (!present && key === target) changes.push({ kind: 'Joined', member: asMember(peer, AGES[key]) })
+    }
+    if (changes.length > 0) this.#decide(changes)
+  }
+
+  /** The candidates of the node's last DkgStart sign the new SAP and send it their shares. */
+  #sapsReady(): void {
+    const s = this.#s
+    const start = s.sentOf('DkgStart').at(-1)?.payload.start
+    if (start === undefined) throw new Unproducible('no elder change has been asked for: no SAP to sign')
+    const session = toHex(start.sessionId)
+    if (session !== this.#sharesFor) {
+      const candidates = start.addrs.map((addr) => this.#peerAt(addr))
+      const keys = dealKeys(threshold(candidates.length), this.#random)
+      const sap = signedSap(keys, candidates, start.generation)
+      const signers = sap.sap.elders.slice(0, threshold(candidates.length) + 1).map((e) => candidates.find((c) => c.keypair.name.equals(e.name))!)
+      this.#shares = signers.map((from, index) => ({ from, payload: { sap: sap.sap.toWire(), index, share: keys.share!(index).sign(sap.sap.signingBytes()).toBytes() } }))
+      this.#newSap = sap
+      this.#sharesFor = session
+    }
+    // (Shares for a change that is over are heard again: the node must not act on them.)
+    for (const { from, payload } of this.#shares) s.deliver(from, 'SapShare', payload)
+  }
+
+  #sharesFor = ''
+
+  #peerAt(addr: string): Peer {
+    const peer = [...this.#elders, this.#joiners.a, this.#joiners.b].find((p) => p.addr === addr)
+    if (peer === undefined) throw new Error(`a DkgStart names ${addr}, not a node the test plays`)
+    return peer
+  }
+
+  /** The three other elders agree on `changes` (without the node) and announce the decision. */
+  #decide(changes: ReadonlyArray<MembershipChange>): void {
+    const s = this.#s
+    const generation = s.node.section!.nextGeneration
+    const proposals = canonicalProposals(changes.map(encodeChange))
+    const roster = makeRoster(this.#elders.map((p) => p.keypair.publicKey), this.#keys.keySet)
+    const voters = this.#others.map((p) => {
+      const self = this.#elders.indexOf(p)
+      return new Agreement({
+        roster, self, keypair: p.keypair, share: this.#keys.share!(self), isValid: () => true,
+        proposalsFor: (g) => (g === generation ? proposals : undefined), firstGeneration: generation, lastGeneration: generation,
+      })
+    })
+    const decision = agree(voters, generation)
+    s.deliver(this.#others[0]!, 'DecisionAnnounce', { decision })
+  }
+}
+
+/** Elders exchanging ballots over a perfect broadcast until one generation is decided. */
+function agree(voters: ReadonlyArray<Agreement>, generation: number): Decision {
+  const queue: Array<{ from: number; effects: Effects }> = voters.map((v, from) => ({ from, effects: v.start() }))
+  for (let step = 0; step < 10_000; step++) {
+    const decided = voters.find((v) => v.decision(generation) !== undefined)?.decision(generation)
+    if (decided !== undefined) return decided
+    const next = queue.shift()
+    if (next === undefined) {
+      voters.forEach((v, from) => queue.push({ from, effects: v.roundTimeout() }))
+      continue
+    }
+    for (const ballot of next.effects.broadcast) {
+      voters.forEach((v, i) => { if (i !== next.from) queue.push({ from: i, effects: v.onVotes(next.from + 1, ballot.votes, ballot.supermajorities) }) })
+    }
+  }
+  throw new Error('the other elders did not decide')
+}
+
+describe('model-based: elder machine → SectionNode', () => {
+  it('every generated path runs on an elder, with its DkgStarts, proposal and timers as the model says', () => {
+    const { steps } = runModel('elder', () => new ElderSystem())
+    expect(steps).toBeGreaterThan(30)
+  }, 180_000)
+})
+
+describe('elder model-based tests fail when the machine and the node part', () => {
+  it('a copy that does not announce the DKG again fails on the node', () => {
+    const broken = { ...spec('elder'), machine: mutated(spec('elder').machine, ['serving', 'change', 'electing'], (state) => ({ ...state, after: {} })) }
+    const paths = modelPaths(broken, { maxSimple: 5 })
+    expect(() => runPaths(broken, [...paths.shortest, ...paths.transitions], () => new ElderSystem())).toThrow(ModelPathFailure)
+  }, 60_000)
+
+  it('a copy that does not propose once the new SAPs are signed fails on the node', () => {
+    const broken = { ...spec('elder'), machine: mutated(spec('elder').machine, ['serving', 'change', 'electing'], (state) => ({ ...state, on: { SAPS_READY: 'steady' } })) }
+    const paths = modelPaths(broken, { maxSimple: 5 })
+    expect(() => runPaths(broken, [...paths.shortest, ...paths.transitions], () => new ElderSystem())).toThrow(/SAPS_READY to .*expected true to be false/)
+  }, 60_000)
+})
+
