@@ -362,8 +362,8 @@ export class SectionNode {
     this.#crashed = true
     this.#stopElder()
     this.#stopDkgRuns()
-    // (Actors that never started, or already stopped, are told nothing.)
-    for (const actor of [this.#member, this.#aeActor]) if (actor.getSnapshot().status === 'active') actor.send({ type: 'STOP' })
+    this.#member.send({ type: 'STOP' })
+    this.#aeActor.send({ type: 'STOP' })
     this.#member.stop()
     this.#aeActor.stop()
     this.#sectionActor.stop()

@@ -104,7 +104,6 @@ function traversal(spec: MachineSpec, serialize: (snapshot: AnyMachineSnapshot) 
   return { logic: logic as never, options: options as never }
 }
 
-
 /** Test paths of `spec`'s machine: all shortest paths, and up to `maxSimple` simple paths. */
 export function modelPaths(spec: MachineSpec, options: { readonly maxSimple: number; readonly maxTransitions?: number; readonly maxDepth?: number; readonly seed?: number }): ModelPaths {
   const { logic, options: traversalOptions } = traversal(spec, (s) => JSON.stringify({ value: s.value as unknown, status: s.status, key: spec.key(s) }))

@@ -31,11 +31,10 @@ import { BlsSecretKey, NodeKeypair, NodePublicKey, SignatureShare, threshold } f
 import { ProofChain, SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
 import { SECTION_TIMING } from '../../src/node/section-node.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
-import { afterDelay, armedDelays, ModelPathFailure, modelPaths, runPaths, type SystemUnderTest, Unproducible } from '../../src/verify/model-test.ts'
-import { mutated } from '../../src/verify/mutate.ts'
+import { afterDelay, armedDelays, ModelPathFailure, type SystemUnderTest, Unproducible } from '../../src/verify/model-test.ts'
 import { Prefix, XorName } from '../../src/xor/index.ts'
 import { asMember, countOf, dealKeys, extendChain, type HeldKeys, type Peer, signedDecision, signedSap, Subject } from './node-harness.ts'
-import { runModel, spec } from './support.ts'
+import { broken, runBroken, runModel, spec } from './support.ts'
 
 /** One elder per section, and no splits: the node can be that elder, deciding alone. */
 const PARAMS: NetworkParameters = { ...DEFAULT_PARAMETERS, elderCount: 1, recommendedSectionSize: 100, maxSectionSize: 200 }
@@ -308,14 +307,10 @@ describe('model-based: member machine → SectionNode', () => {
 
 describe('member model-based tests fail when the machine and the node part', () => {
   it('a copy where an elder voted off stays a member (VOTED_OFF → adult) fails on the node', () => {
-    const broken = { ...spec('member'), machine: mutated(spec('member').machine, ['elder'], (state) => ({ ...state, on: { ...(state.on as object), VOTED_OFF: 'adult' } })) }
-    const paths = modelPaths(broken, { maxSimple: 10 })
-    expect(() => runPaths(broken, [...paths.shortest, ...paths.transitions], () => new MemberSystem())).toThrow(/VOTED_OFF to "adult": expected 'joining' to be 'adult'/)
+    expect(runBroken(broken(spec('member'), ['elder'], (state) => ({ ...state, on: { ...(state.on as object), VOTED_OFF: 'adult' } })), () => new MemberSystem())).toThrow(/VOTED_OFF to "adult": expected 'joining' to be 'adult'/)
   }, 60_000)
 
   it('a copy whose join requests are not retried fails on the node at the first retry', () => {
-    const broken = { ...spec('member'), machine: mutated(spec('member').machine, ['joining'], (state) => ({ ...state, states: { ...(state.states as object), requesting: { entry: ['countAttempt', 'sendJoin'] } } })) }
-    const paths = modelPaths(broken, { maxSimple: 10 })
-    expect(() => runPaths(broken, [...paths.shortest, ...paths.transitions], () => new MemberSystem())).toThrow(ModelPathFailure)
+    expect(runBroken(broken(spec('member'), ['joining'], (state) => ({ ...state, states: { ...(state.states as object), requesting: { entry: ['countAttempt', 'sendJoin'] } } })), () => new MemberSystem())).toThrow(ModelPathFailure)
   }, 60_000)
 })

@@ -26,7 +26,7 @@ import { Prefix } from '../../src/xor/index.ts'
 
 
 /** A clock whose timers run only when the test fires them. */
-export class TimerClock implements Clock {
+class TimerClock implements Clock {
   readonly #pending = new Map<number, { readonly ms: number; readonly fn: () => void }>()
   #next = 0
 
@@ -88,7 +88,7 @@ export function dealKeys(threshold: number, random: SeededRandom): HeldKeys {
 }
 
 /** The section's signature: the test holds the secret, so no shares to combine. */
-export function signWith(keys: HeldKeys, message: Uint8Array): BlsSignature {
+function signWith(keys: HeldKeys, message: Uint8Array): BlsSignature {
   return keys.secret.sign(message)
 }
 
@@ -116,21 +116,17 @@ export class Subject {
   readonly node: SectionNode
   readonly keypair: () => NodeKeypair
   readonly sent: Sent[] = []
-  readonly refused: string[] = []
   /** What the node told its observer: joins, and which of them were relocations. */
   readonly observed = { joined: 0, relocated: 0 }
   readonly #timers = new Map<NodeActorKind, TimerClock>()
-  readonly #random: SeededRandom
   readonly #msgIds: (length: number) => Uint8Array
 
   constructor(options: { readonly addr: string; readonly keypair: NodeKeypair; readonly params: NetworkParameters; readonly genesis: SignedSap; readonly random: SeededRandom }) {
-    this.#random = options.random
     this.#msgIds = options.random.fork('msgids').byteSource()
     let keypair = options.keypair
     this.keypair = () => keypair
     const keys = options.random.fork('keys')
     const sent = this.sent
-    const refused = this.refused
     this.node = new SectionNode({
       addr: options.addr,
       params: options.params,
@@ -147,9 +143,8 @@ export class Subject {
           setKeypair(next: NodeKeypair) {
             keypair = next
           },
-          refuse(tag: string) {
-            refused.push(tag)
-          },
+          // What the node refuses shows in what it does (or does not do) next: that is what is checked.
+          refuse() {},
         },
         // Time moves only when a timer fires (below); nothing is ever scheduled on this one.
         clock: new Scheduler(),
@@ -191,15 +186,9 @@ export class Subject {
     if (!this.timers(actor).fire(accept)) throw new Error(`the model's ${why} timer fired; the node's ${actor} had none armed (armed: ${this.timers(actor).armed.join(', ') || 'none'})`)
   }
 
-  /** A fresh peer, seeded. */
-  peer(addr: string): Peer {
-    return { keypair: NodeKeypair.fromSeed(this.#random.bytes(32)), addr }
-  }
-
   /** Seals `payload` as `from` would, decodes it as the node's wire does, and hands it over. */
   deliver<K extends Kind>(from: Peer, kind: K, payload: PayloadOf<K>, dst?: Dst): void {
-    const target = dst ?? { name: this.node.name.bytes, sectionKey: this.node.section?.sap.sap.sectionKey().toBytes() ?? new Uint8Array(96) }
-    const sealed = seal({ msgId: this.#msgIds(32), kind, dst: target, payload }, nodeAuthority(from.keypair))
+    const sealed = seal({ msgId: this.#msgIds(32), kind, dst: dst ?? this.dstFor(), payload }, nodeAuthority(from.keypair))
     if (Result.isFailure(sealed)) throw new Error(`the test's ${kind} does not seal: ${sealed.failure._tag}`)
     const frame = sealed.success.frame
     const message = decode(frame)

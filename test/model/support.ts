@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest'
 import { modelPaths, runPaths, type SystemUnderTest } from '../../src/verify/model-test.ts'
+import { mutated, type StateConfig } from '../../src/verify/mutate.ts'
 import { specs } from '../../src/verify/specs.ts'
 import type { MachineSpec } from '../../src/verify/verify.ts'
 
@@ -28,4 +29,17 @@ export function runModel(name: string, create: () => SystemUnderTest, options: {
   expect(paths.shortest.length).toBeGreaterThan(0)
   expect(paths.simple.length).toBeGreaterThan(0)
   return { shortest: paths.shortest.length, simple: paths.simple.length, transitions: paths.transitions.length, steps, cut }
+}
+
+/** `base` with its machine broken: the state at `path` patched (see src/verify/mutate.ts). */
+export function broken(base: MachineSpec, path: ReadonlyArray<string>, patch: (state: StateConfig) => StateConfig): MachineSpec {
+  return { ...base, machine: mutated(base.machine, path, patch) }
+}
+
+/** Runs a broken spec's shortest and transition-covering paths on fresh systems (for `expect(…).toThrow`). */
+export function runBroken(spec: MachineSpec, create: () => SystemUnderTest): () => unknown {
+  return () => {
+    const paths = modelPaths(spec, { maxSimple: 0 })
+    return runPaths(spec, [...paths.shortest, ...paths.transitions], create)
+  }
 }
