@@ -9,6 +9,9 @@ import { DIAGRAMS_USAGE, runDiagrams } from './diagrams.ts'
 import { runVerify, VERIFY_USAGE, VerifyUsageError } from './verify.ts'
 import { defaultJobs, runSim, SIM_USAGE, SimUsageError } from './sim.ts'
 import { NETWORK_SIM_USAGE, runNetworkSim } from './sim-network.ts'
+import { NODE_USAGE, NodeUsageError, runNode } from './node.ts'
+import { runTestnet, TESTNET_USAGE, TestnetUsageError } from './testnet.ts'
+import { NodeStartFailed } from '../node/runtime.ts'
 
 const VERSION = '0.1.0'
 
@@ -20,6 +23,17 @@ interface Command {
 
 class UsageError extends Error {
   override readonly name = 'UsageError'
+}
+
+/** Runs a command, turning its own usage error into the CLI's. */
+async function usageErrors(run: () => Promise<number> | number, usage: new (...args: never[]) => Error): Promise<number> {
+  try {
+    return await run()
+  } catch (error) {
+    if (error instanceof usage) throw new UsageError(error.message)
+    if (error instanceof NodeStartFailed) throw new Error(error.message)
+    throw error
+  }
 }
 
 function numberOption(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
@@ -41,6 +55,16 @@ function integerOption(value: string | undefined, name: string, fallback: number
 }
 
 const commands: Record<string, Command> = {
+  testnet: {
+    summary: 'a local network of real nodes on 127.0.0.1 (npm start); --check waits until it is healthy',
+    usage: TESTNET_USAGE,
+    run: (argv) => usageErrors(() => runTestnet(argv), TestnetUsageError),
+  },
+  node: {
+    summary: 'a long-running node over libp2p, with its store in --root; `node status` reads one',
+    usage: NODE_USAGE,
+    run: (argv) => usageErrors(() => runNode(argv), NodeUsageError),
+  },
   sim: {
     summary: 'deterministic simulation of protocol scenarios over many seeds, with Byzantine elders and faults',
     usage: SIM_USAGE,

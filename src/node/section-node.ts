@@ -29,6 +29,7 @@
  * a stale SAP whose elders were demoted still gets closer; AE checks apply to messages from
  * outside the section (joins, clients), intra-section messages are checked by their own rules.
  */
+import { Result, type Schema } from 'effect'
 import { createActor, type Actor } from 'xstate'
 import { agreementMachine } from '../../machines/agreement.machine.ts'
 import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
@@ -90,7 +91,7 @@ import {
   SignedSap,
 } from '../knowledge/index.ts'
 import type { Clock } from '../sim/scheduler.ts'
-import type { Dst, DkgStartWire, Kind, Message, PayloadOf, RelocationProofWire } from '../wire/index.ts'
+import { DecisionWire, decodeValue, type Dst, type DkgStartWire, encodeValue, type Kind, MemberWire, type Message, type PayloadOf, ProofChainWire, type RelocationProofWire, SignedSapWire } from '../wire/index.ts'
 import { Prefix, XorName } from '../xor/index.ts'
 
 /** What a node needs from its runtime: sending, timers, randomness, key generation. */
@@ -124,6 +125,14 @@ export interface NodeObserver {
   link(parent: BlsPublicKey, child: BlsPublicKey, prefix: Prefix): void
   relocated(node: SectionNode, age: number): void
   joined(node: SectionNode): void
+  /** A DKG gave us a key share (a real node stores it: it is how a restarted elder serves again). */
+  keyShare?(node: SectionNode, share: SecretKeyShare, keySet: PublicKeySet): void
+}
+
+/** What a node knows that survives a restart, encoded (DESIGN.md §4: the SectionTree is persisted). */
+export interface NodeKnowledge {
+  readonly tree: ReadonlyArray<{ readonly sap: Uint8Array; readonly chain: Uint8Array }>
+  readonly section?: { readonly sap: Uint8Array; readonly members: ReadonlyArray<Uint8Array>; readonly nextGeneration: number; readonly decisions: ReadonlyArray<Uint8Array> }
 }
 
 /** The node's actors, as {@link NodeEnv.clockFor} names them. */
@@ -203,6 +212,7 @@ export class SectionNode {
   readonly tree: SectionTree
   readonly #env: NodeEnv
   readonly #genesisKey: BlsPublicKey
+  readonly #genesis: SignedSap
   /** The node's own life (joining, adult, elder, relocating, left) and its join requests. */
   readonly #member: Actor<typeof memberMachine>
   /** The section's agreed state, one generation at a time. */
@@ -240,6 +250,7 @@ export class SectionNode {
     this.#env = options.env
     this.tree = SectionTree.fromGenesis(options.genesis)
     this.#genesisKey = options.genesis.sap.sectionKey()
+    this.#genesis = options.genesis
     const id = `${this.addr}.${this.name.toHex().slice(0, 8)}`
     this.#member = createActor(memberMachine, {
       input: { joinRetryMs: SECTION_TIMING.joinRetryMs, tryJoinLaterMs: SECTION_TIMING.tryJoinLaterMs },
@@ -435,6 +446,12 @@ export class SectionNode {
         return this.#onClientQuery(from)
       case 'ClientAnswer':
         return this.#env.wire.refuse('unexpected ClientAnswer')
+      case 'ContactsRequest':
+        return this.#onContactsRequest(from)
+      case 'Contacts':
+        return this.#env.wire.refuse('unexpected Contacts')
+      case 'Leaving':
+        return this.#onLeaving(sender)
     }
   }
 
@@ -597,6 +614,10 @@ export class SectionNode {
     this.#joinAttempt = undefined
     this.#oldKeypair = undefined
     this.#member.send({ type: 'APPROVED' })
+    // Restarted with the share of the key our section still has, and still one of its elders:
+    // we serve again from the generation we were approved at (agreement catches us up).
+    const held = this.#newShares.get(toHex(sap.sap.sectionKey().toBytes()))
+    if (held !== undefined && sap.sap.elders.some((e) => e.name.equals(this.name))) this.#becomeElder(held.share, held.keySet, payload.nextGeneration)
   }
 
   /**
@@ -1395,6 +1416,7 @@ export class SectionNode {
     const start = run.start
     const keyHex = toHex(result.publicKeySet.publicKey().toBytes())
     this.#newShares.set(keyHex, { share: result.secretKeyShare, keySet: result.publicKeySet })
+    this.#env.observer?.keyShare?.(this, result.secretKeyShare, result.publicKeySet)
     if (this.#lateElder === keyHex && this.#section !== undefined && toHex(this.#section.sap.sap.sectionKey().toBytes()) === keyHex) {
       // Our section handed over to this key before our part of the DKG completed: we take up
       // our place now, at the generation we are at (agreement catches us up).
@@ -1730,6 +1752,77 @@ export class SectionNode {
     this.#send([from], 'ClientAnswer', { prefix: { bitCount: prefix.bitCount, name: prefix.name.bytes }, sectionKey: section.sap.sap.sectionKey().toBytes() })
   }
 
+  // --- Real nodes: contacts, leaving, what survives a restart -------------------------------------
+
+  /** The network contacts: genesis and every SAP we hold with its chain from genesis. */
+  contacts(): PayloadOf<'Contacts'> {
+    const sections = this.tree.saps().flatMap((sap) => {
+      const chain = this.tree.dag.chainFromGenesis(sap.sap.sectionKey())
+      return chain === undefined ? [] : [{ sap: sap.toWire(), proofChain: chain.toWire() }]
+    })
+    return { genesis: this.#genesis.toWire(), sections }
+  }
+
+  #onContactsRequest(from: string): void {
+    this.#send([from], 'Contacts', this.contacts())
+  }
+
+  /** A member of ours stops for good: elders vote it off now. */
+  #onLeaving(sender: NodePublicKey): void {
+    if (this.#elder === undefined || this.#section?.members.has(sender.name) !== true) return this.#env.wire.refuse('leaving-not-our-member')
+    this.#propose({ kind: 'Left', name: sender.name })
+  }
+
+  /** Stopping for good (SIGINT/SIGTERM): tells our section's elders, then stops. */
+  leave(): void {
+    const section = this.#section
+    if (section !== undefined && (this.role === 'adult' || this.role === 'elder')) {
+      this.#send(section.sap.sap.elders.map((e) => e.addr), 'Leaving', {})
+    }
+    this.crash()
+  }
+
+  /** What to persist: the SAPs we hold with their chains, and our section as we last saw it. */
+  knowledge(): NodeKnowledge {
+    const tree = this.contacts().sections.map((s) => ({ sap: encoded(SignedSapWire, s.sap), chain: encoded(ProofChainWire, s.proofChain) }))
+    const section = this.#section
+    if (section === undefined) return { tree }
+    return {
+      tree,
+      section: {
+        sap: encoded(SignedSapWire, section.sap.toWire()),
+        members: section.members.members().map((m) => encoded(MemberWire, memberToWire(m))),
+        nextGeneration: section.nextGeneration,
+        decisions: [...this.#decisions.values()].map((d) => encoded(DecisionWire, d)),
+      },
+    }
+  }
+
+  /**
+   * Takes back what a previous run of this node knew: its SAPs (each checked against its chain
+   * from our genesis, as any update is) and its key shares. The node then rejoins: its section
+   * approves it again if it is still a member, and if it is still an elder of a key whose share
+   * it holds, it serves as one. Returns the SAPs refused.
+   */
+  restore(knowledge: NodeKnowledge, shares: ReadonlyArray<{ share: SecretKeyShare; keySet: PublicKeySet }>): number {
+    let refused = 0
+    for (const entry of knowledge.tree) {
+      const sap = decodeValue(SignedSapWire, entry.sap)
+      const chain = decodeValue(ProofChainWire, entry.chain)
+      if (Result.isFailure(sap) || Result.isFailure(chain)) {
+        refused++
+        continue
+      }
+      try {
+        if (this.tree.update(SignedSap.fromWire(sap.success), ProofChain.fromWire(chain.success)).status === 'rejected') refused++
+      } catch {
+        refused++
+      }
+    }
+    for (const held of shares) this.#newShares.set(toHex(held.keySet.publicKey().toBytes()), held)
+    return refused
+  }
+
   // --- Sending ----------------------------------------------------------------------------------
 
   #send<K extends Kind>(to: ReadonlyArray<string>, kind: K, payload: PayloadOf<K>, dst?: Dst): void {
@@ -1743,6 +1836,12 @@ export class SectionNode {
     }
     this.#env.wire.send(targets, kind, payload, defaultDst)
   }
+}
+
+function encoded<S extends Schema.Top>(schema: S, value: S['Type']): Uint8Array {
+  const bytes = encodeValue(schema, value)
+  if (Result.isFailure(bytes)) throw new Error(`cannot encode our own knowledge: ${bytes.failure.message}`)
+  return bytes.success
 }
 
 /** SHA3 of the section keys of `saps`, in key order: what a probe compares. */

@@ -8,7 +8,8 @@
  * so "messages are eventually delivered" holds for the liveness checks.
  */
 import { createHash } from 'node:crypto'
-import type { PeerId, Transport } from '../transport/transport.ts'
+import { countRefusal, newTransportStats, type PeerId, type Transport, type TransportStats } from '../transport/transport.ts'
+import { MAX_FRAME_BYTES } from '../wire/envelope.ts'
 import type { SeededRandom } from './random.ts'
 import type { Scheduler } from './scheduler.ts'
 
@@ -23,6 +24,9 @@ export interface LinkFaults {
   /** Probability a frame is held back up to 5 × maxDelayMs, overtaking order. */
   readonly reorder: number
 }
+
+/** Bytes in flight to a peer that is not reading (paused) before frames to it are refused. */
+export const SIM_MAX_QUEUED_BYTES_PER_PEER = 16 * 1024 * 1024
 
 export const DEFAULT_LINK: LinkFaults = { minDelayMs: 5, maxDelayMs: 50, drop: 0, duplicate: 0, reorder: 0 }
 
@@ -49,6 +53,15 @@ export class SimNetwork {
   readonly #stableAfterMs: number
   readonly #trace = createHash('sha3-256')
   readonly stats: NetworkStats = { sent: 0, delivered: 0, dropped: 0, duplicated: 0, unreachable: 0 }
+  /** Each endpoint's own counts, as a real transport keeps them. */
+  readonly #endpointStats = new Map<PeerId, TransportStats>()
+  /** Peers not reading: frames to them wait, in order, and count against the sender's bound. */
+  readonly #paused = new Map<PeerId, Array<{ from: PeerId; frame: Uint8Array }>>()
+  /** When the last frame on each link (`from>to`) arrives: links are FIFO, as TCP is. */
+  readonly #lastArrival = new Map<string, number>()
+  readonly #lostHandlers = new Map<PeerId, (peer: PeerId, reason: string) => void>()
+  /** Bytes each sender has in flight or waiting at a paused peer, by `from>to`. */
+  readonly #waiting = new Map<string, number>()
 
   constructor(options: {
     scheduler: Scheduler
@@ -64,9 +77,18 @@ export class SimNetwork {
     this.#stableAfterMs = options.stableAfterMs ?? Number.POSITIVE_INFINITY
   }
 
-  endpoint(self: PeerId): Transport {
+  /**
+   * `self`'s end of the network. `onLost` hears of peers that crash, as a real transport sees
+   * its connections to them reset.
+   */
+  endpoint(self: PeerId): Transport & { readonly stats: TransportStats; onLost(handler: (peer: PeerId, reason: string) => void): void } {
+    const stats = this.statsOf(self)
     return {
       self,
+      stats,
+      onLost: (handler) => {
+        this.#lostHandlers.set(self, handler)
+      },
       send: (to, frame) => this.#send(self, to, frame),
       onFrame: (handler) => {
         this.#handlers.set(self, handler)
@@ -74,9 +96,34 @@ export class SimNetwork {
     }
   }
 
+  /** The counts of `peer`'s endpoint (kept across restarts). */
+  statsOf(peer: PeerId): TransportStats {
+    let stats = this.#endpointStats.get(peer)
+    if (stats === undefined) this.#endpointStats.set(peer, (stats = newTransportStats()))
+    return stats
+  }
+
+  /** `peer` stops reading: frames to it wait (back-pressure tests) until {@link resume}. */
+  pause(peer: PeerId): void {
+    if (!this.#paused.has(peer)) this.#paused.set(peer, [])
+  }
+
+  resume(peer: PeerId): void {
+    const waiting = this.#paused.get(peer)
+    this.#paused.delete(peer)
+    for (const { from, frame } of waiting ?? []) this.#deliver(from, peer, frame)
+  }
+
+  /** Bytes `from` has in flight to `to` or waiting for it to read. */
+  queuedBytes(from: PeerId, to: PeerId): number {
+    return this.#waiting.get(`${from}>${to}`) ?? 0
+  }
+
   /** A crashed node neither sends nor receives until {@link restart}. */
   crash(peer: PeerId): void {
     this.#crashed.add(peer)
+    this.#lostHandlers.delete(peer)
+    for (const [other, lost] of this.#lostHandlers) if (other !== peer) lost(peer, 'peer crashed')
   }
 
   restart(peer: PeerId): void {
@@ -115,6 +162,11 @@ export class SimNetwork {
   }
 
   #send(from: PeerId, to: PeerId, frame: Uint8Array): void {
+    const stats = this.statsOf(from)
+    if (frame.length > MAX_FRAME_BYTES) return countRefusal(stats, 'FrameTooLarge')
+    if (this.#paused.has(to) && this.queuedBytes(from, to) + frame.length > SIM_MAX_QUEUED_BYTES_PER_PEER) return countRefusal(stats, 'Backpressure')
+    stats.framesSent++
+    stats.bytesSent += frame.length
     const interceptor = this.#interceptors.get(from)
     const frames = interceptor === undefined ? [frame] : interceptor(to, frame)
     for (const out of frames) this.#transmit(from, to, out)
@@ -124,6 +176,7 @@ export class SimNetwork {
     this.stats.sent++
     if (!this.#reachable(from, to)) {
       this.stats.unreachable++
+      countRefusal(this.statsOf(from), 'Unreachable')
       return
     }
     const faults = this.#linkFaults(from, to)
@@ -136,12 +189,32 @@ export class SimNetwork {
     if (copies === 2) this.stats.duplicated++
     for (let i = 0; i < copies; i++) {
       let delay = faults.minDelayMs + this.#random.next() * (faults.maxDelayMs - faults.minDelayMs)
+      const link = `${from}>${to}`
       if (!stable && this.#random.chance(faults.reorder)) delay += this.#random.next() * 5 * faults.maxDelayMs
+      else {
+        // In order behind the link's last frame, unless this one is reordered on purpose.
+        delay = Math.max(delay, (this.#lastArrival.get(link) ?? 0) - this.#scheduler.now)
+        this.#lastArrival.set(link, this.#scheduler.now + delay)
+      }
+      this.#inFlight(from, to, frame.length)
       this.#scheduler.schedule(delay, () => this.#deliver(from, to, frame))
     }
   }
 
+  #inFlight(from: PeerId, to: PeerId, bytes: number): void {
+    const key = `${from}>${to}`
+    const now = (this.#waiting.get(key) ?? 0) + bytes
+    if (now === 0) this.#waiting.delete(key)
+    else this.#waiting.set(key, now)
+  }
+
   #deliver(from: PeerId, to: PeerId, frame: Uint8Array): void {
+    const paused = this.#paused.get(to)
+    if (paused !== undefined && this.#handlers.has(to) && this.#reachable(from, to)) {
+      paused.push({ from, frame })
+      return
+    }
+    this.#inFlight(from, to, -frame.length)
     // A node that crashed (or a partition that formed) while the frame was in flight loses it.
     if (!this.#reachable(from, to)) {
       this.stats.unreachable++
@@ -153,6 +226,9 @@ export class SimNetwork {
       return
     }
     this.stats.delivered++
+    const received = this.statsOf(to)
+    received.framesReceived++
+    received.bytesReceived += frame.length
     const header = Buffer.alloc(8)
     header.writeDoubleBE(this.#scheduler.now)
     this.#trace.update(header).update(from).update('>').update(to).update(createHash('sha3-256').update(frame).digest())

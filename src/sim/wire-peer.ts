@@ -4,7 +4,7 @@
  * from. Bad frames are typed errors, counted per kind — never a crash, never a silent drop.
  */
 import { Result } from 'effect'
-import type { NodeKeypair, NodePublicKey } from '../crypto/index.ts'
+import { bytesEqual, type NodeKeypair, type NodePublicKey } from '../crypto/index.ts'
 import type { PeerId, Transport } from '../transport/transport.ts'
 import { type Dst, type Kind, type Message, nodeAuthority, type PayloadOf, seal, verifyPeerAuthority } from '../wire/index.ts'
 import { decode } from '../wire/index.ts'
@@ -29,12 +29,23 @@ export class WirePeer {
   /** Peers that offended too often: their frames are dropped unread (and counted). */
   readonly #blocked = new Set<PeerId>()
 
-  constructor(options: { transport: Transport; keypair: NodeKeypair; msgIds: (length: number) => Uint8Array; dst: Dst; linkIsName?: boolean }) {
+  /** Told of each inbound frame refused for what its sender did (a real node counts offences per peer). */
+  readonly #onOffence: (peer: PeerId, tag: string) => void
+
+  constructor(options: {
+    transport: Transport
+    keypair: NodeKeypair
+    msgIds: (length: number) => Uint8Array
+    dst: Dst
+    linkIsName?: boolean
+    onOffence?: (peer: PeerId, tag: string) => void
+  }) {
     this.transport = options.transport
     this.#keypair = options.keypair
     this.#msgIds = options.msgIds
     this.#dst = options.dst
     this.#linkIsName = options.linkIsName ?? true
+    this.#onOffence = options.onOffence ?? (() => {})
   }
 
   get keypair(): NodeKeypair {
@@ -77,18 +88,27 @@ export class WirePeer {
     this.#blocked.add(peer)
   }
 
-  /** Decodes, checks the sender, and hands valid messages to `handler`. */
+  /**
+   * Decodes, checks the sender, and hands valid messages to `handler`. Where the transport
+   * authenticated the stream (`keys`), the message must be signed by one of those node keys.
+   */
   listen(handler: (from: PeerId, message: Message, sender: NodePublicKey, frame: Uint8Array) => void): void {
-    this.transport.onFrame((from, frame) => {
+    this.transport.onFrame((from, frame, keys) => {
       if (this.#blocked.has(from)) return this.#refuse('Blocked')
       const decoded = decode(frame)
-      if (Result.isFailure(decoded)) return this.#refuse(decoded.failure._tag)
+      if (Result.isFailure(decoded)) return this.#offence(from, decoded.failure._tag)
       const sender = verifyPeerAuthority(decoded.success.envelope)
-      if (Result.isFailure(sender)) return this.#refuse(sender.failure._tag)
-      if (this.#linkIsName && sender.success.name.toHex() !== from) return this.#refuse('SenderMismatch')
+      if (Result.isFailure(sender)) return this.#offence(from, sender.failure._tag)
+      if (this.#linkIsName && sender.success.name.toHex() !== from) return this.#offence(from, 'SenderMismatch')
+      if (keys !== undefined && !keys.some((key) => bytesEqual(key, sender.success.bytes))) return this.#offence(from, 'SenderMismatch')
       this.stats.received++
       handler(from, decoded.success, sender.success, frame)
     })
+  }
+
+  #offence(from: PeerId, tag: string): void {
+    this.#refuse(tag)
+    this.#onOffence(from, tag)
   }
 
   /** Counts a message refused above the codec (by the protocol), by reason. */

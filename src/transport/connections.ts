@@ -8,7 +8,7 @@
 import { type Actor, createActor } from 'xstate'
 import type { Clock } from '../sim/scheduler.ts'
 import { type ConnectionSettings, connectionMachine, DEFAULT_CONNECTION_SETTINGS } from '../../machines/connection.machine.ts'
-import type { PeerId, Transport } from './transport.ts'
+import type { FrameHandler, PeerId, Transport } from './transport.ts'
 
 /**
  * How a connection is opened: `done` is called once, now or later, with the outcome. `signal`
@@ -35,15 +35,18 @@ export class ConnectionPool implements Transport {
   readonly totals: ConnectionTotals = { sent: 0, refused: 0, dropped: 0, dials: 0, failures: 0, lost: 0 }
   readonly #inner: Transport
   readonly #dial: Dialer
+  readonly #hangUp: (peer: PeerId) => void
   readonly #clock: Clock
   readonly #settings: ConnectionSettings
   readonly #actors = new Map<PeerId, Actor<typeof connectionMachine>>()
   #epoch = 0
 
-  constructor(options: { inner: Transport; dial: Dialer; clock: Clock; settings?: ConnectionSettings }) {
+  /** `hangUp` closes the transport's connection when its actor lets it go (idle, closed). */
+  constructor(options: { inner: Transport; dial: Dialer; hangUp?: (peer: PeerId) => void; clock: Clock; settings?: ConnectionSettings }) {
     this.self = options.inner.self
     this.#inner = options.inner
     this.#dial = options.dial
+    this.#hangUp = options.hangUp ?? (() => {})
     this.#clock = options.clock
     this.#settings = options.settings ?? DEFAULT_CONNECTION_SETTINGS
   }
@@ -62,10 +65,10 @@ export class ConnectionPool implements Transport {
     this.#connection(to).send({ type: 'SEND', frame })
   }
 
-  onFrame(handler: (from: PeerId, frame: Uint8Array) => void): void {
-    this.#inner.onFrame((from, frame) => {
+  onFrame(handler: FrameHandler): void {
+    this.#inner.onFrame((from, frame, keys) => {
       this.#actors.get(from)?.send({ type: 'RECEIVED' })
-      handler(from, frame)
+      handler(from, frame, keys)
     })
   }
 
@@ -102,6 +105,7 @@ export class ConnectionPool implements Transport {
         hangUp: () => {
           dial?.abort()
           dial = undefined
+          this.#hangUp(peer)
         },
       },
     })

@@ -336,6 +336,21 @@ export const MergeShare = Schema.Struct({
 export const ClientQuery = Schema.Struct({})
 export const ClientAnswer = Schema.Struct({ prefix: PrefixWire, sectionKey: BlsPublicKeyBytes })
 
+// --- Real nodes (issue 6) ----------------------------------------------------------------------
+
+/** A node starting with only a peer's address (`--bootstrap`) asks it for the network contacts. */
+export const ContactsRequest = Schema.Struct({})
+/**
+ * The network contacts: the genesis SAP (trusted on first use by a `--bootstrap` node) and the
+ * SAPs the answering node holds, each with its chain from genesis.
+ */
+export const Contacts = Schema.Struct({
+  genesis: SignedSapWire,
+  sections: BoundedArray(Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire }), 1024),
+})
+/** A member stopping for good tells its elders, so they vote it off at once rather than after 30 s of silence. */
+export const Leaving = Schema.Struct({})
+
 /** Every message kind and the schema of its payload. */
 export const Payloads = {
   AeProbe,
@@ -359,6 +374,9 @@ export const Payloads = {
   MergeShare,
   ClientQuery,
   ClientAnswer,
+  ContactsRequest,
+  Contacts,
+  Leaving,
 } as const
 
 export type Kind = keyof typeof Payloads

@@ -76,6 +76,9 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   MergeShare: fc.record({ sap: signedSap, proofChain, sibling: blsKey, members: fc.array(memberWire, { maxLength: 5 }), index, share: blsSignature, link: blsSignature }),
   ClientQuery: fc.constant({}),
   ClientAnswer: fc.record({ prefix: prefixWire, sectionKey: blsKey }),
+  ContactsRequest: fc.constant({}),
+  Contacts: fc.record({ genesis: signedSap, sections: fc.array(fc.record({ sap: signedSap, proofChain }), { maxLength: 3 }) }),
+  Leaving: fc.constant({}),
   DkgStart: fc.record({
     start: fc.record({
       sessionId: bytes(32), prefix: prefixWire, candidates: fc.array(name, { minLength: 1, maxLength: 7 }),

@@ -168,16 +168,13 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const connectionTotals: ConnectionTotals[] = []
   function crashNode(node: SectionNode): void {
     node.crash()
-    network.crash(node.addr)
     pools.get(node.addr)?.close()
-    for (const pool of pools.values()) pool.lost(node.addr, 'peer crashed')
+    network.crash(node.addr)
   }
   function spawn(addr: string, keypair: NodeKeypair): SectionNode {
-    const pool = new ConnectionPool({
-      inner: network.endpoint(addr),
-      dial: (peer, done) => done(network.isCrashed(peer) ? 'unreachable' : undefined),
-      clock: scheduler,
-    })
+    const inner = network.endpoint(addr)
+    const pool = new ConnectionPool({ inner, dial: (peer, done) => done(network.isCrashed(peer) ? 'unreachable' : undefined), clock: scheduler })
+    inner.onLost((peer, reason) => pool.lost(peer, reason))
     pools.set(addr, pool)
     connectionTotals.push(pool.totals)
     const wire = new WirePeer({

@@ -1,0 +1,94 @@
+/**
+ * `safenet node` (DESIGN.md §15): a long-running node, and `safenet node status` for one that
+ * runs. The node logs JSON lines (pino) to stdout; SIGINT/SIGTERM stop it cleanly (it tells its
+ * elders it leaves); it restarts from --root as itself.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { createLogger } from '../log/index.ts'
+import { decodeContactsFile, RealNode } from '../node/runtime.ts'
+import { isAlive, readStatus } from '../node/testnet.ts'
+
+export const NODE_USAGE = `usage: safenet node --root DIR [--listen MULTIADDR] [--first | --bootstrap MULTIADDR | --contacts FILE]
+       safenet node status --root DIR [--json]
+
+Runs a node whose store, status and contacts live in DIR. A new node starts a network (--first)
+or joins one through a node's address (--bootstrap /ip4/…/tcp/…/p2p/…, repeatable) or a contacts
+file (--contacts, e.g. the one \`safenet testnet\` writes). A DIR that holds a node restarts it:
+same name, same port, what it knew. Logs are JSON lines on stdout (SAFENET_LOG sets the level).
+SIGINT/SIGTERM leave the section and stop.
+
+  --listen MULTIADDR    where to listen (default /ip4/127.0.0.1/tcp/0, or the port used before)
+  status                prints the running node's status (from DIR/status.json); exit 1 if not running`
+
+export class NodeUsageError extends Error {}
+
+export async function runNode(argv: string[]): Promise<number> {
+  if (argv[0] === 'status') return nodeStatus(argv.slice(1))
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      root: { type: 'string' },
+      listen: { type: 'string', multiple: true },
+      bootstrap: { type: 'string', multiple: true },
+      contacts: { type: 'string' },
+      first: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(NODE_USAGE)
+    return 0
+  }
+  if (values.root === undefined) throw new NodeUsageError('--root DIR is required')
+  const ways = [values.first, values.bootstrap !== undefined, values.contacts !== undefined].filter(Boolean).length
+  if (ways > 1) throw new NodeUsageError('give one of --first, --bootstrap and --contacts')
+  let contacts
+  if (values.contacts !== undefined) {
+    if (!existsSync(values.contacts)) throw new NodeUsageError(`--contacts ${values.contacts}: no such file`)
+    contacts = decodeContactsFile(readFileSync(values.contacts, 'utf8'), values.contacts)
+  }
+  const logger = createLogger()
+  const node = await RealNode.start({ root: values.root, listen: values.listen, bootstrap: values.bootstrap, contacts, first: values.first, logger })
+  await new Promise<void>((resolve) => {
+    const stop = (why: string) => () => {
+      logger.info({ why }, 'stopping')
+      node.stop({ leave: why !== 'parent gone' }).then(resolve, (error: unknown) => {
+        logger.error({ err: error }, 'stop failed')
+        resolve()
+      })
+    }
+    process.once('SIGINT', stop('SIGINT'))
+    process.once('SIGTERM', stop('SIGTERM'))
+    // Started by `safenet testnet --processes`: when the testnet goes, so do we.
+    if (process.send !== undefined) process.once('disconnect', stop('parent gone'))
+  })
+  logger.flush()
+  return 0
+}
+
+function nodeStatus(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: { root: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(NODE_USAGE)
+    return 0
+  }
+  if (values.root === undefined) throw new NodeUsageError('--root DIR is required')
+  const status = readStatus(values.root)
+  if (status === undefined) throw new Error(`${values.root} has no status.json: no node has run there`)
+  const running = status.running && isAlive(status.pid)
+  const shown = { ...status, running }
+  if (values.json) console.log(JSON.stringify(shown))
+  else {
+    console.log(`${running ? 'running' : 'not running'} (pid ${status.pid}, updated ${status.updatedAt})`)
+    console.log(`name ${status.name}\naddr ${status.addr}\nnetwork ${status.networkId}`)
+    console.log(`${status.role} of section "${status.prefix ?? '?'}" gen ${status.generation ?? '?'}, ${status.members ?? '?'} members, ${status.elders.length} elders${status.isElder ? ' (one of them)' : ''}`)
+    console.log(`connections ${status.connections}, messages sent ${status.messages.sent} received ${status.messages.received}, rss ${status.rssMb} MB`)
+  }
+  return running ? 0 : 1
+}

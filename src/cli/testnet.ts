@@ -1,0 +1,126 @@
+/**
+ * `safenet testnet` (DESIGN.md §15; `npm start`): a local network of real nodes on 127.0.0.1, and
+ * `safenet testnet status` for one that runs.
+ */
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createLogger } from '../log/index.ts'
+import { DEFAULT_PARAMETERS } from '../consensus/index.ts'
+import { assess, isAlive, readStatus, Testnet, testnetRoots } from '../node/testnet.ts'
+
+export const TESTNET_USAGE = `usage: safenet testnet [--nodes N] [--dir D] [--processes] [--check] [--timeout SECONDS]
+       safenet testnet status --dir D [--json]
+
+Starts N real nodes (default 30, enough to split) on 127.0.0.1: the first starts the network, the
+others join from its contacts. Everything lives under D (default .safenet/testnet, cleared at
+start): D/contacts.json for clients, D/node-NN/ for each node. Ctrl-C stops every node.
+
+  --processes        one OS process per node (default: all in this process)
+  --check            wait until the network is healthy (every node joined, prefixes cover the
+                     space, every section has 7 elders serving), print one JSON summary
+                     { nodes, sections, elders, prefixes, settledMs, rssMbPerNodeMedian }, stop,
+                     exit 0 if healthy, 1 if not after --timeout (default 240 s)
+  status             summary of the testnet running in D; exit 1 if it is not healthy`
+
+export class TestnetUsageError extends Error {}
+
+const DEFAULT_DIR = join('.safenet', 'testnet')
+
+export async function runTestnet(argv: string[]): Promise<number> {
+  if (argv[0] === 'status') return testnetStatus(argv.slice(1))
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: 'string' },
+      dir: { type: 'string' },
+      processes: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(TESTNET_USAGE)
+    return 0
+  }
+  const nodes = Number(values.nodes ?? 30)
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200) throw new TestnetUsageError(`--nodes must be an integer from 1 to 200, got ${JSON.stringify(values.nodes)}`)
+  const timeoutS = Number(values.timeout ?? 240)
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new TestnetUsageError(`--timeout must be a positive number of seconds, got ${JSON.stringify(values.timeout)}`)
+  const dir = values.dir ?? DEFAULT_DIR
+  if (values.dir === undefined) rmSync(dir, { recursive: true, force: true })
+  else if (existsSync(join(dir, 'testnet.json'))) {
+    throw new TestnetUsageError(`${dir} holds an earlier testnet; a whole network cannot resume yet: remove it or choose another --dir`)
+  }
+  // Node logs: warnings and errors on stderr in process (each --processes node logs to its node.log).
+  const logger = createLogger({ level: process.env.SAFENET_LOG === undefined ? 'warn' : undefined, destination: process.stderr })
+  const started = performance.now()
+  const net = await Testnet.start({ nodes, dir, processes: values.processes, logger })
+  let interrupted = false
+  const interrupt = new Promise<void>((resolve) => {
+    const stop = () => {
+      interrupted = true
+      resolve()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  try {
+    if (values.check) {
+      const settledMs = await Promise.race([net.settle(timeoutS * 1000, started), interrupt.then(() => undefined)])
+      const health = net.health()
+      console.log(JSON.stringify({
+        nodes: health.nodes, sections: health.sections, elders: health.elders, prefixes: health.prefixes,
+        settledMs: settledMs ?? null, rssMbPerNodeMedian: net.rssMbPerNodeMedian(),
+        ...(health.healthy ? {} : { healthy: false, why: health.why }),
+      }))
+      return settledMs !== undefined && health.healthy ? 0 : 1
+    }
+    console.log(`safenet testnet: ${nodes} nodes on 127.0.0.1 ${values.processes ? '(one process each)' : '(in this process)'}`)
+    console.log(`  contacts  ${net.contactsPath}`)
+    console.log(`  nodes     ${join(dir, 'node-NN')} (store, status.json${values.processes ? ', node.log' : ''})`)
+    console.log(`  status    npm run -s safenet -- testnet status --dir ${dir}`)
+    console.log('Ctrl-C stops every node.')
+    void net.settle(timeoutS * 1000, started).then((settledMs) => {
+      if (interrupted) return
+      const health = net.health()
+      if (settledMs !== undefined) console.log(`settled in ${(settledMs / 1000).toFixed(1)} s: ${health.sections} sections (${health.prefixes.map((p) => `"${p}"`).join(' ')}), ${health.elders} elders, ${health.joined} members`)
+      else console.log(`not healthy after ${timeoutS} s: ${health.why}`)
+    })
+    await interrupt
+    console.log('stopping…')
+    return 0
+  } finally {
+    await net.stop()
+  }
+}
+
+function testnetStatus(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: { dir: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(TESTNET_USAGE)
+    return 0
+  }
+  const dir = values.dir ?? DEFAULT_DIR
+  const { file, roots } = testnetRoots(dir)
+  const statuses = roots.flatMap((root) => {
+    const status = readStatus(root)
+    return status === undefined ? [] : [status]
+  })
+  const health = assess(statuses, roots.length, DEFAULT_PARAMETERS.elderCount)
+  const running = isAlive(file.pid)
+  const nodes = statuses.map((s) => ({ name: s.name.slice(0, 16), addr: s.addr, role: s.role, prefix: s.prefix, running: s.running && isAlive(s.pid), rssMb: s.rssMb }))
+  if (values.json) console.log(JSON.stringify({ running, ...health, nodeList: nodes }))
+  else {
+    console.log(`testnet in ${dir}: ${running ? 'running' : 'not running'} (pid ${file.pid}), ${health.healthy ? 'healthy' : `not healthy: ${health.why}`}`)
+    console.log(`${health.joined} of ${roots.length} nodes joined; ${health.sections} sections ${health.prefixes.map((p) => `"${p}"`).join(' ')}; ${health.elders} elders`)
+    for (const n of nodes) console.log(`  ${n.running ? '●' : '○'} ${n.name} ${n.role.padEnd(8)} "${n.prefix ?? ''}" ${n.addr}`)
+  }
+  return running && health.healthy ? 0 : 1
+}

@@ -1,0 +1,489 @@
+/**
+ * A real node (DESIGN.md §1, issue 6): the {@link SectionNode} the simulator runs, over libp2p,
+ * with its knowledge in a {@link NodeStore}, wall-clock timers and pino logs.
+ *
+ * Starting: a node with an identity in its store comes back as itself (same key, same port, same
+ * SAPs and key shares) and rejoins; its section approves it again if it is still a member, and
+ * it serves as an elder again if it holds the share of its section's key. A new node starts a
+ * network (`first`), or joins one from a contacts file or from a bootstrap peer's address (the
+ * peer is asked for the contacts; its genesis is trusted on first use).
+ *
+ * While running it persists what it learns (debounced), writes `status.json` in its root every
+ * second (`safenet node status` reads it), logs message accounting every 30 s, and disconnects
+ * peers that keep sending what fails our checks. Stopping for good tells its elders it leaves.
+ */
+import { randomBytes } from 'node:crypto'
+import { renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { multiaddr } from '@multiformats/multiaddr'
+import { Result, Schema } from 'effect'
+import { DEFAULT_PARAMETERS, type NetworkParameters } from '../consensus/index.ts'
+import { BlsPublicKey, NodeKeypair, PublicKeySet, SecretKeySet, SecretKeyShare, toHex } from '../crypto/index.ts'
+import { SectionAuthorityProvider, SignedSap } from '../knowledge/index.ts'
+import type { Logger } from '../log/index.ts'
+import { LmdbStore, type NodeStore } from '../store/index.ts'
+import { ConnectionPool } from '../transport/connections.ts'
+import { type Libp2pLimits, Libp2pTransport, peerIdOfAddress } from '../transport/libp2p.ts'
+import { WirePeer } from '../sim/wire-peer.ts'
+import { decodeValue, encodeValue, type PayloadOf, ProofChainWire, SignedSapWire } from '../wire/index.ts'
+import { Contacts } from '../wire/payloads.ts'
+import { Prefix } from '../xor/index.ts'
+import { SectionNode } from './section-node.ts'
+import { systemClock } from './system-clock.ts'
+
+/** Age of the genesis node: the first elder stays the oldest. */
+const GENESIS_AGE = 255
+/** Offences from one peer within {@link OFFENCE_WINDOW_MS} before it is disconnected (and banned a while). */
+export const MAX_OFFENCES = 5
+const OFFENCE_WINDOW_MS = 60_000
+const STATUS_EVERY_MS = 1_000
+const ACCOUNTING_EVERY_MS = 30_000
+const PERSIST_DEBOUNCE_MS = 250
+
+/** A node could not start: what is wrong and what to do about it. */
+export class NodeStartFailed extends Schema.TaggedError<NodeStartFailed>()('NodeStartFailed', {
+  message: Schema.String,
+}) {}
+
+/** A contacts file: the network's id and contacts, and addresses of nodes to reach first. */
+export interface ContactsFile {
+  readonly networkId: string
+  readonly peers: ReadonlyArray<string>
+  readonly contacts: PayloadOf<'Contacts'>
+}
+
+export function encodeContactsFile(file: ContactsFile): string {
+  const bytes = encodeValue(Contacts, file.contacts)
+  if (Result.isFailure(bytes)) throw new Error(`contacts do not encode: ${bytes.failure.message}`)
+  return `${JSON.stringify({ networkId: file.networkId, peers: file.peers, contacts: toHex(bytes.success) }, null, 2)}\n`
+}
+
+/** Reads a contacts file's text; a clear error if it is not one. */
+export function decodeContactsFile(text: string, where: string): ContactsFile {
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new NodeStartFailed({ message: `${where} is not JSON: expected a contacts file written by safenet testnet or safenet node` })
+  }
+  const shape = raw as { networkId?: unknown; peers?: unknown; contacts?: unknown }
+  if (typeof shape.networkId !== 'string' || !/^[0-9a-z-]{1,64}$/.test(shape.networkId) || !Array.isArray(shape.peers) || !shape.peers.every((p) => typeof p === 'string') || typeof shape.contacts !== 'string') {
+    throw new NodeStartFailed({ message: `${where} lacks networkId, peers or contacts` })
+  }
+  const contacts = decodeValue(Contacts, Buffer.from(shape.contacts, 'hex'))
+  if (Result.isFailure(contacts)) throw new NodeStartFailed({ message: `${where}: the contacts do not decode (${contacts.failure.message})` })
+  return { networkId: shape.networkId, peers: shape.peers, contacts: contacts.success }
+}
+
+export interface NodeOptions {
+  /** The node's directory: its store, status.json. */
+  readonly root: string
+  /** Multiaddrs to listen on; default what the store says, else 127.0.0.1 on a free port. */
+  readonly listen?: ReadonlyArray<string>
+  readonly bootstrap?: ReadonlyArray<string>
+  readonly contacts?: ContactsFile
+  /** Start a new network as its genesis elder. */
+  readonly first?: boolean
+  readonly params?: NetworkParameters
+  readonly logger: Logger
+  readonly limits?: Partial<Libp2pLimits>
+  /** Default: LMDB in `root`. */
+  readonly store?: NodeStore
+}
+
+/** What `safenet node status` shows; written to `status.json` every second. */
+export interface NodeStatus {
+  readonly pid: number
+  readonly running: boolean
+  readonly name: string
+  readonly addr: string
+  readonly networkId: string
+  readonly role: string
+  readonly prefix: string | undefined
+  readonly sectionKey: string | undefined
+  readonly generation: number | undefined
+  readonly elders: ReadonlyArray<string>
+  readonly members: number | undefined
+  readonly isElder: boolean
+  readonly startedAt: string
+  readonly updatedAt: string
+  readonly rssMb: number
+  readonly connections: number
+  readonly transport: Libp2pTransport['stats']
+  readonly messages: { sent: number; received: number; refused: Record<string, number> }
+  readonly offenders: number
+  readonly actors: Record<string, unknown>
+}
+
+export class RealNode {
+  readonly section: SectionNode
+  readonly transport: Libp2pTransport
+  readonly networkId: string
+  readonly #store: NodeStore
+  readonly #wire: WirePeer
+  readonly #pool: ConnectionPool
+  readonly #log: Logger
+  readonly #root: string
+  readonly #startedAt = new Date().toISOString()
+  readonly #timers: ReturnType<typeof setInterval>[] = []
+  readonly #offences = new Map<string, number[]>()
+  #persistTimer: ReturnType<typeof setTimeout> | undefined
+  #stopped = false
+
+  private constructor(parts: { section: SectionNode; transport: Libp2pTransport; networkId: string; store: NodeStore; wire: WirePeer; pool: ConnectionPool; log: Logger; root: string }) {
+    this.section = parts.section
+    this.transport = parts.transport
+    this.networkId = parts.networkId
+    this.#store = parts.store
+    this.#wire = parts.wire
+    this.#pool = parts.pool
+    this.#log = parts.log
+    this.#root = parts.root
+  }
+
+  static async start(options: NodeOptions): Promise<RealNode> {
+    const store = options.store ?? LmdbStore.open(options.root)
+    try {
+      return await RealNode.#start(options, store)
+    } catch (error) {
+      await store.close()
+      throw error
+    }
+  }
+
+  static async #start(options: NodeOptions, store: NodeStore): Promise<RealNode> {
+    const identity = store.identity()
+    let networkId: string
+    let genesis: SignedSap | undefined
+    const contacts = options.contacts?.contacts
+    if (identity !== undefined) {
+      networkId = identity.networkId
+      genesis = decodeGenesis(identity.genesis)
+    } else if (options.first === true) {
+      networkId = toHex(randomBytes(8))
+    } else if (options.contacts !== undefined) {
+      networkId = options.contacts.networkId
+      genesis = decodeGenesis(encodeOrThrow(SignedSapWire, options.contacts.contacts.genesis))
+    } else if ((options.bootstrap?.length ?? 0) > 0) {
+      networkId = await discoverNetworkId(options.bootstrap!, options.limits)
+    } else {
+      throw new NodeStartFailed({ message: `${options.root} holds no node yet: start a network with --first, or join one with --bootstrap MULTIADDR or --contacts FILE` })
+    }
+    const seed = identity?.seed ?? new Uint8Array(randomBytes(32))
+    const transportKey = NodeKeypair.fromSeed(seed)
+    const nodeKey = identity?.nodeSeed === undefined ? transportKey : NodeKeypair.fromSeed(identity.nodeSeed)
+    const listen = options.listen ?? (identity?.listen.length ? identity.listen : undefined)
+    const transport = await Libp2pTransport.start({ keypair: transportKey, nodeKey, networkId, listen, limits: options.limits })
+    try {
+      return await RealNode.#assemble({ options, store, networkId, genesis, contacts, seed, transport, nodeKey, fresh: identity === undefined })
+    } catch (error) {
+      await transport.stop()
+      throw error
+    }
+  }
+
+  static async #assemble(a: {
+    options: NodeOptions; store: NodeStore; networkId: string; genesis: SignedSap | undefined; contacts: PayloadOf<'Contacts'> | undefined
+    seed: Uint8Array; transport: Libp2pTransport; nodeKey: NodeKeypair; fresh: boolean
+  }): Promise<RealNode> {
+    const { options, store, transport } = a
+    const clock = systemClock()
+    const log = options.logger.child({ node: a.nodeKey.name.toHex().slice(0, 8) })
+    const pool = new ConnectionPool({ inner: transport, dial: transport.dial, hangUp: (peer) => transport.hangUp(peer), clock })
+    transport.onLost((peer, reason) => pool.lost(peer, reason))
+    // The node, once made: the callbacks below are wired before it exists.
+    const made: { node?: RealNode } = {}
+    const wire = new WirePeer({
+      transport: pool,
+      keypair: a.nodeKey,
+      msgIds: (n) => new Uint8Array(randomBytes(n)),
+      dst: { name: new Uint8Array(32), sectionKey: new Uint8Array(48) },
+      linkIsName: false,
+      onOffence: (peer, tag) => made.node?.offence(peer, tag, 'a message that failed its checks'),
+    })
+    transport.onOffence((offence) => made.node?.offence(offence.peer, offence.reason, offence.message))
+    transport.onError((error) => log.error({ err: error }, 'a frame handler threw'))
+
+    // Who the network is: genesis from the store or contacts file, asked of a bootstrap peer, or made.
+    let genesis = a.genesis
+    let contacts = a.contacts
+    let genesisShare: { share: SecretKeyShare; keySet: PublicKeySet } | undefined
+    if (genesis === undefined && options.first === true && a.fresh) {
+      const keys = SecretKeySet.random(0)
+      const sap = new SectionAuthorityProvider({ prefix: Prefix.EMPTY, publicKeySet: keys.publicKeys(), elders: [{ name: a.nodeKey.name, addr: transport.self }], members: [], generation: 0 })
+      genesis = new SignedSap(sap, keys.secretKey().sign(sap.signingBytes()))
+      genesisShare = { share: keys.secretKeyShare(0), keySet: keys.publicKeys() }
+    }
+    if (genesis === undefined) {
+      contacts = await askContacts(wire, options.bootstrap ?? [], log)
+      genesis = decodeGenesis(encodeOrThrow(SignedSapWire, contacts.genesis))
+    }
+
+    const section = new SectionNode({
+      addr: transport.self,
+      params: options.params ?? DEFAULT_PARAMETERS,
+      genesis,
+      env: {
+        wire: {
+          get keypair() {
+            return wire.keypair
+          },
+          send: (to, kind, payload, dst) => wire.send(to, kind, payload, dst),
+          refuse: (tag) => wire.refuse(tag),
+          setKeypair: (keypair) => {
+            wire.setKeypair(keypair)
+            transport.bind(keypair)
+            const current = store.identity()
+            if (current !== undefined) store.saveIdentity({ ...current, nodeSeed: keypair.seed() })
+            log.info({ name: keypair.name.toHex() }, 'took a new name')
+          },
+        },
+        clock,
+        schedule: (delayMs, run) => clock.schedule(delayMs, run),
+        cancel: (handle) => clock.cancel(handle),
+        randomBytes: (n) => new Uint8Array(randomBytes(n)),
+        newKeypair: (matches) => NodeKeypair.generateWhere(matches),
+        observer: {
+          decided: (_node, sectionKey, decision) => {
+            log.debug({ sectionKey: sectionKey.slice(0, 16), generation: decision.generation, proposals: decision.proposals.length }, 'decided')
+            made.node?.persistSoon()
+          },
+          link: () => made.node?.persistSoon(),
+          joined: (n) => {
+            log.info({ role: n.role, prefix: n.section?.sap.sap.prefix.toBits() }, 'joined')
+            made.node?.persistSoon()
+          },
+          relocated: (_n, age) => log.info({ age }, 'relocated'),
+          keyShare: (_n, share, keySet) => {
+            store.saveShare({ sectionKey: keySet.publicKey().toBytes(), index: share.index, share: share.toBytes(), keySet: keySet.toBytes() })
+            log.info({ sectionKey: toHex(keySet.publicKey().toBytes()).slice(0, 16) }, 'key share stored')
+          },
+        },
+      },
+    })
+    const node = new RealNode({ section, transport, networkId: a.networkId, store, wire, pool, log, root: options.root })
+    made.node = node
+    wire.listen((from, message, sender, frame) => section.receive(from, message, sender, frame))
+
+    if (a.fresh) {
+      store.saveIdentity({ seed: a.seed, networkId: a.networkId, genesis: encodeOrThrow(SignedSapWire, genesis.toWire()), listen: [transport.self.replace(/\/p2p\/[^/]+$/, '')] })
+    }
+    if (genesisShare !== undefined) {
+      store.saveShare({ sectionKey: genesisShare.keySet.publicKey().toBytes(), index: 0, share: genesisShare.share.toBytes(), keySet: genesisShare.keySet.toBytes() })
+    }
+    // What an earlier run knew, then what the contacts say.
+    const shares = store.shares().flatMap((s) => {
+      try {
+        return [{ share: SecretKeyShare.fromBytes(s.index, s.share), keySet: PublicKeySet.fromBytes(s.keySet) }]
+      } catch {
+        log.warn({ sectionKey: toHex(s.sectionKey).slice(0, 16) }, 'a stored key share does not decode; ignored')
+        return []
+      }
+    })
+    const knowledge = store.knowledge()
+    const refused = section.restore({ tree: [...(knowledge?.tree ?? []), ...(contacts === undefined ? [] : contactsTree(contacts))] }, shares)
+    if (refused > 0) log.warn({ refused }, 'SAPs from the store or contacts did not verify against our genesis; ignored')
+
+    if (genesisShare !== undefined) {
+      section.startGenesis(genesisShare.share, GENESIS_AGE)
+      log.info({ addr: transport.self, networkId: a.networkId }, 'started a new network')
+    } else {
+      section.startJoining()
+      log.info({ addr: transport.self, networkId: a.networkId, restarted: !a.fresh, known: section.tree.size }, a.fresh ? 'joining' : 'restarted from the store; rejoining')
+    }
+    node.#run()
+    node.persistSoon()
+    return node
+  }
+
+  get addr(): string {
+    return this.transport.self
+  }
+
+  /** Counts an offence by the peer behind `address`; disconnects it after {@link MAX_OFFENCES}. */
+  offence(address: string, tag: string, message: string): void {
+    const id = peerIdOfAddress(address) ?? address
+    const now = Date.now()
+    const recent = (this.#offences.get(id) ?? []).filter((t) => now - t < OFFENCE_WINDOW_MS)
+    recent.push(now)
+    this.#offences.set(id, recent)
+    this.#log.warn({ peer: address, error: tag, offences: recent.length }, message)
+    if (recent.length >= MAX_OFFENCES && !this.transport.isBanned(address)) {
+      this.#log.warn({ peer: address, offences: recent.length }, 'disconnecting a peer that keeps offending')
+      this.#offences.delete(id)
+      void this.transport.disconnect(address, `${recent.length} offences`)
+    }
+  }
+
+  persistSoon(): void {
+    if (this.#persistTimer !== undefined || this.#stopped) return
+    this.#persistTimer = setTimeout(() => {
+      this.#persistTimer = undefined
+      this.#persist()
+    }, PERSIST_DEBOUNCE_MS)
+  }
+
+  /** This node's contacts file: what a client or a new node needs to reach the network through it. */
+  contactsFile(): ContactsFile {
+    return { networkId: this.networkId, peers: [this.addr], contacts: this.section.contacts() }
+  }
+
+  #persist(): void {
+    if (this.#stopped) return
+    this.#store.saveKnowledge(this.section.knowledge())
+    writeAtomically(join(this.#root, 'contacts.json'), encodeContactsFile(this.contactsFile()))
+    // A share of a key our tree has moved past (it is in the DAG but no SAP's) will not sign
+    // again; one of a key not in the DAG yet (a DKG ahead of its handover) is kept.
+    const dag = this.section.tree.dag
+    const current = new Set(this.section.tree.saps().map((s) => toHex(s.sap.sectionKey().toBytes())))
+    this.#store.dropShares((hex) => current.has(hex) || !dag.has(BlsPublicKey.fromBytes(Buffer.from(hex, 'hex'))))
+  }
+
+  status(): NodeStatus {
+    const view = this.section.section
+    const sap = view?.sap.sap
+    return {
+      pid: process.pid,
+      running: !this.#stopped,
+      name: this.section.name.toHex(),
+      addr: this.addr,
+      networkId: this.networkId,
+      role: this.section.role,
+      prefix: sap?.prefix.toBits(),
+      sectionKey: sap === undefined ? undefined : toHex(sap.sectionKey().toBytes()),
+      generation: view?.nextGeneration,
+      elders: sap?.elders.map((e) => e.name.toHex()) ?? [],
+      members: view?.members.size,
+      isElder: this.section.isElder,
+      startedAt: this.#startedAt,
+      updatedAt: new Date().toISOString(),
+      rssMb: Math.round((process.memoryUsage.rss() / 1_048_576) * 10) / 10,
+      connections: this.#pool.open,
+      transport: this.transport.stats,
+      messages: { sent: this.#wire.stats.sent, received: this.#wire.stats.received, refused: this.#wire.stats.refused },
+      offenders: this.#offences.size,
+      actors: this.section.actorStates(),
+    }
+  }
+
+  #run(): void {
+    this.#writeStatus()
+    this.#timers.push(setInterval(() => this.#writeStatus(), STATUS_EVERY_MS))
+    this.#timers.push(setInterval(() => {
+      const status = this.status()
+      this.#log.info({ role: status.role, prefix: status.prefix, generation: status.generation, sent: this.#wire.stats.sentByKind, received: status.messages.received, refused: status.messages.refused, rssMb: status.rssMb, connections: status.connections }, 'accounting')
+    }, ACCOUNTING_EVERY_MS))
+    for (const timer of this.#timers) timer.unref()
+  }
+
+  #writeStatus(): void {
+    try {
+      writeAtomically(join(this.#root, 'status.json'), `${JSON.stringify(this.status())}\n`)
+    } catch (error) {
+      this.#log.warn({ err: error }, 'status.json not written')
+    }
+  }
+
+  /**
+   * Stops: `leave` (SIGINT/SIGTERM) tells our elders we are gone for good and gives the message a
+   * moment to go; otherwise the node just stops, as if killed, but with its store closed cleanly.
+   */
+  async stop(options: { leave?: boolean } = {}): Promise<void> {
+    if (this.#stopped) return
+    for (const timer of this.#timers) clearInterval(timer)
+    if (this.#persistTimer !== undefined) clearTimeout(this.#persistTimer)
+    this.#persist()
+    if (options.leave === true) {
+      this.section.leave()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    } else {
+      this.section.crash()
+    }
+    this.#stopped = true
+    this.#writeStatus()
+    this.#pool.close()
+    await this.transport.stop()
+    await this.#store.close()
+    this.#log.info('stopped')
+  }
+}
+
+/** Readers never see half a file: written aside, then renamed over. */
+export function writeAtomically(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text)
+  renameSync(`${path}.tmp`, path)
+}
+
+function encodeOrThrow<S extends Schema.Top>(schema: S, value: S['Type']): Uint8Array {
+  const bytes = encodeValue(schema, value)
+  if (Result.isFailure(bytes)) throw new NodeStartFailed({ message: `cannot encode ${bytes.failure.message}` })
+  return bytes.success
+}
+
+function decodeGenesis(bytes: Uint8Array): SignedSap {
+  const wire = decodeValue(SignedSapWire, bytes)
+  if (Result.isFailure(wire)) throw new NodeStartFailed({ message: `the genesis SAP does not decode: ${wire.failure.message}` })
+  const sap = SignedSap.fromWire(wire.success)
+  if (!sap.verify()) throw new NodeStartFailed({ message: 'the genesis SAP is not signed by its own key' })
+  return sap
+}
+
+function contactsTree(contacts: PayloadOf<'Contacts'>): Array<{ sap: Uint8Array; chain: Uint8Array }> {
+  return contacts.sections.map((s) => ({ sap: encodeOrThrow(SignedSapWire, s.sap), chain: encodeOrThrow(ProofChainWire, s.proofChain) }))
+}
+
+/** Asks the bootstrap peers for the network contacts, each in turn, a few times. */
+async function askContacts(wire: WirePeer, bootstrap: ReadonlyArray<string>, log: Logger): Promise<PayloadOf<'Contacts'>> {
+  return new Promise((resolve, reject) => {
+    let settled = false
+    wire.listen((from, message) => {
+      if (settled || message.kind !== 'Contacts') return
+      const genesis = SignedSap.fromWire(message.payload.genesis)
+      if (!genesis.verify()) return log.warn({ peer: from }, 'contacts whose genesis is not self-signed; ignored')
+      settled = true
+      clearInterval(timer)
+      resolve(message.payload)
+    })
+    let attempt = 0
+    const ask = (): void => {
+      if (settled) return
+      if (attempt >= bootstrap.length * 5) {
+        settled = true
+        clearInterval(timer)
+        return reject(new NodeStartFailed({ message: `no contacts from ${bootstrap.join(', ')} after ${attempt} requests: is a node of this network running there?` }))
+      }
+      wire.send([bootstrap[attempt % bootstrap.length]!], 'ContactsRequest', {})
+      attempt++
+    }
+    const timer = setInterval(ask, 2_000)
+    ask()
+  })
+}
+
+/**
+ * The network id a bootstrap peer serves, read from the protocols it lists over Identify: a
+ * throwaway libp2p node dials it, so our own identity is not spent on a peer we do not know yet.
+ */
+async function discoverNetworkId(bootstrap: ReadonlyArray<string>, limits?: Partial<Libp2pLimits>): Promise<string> {
+  const probe = await Libp2pTransport.start({ keypair: NodeKeypair.generate(), networkId: 'probe', limits })
+  try {
+    for (const address of bootstrap) {
+      const id = peerIdOfAddress(address)
+      if (id === undefined) continue
+      try {
+        const connection = await probe.node.dial(multiaddr(address), { signal: AbortSignal.timeout(10_000) })
+        for (let i = 0; i < 50; i++) {
+          const peer = await probe.node.peerStore.get(connection.remotePeer).catch(() => undefined)
+          const protocol = peer?.protocols.find((p) => /^\/safenet\/[^/]+\/1$/.test(p) && p !== probe.protocol)
+          if (protocol !== undefined) return protocol.split('/')[2]!
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+      } catch {
+        continue
+      }
+    }
+  } finally {
+    await probe.stop()
+  }
+  throw new NodeStartFailed({ message: `none of ${bootstrap.join(', ')} answered as a safenet node (an address must end in /p2p/<peer id>)` })
+}
