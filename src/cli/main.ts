@@ -4,20 +4,14 @@
  * Every command answers `--help`; errors print one clear line and exit non-zero (2 for usage).
  */
 import { parseArgs } from 'node:util'
-import { formatDemo, runDemo } from './demo.ts'
-import { DIAGRAMS_USAGE, runDiagrams } from './diagrams.ts'
-import { runVerify, VERIFY_USAGE, VerifyUsageError } from './verify.ts'
-import { defaultJobs, runSim, SIM_USAGE, SimUsageError } from './sim.ts'
-import { NETWORK_SIM_USAGE, runNetworkSim } from './sim-network.ts'
-import { NODE_USAGE, NodeUsageError, runNode } from './node.ts'
-import { runTestnet, TESTNET_USAGE, TestnetUsageError } from './testnet.ts'
-import { NodeStartFailed } from '../node/runtime.ts'
+// Commands load their modules when run: a node process should not carry the verifier or the
+// diagram renderer (each process of a --processes testnet pays for what main.ts imports).
 
 const VERSION = '0.1.0'
 
 interface Command {
   readonly summary: string
-  readonly usage: string
+  readonly usage: () => Promise<string>
   readonly run: (argv: string[]) => number | Promise<number>
 }
 
@@ -31,7 +25,8 @@ async function usageErrors(run: () => Promise<number> | number, usage: new (...a
     return await run()
   } catch (error) {
     if (error instanceof usage) throw new UsageError(error.message)
-    if (error instanceof NodeStartFailed) throw new Error(error.message)
+    // A typed start failure (NodeStartFailed) carries a message meant for the user.
+    if (error instanceof Error && '_tag' in error && error._tag === 'NodeStartFailed') throw new Error(error.message)
     throw error
   }
 }
@@ -54,21 +49,36 @@ function integerOption(value: string | undefined, name: string, fallback: number
   return parsed
 }
 
+const DEMO_USAGE = `safenet demo [--nodes N] [--elders E] [--min-section-size S] [--json]
+
+  --nodes N             nodes to create (default 64)
+  --elders E            elders in the DKG (default 7: threshold 4, 5 shares sign)
+  --min-section-size S  split a prefix while both halves keep S members (default 14)
+  --json                print the report as one JSON object`
+
 const commands: Record<string, Command> = {
   testnet: {
     summary: 'a local network of real nodes on 127.0.0.1 (npm start); --check waits until it is healthy',
-    usage: TESTNET_USAGE,
-    run: (argv) => usageErrors(() => runTestnet(argv), TestnetUsageError),
+    usage: async () => (await import('./testnet.ts')).TESTNET_USAGE,
+    async run(argv) {
+      const { runTestnet, TestnetUsageError } = await import('./testnet.ts')
+      return usageErrors(() => runTestnet(argv), TestnetUsageError)
+    },
   },
   node: {
     summary: 'a long-running node over libp2p, with its store in --root; `node status` reads one',
-    usage: NODE_USAGE,
-    run: (argv) => usageErrors(() => runNode(argv), NodeUsageError),
+    usage: async () => (await import('./node.ts')).NODE_USAGE,
+    async run(argv) {
+      const { NodeUsageError, runNode } = await import('./node.ts')
+      return usageErrors(() => runNode(argv), NodeUsageError)
+    },
   },
   sim: {
     summary: 'deterministic simulation of protocol scenarios over many seeds, with Byzantine elders and faults',
-    usage: SIM_USAGE,
+    usage: async () => (await import('./sim.ts')).SIM_USAGE,
     async run(argv) {
+      const { defaultJobs, runSim, SIM_USAGE, SimUsageError } = await import('./sim.ts')
+      const { NETWORK_SIM_USAGE, runNetworkSim } = await import('./sim-network.ts')
       const { values } = parseArgs({
         args: argv,
         options: {
@@ -134,8 +144,9 @@ const commands: Record<string, Command> = {
   },
   verify: {
     summary: 'exhaustive checks of every statechart: reachability, deadlocks, traps, invariants',
-    usage: VERIFY_USAGE,
+    usage: async () => (await import('./verify.ts')).VERIFY_USAGE,
     async run(argv) {
+      const { runVerify, VERIFY_USAGE, VerifyUsageError } = await import('./verify.ts')
       const { values } = parseArgs({
         args: argv,
         options: { json: { type: 'boolean', default: false }, machine: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
@@ -155,8 +166,9 @@ const commands: Record<string, Command> = {
   },
   diagrams: {
     summary: 'Mermaid and SVG diagrams of every statechart in machines/, rendered offline',
-    usage: DIAGRAMS_USAGE,
+    usage: async () => (await import('./diagrams.ts')).DIAGRAMS_USAGE,
     async run(argv) {
+      const { DIAGRAMS_USAGE, runDiagrams } = await import('./diagrams.ts')
       const { values } = parseArgs({
         args: argv,
         options: {
@@ -175,13 +187,9 @@ const commands: Record<string, Command> = {
   },
   demo: {
     summary: 'identities, XOR-space sections, a DKG section key, threshold signing and the wire codec, end to end',
-    usage: `safenet demo [--nodes N] [--elders E] [--min-section-size S] [--json]
-
-  --nodes N             nodes to create (default 64)
-  --elders E            elders in the DKG (default 7: threshold 4, 5 shares sign)
-  --min-section-size S  split a prefix while both halves keep S members (default 14)
-  --json                print the report as one JSON object`,
-    run(argv) {
+    usage: () => Promise.resolve(DEMO_USAGE),
+    async run(argv) {
+      const { formatDemo, runDemo } = await import('./demo.ts')
       const { values } = parseArgs({
         args: argv,
         options: {
@@ -194,7 +202,7 @@ const commands: Record<string, Command> = {
         strict: true,
       })
       if (values.help) {
-        console.log(commands.demo!.usage)
+        console.log(DEMO_USAGE)
         return 0
       }
       const nodes = integerOption(values.nodes, 'nodes', 64, 2, 10_000)
@@ -242,7 +250,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest)
   } catch (error) {
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-      console.error(`safenet ${name}: ${error.message}\n\n${command.usage}`)
+      console.error(`safenet ${name}: ${error.message}\n\n${await command.usage()}`)
       return 2
     }
     console.error(`safenet ${name}: ${error instanceof Error ? error.message : String(error)}`)

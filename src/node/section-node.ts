@@ -161,6 +161,10 @@ export const SECTION_TIMING = {
 /** Catch-up requests a member behind on decisions sends before it waits for the next news. */
 export const AE_MAX_REQUESTS = 10
 const RELOCATE_DOMAIN = domain('safenet/relocate/v1')
+const ELDER_REJOIN_DOMAIN = domain('safenet/elder-rejoin/v1')
+function elderRejoinBytes(name: XorName, sectionKey: BlsPublicKey): Uint8Array {
+  return concatBytes(ELDER_REJOIN_DOMAIN, name.bytes, sectionKey.toBytes())
+}
 const RECENT_DECISIONS = 64
 /** Elders (the first by name) that collect SAP and link shares and combine them: f + 1 of 7. */
 const COLLECTORS = 3
@@ -508,9 +512,16 @@ export class SectionNode {
     this.stats.joinAttempts++
     // The elders closest to the name: enough that one honest elder hears it (f + 1 of 7).
     const elders = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name)).slice(0, JOIN_FANOUT)
-    this.#send(elders.map((e) => e.addr), 'JoinRequest', relocation === undefined ? { addr: this.addr } : { addr: this.addr, relocation }, {
-      name: dstName.bytes, sectionKey: key.toBytes(),
-    })
+    // Restarted with the share of the key we are an elder of: we prove it, to be approved again.
+    const held = relocation === undefined ? this.#newShares.get(toHex(key.toBytes())) : undefined
+    const elderShare = held === undefined || !target.sap.elders.some((e) => e.name.equals(this.name))
+      ? undefined
+      : { index: held.share.index, share: held.share.sign(elderRejoinBytes(this.name, key)).toBytes() }
+    this.#send(elders.map((e) => e.addr), 'JoinRequest', {
+      addr: this.addr,
+      ...(relocation === undefined ? {} : { relocation }),
+      ...(elderShare === undefined ? {} : { elderShare }),
+    }, { name: dstName.bytes, sectionKey: key.toBytes() })
   }
 
   #onBounce(kind: 'AeRetry' | 'AeRedirect', payload: PayloadOf<'AeRetry'>): void {
@@ -694,9 +705,11 @@ export class SectionNode {
     if (elder === undefined) return this.#env.wire.refuse('join-to-adult')
     const toJoiner: Dst = { name: sender.name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
     const existing = section.members.get(sender.name)
-    if (existing !== undefined && section.sap.sap.elders.some((e) => e.name.equals(sender.name))) {
-      // An elder that asks to join again has restarted and lost its key share: a faulty elder
-      // until replaced. Vote it off; it joins again as a new node (DESIGN.md §6).
+    const elderIndex = section.sap.sap.elders.findIndex((e) => e.name.equals(sender.name))
+    if (existing !== undefined && elderIndex >= 0 && !this.#provesShare(payload.elderShare, elderIndex, sender.name)) {
+      // An elder that asks to join again without its key share has restarted from nothing: a
+      // faulty elder until replaced. Vote it off; it joins again as a new node (DESIGN.md §6).
+      // One that proves its share (it restarted from its store) is approved again and serves.
       this.#propose({ kind: 'Left', name: sender.name })
       return
     }
@@ -731,6 +744,18 @@ export class SectionNode {
         return
       case 'Approve':
         this.#propose({ kind: 'Joined', member: { name: sender.name, publicKey: sender.bytes, addr: payload.addr, age } })
+    }
+  }
+
+  /** Whether `proof` is the share of elder `index` of our current key over its rejoin (one BLS verify). */
+  #provesShare(proof: PayloadOf<'JoinRequest'>['elderShare'], index: number, name: XorName): boolean {
+    if (proof === undefined || proof.index !== index) return false
+    const sap = this.#section!.sap.sap
+    try {
+      return sap.publicKeySet.verifyShare(index, SignatureShare.fromBytes(proof.share), elderRejoinBytes(name, sap.sectionKey()))
+    } catch {
+      this.#env.wire.refuse('bad-elder-share')
+      return false
     }
   }
 

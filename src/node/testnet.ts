@@ -102,13 +102,18 @@ export class Testnet {
     for (let i = 1; i < nodes; i++) {
       await new Promise((r) => setTimeout(r, this.#options.staggerMs ?? 150))
       if (this.#stopped) return
-      await this.startNode(i)
+      await this.startNode(i, { wait: false })
     }
+    // Processes start in parallel (each takes a second or more to load); all are up before we go on.
+    await waitFor(() => this.#roots.every((root, i) => this.#children[i] === undefined || readStatus(root)?.pid === this.#children[i].pid), 120_000, 'every node process to start')
     this.#writeFile(processes)
   }
 
-  /** Starts node `i` from its root (again, after {@link kill}: a restart from its store). */
-  async startNode(i: number, options: { first?: boolean } = {}): Promise<void> {
+  /**
+   * Starts node `i` from its root (again, after {@link kill}: a restart from its store). A node
+   * process is waited for until it has written its status, unless `wait` is false.
+   */
+  async startNode(i: number, options: { first?: boolean; wait?: boolean } = {}): Promise<void> {
     const root = this.#roots[i]!
     const contacts = options.first === true || !existsSync(this.contactsPath) ? undefined : decodeContactsFile(readFileSync(this.contactsPath, 'utf8'), this.contactsPath)
     if (this.#options.processes === true) {
@@ -118,6 +123,7 @@ export class Testnet {
       closeSync(log)
       this.#children[i] = child
       // Wait until it has written its first status (it listens and has a name by then).
+      if (options.wait === false) return
       await waitFor(() => existsSync(join(root, 'status.json')) && readStatus(root)?.pid === child.pid, 30_000, `node ${i} to start`)
     } else {
       this.#inProcess[i] = await RealNode.start({

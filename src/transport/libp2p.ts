@@ -251,9 +251,14 @@ export class Libp2pTransport implements Transport {
         this.#links.delete(peer)
         if (!link.closing && !this.#stopped) this.#onLost(peer, event.error?.message ?? 'stream closed')
       })
-      if (this.#write(peer, link, lengthPrefixed(hello(this.self, this.#nodeKeys)))) done()
+      if (this.#write(peer, link, this.helloFrame())) done()
       else done('hello not sent')
     }, (error: unknown) => done(error instanceof Error ? error.message : String(error)))
+  }
+
+  /** The length-prefixed hello our streams open with (tests write raw streams after it). */
+  helloFrame(): Uint8Array {
+    return lengthPrefixed(hello(this.self, this.#nodeKeys))
   }
 
   /** Closes our stream to `peer` (the connection actor went idle). */
@@ -332,7 +337,8 @@ export class Libp2pTransport implements Transport {
           }
         }
       } catch (error) {
-        const oversize = error instanceof Error && error.name === 'InvalidDataLengthError'
+        // The decoder refuses a length prefix over maxFrameBytes before reading the frame.
+        const oversize = error instanceof Error && (error.name === 'InvalidMessageLengthError' || error.name === 'InvalidDataLengthError' || error.message.startsWith('Buffer length limit exceeded'))
         offend(oversize ? 'FrameTooLarge' : 'StreamError', oversize ? `a frame over the ${this.limits.maxFrameBytes}-byte limit` : error instanceof Error ? error.message : String(error))
       }
     })

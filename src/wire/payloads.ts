@@ -292,7 +292,15 @@ export const RelocationProofWire = Schema.Struct({
 export type RelocationProofWire = typeof RelocationProofWire.Type
 
 /** A node asks the section responsible for `dst.name` (its own name) to take it in. */
-export const JoinRequest = Schema.Struct({ addr: Address, relocation: Schema.optionalKey(RelocationProofWire) })
+/**
+ * `elderShare`: a restarted elder that kept its key share proves it (its share's signature over
+ * its name and the section key), so it is approved again rather than voted off.
+ */
+export const JoinRequest = Schema.Struct({
+  addr: Address,
+  relocation: Schema.optionalKey(RelocationProofWire),
+  elderShare: Schema.optionalKey(Schema.Struct({ index: IntBetween(0, 255), share: BlsSignatureBytes })),
+})
 export const JoinResponse = Schema.Struct({
   verdict: Schema.Union([
     Schema.TaggedStruct('TryJoinLater', {}),

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import type { DemoReport } from '../../src/cli/demo.ts'
@@ -37,5 +40,25 @@ describe('safenet command', () => {
     expect(bad.stderr).toMatch(/--nodes must be an integer/)
     const tooMany = run('demo', '--elders', '9', '--nodes', '5')
     expect(tooMany.status).toBe(2)
+  })
+
+  it('node and testnet: clear usage errors (exit 2), and a clear error for a root with no node (exit 1)', () => {
+    const noRoot = run('node')
+    expect(noRoot.status).toBe(2)
+    expect(noRoot.stderr).toMatch(/--root DIR is required/)
+    const twoWays = run('node', '--root', '/tmp/x', '--first', '--contacts', 'c.json')
+    expect(twoWays.status).toBe(2)
+    expect(twoWays.stderr).toMatch(/one of --first, --bootstrap and --contacts/)
+    const badNodes = run('testnet', '--nodes', '0')
+    expect(badNodes.status).toBe(2)
+    expect(badNodes.stderr).toMatch(/--nodes must be an integer from 1 to 200/)
+    const empty = run('node', 'status', '--root', '/nonexistent/safenet-root')
+    expect(empty.status).toBe(1)
+    expect(empty.stderr).toMatch(/no status\.json: no node has run there/)
+    const root = mkdtempSync(join(tmpdir(), 'safenet-cli-'))
+    const alone = run('node', '--root', root)
+    rmSync(root, { recursive: true, force: true })
+    expect(alone.status).toBe(1)
+    expect(alone.stderr).toMatch(/start a network with --first, or join one with --bootstrap/)
   })
 })

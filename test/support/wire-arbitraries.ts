@@ -60,7 +60,8 @@ const memberWire = fc.record({ name, publicKey: bytes(32), addr: address, age: f
 const relocation = fc.record({ decision, sectionKey: blsKey, proofChain, oldPublicKey: bytes(32), signature: bytes(64) })
 
 export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
-  JoinRequest: fc.record({ addr: address, relocation: fc.option(relocation, { nil: undefined }) }).map(({ addr, relocation }) => (relocation === undefined ? { addr } : { addr, relocation })),
+  JoinRequest: fc.record({ addr: address, relocation: fc.option(relocation, { nil: undefined }), elderShare: fc.option(fc.record({ index: fc.integer({ min: 0, max: 255 }), share: blsSignature }), { nil: undefined }) })
+    .map(({ addr, relocation, elderShare }) => ({ addr, ...(relocation === undefined ? {} : { relocation }), ...(elderShare === undefined ? {} : { elderShare }) })),
   JoinResponse: fc.record({
     verdict: fc.oneof(
       fc.constant({ _tag: 'TryJoinLater' as const }),

@@ -96,7 +96,7 @@ export function transportSuite(make: () => TransportFixture): void {
       await fixture.until(() => b.received.length === 1, 10_000, 'connected')
       await fixture.stop(b)
       for (let n = 1; n <= 5; n++) a.pool.send(b.pool.self, numbered(n))
-      await fixture.until(() => undelivered(a) >= 5, 30_000, 'the frames to the gone peer are counted')
+      await fixture.until(() => undelivered(a) >= 5, 60_000, 'the frames to the gone peer are counted')
       expect(b.received.length).toBe(1)
       expect(a.pool.states()[b.pool.self]).toBeUndefined()
     })

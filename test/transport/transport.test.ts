@@ -54,7 +54,7 @@ function libp2pFixture(): TransportFixture {
   const running = new Set<Libp2pTransport>()
   const keys = new Map<PeerId, NodeKeypair>()
   const start = async (keypair: NodeKeypair, listen?: string): Promise<SuiteEndpoint> => {
-    const transport = await Libp2pTransport.start({ keypair, networkId: 'suite', listen: listen === undefined ? undefined : [listen] })
+    const transport = await Libp2pTransport.start({ keypair, networkId: 'suite', listen: listen === undefined ? undefined : [listen], limits: { dialTimeoutMs: 3_000 } })
     running.add(transport)
     keys.set(transport.self, keypair)
     const pool = new ConnectionPool({ inner: transport, clock, settings, dial: transport.dial, hangUp: (peer) => transport.hangUp(peer) })

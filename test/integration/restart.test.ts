@@ -1,0 +1,51 @@
+/**
+ * Issue 6: 30 real node processes on 127.0.0.1 settle into a healthy network; 3 non-genesis nodes
+ * are killed with SIGKILL and restarted from their roots: they come back under the same names,
+ * rejoin, and the network is healthy again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../../src/log/index.ts'
+import { Testnet } from '../../src/node/testnet.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'safenet-restart-'))
+let net: Testnet | undefined
+
+afterAll(async () => {
+  await net?.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('a 30-node network of processes', () => {
+  it('heals after 3 nodes are SIGKILLed and restarted from their stores, under the same names', async () => {
+    net = await Testnet.start({ nodes: 30, dir, processes: true, logger: createLogger({ level: 'silent' }) })
+    const settledMs = await net.settle(300_000)
+    expect(net.health()).toMatchObject({ healthy: true, why: '' })
+    expect(net.health().sections).toBeGreaterThanOrEqual(2)
+    console.log(`settled in ${settledMs} ms: ${JSON.stringify(net.health())}`)
+
+    const before = net.statuses()
+    const victims = [7, 15, 23]
+    const names = victims.map((i) => before[i]!.name)
+    const roles = victims.map((i) => before[i]!.role)
+    for (const i of victims) await net.kill(i)
+    const down = net.health()
+    expect(down.healthy).toBe(false)
+    expect(down.nodes).toBe(27)
+
+    const restarted = performance.now()
+    for (const i of victims) await net.startNode(i)
+    const after = net.statuses()
+    expect(victims.map((i) => after[i]!.name)).toEqual(names)
+    const healedMs = await net.settle(240_000, restarted)
+    console.log(`victims were ${roles.join(', ')}; healthy again ${healedMs} ms after the restarts: ${JSON.stringify(net.health())}`)
+    expect(net.health()).toMatchObject({ healthy: true, nodes: 30, joined: 30 })
+    const healed = net.statuses()
+    for (const i of victims) {
+      expect(healed[i]!.name).toBe(names[i === 7 ? 0 : i === 15 ? 1 : 2])
+      expect(['adult', 'elder']).toContain(healed[i]!.role)
+    }
+  }, 900_000)
+})
