@@ -26,6 +26,14 @@ function canMakeNamespaces(): string | undefined {
   } catch {
     return 'the `ip` command (iproute2) is not installed'
   }
+  // Root in a container may still lack CAP_NET_ADMIN or a writable /run/netns: try it.
+  const probe = `snt${process.pid % 100_000}p`
+  try {
+    execFileSync('ip', ['netns', 'add', probe], { stdio: 'pipe' })
+    execFileSync('ip', ['netns', 'del', probe], { stdio: 'pipe' })
+  } catch (error) {
+    return `cannot create a network namespace here (${String((error as { stderr?: Buffer }).stderr ?? error).trim().slice(0, 120)})`
+  }
   return undefined
 }
 
