@@ -1336,12 +1336,21 @@ export class SectionNode {
   readonly #mergeShares = new Map<string, Record<'members' | 'link', Aggregation & { signature: BlsSignature | undefined }>>()
 
   /** A current elder asks us, a candidate, to run a DKG: the session's `dkg` actor counts the asks. */
-  #onDkgStart(_sender: NodePublicKey, start: DkgStartWire): void {
+  #onDkgStart(sender: NodePublicKey, start: DkgStartWire): void {
     const section = this.#section
     if (section === undefined) return
     const hex = toHex(start.sessionId)
     const self = start.candidates.findIndex((c) => toHex(c) === this.name.toHex())
     if (self < 0) return
+    // A start names its sender by its place among the elders of the SAP it was made under
+    // (`chainLength` is that SAP's generation): we can check it only if that SAP is ours and its
+    // sender one of our elders. Otherwise it is not bad but out of step, and dropped. Made under
+    // an earlier SAP, it is stale: the change it asked for was overtaken (a connection that queued
+    // it while we were down delivers it once we are back; its sender has not seen the handover).
+    // Made under a later SAP or by another section's elders (the sibling we merge into), it is
+    // ahead of us: we have not taken up the decision that made its sender our elder, and its
+    // elders send it again until we take part.
+    if (start.chainLength !== section.sap.sap.generation || !section.sap.sap.elders.some((e) => e.name.equals(sender.name))) return
     // Keys of the current elders that are still members (one that left sends no start).
     const elders = section.sap.sap.elders.map((e) => section.members.get(e.name))
     const elderKeys = elders.map((m) => (m === undefined ? undefined : NodePublicKey.fromBytes(m.publicKey)))

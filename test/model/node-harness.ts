@@ -116,6 +116,8 @@ export class Subject {
   readonly node: SectionNode
   readonly keypair: () => NodeKeypair
   readonly sent: Sent[] = []
+  /** What the node refused above the codec, by reason (the simulator counts these as `refused`). */
+  readonly refused: string[] = []
   /** What the node told its observer: joins, and which of them were relocations. */
   readonly observed = { joined: 0, relocated: 0 }
   readonly #timers = new Map<NodeActorKind, TimerClock>()
@@ -127,6 +129,7 @@ export class Subject {
     this.keypair = () => keypair
     const keys = options.random.fork('keys')
     const sent = this.sent
+    const refused = this.refused
     this.node = new SectionNode({
       addr: options.addr,
       params: options.params,
@@ -143,8 +146,9 @@ export class Subject {
           setKeypair(next: NodeKeypair) {
             keypair = next
           },
-          // What the node refuses shows in what it does (or does not do) next: that is what is checked.
-          refuse() {},
+          refuse(tag: string) {
+            refused.push(tag)
+          },
         },
         // Time moves only when a timer fires (below); nothing is ever scheduled on this one.
         clock: new Scheduler(),
