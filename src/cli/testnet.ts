@@ -18,7 +18,8 @@ start): D/contacts.json for clients, D/node-NN/ for each node. Ctrl-C stops ever
 
   --processes        one OS process per node (default: all in this process)
   --check            wait until the network is healthy (every node joined, prefixes cover the
-                     space, every section has 7 elders serving), print one JSON summary
+                     space, every section has 7 elders serving and no split or election
+                     still due), print one JSON summary
                      { nodes, sections, elders, prefixes, settledMs, rssMbPerNodeMedian }, stop,
                      exit 0 if healthy, 1 if not after --timeout (default 240 s)
   status             summary of the testnet running in D; exit 1 if it is not healthy`

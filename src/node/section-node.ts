@@ -908,9 +908,15 @@ export class SectionNode {
       if (vote.generation !== this.#section!.nextGeneration || vote.voter !== from) continue
       for (const proposal of vote.proposals) {
         const hex = toHex(proposal)
-        if (role.pending.size < 64 && !role.pending.has(hex) && this.#isValid(proposal)) {
+        if (role.pending.has(hex)) continue
+        if (role.pending.size >= 64) {
+          this.#env.wire.refuse('proposals-full')
+        } else if (this.#isValid(proposal)) {
           role.pending.set(hex, Uint8Array.from(proposal))
           adopted = true
+        } else {
+          // Counted by kind: an elder that will not take up what others propose shows why here.
+          this.#env.wire.refuse(`unadopted-${decodeChange(proposal)?.kind ?? 'undecodable'}`)
         }
       }
     }

@@ -8,8 +8,9 @@
  *   D/node-NN/          each node's store, status.json, contacts.json (and node.log with --processes)
  *
  * Health is read from the nodes' own status: every node joined; the sections' prefixes cover the
- * whole space without overlap; each section's members agree on its key; and each section has
- * `elderCount` elders, each of which reports serving as one.
+ * whole space without overlap; each section's members agree on its key; each section has
+ * `elderCount` elders, each of which reports serving as one; and no elder sees a split, an
+ * election or a merge still due.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs'
@@ -254,8 +255,19 @@ export function assess(statuses: ReadonlyArray<NodeStatus>, expected: number, el
     const serving = newest.elders.filter((e) => byName.get(e)?.isElder === true && byName.get(e)?.sectionKey === newest.sectionKey)
     elders += serving.length
     if (newest.elders.length !== elderCount || serving.length !== elderCount) fail(`section "${prefix}": ${serving.length} of ${newest.elders.length} elders serving, ${elderCount} wanted`)
+    // Settled: no elder sees a split, an election or a merge due (a network of 30 that has every
+    // node joined but not yet split is on its way, not there).
+    const busy = section.filter((s) => s.isElder).map((s) => changeDue(s)).find((due) => due !== undefined)
+    if (busy !== undefined) fail(`section "${prefix}": ${busy}`)
   }
   return { nodes: live.length, joined: members.length, sections: prefixes.length, elders, prefixes, covered, healthy: why === '', why }
+}
+
+/** The change an elder's section actor sees due (`splitting`, `electing`, …), if any. */
+function changeDue(status: NodeStatus): string | undefined {
+  const state = (status.actors.section as { state?: unknown } | undefined)?.state
+  const member = typeof state === 'object' && state !== null ? (state as { member?: unknown }).member : undefined
+  return typeof member === 'string' && member !== 'steady' ? `${member} (by ${status.name.slice(0, 8)}'s view)` : undefined
 }
 
 async function waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
