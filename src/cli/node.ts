@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createLogger } from '../log/index.ts'
 import { decodeContactsFile, RealNode } from '../node/runtime.ts'
-import { isAlive, readStatus } from '../node/testnet.ts'
+import { readStatus } from '../node/testnet.ts'
+import { isAlive } from '../store/index.ts'
 
 export const NODE_USAGE = `usage: safenet node --root DIR [--listen MULTIADDR] [--first | --bootstrap MULTIADDR | --contacts FILE]
        safenet node status --root DIR [--json]

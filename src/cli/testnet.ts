@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger } from '../log/index.ts'
 import { DEFAULT_PARAMETERS } from '../consensus/index.ts'
-import { assess, isAlive, readStatus, Testnet, testnetRoots } from '../node/testnet.ts'
+import { assess, readStatus, Testnet, testnetRoots } from '../node/testnet.ts'
+import { isAlive } from '../store/index.ts'
 
 export const TESTNET_USAGE = `usage: safenet testnet [--nodes N] [--dir D] [--processes] [--check] [--timeout SECONDS]
        safenet testnet status --dir D [--json]

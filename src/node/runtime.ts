@@ -25,7 +25,7 @@ import { LmdbStore, type NodeStore } from '../store/index.ts'
 import { ConnectionPool } from '../transport/connections.ts'
 import { type Libp2pLimits, Libp2pTransport, peerIdOfAddress } from '../transport/libp2p.ts'
 import { WirePeer } from '../sim/wire-peer.ts'
-import { decodeValue, encodeValue, type PayloadOf, ProofChainWire, SignedSapWire } from '../wire/index.ts'
+import { decodeValue, encodeOwn, type PayloadOf, SignedSapWire } from '../wire/index.ts'
 import { Contacts } from '../wire/payloads.ts'
 import { Prefix } from '../xor/index.ts'
 import { SectionNode } from './section-node.ts'
@@ -53,9 +53,7 @@ export interface ContactsFile {
 }
 
 export function encodeContactsFile(file: ContactsFile): string {
-  const bytes = encodeValue(Contacts, file.contacts)
-  if (Result.isFailure(bytes)) throw new Error(`contacts do not encode: ${bytes.failure.message}`)
-  return `${JSON.stringify({ networkId: file.networkId, peers: file.peers, contacts: toHex(bytes.success) }, null, 2)}\n`
+  return `${JSON.stringify({ networkId: file.networkId, peers: file.peers, contacts: toHex(encodeOwn(Contacts, file.contacts)) }, null, 2)}\n`
 }
 
 /** Reads a contacts file's text; a clear error if it is not one. */
@@ -128,6 +126,8 @@ export class RealNode {
   readonly #timers: ReturnType<typeof setInterval>[] = []
   readonly #offences = new Map<string, number[]>()
   #persistTimer: ReturnType<typeof setTimeout> | undefined
+  /** The SAP keys the stored shares were last pruned against. */
+  #prunedFor = ''
   #stopped = false
 
   private constructor(parts: { section: SectionNode; transport: Libp2pTransport; networkId: string; store: NodeStore; wire: WirePeer; pool: ConnectionPool; log: Logger; root: string }) {
@@ -163,7 +163,7 @@ export class RealNode {
       networkId = toHex(randomBytes(8))
     } else if (options.contacts !== undefined) {
       networkId = options.contacts.networkId
-      genesis = decodeGenesis(encodeOrThrow(SignedSapWire, options.contacts.contacts.genesis))
+      genesis = genesisFrom(options.contacts.contacts.genesis)
     } else if ((options.bootstrap?.length ?? 0) > 0) {
       networkId = await discoverNetworkId(options.bootstrap!, options.limits)
     } else {
@@ -190,7 +190,6 @@ export class RealNode {
     const clock = systemClock()
     const log = options.logger.child({ node: a.nodeKey.name.toHex().slice(0, 8) })
     const pool = new ConnectionPool({ inner: transport, dial: transport.dial, hangUp: (peer) => transport.hangUp(peer), clock })
-    transport.onLost((peer, reason) => pool.lost(peer, reason))
     // The node, once made: the callbacks below are wired before it exists.
     const made: { node?: RealNode } = {}
     const wire = new WirePeer({
@@ -214,10 +213,7 @@ export class RealNode {
       genesis = new SignedSap(sap, keys.secretKey().sign(sap.signingBytes()))
       genesisShare = { share: keys.secretKeyShare(0), keySet: keys.publicKeys() }
     }
-    if (genesis === undefined) {
-      contacts = await askContacts(wire, options.bootstrap ?? [], log)
-      genesis = decodeGenesis(encodeOrThrow(SignedSapWire, contacts.genesis))
-    }
+    if (genesis === undefined) ({ contacts, genesis } = await askContacts(wire, options.bootstrap ?? [], log))
 
     const section = new SectionNode({
       addr: transport.self,
@@ -266,7 +262,7 @@ export class RealNode {
     wire.listen((from, message, sender, frame) => section.receive(from, message, sender, frame))
 
     if (a.fresh) {
-      store.saveIdentity({ seed: a.seed, networkId: a.networkId, genesis: encodeOrThrow(SignedSapWire, genesis.toWire()), listen: [transport.self.replace(/\/p2p\/[^/]+$/, '')] })
+      store.saveIdentity({ seed: a.seed, networkId: a.networkId, genesis: encodeOwn(SignedSapWire, genesis.toWire()), listen: [transport.self.replace(/\/p2p\/[^/]+$/, '')] })
     }
     if (genesisShare !== undefined) {
       store.saveShare({ sectionKey: genesisShare.keySet.publicKey().toBytes(), index: 0, share: genesisShare.share.toBytes(), keySet: genesisShare.keySet.toBytes() })
@@ -281,7 +277,7 @@ export class RealNode {
       }
     })
     const knowledge = store.knowledge()
-    const refused = section.restore({ tree: [...(knowledge?.tree ?? []), ...(contacts === undefined ? [] : contactsTree(contacts))] }, shares)
+    const refused = section.restore(knowledge ?? { tree: [] }, shares, contacts)
     if (refused > 0) log.warn({ refused }, 'SAPs from the store or contacts did not verify against our genesis; ignored')
 
     if (genesisShare !== undefined) {
@@ -324,18 +320,23 @@ export class RealNode {
   }
 
   /** This node's contacts file: what a client or a new node needs to reach the network through it. */
-  contactsFile(): ContactsFile {
-    return { networkId: this.networkId, peers: [this.addr], contacts: this.section.contacts() }
+  contactsFile(contacts = this.section.contacts()): ContactsFile {
+    return { networkId: this.networkId, peers: [this.addr], contacts }
   }
 
   #persist(): void {
     if (this.#stopped) return
-    this.#store.saveKnowledge(this.section.knowledge())
-    writeAtomically(join(this.#root, 'contacts.json'), encodeContactsFile(this.contactsFile()))
+    const contacts = this.section.contacts()
+    this.#store.saveKnowledge(this.section.knowledge(contacts))
+    writeAtomically(join(this.#root, 'contacts.json'), encodeContactsFile(this.contactsFile(contacts)))
     // A share of a key our tree has moved past (it is in the DAG but no SAP's) will not sign
-    // again; one of a key not in the DAG yet (a DKG ahead of its handover) is kept.
+    // again; one of a key not in the DAG yet (a DKG ahead of its handover) is kept. Looked at
+    // only when the SAPs we hold change (each check decodes a key).
     const dag = this.section.tree.dag
     const current = new Set(this.section.tree.saps().map((s) => toHex(s.sap.sectionKey().toBytes())))
+    const keys = [...current].sort().join()
+    if (keys === this.#prunedFor) return
+    this.#prunedFor = keys
     this.#store.dropShares((hex) => current.has(hex) || !dag.has(BlsPublicKey.fromBytes(Buffer.from(hex, 'hex'))))
   }
 
@@ -414,35 +415,39 @@ export function writeAtomically(path: string, text: string): void {
   renameSync(`${path}.tmp`, path)
 }
 
-function encodeOrThrow<S extends Schema.Top>(schema: S, value: S['Type']): Uint8Array {
-  const bytes = encodeValue(schema, value)
-  if (Result.isFailure(bytes)) throw new NodeStartFailed({ message: `cannot encode ${bytes.failure.message}` })
-  return bytes.success
+/** The genesis SAP, if it is signed by its own key (checked once, wherever it came from). */
+function genesisFrom(wire: PayloadOf<'Contacts'>['genesis']): SignedSap {
+  let sap: SignedSap
+  try {
+    sap = SignedSap.fromWire(wire)
+  } catch (error) {
+    throw new NodeStartFailed({ message: `the genesis SAP does not decode: ${error instanceof Error ? error.message : String(error)}` })
+  }
+  if (!sap.verify()) throw new NodeStartFailed({ message: 'the genesis SAP is not signed by its own key' })
+  return sap
 }
 
 function decodeGenesis(bytes: Uint8Array): SignedSap {
   const wire = decodeValue(SignedSapWire, bytes)
   if (Result.isFailure(wire)) throw new NodeStartFailed({ message: `the genesis SAP does not decode: ${wire.failure.message}` })
-  const sap = SignedSap.fromWire(wire.success)
-  if (!sap.verify()) throw new NodeStartFailed({ message: 'the genesis SAP is not signed by its own key' })
-  return sap
-}
-
-function contactsTree(contacts: PayloadOf<'Contacts'>): Array<{ sap: Uint8Array; chain: Uint8Array }> {
-  return contacts.sections.map((s) => ({ sap: encodeOrThrow(SignedSapWire, s.sap), chain: encodeOrThrow(ProofChainWire, s.proofChain) }))
+  return genesisFrom(wire.success)
 }
 
 /** Asks the bootstrap peers for the network contacts, each in turn, a few times. */
-async function askContacts(wire: WirePeer, bootstrap: ReadonlyArray<string>, log: Logger): Promise<PayloadOf<'Contacts'>> {
+async function askContacts(wire: WirePeer, bootstrap: ReadonlyArray<string>, log: Logger): Promise<{ contacts: PayloadOf<'Contacts'>; genesis: SignedSap }> {
   return new Promise((resolve, reject) => {
     let settled = false
     wire.listen((from, message) => {
       if (settled || message.kind !== 'Contacts') return
-      const genesis = SignedSap.fromWire(message.payload.genesis)
-      if (!genesis.verify()) return log.warn({ peer: from }, 'contacts whose genesis is not self-signed; ignored')
+      let genesis: SignedSap
+      try {
+        genesis = genesisFrom(message.payload.genesis)
+      } catch (error) {
+        return log.warn({ peer: from, err: error }, 'contacts with a bad genesis; ignored')
+      }
       settled = true
       clearInterval(timer)
-      resolve(message.payload)
+      resolve({ contacts: message.payload, genesis })
     })
     let attempt = 0
     const ask = (): void => {

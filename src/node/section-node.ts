@@ -29,7 +29,7 @@
  * a stale SAP whose elders were demoted still gets closer; AE checks apply to messages from
  * outside the section (joins, clients), intra-section messages are checked by their own rules.
  */
-import { Result, type Schema } from 'effect'
+import { Result } from 'effect'
 import { createActor, type Actor } from 'xstate'
 import { agreementMachine } from '../../machines/agreement.machine.ts'
 import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
@@ -91,7 +91,7 @@ import {
   SignedSap,
 } from '../knowledge/index.ts'
 import type { Clock } from '../sim/scheduler.ts'
-import { DecisionWire, decodeValue, type Dst, type DkgStartWire, encodeValue, type Kind, MemberWire, type Message, type PayloadOf, ProofChainWire, type RelocationProofWire, SignedSapWire } from '../wire/index.ts'
+import { DecisionWire, decodeValue, type Dst, type DkgStartWire, encodeOwn, type Kind, MemberWire, type Message, type PayloadOf, ProofChainWire, type RelocationProofWire, SignedSapWire } from '../wire/index.ts'
 import { Prefix, XorName } from '../xor/index.ts'
 
 /** What a node needs from its runtime: sending, timers, randomness, key generation. */
@@ -1823,32 +1823,34 @@ export class SectionNode {
   }
 
   /** What to persist: the SAPs we hold with their chains, and our section as we last saw it. */
-  knowledge(): NodeKnowledge {
-    const tree = this.contacts().sections.map((s) => ({ sap: encoded(SignedSapWire, s.sap), chain: encoded(ProofChainWire, s.proofChain) }))
+  knowledge(contacts = this.contacts()): NodeKnowledge {
+    const tree = contacts.sections.map((s) => ({ sap: encodeOwn(SignedSapWire, s.sap), chain: encodeOwn(ProofChainWire, s.proofChain) }))
     const section = this.#section
     if (section === undefined) return { tree }
     return {
       tree,
       section: {
-        sap: encoded(SignedSapWire, section.sap.toWire()),
-        members: section.members.members().map((m) => encoded(MemberWire, memberToWire(m))),
+        sap: encodeOwn(SignedSapWire, section.sap.toWire()),
+        members: section.members.members().map((m) => encodeOwn(MemberWire, memberToWire(m))),
         nextGeneration: section.nextGeneration,
-        decisions: [...this.#decisions.values()].map((d) => encoded(DecisionWire, d)),
+        decisions: [...this.#decisions.values()].map((d) => encodeOwn(DecisionWire, d)),
       },
     }
   }
 
   /**
-   * Takes back what a previous run of this node knew: its SAPs (each checked against its chain
-   * from our genesis, as any update is) and its key shares. The node then rejoins: its section
-   * approves it again if it is still a member, and if it is still an elder of a key whose share
-   * it holds, it serves as one. Returns the SAPs refused.
+   * Takes back what a previous run of this node knew — its SAPs (each checked against its chain
+   * from our genesis, as any update is) and its key shares — and what a contacts file or peer
+   * says. The node then rejoins: its section approves it again if it is still a member, and if it
+   * is still an elder of a key whose share it holds, it serves as one. Returns the SAPs refused.
    */
-  restore(knowledge: NodeKnowledge, shares: ReadonlyArray<{ share: SecretKeyShare; keySet: PublicKeySet }>): number {
+  restore(knowledge: NodeKnowledge, shares: ReadonlyArray<{ share: SecretKeyShare; keySet: PublicKeySet }>, contacts?: PayloadOf<'Contacts'>): number {
+    const saps = [
+      ...knowledge.tree.map((entry) => ({ sap: decodeValue(SignedSapWire, entry.sap), chain: decodeValue(ProofChainWire, entry.chain) })),
+      ...(contacts?.sections ?? []).map((entry) => ({ sap: Result.succeed(entry.sap), chain: Result.succeed(entry.proofChain) })),
+    ]
     let refused = 0
-    for (const entry of knowledge.tree) {
-      const sap = decodeValue(SignedSapWire, entry.sap)
-      const chain = decodeValue(ProofChainWire, entry.chain)
+    for (const { sap, chain } of saps) {
       if (Result.isFailure(sap) || Result.isFailure(chain)) {
         refused++
         continue
@@ -1876,12 +1878,6 @@ export class SectionNode {
     }
     this.#env.wire.send(targets, kind, payload, defaultDst)
   }
-}
-
-function encoded<S extends Schema.Top>(schema: S, value: S['Type']): Uint8Array {
-  const bytes = encodeValue(schema, value)
-  if (Result.isFailure(bytes)) throw new Error(`cannot encode our own knowledge: ${bytes.failure.message}`)
-  return bytes.success
 }
 
 /** SHA3 of the section keys of `saps`, in key order: what a probe compares. */

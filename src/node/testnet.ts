@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_PARAMETERS, type NetworkParameters } from '../consensus/index.ts'
 import type { Logger } from '../log/index.ts'
+import { isAlive } from '../store/index.ts'
 import { Prefix } from '../xor/index.ts'
 import { decodeContactsFile, encodeContactsFile, type NodeStatus, RealNode, writeAtomically } from './runtime.ts'
 
@@ -216,16 +217,6 @@ export function testnetRoots(dir: string): { file: TestnetFile; roots: string[] 
   if (!existsSync(path)) throw new Error(`${path} does not exist: no testnet was started with --dir ${dir}`)
   const file = JSON.parse(readFileSync(path, 'utf8')) as TestnetFile
   return { file, roots: file.nodes.map((n) => n.root) }
-}
-
-/** Whether `pid` is a live process. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** The health of a network from its nodes' statuses (see the module comment). */

@@ -8,7 +8,7 @@
  * so "messages are eventually delivered" holds for the liveness checks.
  */
 import { createHash } from 'node:crypto'
-import { countRefusal, newTransportStats, type PeerId, type Transport, type TransportStats } from '../transport/transport.ts'
+import { countRefusal, type LossReporting, newTransportStats, type PeerId, type Transport, type TransportStats } from '../transport/transport.ts'
 import { MAX_FRAME_BYTES } from '../wire/envelope.ts'
 import type { SeededRandom } from './random.ts'
 import type { Scheduler } from './scheduler.ts'
@@ -81,7 +81,7 @@ export class SimNetwork {
    * `self`'s end of the network. `onLost` hears of peers that crash, as a real transport sees
    * its connections to them reset.
    */
-  endpoint(self: PeerId): Transport & { readonly stats: TransportStats; onLost(handler: (peer: PeerId, reason: string) => void): void } {
+  endpoint(self: PeerId): Transport & LossReporting & { readonly stats: TransportStats } {
     const stats = this.statsOf(self)
     return {
       self,
@@ -111,7 +111,7 @@ export class SimNetwork {
   resume(peer: PeerId): void {
     const waiting = this.#paused.get(peer)
     this.#paused.delete(peer)
-    for (const { from, frame } of waiting ?? []) this.#deliver(from, peer, frame)
+    for (const { from, frame } of waiting ?? []) this.#deliver(from, peer, frame, `${from}>${peer}`)
   }
 
   /** Bytes `from` has in flight to `to` or waiting for it to read. */
@@ -187,34 +187,34 @@ export class SimNetwork {
     }
     const copies = !stable && this.#random.chance(faults.duplicate) ? 2 : 1
     if (copies === 2) this.stats.duplicated++
+    const link = `${from}>${to}`
     for (let i = 0; i < copies; i++) {
       let delay = faults.minDelayMs + this.#random.next() * (faults.maxDelayMs - faults.minDelayMs)
-      const link = `${from}>${to}`
       if (!stable && this.#random.chance(faults.reorder)) delay += this.#random.next() * 5 * faults.maxDelayMs
       else {
         // In order behind the link's last frame, unless this one is reordered on purpose.
         delay = Math.max(delay, (this.#lastArrival.get(link) ?? 0) - this.#scheduler.now)
         this.#lastArrival.set(link, this.#scheduler.now + delay)
       }
-      this.#inFlight(from, to, frame.length)
-      this.#scheduler.schedule(delay, () => this.#deliver(from, to, frame))
+      this.#inFlight(link, frame.length)
+      this.#scheduler.schedule(delay, () => this.#deliver(from, to, frame, link))
     }
   }
 
-  #inFlight(from: PeerId, to: PeerId, bytes: number): void {
-    const key = `${from}>${to}`
+  /** Bytes on `link` (`from>to`) in flight or waiting at a paused peer. */
+  #inFlight(key: string, bytes: number): void {
     const now = (this.#waiting.get(key) ?? 0) + bytes
     if (now === 0) this.#waiting.delete(key)
     else this.#waiting.set(key, now)
   }
 
-  #deliver(from: PeerId, to: PeerId, frame: Uint8Array): void {
+  #deliver(from: PeerId, to: PeerId, frame: Uint8Array, link: string): void {
     const paused = this.#paused.get(to)
     if (paused !== undefined && this.#handlers.has(to) && this.#reachable(from, to)) {
       paused.push({ from, frame })
       return
     }
-    this.#inFlight(from, to, -frame.length)
+    this.#inFlight(link, -frame.length)
     // A node that crashed (or a partition that formed) while the frame was in flight loses it.
     if (!this.#reachable(from, to)) {
       this.stats.unreachable++

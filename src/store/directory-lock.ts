@@ -28,7 +28,8 @@ export function openFailed(path: string, cause: unknown, advice: string): StoreO
   return new StoreOpenFailed({ path, cause: text, message: `cannot open the store in ${path}: ${text}. ${advice}` })
 }
 
-function isAlive(pid: number): boolean {
+/** Whether `pid` is a live process (one of another user's counts as live). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

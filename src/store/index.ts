@@ -14,3 +14,4 @@
 export * from './store.ts'
 export { LmdbStore } from './lmdb-store.ts'
 export { MemoryBacking, MemoryStore } from './memory-store.ts'
+export { isAlive } from './directory-lock.ts'

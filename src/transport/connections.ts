@@ -8,7 +8,7 @@
 import { type Actor, createActor } from 'xstate'
 import type { Clock } from '../sim/scheduler.ts'
 import { type ConnectionSettings, connectionMachine, DEFAULT_CONNECTION_SETTINGS } from '../../machines/connection.machine.ts'
-import type { FrameHandler, PeerId, Transport } from './transport.ts'
+import type { FrameHandler, LossReporting, PeerId, Transport } from './transport.ts'
 
 /**
  * How a connection is opened: `done` is called once, now or later, with the outcome. `signal`
@@ -41,10 +41,14 @@ export class ConnectionPool implements Transport {
   readonly #actors = new Map<PeerId, Actor<typeof connectionMachine>>()
   #epoch = 0
 
-  /** `hangUp` closes the transport's connection when its actor lets it go (idle, closed). */
-  constructor(options: { inner: Transport; dial: Dialer; hangUp?: (peer: PeerId) => void; clock: Clock; settings?: ConnectionSettings }) {
+  /**
+   * `hangUp` closes the transport's connection when its actor lets it go (idle, closed). A
+   * transport that reports lost connections has them passed to {@link lost}.
+   */
+  constructor(options: { inner: Transport & Partial<LossReporting>; dial: Dialer; hangUp?: (peer: PeerId) => void; clock: Clock; settings?: ConnectionSettings }) {
     this.self = options.inner.self
     this.#inner = options.inner
+    options.inner.onLost?.((peer, reason) => this.lost(peer, reason))
     this.#dial = options.dial
     this.#hangUp = options.hangUp ?? (() => {})
     this.#clock = options.clock

@@ -20,11 +20,11 @@
  * (then `Backpressure` refusals); an inbound stream that breaks the framing is reset and
  * reported as an offence, for the node to disconnect a peer that keeps offending.
  */
-import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import type { Connection, PeerId as Libp2pPeerId, Stream } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
-import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { yamux } from '@libp2p/yamux'
@@ -34,7 +34,7 @@ import { createLibp2p, type Libp2p } from 'libp2p'
 import { concatBytes, domain, type NodeKeypair, NodePublicKey } from '../crypto/index.ts'
 import { MAX_FRAME_BYTES } from '../wire/index.ts'
 import type { Dialer } from './connections.ts'
-import { countRefusal, type FrameHandler, newTransportStats, type PeerId, type Refusal, type Transport, type TransportStats } from './transport.ts'
+import { countRefusal, type FrameHandler, type LossReporting, newTransportStats, type PeerId, type Refusal, type Transport, type TransportStats } from './transport.ts'
 
 /** Every libp2p limit we rely on, set explicitly (README: "Transport limits"). */
 export interface Libp2pLimits {
@@ -81,11 +81,6 @@ export function protocolFor(networkId: string): string {
   return `/safenet/${networkId}/1`
 }
 
-/** The libp2p peer id (base58) of an Ed25519 node public key. */
-export function peerIdOfKey(publicKey: Uint8Array): string {
-  return peerIdFromPublicKey(publicKeyFromRaw(publicKey)).toString()
-}
-
 /** The peer id an address names (its `/p2p/` part), or undefined when it names none. */
 export function peerIdOfAddress(address: string): string | undefined {
   const at = address.lastIndexOf('/p2p/')
@@ -102,7 +97,7 @@ interface Link {
   closing: boolean
 }
 
-export class Libp2pTransport implements Transport {
+export class Libp2pTransport implements Transport, LossReporting {
   readonly self: PeerId
   readonly protocol: string
   readonly stats: TransportStats = newTransportStats()
@@ -114,6 +109,7 @@ export class Libp2pTransport implements Transport {
   readonly #banned: Map<string, number>
   /** The node keys our hellos bind, newest first (a new name is added; frames already sealed with an older key may still be queued). */
   #nodeKeys: NodeKeypair[]
+  #hello: Uint8Array | undefined
   #handler: FrameHandler = () => {}
   #onLost: (peer: PeerId, reason: string) => void = () => {}
   #onOffence: (offence: TransportOffence) => void = () => {}
@@ -194,6 +190,7 @@ export class Libp2pTransport implements Transport {
    */
   bind(keypair: NodeKeypair): void {
     this.#nodeKeys = [keypair, ...this.#nodeKeys.filter((k) => !k.name.equals(keypair.name))].slice(0, MAX_BOUND_KEYS)
+    this.#hello = undefined
     for (const [peer, link] of [...this.#links]) {
       this.#close(peer, link)
       this.#onLost(peer, 'rebinding to a new node key')
@@ -256,9 +253,10 @@ export class Libp2pTransport implements Transport {
     }, (error: unknown) => done(error instanceof Error ? error.message : String(error)))
   }
 
-  /** The length-prefixed hello our streams open with (tests write raw streams after it). */
+  /** The length-prefixed hello our streams open with (tests write raw streams after it). Signed once per binding. */
   helloFrame(): Uint8Array {
-    return lengthPrefixed(hello(this.self, this.#nodeKeys))
+    this.#hello ??= lengthPrefixed(hello(this.self, this.#nodeKeys))
+    return this.#hello
   }
 
   /** Closes our stream to `peer` (the connection actor went idle). */

@@ -20,6 +20,11 @@ export interface Transport {
   onFrame(handler: FrameHandler): void
 }
 
+/** A transport that sees connections go (a reset, a crashed peer): the connection actors hear of it. */
+export interface LossReporting {
+  onLost(handler: (peer: PeerId, reason: string) => void): void
+}
+
 /**
  * Why a transport did not carry a frame, counted by reason in {@link TransportStats.refused}:
  *   - `FrameTooLarge`: over `maxMessageBytes`, refused before it is sent (or before it is read);

@@ -91,6 +91,13 @@ export function encodeValue<S extends Schema.Top>(schema: S, value: S['Type']): 
   return Result.succeed(new Uint8Array(packr.pack(value)))
 }
 
+/** {@link encodeValue} for values we made ourselves: a schema failure is a bug, thrown. */
+export function encodeOwn<S extends Schema.Top>(schema: S, value: S['Type']): Uint8Array {
+  const bytes = encodeValue(schema, value)
+  if (Result.isFailure(bytes)) throw new Error(`our own ${bytes.failure.kind} does not encode: ${bytes.failure.message}`)
+  return bytes.success
+}
+
 /** Decodes bytes made by {@link encodeValue}; never throws. */
 export function decodeValue<S extends Schema.Top & { readonly DecodingServices: never }>(schema: S, bytes: Uint8Array): Result.Result<S['Type'], DecodeError> {
   return guarded(() => {

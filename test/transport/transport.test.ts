@@ -20,7 +20,6 @@ function simFixture(): TransportFixture {
     network.restart(name)
     const inner = network.endpoint(name)
     const pool = new ConnectionPool({ inner, clock: scheduler, settings, dial: (peer, done) => done(network.isCrashed(peer) ? 'unreachable' : undefined) })
-    inner.onLost((peer, reason) => pool.lost(peer, reason))
     const received: SuiteEndpoint['received'] = []
     pool.onFrame((from, frame) => received.push({ from, frame }))
     return {
@@ -58,7 +57,6 @@ function libp2pFixture(): TransportFixture {
     running.add(transport)
     keys.set(transport.self, keypair)
     const pool = new ConnectionPool({ inner: transport, clock, settings, dial: transport.dial, hangUp: (peer) => transport.hangUp(peer) })
-    transport.onLost((peer, reason) => pool.lost(peer, reason))
     const received: SuiteEndpoint['received'] = []
     pool.onFrame((from, frame) => received.push({ from, frame }))
     return {

@@ -174,7 +174,6 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   function spawn(addr: string, keypair: NodeKeypair): SectionNode {
     const inner = network.endpoint(addr)
     const pool = new ConnectionPool({ inner, dial: (peer, done) => done(network.isCrashed(peer) ? 'unreachable' : undefined), clock: scheduler })
-    inner.onLost((peer, reason) => pool.lost(peer, reason))
     pools.set(addr, pool)
     connectionTotals.push(pool.totals)
     const wire = new WirePeer({
