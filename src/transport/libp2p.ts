@@ -246,6 +246,8 @@ export class Libp2pTransport implements Transport, LossReporting {
       stream.addEventListener('close', (event) => {
         if (this.#links.get(peer) !== link) return
         this.#links.delete(peer)
+        // Frames still waiting for the stream to drain die with it: counted, not dropped silently.
+        this.#dropQueue(link)
         if (!link.closing && !this.#stopped) this.#onLost(peer, event.error?.message ?? 'stream closed')
       })
       if (this.#write(peer, link, this.helloFrame())) done()
@@ -368,13 +370,15 @@ export class Libp2pTransport implements Transport, LossReporting {
 
   #close(peer: PeerId, link: Link): void {
     link.closing = true
-    if (link.queue.length > 0) {
-      for (let i = 0; i < link.queue.length; i++) countRefusal(this.stats, 'Unreachable')
-      link.queue.length = 0
-      link.queued = 0
-    }
+    this.#dropQueue(link)
     if (this.#links.get(peer) === link) this.#links.delete(peer)
     link.stream.close().catch(() => link.stream.abort(new Error('closed')))
+  }
+
+  #dropQueue(link: Link): void {
+    for (let i = 0; i < link.queue.length; i++) countRefusal(this.stats, 'Unreachable')
+    link.queue.length = 0
+    link.queued = 0
   }
 }
 
