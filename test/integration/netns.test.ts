@@ -97,6 +97,10 @@ describe('nodes in two network namespaces', () => {
     for (const [name, root, host] of joiners) startNode(name, root, ['--bootstrap', first.addr, '--listen', `/ip4/${host}/tcp/0`])
     const roots = ['a0', ...joiners.map(([, root]) => root)].map((r) => join(dir, r))
     await until(() => roots.every((r) => existsSync(join(r, 'status.json')) && ['adult', 'elder'].includes(readStatus(r)?.role ?? '')), 'all 4 nodes to join', 90_000)
+    // Each join changes the elders, so the section key changes as the last joiners are taken in:
+    // wait until all four see one key (status.json is rewritten every second).
+    const keys = (): Set<string> => new Set(roots.map((r) => readStatus(r)?.sectionKey ?? ''))
+    await until(() => keys().size === 1, 'all 4 nodes to see one section key', 60_000)
     const statuses = roots.map((r) => readStatus(r)!)
     // One section, one key, seen alike from both namespaces; the namespace-b nodes reached it over the veth.
     expect(new Set(statuses.map((s) => s.sectionKey)).size).toBe(1)
