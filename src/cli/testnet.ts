@@ -15,7 +15,9 @@ export const TESTNET_USAGE = `usage: safenet testnet [--nodes N] [--dir D] [--pr
 
 Starts N real nodes (default 30, enough to split) on 127.0.0.1: the first starts the network, the
 others join from its contacts. Everything lives under D (default .safenet/testnet, cleared at
-start): D/contacts.json for clients, D/node-NN/ for each node. Ctrl-C stops every node.
+start): D/contacts.json for clients, D/node-NN/ for each node. Ctrl-C stops every node, without
+leaving: a testnet in a --dir of your own resumes where it was when started again on that --dir
+(its elders take their sections up from their stores; --nodes more than it had adds new nodes).
 
   --processes        one OS process per node (default: all in this process)
   --check            wait until the network is healthy (every node joined, prefixes cover the
@@ -47,15 +49,22 @@ export async function runTestnet(argv: string[]): Promise<number> {
     console.log(TESTNET_USAGE)
     return 0
   }
-  const nodes = Number(values.nodes ?? 30)
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200) throw new TestnetUsageError(`--nodes must be an integer from 1 to 200, got ${JSON.stringify(values.nodes)}`)
   const timeoutS = Number(values.timeout ?? 240)
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new TestnetUsageError(`--timeout must be a positive number of seconds, got ${JSON.stringify(values.timeout)}`)
   const dir = values.dir ?? DEFAULT_DIR
   if (values.dir === undefined) rmSync(dir, { recursive: true, force: true })
-  else if (existsSync(join(dir, 'testnet.json'))) {
-    throw new TestnetUsageError(`${dir} holds an earlier testnet; a whole network cannot resume yet: remove it or choose another --dir`)
+  // A testnet stopped earlier in an explicit --dir resumes: every node restarts from its store.
+  const earlier = existsSync(join(dir, 'testnet.json')) ? testnetRoots(dir) : undefined
+  if (earlier !== undefined) {
+    const running = earlier.file.nodes.find((n) => isAlive(n.pid))
+    if (running !== undefined) throw new TestnetUsageError(`${dir} is in use by a running testnet (pid ${running.pid}): stop it first`)
   }
+  const nodes = Number(values.nodes ?? earlier?.roots.length ?? 30)
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 200) throw new TestnetUsageError(`--nodes must be an integer from 1 to 200, got ${JSON.stringify(values.nodes)}`)
+  if (earlier !== undefined && nodes < earlier.roots.length) {
+    throw new TestnetUsageError(`${dir} holds a testnet of ${earlier.roots.length} nodes: it resumes with all of them (--nodes ${earlier.roots.length} or more adds new ones)`)
+  }
+  if (earlier !== undefined) console.log(`resuming the testnet in ${dir}: ${earlier.roots.length} nodes restart from their stores${nodes > earlier.roots.length ? `, ${nodes - earlier.roots.length} new ones join` : ''}`)
   // Node logs: warnings and errors on stderr in process (each --processes node logs to its node.log).
   const logger = createLogger({ level: process.env.SAFENET_LOG === undefined ? 'warn' : undefined, destination: process.stderr })
   const started = performance.now()

@@ -28,6 +28,7 @@ import { WirePeer } from '../sim/wire-peer.ts'
 import { decodeValue, encodeOwn, type PayloadOf, SignedSapWire } from '../wire/index.ts'
 import { Contacts } from '../wire/payloads.ts'
 import { Prefix } from '../xor/index.ts'
+import { StoreBallotJournal } from './ballot-journal.ts'
 import { SectionNode } from './section-node.ts'
 import { systemClock } from './system-clock.ts'
 
@@ -118,6 +119,7 @@ export class RealNode {
   readonly transport: Libp2pTransport
   readonly networkId: string
   readonly #store: NodeStore
+  readonly #journal: StoreBallotJournal
   readonly #wire: WirePeer
   readonly #pool: ConnectionPool
   readonly #log: Logger
@@ -130,11 +132,12 @@ export class RealNode {
   #prunedFor = ''
   #stopped = false
 
-  private constructor(parts: { section: SectionNode; transport: Libp2pTransport; networkId: string; store: NodeStore; wire: WirePeer; pool: ConnectionPool; log: Logger; root: string }) {
+  private constructor(parts: { section: SectionNode; transport: Libp2pTransport; networkId: string; store: NodeStore; journal: StoreBallotJournal; wire: WirePeer; pool: ConnectionPool; log: Logger; root: string }) {
     this.section = parts.section
     this.transport = parts.transport
     this.networkId = parts.networkId
     this.#store = parts.store
+    this.#journal = parts.journal
     this.#wire = parts.wire
     this.#pool = parts.pool
     this.#log = parts.log
@@ -190,6 +193,7 @@ export class RealNode {
     const clock = systemClock()
     const log = options.logger.child({ node: a.nodeKey.name.toHex().slice(0, 8) })
     const pool = new ConnectionPool({ inner: transport, dial: transport.dial, hangUp: (peer) => transport.hangUp(peer), clock })
+    const journal = new StoreBallotJournal(store)
     // The node, once made: the callbacks below are wired before it exists.
     const made: { node?: RealNode } = {}
     const wire = new WirePeer({
@@ -239,6 +243,7 @@ export class RealNode {
         cancel: (handle) => clock.cancel(handle),
         randomBytes: (n) => new Uint8Array(randomBytes(n)),
         newKeypair: (matches) => NodeKeypair.generateWhere(matches),
+        ballots: journal,
         observer: {
           decided: (_node, sectionKey, decision) => {
             log.debug({ sectionKey: sectionKey.slice(0, 16), generation: decision.generation, proposals: decision.proposals.length }, 'decided')
@@ -257,7 +262,7 @@ export class RealNode {
         },
       },
     })
-    const node = new RealNode({ section, transport, networkId: a.networkId, store, wire, pool, log, root: options.root })
+    const node = new RealNode({ section, transport, networkId: a.networkId, store, journal, wire, pool, log, root: options.root })
     made.node = node
     wire.listen((from, message, sender, frame) => section.receive(from, message, sender, frame))
 
@@ -337,7 +342,9 @@ export class RealNode {
     const keys = [...current].sort().join()
     if (keys === this.#prunedFor) return
     this.#prunedFor = keys
-    this.#store.dropShares((hex) => current.has(hex) || !dag.has(BlsPublicKey.fromBytes(Buffer.from(hex, 'hex'))))
+    const keep = (hex: string): boolean => current.has(hex) || !dag.has(BlsPublicKey.fromBytes(Buffer.from(hex, 'hex')))
+    this.#store.dropShares(keep)
+    this.#journal.prune(keep)
   }
 
   status(): NodeStatus {

@@ -93,6 +93,7 @@ import {
 import type { Clock } from '../sim/scheduler.ts'
 import { DecisionWire, decodeValue, type Dst, type DkgStartWire, encodeOwn, type Kind, MemberWire, type Message, type PayloadOf, ProofChainWire, type RelocationProofWire, SignedSapWire } from '../wire/index.ts'
 import { Prefix, XorName } from '../xor/index.ts'
+import type { BallotJournal, CastBallots } from './ballot-journal.ts'
 
 /** What a node needs from its runtime: sending, timers, randomness, key generation. */
 export interface NodeWire {
@@ -117,6 +118,8 @@ export interface NodeEnv {
   /** A fresh node key whose name satisfies `matches` (seeded in the simulator). */
   readonly newKeypair: (matches: (name: XorName) => boolean) => NodeKeypair
   readonly observer?: NodeObserver
+  /** Where an elder records its ballots before sending them (a real node: its store), so a restart never votes twice differently. */
+  readonly ballots?: BallotJournal
 }
 
 /** What the simulator's checkers watch; a real node logs these. */
@@ -173,6 +176,16 @@ function collectors<T>(elders: ReadonlyArray<T>): T[] {
 }
 /** Elders a join request goes to. */
 const JOIN_FANOUT = 3
+/**
+ * Join requests a restarted elder sends unanswered before it resumes from its store: a few retry
+ * intervals (SECTION_TIMING.joinRetryMs), so that while any fellow elder is up, it is approved.
+ */
+const RESUME_AFTER_ATTEMPTS = 3
+/**
+ * For this long after resuming, an elder catches up on decisions its fellow elders stored and it
+ * did not, and does not answer joiners it does not know (it may know them only a decision later).
+ */
+const RESUME_SYNC_MS = 10_000
 
 interface DkgRun {
   readonly start: DkgStartWire
@@ -230,6 +243,12 @@ export class SectionNode {
   #lateElder: string | undefined
   /** Recent decisions applied, by generation (for members that missed some). */
   readonly #decisions = new Map<number, Decision>()
+  /** Our section as we last stored it (a restart), until we are approved again or resume from it. */
+  #stored: StoredSection | undefined
+  /** Join requests sent since the restart with no answer; past {@link RESUME_AFTER_ATTEMPTS} we may resume. */
+  #unanswered = 0
+  /** When we resumed from our store, if we did ({@link RESUME_SYNC_MS}). */
+  #resumedAt: number | undefined
   /** Decisions received ahead of the next generation. */
   readonly #ahead = new Map<number, Decision>()
   /** Key shares from completed DKGs, by the new section key (hex). */
@@ -246,7 +265,7 @@ export class SectionNode {
   /** Resends on AE bounces in the current retry interval (the loop guard). */
   #bounces = { since: -Infinity, count: 0 }
   /** Counters for the simulator's report. */
-  readonly stats = { joinAttempts: 0, aeBounces: 0, rejectedUpdates: 0 }
+  readonly stats = { joinAttempts: 0, aeBounces: 0, rejectedUpdates: 0, resumed: 0 }
 
   constructor(options: { addr: string; params: NetworkParameters; genesis: SignedSap; env: NodeEnv }) {
     this.addr = options.addr
@@ -506,12 +525,16 @@ export class SectionNode {
     const dstName = this.#joinAttempt?.dstName ?? this.name
     // The tree's SAP for the name, or a closer one the last bounce brought (see routeFor).
     const via = this.#joinAttempt?.via
+    const resumable = this.#canResume()
+    if (resumable !== undefined && this.#unanswered >= RESUME_AFTER_ATTEMPTS) return this.#resume(resumable)
+    if (resumable !== undefined) this.#unanswered++
     const target = routeFor(this.tree, dstName, via)!
     const key = target.sap.sectionKey()
     this.#joinAttempt = { dstName, sentWithKey: key, ...(relocation === undefined ? {} : { relocation }), ...(via === undefined ? {} : { via }) }
     this.stats.joinAttempts++
     // The elders closest to the name: enough that one honest elder hears it (f + 1 of 7).
-    const elders = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name)).slice(0, JOIN_FANOUT)
+    // (An elder restarting asks all its fellow elders: any one that is up takes it back.)
+    const elders = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name)).slice(0, resumable === undefined ? JOIN_FANOUT : undefined)
     // Restarted with the share of the key we are an elder of: we prove it, to be approved again.
     const held = relocation === undefined ? this.#newShares.get(toHex(key.toBytes())) : undefined
     const elderShare = held === undefined || !target.sap.elders.some((e) => e.name.equals(this.name))
@@ -558,6 +581,7 @@ export class SectionNode {
 
   #onJoinResponse(payload: PayloadOf<'JoinResponse'>): void {
     if (this.role !== 'joining' && this.role !== 'relocating') return
+    this.#stored = undefined
     const verdict = payload.verdict
     const attempt = this.#joinAttempt
     if (verdict._tag === 'JoinElsewhere' || (verdict._tag === 'Rejected' && verdict.reason === 'outside-prefix')) {
@@ -624,6 +648,7 @@ export class SectionNode {
     this.#decisions.set(decision.generation, decision)
     this.#joinAttempt = undefined
     this.#oldKeypair = undefined
+    this.#stored = undefined
     this.#member.send({ type: 'APPROVED' })
     // Restarted with the share of the key our section still has, and still one of its elders:
     // we serve again from the generation we were approved at (agreement catches us up).
@@ -706,6 +731,7 @@ export class SectionNode {
     const toJoiner: Dst = { name: sender.name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
     const existing = section.members.get(sender.name)
     const elderIndex = section.sap.sap.elders.findIndex((e) => e.name.equals(sender.name))
+    if (existing === undefined && this.#resuming()) return this.#env.wire.refuse('join-while-resuming')
     if (existing !== undefined && elderIndex >= 0 && !this.#provesShare(payload.elderShare, elderIndex, sender.name)) {
       // An elder that asks to join again without its key share has restarted from nothing: a
       // faulty elder until replaced. Vote it off; it joins again as a new node (DESIGN.md §6).
@@ -713,7 +739,12 @@ export class SectionNode {
       this.#propose({ kind: 'Left', name: sender.name })
       return
     }
-    if (existing !== undefined) return this.#sendApproval(sender.name, existing.addr)
+    if (existing !== undefined) {
+      // A member back from a restart: approved again, and watched for silence from now (its
+      // requests do not count as heard, so one that never gets back in is still voted off).
+      this.#lastHeard.set(sender.name.toHex(), this.#env.clock.now)
+      return this.#sendApproval(sender.name, existing.addr)
+    }
     let age = 0
     if (payload.relocation !== undefined) {
       const checked = this.#checkRelocation(payload.relocation, sender, XorName.fromBytes(dst.name))
@@ -731,7 +762,14 @@ export class SectionNode {
     // While the section splits or merges, a join would only change the candidates and restart the DKGs.
     const snapshot = this.#sectionActor.getSnapshot()
     const busy = snapshot.matches({ member: 'splitting' }) || snapshot.matches({ member: 'merging' }) || !section.members.prefix.equals(section.sap.sap.prefix)
-    const verdict = busy ? { kind: 'TryJoinLater' as const } : checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params)
+    const proposed = [...elder.pending.values()].flatMap((bytes) => {
+      const change = decodeChange(bytes)
+      return change?.kind === 'Joined' ? [change.member.name] : []
+    })
+    // Asked again while its join is proposed: the proposal stands (a redirect now would leave it
+    // approved under a name it no longer uses).
+    if (proposed.some((name) => name.equals(sender.name))) return
+    const verdict = busy ? { kind: 'TryJoinLater' as const } : checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params, proposed)
     switch (verdict.kind) {
       case 'Rejected':
         this.#send([from], 'JoinResponse', { verdict: { _tag: 'Rejected', reason: verdict.reason } }, toJoiner)
@@ -826,12 +864,14 @@ export class SectionNode {
     if (index < 0) return
     const roster = makeRoster(members.map((m) => NodePublicKey.fromBytes(m.publicKey)), keySet)
     const pending = new Map<string, Uint8Array>()
+    const keyBytes = keySet.publicKey().toBytes()
     const agreement = new Agreement({
       roster,
       self: index,
       keypair: this.#env.wire.keypair,
       share,
       firstGeneration,
+      ...restoreFrom(this.#env.ballots?.castIn(keyBytes, firstGeneration)),
       isValid: (proposal) => this.#isValid(proposal),
       proposalsFor: (generation) => {
         if (this.#section?.nextGeneration !== generation || pending.size === 0) return undefined
@@ -841,7 +881,7 @@ export class SectionNode {
     })
     const epoch = ++this.#epoch
     const id = `${this.addr}.${this.name.toHex().slice(0, 8)}`
-    const keyId = toHex(keySet.publicKey().toBytes()).slice(0, 8)
+    const keyId = toHex(keyBytes).slice(0, 8)
     const actor = createActor(agreementMachine, { input: { agreement }, clock: this.#clock('agreement'), systemId: `${id}/agreement/${keyId}#${epoch}` })
     const duties = createActor(elderMachine, {
       input: { dkgStartResendMs: SECTION_TIMING.dkgStartResendMs, watchIntervalMs: SECTION_TIMING.probeIntervalMs },
@@ -859,7 +899,10 @@ export class SectionNode {
     duties.start()
     actor.on('transmit', ({ effects }) => {
       if (this.#elder !== role) return
-      for (const out of effects.broadcast) this.#toElders(role, 'AgreementVotes', out)
+      for (const out of effects.broadcast) {
+        this.#env.ballots?.cast(keyBytes, role.index, out)
+        this.#toElders(role, 'AgreementVotes', out)
+      }
       for (const a of effects.announce) {
         if (a.to === undefined) this.#toElders(role, 'DecisionAnnounce', { decision: a.decision })
         else this.#send([role.elders[a.to]!.addr], 'DecisionAnnounce', { decision: a.decision })
@@ -940,7 +983,9 @@ export class SectionNode {
       return
     }
     const from = role.elders.findIndex((e) => e.name.equals(sender.name))
-    if (from >= 0) role.actor.send({ type: 'DECISION_REQUEST', from, generation })
+    // Our agreement knows the generations it decided; a decision from before our restart (or
+    // caught up as a member) is in our record only.
+    if (from >= 0 && role.agreement.decision(generation) !== undefined) role.actor.send({ type: 'DECISION_REQUEST', from, generation })
     else if (decision !== undefined) this.#send([this.#addrOf(sender.name)].filter((a) => a !== ''), 'DecisionAnnounce', { decision })
   }
 
@@ -1093,6 +1138,7 @@ export class SectionNode {
     this.#env.observer?.decided(this, toHex(section.sap.sap.sectionKey().toBytes()), decision)
     this.#decisions.set(decision.generation, decision)
     this.#decisions.delete(decision.generation - RECENT_DECISIONS)
+    if (this.#resuming()) this.#askNextDecision(decision.generation + 1)
     this.#sectionActor.send({ type: 'APPLY', decision, self: this.name })
     const applied = this.#sectionActor.getSnapshot().context.last
     if (applied?.decision !== decision) return
@@ -1862,7 +1908,57 @@ export class SectionNode {
       }
     }
     for (const held of shares) this.#newShares.set(toHex(held.keySet.publicKey().toBytes()), held)
+    this.#stored = knowledge.section === undefined ? undefined : decodeStoredSection(knowledge.section)
     return refused
+  }
+
+  /**
+   * Whether we may resume from our stored section view without being approved again: we were an
+   * elder of it, hold its key's share, and it is still our section's newest SAP as far as we know
+   * (had the section moved on, someone alive would have told us, and we rejoin instead).
+   */
+  #canResume(): StoredSection | undefined {
+    const stored = this.#stored
+    if (stored === undefined || this.#joinAttempt?.relocation !== undefined) return undefined
+    const key = stored.sap.sap.sectionKey()
+    if (!this.#newShares.has(toHex(key.toBytes()))) return undefined
+    if (!stored.sap.sap.elders.some((e) => e.name.equals(this.name)) || !stored.members.some((m) => m.name.equals(this.name))) return undefined
+    // The tree's SAP, verified along its chain as the tree takes any SAP, not the stored copy.
+    const current = this.tree.sectionFor(this.name)
+    return current !== undefined && current.sap.sectionKey().equals(key) ? { ...stored, sap: current } : undefined
+  }
+
+  /**
+   * No elder answered our join requests (a whole section, or network, stopped and is starting
+   * again): we take up our section from our store, as an elder of its key, at the generation we
+   * had reached. Others of the section do the same or are approved by us; any decisions we missed
+   * come by catch-up, and if we were voted off meanwhile a decision says so.
+   */
+  #resume(stored: StoredSection): void {
+    const held = this.#newShares.get(toHex(stored.sap.sap.sectionKey().toBytes()))!
+    this.#sectionActor.send({
+      type: 'START',
+      view: { sap: stored.sap, members: new SectionMembers(stored.sap.sap.prefix, stored.members, stored.nextGeneration - 1), nextGeneration: stored.nextGeneration },
+    })
+    for (const decision of stored.decisions) this.#decisions.set(decision.generation, decision)
+    this.#joinAttempt = undefined
+    this.#stored = undefined
+    this.stats.resumed++
+    this.#member.send({ type: 'APPROVED' })
+    this.#becomeElder(held.share, held.keySet, stored.nextGeneration)
+    this.#resumedAt = this.#env.clock.now
+    this.#askNextDecision(stored.nextGeneration)
+  }
+
+  /** Just resumed from our store: fellow elders may have decided more than we stored. */
+  #resuming(): boolean {
+    return this.#resumedAt !== undefined && this.#env.clock.now - this.#resumedAt < RESUME_SYNC_MS
+  }
+
+  /** Asks our fellow elders for `generation`'s decision; one that has it answers (and we ask for the next). */
+  #askNextDecision(generation: number): void {
+    const role = this.#elder
+    if (role !== undefined) this.#toElders(role, 'DecisionRequest', { generation })
   }
 
   // --- Sending ----------------------------------------------------------------------------------
@@ -1878,6 +1974,40 @@ export class SectionNode {
     }
     this.#env.wire.send(targets, kind, payload, defaultDst)
   }
+}
+
+/** Our section as a previous run stored it (NodeKnowledge.section), decoded. */
+interface StoredSection {
+  readonly sap: SignedSap
+  readonly members: ReadonlyArray<Member>
+  readonly nextGeneration: number
+  readonly decisions: ReadonlyArray<Decision>
+}
+
+/** The stored section view, or undefined if any part of it does not decode or verify. */
+function decodeStoredSection(stored: NonNullable<NodeKnowledge['section']>): StoredSection | undefined {
+  const sap = decodeValue(SignedSapWire, stored.sap)
+  if (Result.isFailure(sap)) return undefined
+  try {
+    const signed = SignedSap.fromWire(sap.success)
+    const members = stored.members.map((bytes) => {
+      const member = decodeValue(MemberWire, bytes)
+      if (Result.isFailure(member)) throw member.failure
+      return memberFromWire(member.success)
+    })
+    const decisions = stored.decisions.flatMap((bytes) => {
+      const decision = decodeValue(DecisionWire, bytes)
+      return Result.isFailure(decision) ? [] : [decision.success]
+    })
+    return { sap: signed, members, nextGeneration: stored.nextGeneration, decisions }
+  } catch {
+    return undefined
+  }
+}
+
+/** Agreement options that take back ballots cast before a restart, if there are any. */
+function restoreFrom(cast: CastBallots | undefined): { restore?: CastBallots } {
+  return cast === undefined ? {} : { restore: cast }
 }
 
 /** SHA3 of the section keys of `saps`, in key order: what a probe compares. */

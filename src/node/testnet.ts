@@ -121,7 +121,9 @@ export class Testnet {
     if (this.#options.processes === true) {
       const args = [MAIN, 'node', '--root', root, ...(options.first === true ? ['--first'] : contacts === undefined ? [] : ['--contacts', this.contactsPath])]
       const log = openSync(join(root, 'node.log'), 'a')
-      const child = spawn(process.execPath, args, { stdio: ['ignore', log, log, 'ipc'], env: { ...process.env, SAFENET_LOG: process.env.SAFENET_LOG ?? 'info' } })
+      // In a process group of its own, so a Ctrl-C at the terminal reaches the testnet only, which
+      // stops its nodes without leaving (a node that gets SIGINT itself leaves for good).
+      const child = spawn(process.execPath, args, { stdio: ['ignore', log, log, 'ipc'], detached: true, env: { ...process.env, SAFENET_LOG: process.env.SAFENET_LOG ?? 'info' } })
       closeSync(log)
       this.#children[i] = child
       // Wait until it has written its first status (it listens and has a name by then).
@@ -176,7 +178,11 @@ export class Testnet {
     return values.length === 0 ? 0 : values[Math.floor(values.length / 2)]!
   }
 
-  /** Stops every node: children get SIGTERM (SIGKILL after 10 s); none is left running. */
+  /**
+   * Stops every node without leaving (the network pauses; started again on the same directory it
+   * resumes): children are told by closing their IPC channel, then SIGTERM after 5 s, SIGKILL
+   * after 10 s; none is left running.
+   */
   async stop(): Promise<void> {
     if (this.#stopped) return
     this.#stopped = true
@@ -184,6 +190,9 @@ export class Testnet {
     await Promise.all(this.#children.map(async (child) => {
       if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
       const exited = new Promise((r) => child.once('exit', r))
+      if (child.connected) child.disconnect()
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))])
+      if (child.exitCode !== null || child.signalCode !== null) return
       child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
       await exited

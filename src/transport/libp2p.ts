@@ -310,6 +310,13 @@ export class Libp2pTransport implements Transport, LossReporting {
     this.#inbound.set(stream, remote)
     if (this.#paused) stream.pause()
     stream.addEventListener('close', () => this.#inbound.delete(stream))
+    // The peer closed its stream (it went idle, or took a new name and reopened with a new hello).
+    // We never write on an inbound stream, but it stays half-open, and counted against the
+    // connection's stream limit, until we close our end too: after 4 such, libp2p would refuse
+    // that peer's next stream and every frame it sent us would be lost.
+    stream.addEventListener('remoteCloseWrite', () => {
+      stream.close().catch(() => stream.abort(new Error('closed')))
+    })
     const offend = (reason: Refusal, message: string): void => {
       countRefusal(this.stats, reason)
       this.#onOffence(new TransportOffence({ peer: from ?? `/p2p/${remote}`, reason, message }))

@@ -1,7 +1,8 @@
 /**
  * Issue 6: 30 real node processes on 127.0.0.1 settle into a healthy network; 3 non-genesis nodes
  * are killed with SIGKILL and restarted from their roots: they come back under the same names,
- * rejoin, and the network is healthy again.
+ * rejoin, and the network is healthy again. Then the whole network stops (without leaving) and
+ * starts again on the same directory: it resumes with the same names, sections and keys.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -48,4 +49,23 @@ describe('a 30-node network of processes', () => {
       expect(['adult', 'elder']).toContain(healed[i]!.role)
     }
   }, 900_000)
+
+  // Goes on from the network the test above left healthy.
+  it('resumes after the whole network stops: every node restarts from its store, the sections and keys are the ones it had', async () => {
+    expect(net?.health().healthy).toBe(true)
+    const before = net!.statuses()
+    await net!.stop()
+    const stopped = net!.statuses()
+    expect(stopped.every((s) => !s.running)).toBe(true)
+
+    const restarted = performance.now()
+    net = await Testnet.start({ nodes: 30, dir, processes: true, logger: createLogger({ level: 'silent' }) })
+    const resumedMs = await net.settle(240_000, restarted)
+    console.log(`resumed and healthy ${resumedMs} ms after the restart: ${JSON.stringify(net.health())}`)
+    expect(net.health()).toMatchObject({ healthy: true, nodes: 30, joined: 30 })
+    const after = net.statuses()
+    expect(after.map((s) => s.name)).toEqual(before.map((s) => s.name))
+    const keys = (statuses: typeof before) => [...new Set(statuses.map((s) => `${s.prefix}:${s.sectionKey}`))].sort()
+    expect(keys(after)).toEqual(keys(before))
+  }, 600_000)
 })

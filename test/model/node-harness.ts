@@ -19,6 +19,7 @@ import { canonicalProposals, decisionBytes, type Decision, encodeChange, type Me
 import { type BlsSecretKey, type BlsSignature, NodeKeypair, type PublicKeySet, type SecretKeyShare, SecretKeySet } from '../../src/crypto/index.ts'
 import { linkBytes, ProofChain, SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
 import { type NodeActorKind, SectionNode } from '../../src/node/section-node.ts'
+import type { BallotJournal } from '../../src/node/ballot-journal.ts'
 import type { SeededRandom } from '../../src/sim/random.ts'
 import { type Clock, Scheduler } from '../../src/sim/scheduler.ts'
 import { decode, type Dst, type Kind, nodeAuthority, type PayloadOf, seal, verifyPeerAuthority } from '../../src/wire/index.ts'
@@ -123,7 +124,7 @@ export class Subject {
   readonly #timers = new Map<NodeActorKind, TimerClock>()
   readonly #msgIds: (length: number) => Uint8Array
 
-  constructor(options: { readonly addr: string; readonly keypair: NodeKeypair; readonly params: NetworkParameters; readonly genesis: SignedSap; readonly random: SeededRandom }) {
+  constructor(options: { readonly addr: string; readonly keypair: NodeKeypair; readonly params: NetworkParameters; readonly genesis: SignedSap; readonly random: SeededRandom; readonly ballots?: BallotJournal }) {
     this.#msgIds = options.random.fork('msgids').byteSource()
     let keypair = options.keypair
     this.keypair = () => keypair
@@ -158,6 +159,7 @@ export class Subject {
         },
         cancel: () => {},
         randomBytes: options.random.fork('dkg').byteSource(),
+        ...(options.ballots === undefined ? {} : { ballots: options.ballots }),
         observer: {
           decided: () => {},
           link: () => {},

@@ -1,0 +1,232 @@
+/**
+ * An elder restarted from its store.
+ *
+ * - Its ballots are in its store before they are sent (src/node/ballot-journal.ts), so an elder
+ *   approved again in the generation it had voted in casts the same ballots, never different ones
+ *   (equivocation). The journal on its own, then wired into a SectionNode that is one of four
+ *   genesis elders (the test plays the other three with real `Agreement`s, as the elder model test
+ *   does), killed after voting and restarted from an LMDB store.
+ * - When no fellow elder answers its join requests (the whole section stopped), it resumes from
+ *   its stored section: an elder again at the generation it had, asking the others for decisions
+ *   it may have missed, approving members it knows and not answering joiners it does not yet.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, DEFAULT_TIMING, type Decision, type Effects, encodeChange, makeRoster, type MembershipChange, memberToWire, type NetworkParameters } from '../../src/consensus/index.ts'
+import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
+import { ProofChain } from '../../src/knowledge/index.ts'
+import { SECTION_TIMING } from '../../src/node/section-node.ts'
+import { type BallotJournal, StoreBallotJournal } from '../../src/node/ballot-journal.ts'
+import { SeededRandom } from '../../src/sim/random.ts'
+import { LmdbStore, MemoryStore } from '../../src/store/index.ts'
+import type { VoteWire } from '../../src/wire/index.ts'
+import { asMember, dealKeys, type Peer, signedSap, Subject } from '../model/node-harness.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'safenet-ballots-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const PARAMS: NetworkParameters = { ...DEFAULT_PARAMETERS, elderCount: 4, recommendedSectionSize: 100, maxSectionSize: 200 }
+
+/** A signed-looking vote: the journal stores ballots as they are, it does not check them. */
+function vote(voter: number, generation: number, round: number, proposal: number): VoteWire {
+  return { voter, generation, round, ballot: 'Propose', proposals: [new Uint8Array([proposal])], signature: new Uint8Array(64).fill(voter) }
+}
+
+describe('the ballot journal', () => {
+  const key = new Uint8Array(48).fill(7)
+
+  it('keeps our own ballots per generation, the newest two, and reads them back after a reopen', async () => {
+    const path = join(dir, 'journal')
+    let store = LmdbStore.open(path)
+    const journal = new StoreBallotJournal(store)
+    journal.cast(key, 2, { votes: [vote(2, 5, 0, 1), vote(3, 5, 0, 9)], supermajorities: [] })
+    journal.cast(key, 2, { votes: [vote(2, 5, 0, 1), vote(2, 5, 1, 1)], supermajorities: [] })
+    expect(journal.castIn(key, 5)?.votes.map((v) => [v.voter, v.round])).toEqual([[2, 0], [2, 1]])
+    journal.cast(key, 2, { votes: [vote(2, 6, 0, 4)], supermajorities: [] })
+    journal.cast(key, 2, { votes: [vote(2, 7, 0, 5)], supermajorities: [] })
+    expect(journal.castIn(key, 5)).toBeUndefined()
+    expect(journal.castIn(key, 6)?.votes).toHaveLength(1)
+    // A ballot for a generation older than the two kept is not taken back in.
+    journal.cast(key, 2, { votes: [vote(2, 4, 0, 5)], supermajorities: [] })
+    expect(journal.castIn(key, 4)).toBeUndefined()
+    await store.close()
+
+    store = LmdbStore.open(path)
+    const reopened = new StoreBallotJournal(store)
+    expect(reopened.castIn(key, 7)?.votes[0]?.proposals).toEqual([new Uint8Array([5])])
+    expect(reopened.castIn(new Uint8Array(48).fill(8), 7)).toBeUndefined()
+    reopened.prune((hex) => hex !== toHex(key))
+    expect(reopened.castIn(key, 7)).toBeUndefined()
+    expect(store.blobCount('ballots')).toBe(0)
+    await store.close()
+  })
+
+  it('counts a record that does not decode, and treats it as absent', () => {
+    const store = MemoryStore.open()
+    store.putBlob('ballots', key, new Uint8Array([1, 2, 3]))
+    const journal = new StoreBallotJournal(store)
+    expect(journal.castIn(key, 0)).toBeUndefined()
+    expect(journal.unreadable).toBe(1)
+  })
+})
+
+/** Four genesis elders; the node is `s`, elder 0. The others decide among themselves what the test wants. */
+function section() {
+  const random = new SeededRandom(21)
+  const founders = Array.from({ length: 4 }, () => NodeKeypair.fromSeed(random.bytes(32))).sort((x, y) => x.name.compare(y.name))
+  const elders: Peer[] = founders.map((keypair, i) => ({ keypair, addr: i === 0 ? 's' : `g${i}` }))
+  const keys = dealKeys(threshold(4), random)
+  const genesis = signedSap(keys, elders, 0)
+  const joiner: Peer = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'x' }
+  const roster = makeRoster(elders.map((p) => p.keypair.publicKey), keys.keySet)
+  const decide = (generation: number, changes: ReadonlyArray<MembershipChange>): Decision => {
+    const proposals = canonicalProposals(changes.map(encodeChange))
+    const voters = [1, 2, 3].map((self) => new Agreement({
+      roster, self, keypair: elders[self]!.keypair, share: keys.share!(self), isValid: () => true,
+      proposalsFor: (g) => (g === generation ? proposals : undefined), firstGeneration: generation, lastGeneration: generation,
+    }))
+    const queue: Array<{ from: number; effects: Effects }> = voters.map((v, i) => ({ from: i, effects: v.start() }))
+    for (let step = 0; step < 10_000 && voters[0]!.decision(generation) === undefined; step++) {
+      const next = queue.shift()
+      if (next === undefined) {
+        voters.forEach((v, from) => queue.push({ from, effects: v.roundTimeout() }))
+        continue
+      }
+      for (const ballot of next.effects.broadcast) {
+        voters.forEach((v, i) => { if (i !== next.from) queue.push({ from: i, effects: v.onVotes(next.from + 1, ballot.votes, ballot.supermajorities) }) })
+      }
+    }
+    const decision = voters[0]!.decision(generation)
+    if (decision === undefined) throw new Error('the other elders did not decide')
+    return decision
+  }
+  const subject = (ballots: BallotJournal | undefined, seed: string) =>
+    new Subject({ addr: 's', keypair: founders[0]!, params: PARAMS, genesis, random: random.fork(seed), ...(ballots === undefined ? {} : { ballots }) })
+  return { elders, keys, genesis, joiner, decide, subject }
+}
+
+/** The node's own round-0 votes of `generation`, as sent. */
+function ownVotes(s: Subject, generation: number): VoteWire[] {
+  return s.sentOf('AgreementVotes').flatMap((m) => m.payload.votes).filter((v) => v.voter === 0 && v.generation === generation && v.round === 0 && v.ballot === 'Propose')
+}
+
+describe('an elder restarted from its store', () => {
+  /**
+   * Run 1: the node is at generation 1 (the others decided generation 0) and votes for `Left g3`
+   * (g3 said it leaves); then it is killed. Run 2: it restarts, is approved again at generation 1
+   * as an elder, and g2 says it leaves too: a fresh proposal the node would vote for in round 0.
+   */
+  async function restartAfterVoting(journalled: boolean) {
+    const t = section()
+    const [, g1, g2, g3] = t.elders
+    const path = join(dir, `elder-${journalled ? 'journal' : 'none'}`)
+    let store = LmdbStore.open(path)
+    const first = t.subject(journalled ? new StoreBallotJournal(store) : undefined, 'run1')
+    first.node.startGenesis(t.keys.share!(0), 10, [g1!, g2!, g3!].map((p) => asMember(p, 50)))
+    const decision0 = t.decide(0, [{ kind: 'Joined', member: asMember(t.joiner, 5) }])
+    first.deliver(g1!, 'DecisionAnnounce', { decision: decision0 })
+    expect(first.node.section?.nextGeneration).toBe(1)
+    first.deliver(g3!, 'Leaving', {})
+    const before = ownVotes(first, 1)
+    expect(before.length).toBeGreaterThan(0)
+    first.node.crash()
+    await store.close()
+
+    store = LmdbStore.open(path)
+    const second = t.subject(journalled ? new StoreBallotJournal(store) : undefined, 'run2')
+    second.node.restore({ tree: [] }, [{ share: t.keys.share!(0), keySet: t.keys.keySet }])
+    second.node.startJoining()
+    const members = [t.elders[0]!, g1!, g2!, g3!].map((p) => asMember(p, p.addr === 's' ? 10 : 50))
+    second.deliver(g1!, 'JoinApproved', {
+      decision: decision0, sap: t.genesis.toWire(), proofChain: new ProofChain(t.genesis.sap.sectionKey()).toWire(),
+      members: [...members, asMember(t.joiner, 5)].map(memberToWire), nextGeneration: 1,
+    }, second.dstFor(t.genesis.sap.sectionKey().toBytes()))
+    expect(second.node.isElder).toBe(true)
+    second.deliver(g2!, 'Leaving', {})
+    // Its ballots go out again with the next gossip.
+    second.fire('agreement', DEFAULT_TIMING.gossipIntervalMs, 'gossip')
+    const after = ownVotes(second, 1)
+    await store.close()
+    return { before, after }
+  }
+
+  it('casts again the round-0 vote it had cast, not one for what it hears of after the restart', async () => {
+    const { before, after } = await restartAfterVoting(true)
+    expect(after.length).toBeGreaterThan(0)
+    for (const v of after) expect(v.proposals.map(toHex)).toEqual(before[0]!.proposals.map(toHex))
+  })
+
+  it('without the journal it equivocates: a different round-0 vote in the same generation (the check can fail)', async () => {
+    const { before, after } = await restartAfterVoting(false)
+    expect(after.length).toBeGreaterThan(0)
+    expect(after.some((v) => v.proposals.map(toHex).join() !== before[0]!.proposals.map(toHex).join())).toBe(true)
+  })
+})
+
+describe('an elder whose fellow elders are all down', () => {
+  /** The node, an elder at generation 1 (its store says so), restarted and asking to rejoin. */
+  function restarted() {
+    const t = section()
+    const [, g1, g2, g3] = t.elders
+    const first = t.subject(undefined, 'run1')
+    first.node.startGenesis(t.keys.share!(0), 10, [g1!, g2!, g3!].map((p) => asMember(p, 50)))
+    first.deliver(g1!, 'DecisionAnnounce', { decision: t.decide(0, [{ kind: 'Joined', member: asMember(t.joiner, 5) }]) })
+    expect(first.node.section?.nextGeneration).toBe(1)
+    const knowledge = first.node.knowledge()
+    first.node.crash()
+    const s = t.subject(undefined, 'run2')
+    s.node.restore(knowledge, [{ share: t.keys.share!(0), keySet: t.keys.keySet }])
+    s.node.startJoining()
+    return { t, s, others: [g1!, g2!, g3!] }
+  }
+
+  const retry = (s: Subject) => s.fire('member', SECTION_TIMING.joinRetryMs, 'join retry')
+
+  it('resumes from its store after 3 unanswered join requests, and catches up from the others', () => {
+    const { t, s, others } = restarted()
+    // It asks every fellow elder, not only the 3 closest to its name.
+    expect(s.sentOf('JoinRequest').flatMap((m) => m.to).sort()).toEqual(others.map((p) => p.addr).sort())
+    retry(s)
+    retry(s)
+    expect(s.node.role).toBe('joining')
+    const mark = s.sent.length
+    retry(s)
+    expect(s.node.role).toBe('elder')
+    expect(s.node.section?.nextGeneration).toBe(1)
+    expect(s.node.section?.members.has(t.joiner.keypair.name)).toBe(true)
+    expect(s.node.stats.resumed).toBe(1)
+    const asked = s.sentOf('DecisionRequest', mark)
+    expect(asked.flatMap((m) => m.to).sort()).toEqual(others.map((p) => p.addr).sort())
+    expect(asked.every((m) => m.payload.generation === 1)).toBe(true)
+
+    // A decision it had missed comes back from a fellow elder: it takes it and asks for the next.
+    const mark2 = s.sent.length
+    const y: Peer = { keypair: NodeKeypair.fromSeed(new Uint8Array(32).fill(9)), addr: 'y' }
+    s.deliver(others[0]!, 'DecisionAnnounce', { decision: t.decide(1, [{ kind: 'Joined', member: asMember(y, 5) }]) })
+    expect(s.node.section?.nextGeneration).toBe(2)
+    expect(s.node.section?.members.has(y.keypair.name)).toBe(true)
+    expect(s.sentOf('DecisionRequest', mark2).every((m) => m.payload.generation === 2)).toBe(true)
+    expect(s.sentOf('DecisionRequest', mark2).length).toBeGreaterThan(0)
+
+    // A member it knows is approved again at once; a joiner it does not know is not answered yet.
+    const mark3 = s.sent.length
+    s.deliver(t.joiner, 'JoinRequest', { addr: t.joiner.addr }, { name: t.joiner.keypair.name.bytes, sectionKey: t.genesis.sap.sectionKey().toBytes() })
+    expect(s.sentOf('JoinApproved', mark3).map((m) => m.to)).toEqual([[t.joiner.addr]])
+    const z: Peer = { keypair: NodeKeypair.fromSeed(new Uint8Array(32).fill(10)), addr: 'z' }
+    s.deliver(z, 'JoinRequest', { addr: z.addr }, { name: z.keypair.name.bytes, sectionKey: t.genesis.sap.sectionKey().toBytes() })
+    expect(s.refused).toContain('join-while-resuming')
+    expect(s.sent.slice(mark3).filter((m) => m.to.includes('z'))).toEqual([])
+  })
+
+  it('does not resume while a fellow elder answers: it waits to be approved', () => {
+    const { s, others } = restarted()
+    s.deliver(others[0]!, 'JoinResponse', { verdict: { _tag: 'TryJoinLater' } }, s.dstFor(s.node.tree.sectionFor(s.node.name)!.sap.sectionKey().toBytes()))
+    // Its join timers fire (TryJoinLater's wait, then retries) as often as it takes to resume otherwise.
+    for (let i = 0; i < 5; i++) s.fire('member', () => true, 'join timer')
+    expect(s.sentOf('JoinRequest').length).toBeGreaterThan(3)
+    expect(s.node.role).toBe('joining')
+    expect(s.node.stats.resumed).toBe(0)
+  })
+})
