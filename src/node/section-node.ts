@@ -829,7 +829,12 @@ export class SectionNode {
     for (let g = section.nextGeneration - 1; g >= 0 && decision === undefined; g--) {
       const d = this.#decisions.get(g)
       if (d === undefined) break
-      if (d.proposals.some((p) => { const c = decodeChange(p); return c?.kind === 'Joined' && c.member.name.equals(name) })) decision = d
+      if (!d.proposals.some((p) => { const c = decodeChange(p); return c?.kind === 'Joined' && c.member.name.equals(name) })) continue
+      // Only one the joiner can check: signed by our key or its parent (a join decided two keys
+      // ago, before a handover and a split, is not; the latest decision, with the joiner among
+      // the members, is sent instead).
+      if (this.#decisionSigner(d, section.sap) !== undefined) decision = d
+      break
     }
     decision ??= this.#decisions.get(section.nextGeneration - 1)
     if (decision === undefined) return

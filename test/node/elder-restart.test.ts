@@ -9,6 +9,8 @@
  * - When no fellow elder answers its join requests (the whole section stopped), it resumes from
  *   its stored section: an elder again at the generation it had, asking the others for decisions
  *   it may have missed, approving members it knows and not answering joiners it does not yet.
+ * - Its approvals carry a decision the joiner can check (signed by the section key or its parent),
+ *   even when the member's own join was decided under an older key (the 30-process resume found it).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,12 +19,13 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, DEFAULT_TIMING, type Decision, type Effects, encodeChange, makeRoster, type MembershipChange, memberToWire, type NetworkParameters } from '../../src/consensus/index.ts'
 import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
 import { ProofChain } from '../../src/knowledge/index.ts'
+import { verifyDecision } from '../../src/node/section-node.ts'
 import { SECTION_TIMING } from '../../src/node/section-node.ts'
 import { type BallotJournal, StoreBallotJournal } from '../../src/node/ballot-journal.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { LmdbStore, MemoryStore } from '../../src/store/index.ts'
-import type { VoteWire } from '../../src/wire/index.ts'
-import { asMember, dealKeys, type Peer, signedSap, Subject } from '../model/node-harness.ts'
+import { DecisionWire, encodeOwn, MemberWire, ProofChainWire, SignedSapWire, type VoteWire } from '../../src/wire/index.ts'
+import { asMember, dealKeys, extendChain, type Peer, signedDecision, signedSap, Subject } from '../model/node-harness.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'safenet-ballots-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -228,5 +231,45 @@ describe('an elder whose fellow elders are all down', () => {
     expect(s.sentOf('JoinRequest').length).toBeGreaterThan(3)
     expect(s.node.role).toBe('joining')
     expect(s.node.stats.resumed).toBe(0)
+  })
+})
+
+describe('an approval a joiner can check', () => {
+  it('carries a decision signed by the section key or its parent, not the join decided two keys ago', () => {
+    // Stored: x joined at generation 0 under K0; handovers to K1 (generation 1) and K2 (generation 2).
+    const random = new SeededRandom(31)
+    const founders = Array.from({ length: 4 }, () => NodeKeypair.fromSeed(random.bytes(32))).sort((a, b) => a.name.compare(b.name))
+    const elders: Peer[] = founders.map((keypair, i) => ({ keypair, addr: i === 0 ? 's' : `g${i}` }))
+    const x: Peer = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'x' }
+    const [k0, k1, k2] = [dealKeys(threshold(4), random), dealKeys(threshold(4), random), dealKeys(threshold(4), random)]
+    const [sap0, sap1, sap2] = [signedSap(k0!, elders, 0), signedSap(k1!, elders, 1), signedSap(k2!, elders, 2)]
+    const chain = extendChain(extendChain(new ProofChain(sap0.sap.sectionKey()), k0!, sap1), k1!, sap2)
+    const members = [...elders.map((p, i) => asMember(p, i === 0 ? 10 : 50)), asMember(x, 5)]
+    const decisions = [
+      signedDecision(k0!, 0, [{ kind: 'Joined', member: asMember(x, 5) }]),
+      signedDecision(k0!, 1, [{ kind: 'Handover', sap: sap1 }]),
+      signedDecision(k1!, 2, [{ kind: 'Handover', sap: sap2 }]),
+    ]
+    const s = new Subject({ addr: 's', keypair: founders[0]!, params: PARAMS, genesis: sap0, random: random.fork('subject') })
+    s.node.restore({
+      tree: [{ sap: encodeOwn(SignedSapWire, sap2.toWire()), chain: encodeOwn(ProofChainWire, chain.toWire()) }],
+      section: {
+        sap: encodeOwn(SignedSapWire, sap2.toWire()),
+        members: members.map((m) => encodeOwn(MemberWire, memberToWire(m))),
+        nextGeneration: 3,
+        decisions: decisions.map((d) => encodeOwn(DecisionWire, d)),
+      },
+    }, [{ share: k2!.share!(0), keySet: k2!.keySet }])
+    s.node.startJoining()
+    for (let i = 0; i < 3; i++) s.fire('member', SECTION_TIMING.joinRetryMs, 'join retry')
+    expect(s.node.role).toBe('elder')
+
+    const mark = s.sent.length
+    s.deliver(x, 'JoinRequest', { addr: x.addr }, { name: x.keypair.name.bytes, sectionKey: sap2.sap.sectionKey().toBytes() })
+    const approval = s.sentOf('JoinApproved', mark)
+    expect(approval).toHaveLength(1)
+    const decision = approval[0]!.payload.decision
+    expect(decision.generation).toBe(2)
+    expect(verifyDecision(sap1.sap.sectionKey(), decision)).toBe(true)
   })
 })
