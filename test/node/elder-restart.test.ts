@@ -242,13 +242,13 @@ describe('an approval a joiner can check', () => {
     const elders: Peer[] = founders.map((keypair, i) => ({ keypair, addr: i === 0 ? 's' : `g${i}` }))
     const x: Peer = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'x' }
     const [k0, k1, k2] = [dealKeys(threshold(4), random), dealKeys(threshold(4), random), dealKeys(threshold(4), random)]
-    const [sap0, sap1, sap2] = [signedSap(k0!, elders, 0), signedSap(k1!, elders, 1), signedSap(k2!, elders, 2)]
-    const chain = extendChain(extendChain(new ProofChain(sap0.sap.sectionKey()), k0!, sap1), k1!, sap2)
+    const [sap0, sap1, sap2] = [signedSap(k0, elders, 0), signedSap(k1, elders, 1), signedSap(k2, elders, 2)]
+    const chain = extendChain(extendChain(new ProofChain(sap0.sap.sectionKey()), k0, sap1), k1, sap2)
     const members = [...elders.map((p, i) => asMember(p, i === 0 ? 10 : 50)), asMember(x, 5)]
     const decisions = [
-      signedDecision(k0!, 0, [{ kind: 'Joined', member: asMember(x, 5) }]),
-      signedDecision(k0!, 1, [{ kind: 'Handover', sap: sap1 }]),
-      signedDecision(k1!, 2, [{ kind: 'Handover', sap: sap2 }]),
+      signedDecision(k0, 0, [{ kind: 'Joined', member: asMember(x, 5) }]),
+      signedDecision(k0, 1, [{ kind: 'Handover', sap: sap1 }]),
+      signedDecision(k1, 2, [{ kind: 'Handover', sap: sap2 }]),
     ]
     const s = new Subject({ addr: 's', keypair: founders[0]!, params: PARAMS, genesis: sap0, random: random.fork('subject') })
     s.node.restore({
@@ -259,7 +259,7 @@ describe('an approval a joiner can check', () => {
         nextGeneration: 3,
         decisions: decisions.map((d) => encodeOwn(DecisionWire, d)),
       },
-    }, [{ share: k2!.share!(0), keySet: k2!.keySet }])
+    }, [{ share: k2.share!(0), keySet: k2.keySet }])
     s.node.startJoining()
     for (let i = 0; i < 3; i++) s.fire('member', SECTION_TIMING.joinRetryMs, 'join retry')
     expect(s.node.role).toBe('elder')
