@@ -209,29 +209,15 @@ export type JoinVerdict =
  * holds 2 × recommendedSectionSize members. Relocated nodes are not redirected: relocation, not
  * the join, decides where a node grows old.
  */
-export function checkJoin(
-  section: SectionMembers,
-  joiner: { name: XorName; addr: string; relocated: boolean },
-  parameters: NetworkParameters,
-  /**
-   * Joiners this elder has proposed and not seen decided yet: counted in their halves, so many
-   * joins answered at once (a whole testnet starting) do not all land in one half. Only where an
-   * elder answers a joiner; validity of a proposal is judged on the agreed members alone.
-   */
-  proposed: ReadonlyArray<XorName> = [],
-): JoinVerdict {
+export function checkJoin(section: SectionMembers, joiner: { name: XorName; addr: string; relocated: boolean }, parameters: NetworkParameters): JoinVerdict {
   if (!section.prefix.matches(joiner.name)) return { kind: 'Rejected', reason: 'outside-prefix' }
   if (section.has(joiner.name)) return { kind: 'Rejected', reason: 'already-member' }
   if (section.members().some((m) => m.addr === joiner.addr)) return { kind: 'Rejected', reason: 'address-in-use' }
   if (section.leftRecently(joiner.name)) return { kind: 'Rejected', reason: 'left-recently' }
   const halves = section.halves()
-  const waiting = [0, 0]
-  for (const name of proposed) {
-    if (section.prefix.matches(name) && !section.has(name) && !name.equals(joiner.name)) waiting[section.prefix.childBit(name)]!++
-  }
   const bit = section.prefix.childBit(joiner.name)
-  const mine = halves[bit].length + waiting[bit]!
-  const other = halves[bit === 0 ? 1 : 0].length + waiting[bit === 0 ? 1 : 0]!
+  const mine = halves[bit].length
+  const other = halves[bit === 0 ? 1 : 0].length
   if (mine >= parameters.maxSectionSize) return { kind: 'TryJoinLater' }
   if (!joiner.relocated && mine > other) return { kind: 'JoinElsewhere', prefix: section.prefix.pushed(bit === 0 ? 1 : 0) }
   return { kind: 'Approve' }

@@ -769,7 +769,17 @@ export class SectionNode {
     // Asked again while its join is proposed: the proposal stands (a redirect now would leave it
     // approved under a name it no longer uses).
     if (proposed.some((name) => name.equals(sender.name))) return
-    const verdict = busy ? { kind: 'TryJoinLater' as const } : checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params, proposed)
+    // A member at the address this request comes from (the transport authenticated it) under
+    // another name is this node before it took a new one: one elder approved it while another
+    // sent it elsewhere. That member will never speak again; it goes now, not after 30 s of
+    // silence (meanwhile it blocks the address, and as an elder candidate stalls a DKG 30 s).
+    if (from === payload.addr) {
+      const stale = section.members.members().find((m) => m.addr === payload.addr && !m.name.equals(sender.name))
+      if (stale !== undefined) this.#propose({ kind: 'Left', name: stale.name })
+    }
+    // The verdict is the agreed members' alone: every elder at this generation gives the same one
+    // (a joiner told JoinElsewhere by one elder while another proposes it leaves a ghost behind).
+    const verdict = busy ? { kind: 'TryJoinLater' as const } : checkJoin(section.members, { name: sender.name, addr: payload.addr, relocated: age > 0 }, this.params)
     switch (verdict.kind) {
       case 'Rejected':
         this.#send([from], 'JoinResponse', { verdict: { _tag: 'Rejected', reason: verdict.reason } }, toJoiner)

@@ -77,17 +77,6 @@ describe('joining (DESIGN.md §6)', () => {
     expect(checkJoin(s, { name: member('0').name, addr: 'c', relocated: true }, P)).toEqual({ kind: 'Approve' })
   })
 
-  it('counts joiners already proposed and not yet decided in their halves (many joins answered at once)', () => {
-    const s = section('', 4, 4)
-    const joiner = { name: member('0').name, addr: 'a', relocated: false }
-    expect(checkJoin(s, joiner, P)).toEqual({ kind: 'Approve' })
-    const proposed = [member('0').name, member('0').name]
-    expect(checkJoin(s, joiner, P, proposed)).toEqual({ kind: 'JoinElsewhere', prefix: Prefix.parse('1') })
-    // Proposed joiners of the other half even it out; the joiner itself and members are not counted twice.
-    expect(checkJoin(s, joiner, P, [...proposed, member('1').name, member('1').name])).toEqual({ kind: 'Approve' })
-    expect(checkJoin(s, joiner, P, [joiner.name, s.members()[0]!.name])).toEqual({ kind: 'Approve' })
-  })
-
   it('refuses a join into a full half with TryJoinLater', () => {
     const s = section('1', 28, 28)
     expect(checkJoin(s, { name: member('10').name, addr: 'z', relocated: true }, P)).toEqual({ kind: 'TryJoinLater' })

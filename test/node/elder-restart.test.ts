@@ -16,21 +16,20 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, DEFAULT_TIMING, type Decision, type Effects, encodeChange, makeRoster, type MembershipChange, memberToWire, type NetworkParameters } from '../../src/consensus/index.ts'
+import { DEFAULT_TIMING, memberToWire } from '../../src/consensus/index.ts'
 import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
 import { ProofChain } from '../../src/knowledge/index.ts'
-import { verifyDecision } from '../../src/node/section-node.ts'
-import { SECTION_TIMING } from '../../src/node/section-node.ts'
-import { type BallotJournal, StoreBallotJournal } from '../../src/node/ballot-journal.ts'
+import { SECTION_TIMING, verifyDecision } from '../../src/node/section-node.ts'
+import { StoreBallotJournal } from '../../src/node/ballot-journal.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { LmdbStore, MemoryStore } from '../../src/store/index.ts'
 import { DecisionWire, encodeOwn, MemberWire, ProofChainWire, SignedSapWire, type VoteWire } from '../../src/wire/index.ts'
 import { asMember, dealKeys, extendChain, type Peer, signedDecision, signedSap, Subject } from '../model/node-harness.ts'
+import { fourElders, PARAMS } from './four-elders.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'safenet-ballots-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const PARAMS: NetworkParameters = { ...DEFAULT_PARAMETERS, elderCount: 4, recommendedSectionSize: 100, maxSectionSize: 200 }
 
 /** A signed-looking vote: the journal stores ballots as they are, it does not check them. */
 function vote(voter: number, generation: number, round: number, proposal: number): VoteWire {
@@ -75,40 +74,6 @@ describe('the ballot journal', () => {
   })
 })
 
-/** Four genesis elders; the node is `s`, elder 0. The others decide among themselves what the test wants. */
-function section() {
-  const random = new SeededRandom(21)
-  const founders = Array.from({ length: 4 }, () => NodeKeypair.fromSeed(random.bytes(32))).sort((x, y) => x.name.compare(y.name))
-  const elders: Peer[] = founders.map((keypair, i) => ({ keypair, addr: i === 0 ? 's' : `g${i}` }))
-  const keys = dealKeys(threshold(4), random)
-  const genesis = signedSap(keys, elders, 0)
-  const joiner: Peer = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'x' }
-  const roster = makeRoster(elders.map((p) => p.keypair.publicKey), keys.keySet)
-  const decide = (generation: number, changes: ReadonlyArray<MembershipChange>): Decision => {
-    const proposals = canonicalProposals(changes.map(encodeChange))
-    const voters = [1, 2, 3].map((self) => new Agreement({
-      roster, self, keypair: elders[self]!.keypair, share: keys.share!(self), isValid: () => true,
-      proposalsFor: (g) => (g === generation ? proposals : undefined), firstGeneration: generation, lastGeneration: generation,
-    }))
-    const queue: Array<{ from: number; effects: Effects }> = voters.map((v, i) => ({ from: i, effects: v.start() }))
-    for (let step = 0; step < 10_000 && voters[0]!.decision(generation) === undefined; step++) {
-      const next = queue.shift()
-      if (next === undefined) {
-        voters.forEach((v, from) => queue.push({ from, effects: v.roundTimeout() }))
-        continue
-      }
-      for (const ballot of next.effects.broadcast) {
-        voters.forEach((v, i) => { if (i !== next.from) queue.push({ from: i, effects: v.onVotes(next.from + 1, ballot.votes, ballot.supermajorities) }) })
-      }
-    }
-    const decision = voters[0]!.decision(generation)
-    if (decision === undefined) throw new Error('the other elders did not decide')
-    return decision
-  }
-  const subject = (ballots: BallotJournal | undefined, seed: string) =>
-    new Subject({ addr: 's', keypair: founders[0]!, params: PARAMS, genesis, random: random.fork(seed), ...(ballots === undefined ? {} : { ballots }) })
-  return { elders, keys, genesis, joiner, decide, subject }
-}
 
 /** The node's own round-0 votes of `generation`, as sent. */
 function ownVotes(s: Subject, generation: number): VoteWire[] {
@@ -122,7 +87,7 @@ describe('an elder restarted from its store', () => {
    * as an elder, and g2 says it leaves too: a fresh proposal the node would vote for in round 0.
    */
   async function restartAfterVoting(journalled: boolean) {
-    const t = section()
+    const t = fourElders()
     const [, g1, g2, g3] = t.elders
     const path = join(dir, `elder-${journalled ? 'journal' : 'none'}`)
     let store = LmdbStore.open(path)
@@ -171,7 +136,7 @@ describe('an elder restarted from its store', () => {
 describe('an elder whose fellow elders are all down', () => {
   /** The node, an elder at generation 1 (its store says so), restarted and asking to rejoin. */
   function restarted() {
-    const t = section()
+    const t = fourElders()
     const [, g1, g2, g3] = t.elders
     const first = t.subject(undefined, 'run1')
     first.node.startGenesis(t.keys.share!(0), 10, [g1!, g2!, g3!].map((p) => asMember(p, 50)))
