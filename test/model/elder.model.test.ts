@@ -17,7 +17,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { AnyMachineSnapshot, EventObject } from 'xstate'
-import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, type Decision, type Effects, encodeChange, makeRoster, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
+import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, encodeChange, makeRoster, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
 import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
 import type { SignedSap } from '../../src/knowledge/index.ts'
 import { SECTION_TIMING } from '../../src/node/section-node.ts'
@@ -25,6 +25,7 @@ import { SeededRandom } from '../../src/sim/random.ts'
 import { afterDelay, armedDelays, ModelPathFailure, type SystemUnderTest, Unproducible } from '../../src/verify/model-test.ts'
 import type { PayloadOf } from '../../src/wire/index.ts'
 import { asMember, countOf, dealKeys, type HeldKeys, type Peer, signedSap, Subject } from './node-harness.ts'
+import { agree } from '../node/four-elders.ts'
 import { broken, runBroken, runModel, spec } from './support.ts'
 
 const PARAMS: NetworkParameters = { ...DEFAULT_PARAMETERS, elderCount: 4, recommendedSectionSize: 100, maxSectionSize: 200 }
@@ -154,24 +155,6 @@ class ElderSystem implements SystemUnderTest {
     const decision = agree(voters, generation)
     s.deliver(this.#others[0]!, 'DecisionAnnounce', { decision })
   }
-}
-
-/** Elders exchanging ballots over a perfect broadcast until one generation is decided. */
-function agree(voters: ReadonlyArray<Agreement>, generation: number): Decision {
-  const queue: Array<{ from: number; effects: Effects }> = voters.map((v, from) => ({ from, effects: v.start() }))
-  for (let step = 0; step < 10_000; step++) {
-    const decided = voters.find((v) => v.decision(generation) !== undefined)?.decision(generation)
-    if (decided !== undefined) return decided
-    const next = queue.shift()
-    if (next === undefined) {
-      voters.forEach((v, from) => queue.push({ from, effects: v.roundTimeout() }))
-      continue
-    }
-    for (const ballot of next.effects.broadcast) {
-      voters.forEach((v, i) => { if (i !== next.from) queue.push({ from: i, effects: v.onVotes(next.from + 1, ballot.votes, ballot.supermajorities) }) })
-    }
-  }
-  throw new Error('the other elders did not decide')
 }
 
 describe('model-based: elder machine → SectionNode', () => {

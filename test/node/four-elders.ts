@@ -24,22 +24,27 @@ export function fourElders(seed = 21) {
       roster, self, keypair: elders[self]!.keypair, share: keys.share!(self), isValid: () => true,
       proposalsFor: (g) => (g === generation ? proposals : undefined), firstGeneration: generation, lastGeneration: generation,
     }))
-    const queue: Array<{ from: number; effects: Effects }> = voters.map((v, i) => ({ from: i, effects: v.start() }))
-    for (let step = 0; step < 10_000 && voters[0]!.decision(generation) === undefined; step++) {
-      const next = queue.shift()
-      if (next === undefined) {
-        voters.forEach((v, from) => queue.push({ from, effects: v.roundTimeout() }))
-        continue
-      }
-      for (const ballot of next.effects.broadcast) {
-        voters.forEach((v, i) => { if (i !== next.from) queue.push({ from: i, effects: v.onVotes(next.from + 1, ballot.votes, ballot.supermajorities) }) })
-      }
-    }
-    const decision = voters[0]!.decision(generation)
-    if (decision === undefined) throw new Error('the other elders did not decide')
-    return decision
+    return agree(voters, generation)
   }
   const subject = (ballots: BallotJournal | undefined, seed: string) =>
     new Subject({ addr: 's', keypair: founders[0]!, params: PARAMS, genesis, random: random.fork(seed), ...(ballots === undefined ? {} : { ballots }) })
   return { elders, keys, genesis, joiner, decide, subject }
+}
+
+/** Elders exchanging ballots over a perfect broadcast until one generation is decided (`voters[i]` is elder i + 1). */
+export function agree(voters: ReadonlyArray<Agreement>, generation: number): Decision {
+  const queue: Array<{ from: number; effects: Effects }> = voters.map((v, from) => ({ from, effects: v.start() }))
+  for (let step = 0; step < 10_000; step++) {
+    const decided = voters.find((v) => v.decision(generation) !== undefined)?.decision(generation)
+    if (decided !== undefined) return decided
+    const next = queue.shift()
+    if (next === undefined) {
+      voters.forEach((v, from) => queue.push({ from, effects: v.roundTimeout() }))
+      continue
+    }
+    for (const ballot of next.effects.broadcast) {
+      voters.forEach((v, i) => { if (i !== next.from) queue.push({ from: i, effects: v.onVotes(next.from + 1, ballot.votes, ballot.supermajorities) }) })
+    }
+  }
+  throw new Error('the other elders did not decide')
 }
