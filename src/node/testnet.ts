@@ -102,7 +102,7 @@ export class Testnet {
     writeAtomically(this.contactsPath, encodeContactsFile(contacts))
     this.#writeFile(processes)
     for (let i = 1; i < nodes; i++) {
-      await new Promise((r) => setTimeout(r, this.#options.staggerMs ?? 150))
+      await new Promise((r) => setTimeout(r, this.#options.staggerMs ?? 400))
       if (this.#stopped) return
       await this.startNode(i, { wait: false })
     }
