@@ -762,13 +762,13 @@ export class SectionNode {
     // While the section splits or merges, a join would only change the candidates and restart the DKGs.
     const snapshot = this.#sectionActor.getSnapshot()
     const busy = snapshot.matches({ member: 'splitting' }) || snapshot.matches({ member: 'merging' }) || !section.members.prefix.equals(section.sap.sap.prefix)
-    const proposed = [...elder.pending.values()].flatMap((bytes) => {
-      const change = decodeChange(bytes)
-      return change?.kind === 'Joined' ? [change.member.name] : []
-    })
     // Asked again while its join is proposed: the proposal stands (a redirect now would leave it
     // approved under a name it no longer uses).
-    if (proposed.some((name) => name.equals(sender.name))) return
+    const proposed = [...elder.pending.values()].some((bytes) => {
+      const change = decodeChange(bytes)
+      return change?.kind === 'Joined' && change.member.name.equals(sender.name)
+    })
+    if (proposed) return
     // A member at the address this request comes from (the transport authenticated it) under
     // another name is this node before it took a new one: one elder approved it while another
     // sent it elsewhere. That member will never speak again; it goes now, not after 30 s of
