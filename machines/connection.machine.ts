@@ -6,6 +6,7 @@
  *                      │ (DIAL_FAILED)          │ (LOST) ──▶ idle
  *                      ▼
  *                   backoff ──(after delay)──▶ dialing        (delay doubles per failure, capped)
+ *                      └──(RECEIVED)──▶ dialing            (a frame from the peer: it is back)
  *   any ──(CLOSE)──▶ closed (final)
  *
  * Frames sent while not connected wait in a bounded queue, flushed on connect. When the queue is
@@ -121,7 +122,13 @@ export const connectionMachine = setup({
       },
     },
     backoff: {
-      on: { SEND: { actions: 'enqueue' } },
+      on: {
+        SEND: { actions: 'enqueue' },
+        // The peer just sent us a frame, so it is up again (it restarted): dial now rather than
+        // at the end of a backoff that may have grown to maxBackoffMs while it was down. Failed
+        // dials still count, so a peer we cannot reach gets at most maxAttempts dials per give-up.
+        RECEIVED: { target: 'dialing' },
+      },
       after: { backoff: { target: 'dialing' } },
     },
     connected: {

@@ -209,11 +209,13 @@ export type JoinVerdict =
  * holds 2 × recommendedSectionSize members. Relocated nodes are not redirected: relocation, not
  * the join, decides where a node grows old.
  */
-export function checkJoin(section: SectionMembers, joiner: { name: XorName; addr: string; relocated: boolean }, parameters: NetworkParameters): JoinVerdict {
+export function checkJoin(
+  section: SectionMembers, joiner: { name: XorName; addr: string; relocated: boolean }, parameters: NetworkParameters, options: { recentlyLeft?: boolean } = {},
+): JoinVerdict {
   if (!section.prefix.matches(joiner.name)) return { kind: 'Rejected', reason: 'outside-prefix' }
   if (section.has(joiner.name)) return { kind: 'Rejected', reason: 'already-member' }
   if (section.members().some((m) => m.addr === joiner.addr)) return { kind: 'Rejected', reason: 'address-in-use' }
-  if (section.leftRecently(joiner.name)) return { kind: 'Rejected', reason: 'left-recently' }
+  if (options.recentlyLeft !== false && section.leftRecently(joiner.name)) return { kind: 'Rejected', reason: 'left-recently' }
   const halves = section.halves()
   const bit = section.prefix.childBit(joiner.name)
   const mine = halves[bit].length

@@ -8,6 +8,7 @@ import type { SignedSap } from '../knowledge/sap.ts'
 import type { XorName } from '../xor/index.ts'
 import type { Decision } from './ballots.ts'
 import {
+  checkJoin,
   decodeChange,
   joinAge,
   type Member,
@@ -60,13 +61,26 @@ export type ElderChangeDue = 'none' | 'elect' | 'split' | 'merge' | 'merging'
  */
 export function applyDecisionToView(view: SectionView, decision: Decision, self: XorName, params: NetworkParameters): AppliedDecision | undefined {
   if (decision.generation !== view.nextGeneration) return undefined
-  const changes = decision.proposals.map(decodeChange).filter((c): c is MembershipChange => c !== undefined)
-    .map((c) => c.kind === 'Joined' && c.member.age === 0
-      ? { ...c, member: { ...c.member, age: joinAge(view.members, decision.signature, params, c.member.name) } }
-      : c)
-  const memberChanges = changes.filter((c) => c.kind === 'Joined' || c.kind === 'Left' || c.kind === 'Relocated')
-  const leaving = memberChanges.flatMap((c) => (c.kind === 'Left' || c.kind === 'Relocated') ? [view.members.get(c.name)].filter((m) => m !== undefined) : [])
-  let members = view.members.apply(memberChanges, decision.generation)
+  const decoded = decision.proposals.map(decodeChange).filter((c): c is MembershipChange => c !== undefined)
+  const departures = decoded.filter((c) => c.kind === 'Left' || c.kind === 'Relocated')
+  const leaving = departures.flatMap((c) => [view.members.get(c.name)].filter((m) => m !== undefined))
+  let members = view.members.apply(departures, decision.generation)
+  // Joins go in after the departures, one by one in the decision's order, each checked against the
+  // ones before it. Each elder checked each join alone against the agreed members, so a batch
+  // could tip one half (a 30-node network at 17/13 never splits) or hold one address twice (a
+  // renamed joiner and its old name). A join that fails here is not made, at every member alike;
+  // no approval goes out, and the joiner's next request is answered as the rules now say. Only
+  // rules on the members themselves: the recently-left list is a member's own history (one
+  // approved after a restart starts it empty), and a check on it here would split the views.
+  const made = new Map<MembershipChange, MembershipChange>()
+  for (const c of decoded) {
+    if (c.kind !== 'Joined') continue
+    if (checkJoin(members, { name: c.member.name, addr: c.member.addr, relocated: c.member.age > 0 }, params, { recentlyLeft: false }).kind !== 'Approve') continue
+    const joined = c.member.age === 0 ? { ...c, member: { ...c.member, age: joinAge(view.members, decision.signature, params, c.member.name) } } : c
+    made.set(c, joined)
+    members = members.apply([joined], decision.generation)
+  }
+  const changes = decoded.flatMap((c) => (c.kind !== 'Joined' ? [c] : made.has(c) ? [made.get(c)!] : []))
   let sap = view.sap
   const structural = changes.find((c): c is StructuralChange => c.kind === 'Handover' || c.kind === 'Split')
   if (structural?.kind === 'Handover') sap = structural.sap

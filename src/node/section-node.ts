@@ -653,7 +653,11 @@ export class SectionNode {
     // Restarted with the share of the key our section still has, and still one of its elders:
     // we serve again from the generation we were approved at (agreement catches us up).
     const held = this.#newShares.get(toHex(sap.sap.sectionKey().toBytes()))
-    if (held !== undefined && sap.sap.elders.some((e) => e.name.equals(this.name))) this.#becomeElder(held.share, held.keySet, payload.nextGeneration)
+    if (held !== undefined && sap.sap.elders.some((e) => e.name.equals(this.name))) {
+      this.#becomeElder(held.share, held.keySet, payload.nextGeneration)
+      // Serving again, we approve restarted members too: that takes our newest decision.
+      if (decision.generation < payload.nextGeneration - 1) this.#askNextDecision(payload.nextGeneration - 1)
+    }
   }
 
   /**
@@ -835,21 +839,16 @@ export class SectionNode {
    */
   #sendApproval(name: XorName, addr: string, absorbed?: Decision): void {
     const section = this.#section!
-    let decision: Decision | undefined = absorbed
-    for (let g = section.nextGeneration - 1; g >= 0 && decision === undefined; g--) {
-      const d = this.#decisions.get(g)
-      if (d === undefined) break
-      if (!d.proposals.some((p) => { const c = decodeChange(p); return c?.kind === 'Joined' && c.member.name.equals(name) })) continue
-      // Only one the joiner can check: signed by our key or its parent (a join decided two keys
-      // ago, before a handover and a split, is not; the latest decision, with the joiner among
-      // the members, is sent instead).
-      if (this.#decisionSigner(d, section.sap) !== undefined) decision = d
-      break
+    const decision = absorbed ?? this.#approvalDecision(name)
+    if (decision === undefined) {
+      // Approved again ourselves after a restart, we hold only the decision we were sent, maybe
+      // not one the joiner can check: we ask for our latest, and its next request is answered.
+      this.#env.wire.refuse('approval-without-decision')
+      this.#askNextDecision(section.nextGeneration - 1)
+      return
     }
-    decision ??= this.#decisions.get(section.nextGeneration - 1)
-    if (decision === undefined) return
     const chain = this.tree.dag.chainFromGenesis(section.sap.sap.sectionKey())
-    if (chain === undefined) return
+    if (chain === undefined) return this.#env.wire.refuse('approval-without-chain')
     const dst = { name: name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
     this.#send([addr], 'JoinApproved', {
       decision, sap: section.sap.toWire(), proofChain: chain.toWire(), members: section.members.members().map(memberToWire),
@@ -857,6 +856,19 @@ export class SectionNode {
     }, dst)
     // And what it should know of the neighbours.
     this.#sendSaps(addr, this.tree.saps().filter((s) => isNeighbour(s.sap.prefix, section.sap.sap.prefix)))
+  }
+
+  /**
+   * The decision a `JoinApproved` carries: the one that made `name` a member, or else our newest;
+   * either only if signed by our key or its parent, which the joiner can check (a join decided two
+   * keys ago, before a handover and a split, is not). Newest first, each verified at most once.
+   */
+  #approvalDecision(name: XorName): Decision | undefined {
+    const section = this.#section!
+    const held = [...this.#decisions.values()].filter((d) => d.generation < section.nextGeneration).sort((a, b) => b.generation - a.generation)
+    const joined = held.find((d) => d.proposals.some((p) => { const c = decodeChange(p); return c?.kind === 'Joined' && c.member.name.equals(name) }))
+    if (joined !== undefined && this.#decisionSigner(joined, section.sap) !== undefined) return joined
+    return held.find((d) => d !== joined && this.#decisionSigner(d, section.sap) !== undefined)
   }
 
   /** Sends `to` each of `saps` with its chain from genesis (an AeUpdate each). */
@@ -987,6 +999,14 @@ export class SectionNode {
     if (role === undefined) return this.#onSectionDecision('', decision)
     const from = role.elders.findIndex((e) => e.name.equals(sender.name))
     if (from < 0) return
+    const section = this.#section!
+    if (decision.generation < section.nextGeneration) {
+      // One we asked for, from before we were approved again (see #sendApproval): kept if checkable.
+      if (!this.#decisions.has(decision.generation) && decision.generation >= section.nextGeneration - RECENT_DECISIONS && this.#decisionSigner(decision, section.sap) !== undefined) {
+        this.#decisions.set(decision.generation, decision)
+      }
+      return
+    }
     role.actor.send({ type: 'DECISION_ANNOUNCE', from, decision })
   }
 

@@ -46,6 +46,23 @@ describe('connection machine', () => {
     expect(actor.getSnapshot().context.stats).toMatchObject({ dropped: 1, failures: 4 })
   })
 
+  it('dials at once when the peer it is backing off from sends a frame (it is back), and delivers what waited', () => {
+    const { clock, log, actor } = connection()
+    actor.send({ type: 'SEND', frame: frame(1) })
+    actor.send({ type: 'DIAL_FAILED', reason: 'refused' })
+    clock.run({ maxTimeMs: 150, until: () => actor.getSnapshot().value === 'dialing' })
+    actor.send({ type: 'DIAL_FAILED', reason: 'refused' })
+    expect(actor.getSnapshot().value).toBe('backoff')
+    clock.run({ maxTimeMs: clock.now + 50 })
+    actor.send({ type: 'RECEIVED' })
+    expect(actor.getSnapshot().value).toBe('dialing')
+    expect(log.filter((l) => l.startsWith('dial'))).toEqual(['dial p @0', 'dial p @100', 'dial p @150'])
+    // A frame does not reset the count of failed dials: a peer we cannot reach is given up as before.
+    expect(actor.getSnapshot().context.attempts).toBe(2)
+    actor.send({ type: 'DIALED' })
+    expect(log.at(-1)).toBe('send 1')
+  })
+
   it('refuses frames beyond the queue bound and counts them', () => {
     const { actor } = connection()
     for (let i = 0; i < 5; i++) actor.send({ type: 'SEND', frame: frame(i) })

@@ -4,7 +4,7 @@ import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
 import { elderMachine } from '../../machines/elder.machine.ts'
 import { memberMachine } from '../../machines/member.machine.ts'
 import { sectionMachine } from '../../machines/section.machine.ts'
-import { DEFAULT_PARAMETERS, encodeChange, type Member, SectionMembers } from '../../src/consensus/index.ts'
+import { canonicalProposals, DEFAULT_PARAMETERS, encodeChange, type Member, SectionMembers } from '../../src/consensus/index.ts'
 import { NodeKeypair, SecretKeySet } from '../../src/crypto/index.ts'
 import { SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
@@ -138,7 +138,9 @@ describe('section machine', () => {
     actor.start()
     actor.send({ type: 'START', view: { sap, members: new SectionMembers(Prefix.EMPTY, [member(nodes[0]!, 255)], -1), nextGeneration: 0 } })
     expect(actor.getSnapshot().value).toEqual({ member: 'steady' })
-    const join = encodeChange({ kind: 'Joined', member: member(nodes[1]!, 0) })
+    // A joiner in the other half from the founder (one in its half is sent there: see the next test).
+    const joiner = nodes.find((k) => Prefix.EMPTY.childBit(k.name) !== Prefix.EMPTY.childBit(nodes[0]!.name))!
+    const join = encodeChange({ kind: 'Joined', member: member(joiner, 0) })
     // Generation 1 before 0: ignored.
     actor.send({ type: 'APPLY', decision: decide(1, [join]), self: nodes[0]!.name })
     expect(actor.getSnapshot().context.view!.nextGeneration).toBe(0)
@@ -147,7 +149,7 @@ describe('section machine', () => {
     expect(view!.nextGeneration).toBe(1)
     expect(view!.members.size).toBe(2)
     // A genesis-section joiner's age comes from the decision: 6 + (hash mod 94).
-    const age = view!.members.get(nodes[1]!.name)!.age
+    const age = view!.members.get(joiner.name)!.age
     expect(age).toBeGreaterThanOrEqual(6)
     expect(age).toBeLessThan(100)
     expect(last!.changes).toHaveLength(1)
@@ -156,6 +158,58 @@ describe('section machine', () => {
     actor.send({ type: 'LEAVE' })
     expect(actor.getSnapshot().value).toBe('outside')
     expect(actor.getSnapshot().context.view).toBeUndefined()
+  })
+})
+
+describe('section machine: a decided batch of joins', () => {
+  const random = new SeededRandom(10)
+  const keys = SecretKeySet.random(0, random.byteSource())
+  const nodes = Array.from({ length: 40 }, () => NodeKeypair.fromSeed(random.bytes(32)))
+  const member = (k: NodeKeypair, addr = k.name.toHex().slice(0, 4)): Member => ({ name: k.name, publicKey: k.publicKey.bytes, addr, age: 0 })
+  const half = (bit: number) => nodes.filter((k) => Prefix.EMPTY.childBit(k.name) === bit)
+  const sapValue = new SectionAuthorityProvider({
+    prefix: Prefix.EMPTY, publicKeySet: keys.publicKeys(), elders: [{ name: half(0)[0]!.name, addr: 'e' }], members: [], generation: 0,
+  })
+  const sap = new SignedSap(sapValue, keys.secretKey().sign(sapValue.signingBytes()))
+  const decide = (proposals: Uint8Array[]) => ({ generation: 0, round: 0, proposals: canonicalProposals(proposals), supermajority: [], signature: keys.secretKey().sign(Uint8Array.of(0)).toBytes() })
+  const apply = (members: Member[], joins: Member[]) => {
+    const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
+    actor.start()
+    actor.send({ type: 'START', view: { sap, members: new SectionMembers(Prefix.EMPTY, members.map((m) => ({ ...m, age: 50 })), -1), nextGeneration: 0 } })
+    actor.send({ type: 'APPLY', decision: decide(joins.map((m) => encodeChange({ kind: 'Joined', member: m }))), self: half(0)[0]!.name })
+    return actor.getSnapshot().context
+  }
+
+  it('joins one by one: a batch that elders approved each alone cannot tip a half (13/13 + three in half 0 → 14/13)', () => {
+    const { view, last } = apply([...half(0).slice(0, 13), ...half(1).slice(0, 13)].map((k) => member(k)), half(0).slice(13, 16).map((k) => member(k)))
+    const halves = view!.members.halves()
+    expect([halves[0].length, halves[1].length]).toEqual([14, 13])
+    expect(last!.changes.filter((c) => c.kind === 'Joined')).toHaveLength(1)
+    // A batch that keeps the halves even is made whole.
+    const even = apply([...half(0).slice(0, 13), ...half(1).slice(0, 13)].map((k) => member(k)), [half(0)[13]!, half(1)[13]!].map((k) => member(k)))
+    expect(even.view!.members.size).toBe(28)
+  })
+
+  it('makes a join alike at a member that saw the name leave and one approved since (its recently-left list is empty)', () => {
+    const base = [...half(0).slice(0, 3), ...half(1).slice(0, 3)].map((k) => ({ ...member(k), age: 50 }))
+    const returning = half(1)[3]!
+    const saw = new SectionMembers(Prefix.EMPTY, [...base, { ...member(returning), age: 50 }], -1).apply([{ kind: 'Left', name: returning.name }], -1)
+    expect(saw.leftRecently(returning.name)).toBe(true)
+    const approvedSince = new SectionMembers(Prefix.EMPTY, base, -1)
+    const sizes = [saw, approvedSince].map((members) => {
+      const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
+      actor.start()
+      actor.send({ type: 'START', view: { sap, members, nextGeneration: 0 } })
+      actor.send({ type: 'APPLY', decision: decide([encodeChange({ kind: 'Joined', member: member(returning) })]), self: half(0)[0]!.name })
+      return actor.getSnapshot().context.view!.members.size
+    })
+    expect(sizes).toEqual([7, 7])
+  })
+
+  it('makes one of two joins from one address (a renamed joiner and its old name), never both', () => {
+    const [a, b] = half(1)
+    const { view } = apply([member(half(0)[0]!)], [member(a!, 'same'), member(b!, 'same')])
+    expect(view!.members.members().filter((m) => m.addr === 'same')).toHaveLength(1)
   })
 })
 

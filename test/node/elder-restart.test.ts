@@ -238,3 +238,42 @@ describe('an approval a joiner can check', () => {
     expect(verifyDecision(sap1.sap.sectionKey(), decision)).toBe(true)
   })
 })
+
+describe('an elder approved again after a restart (not resumed)', () => {
+  it('approves a restarted member with the decision it holds, asks for its newest, and uses that once it has it', () => {
+    // K0 → K1 → K2; the section is at generation 4. g1 approves s again with generation 2's
+    // decision (signed by K1, the parent: s can check it), so s holds no decision of generation 3.
+    const random = new SeededRandom(32)
+    const founders = Array.from({ length: 4 }, () => NodeKeypair.fromSeed(random.bytes(32))).sort((a, b) => a.name.compare(b.name))
+    const elders: Peer[] = founders.map((keypair, i) => ({ keypair, addr: i === 0 ? 's' : `g${i}` }))
+    const [x, y]: Peer[] = ['x', 'y'].map((addr) => ({ keypair: NodeKeypair.fromSeed(random.bytes(32)), addr }))
+    const [k0, k1, k2] = [dealKeys(threshold(4), random), dealKeys(threshold(4), random), dealKeys(threshold(4), random)]
+    const [sap0, sap1, sap2] = [signedSap(k0, elders, 0), signedSap(k1, elders, 1), signedSap(k2, elders, 2)]
+    const chain = extendChain(extendChain(new ProofChain(sap0.sap.sectionKey()), k0, sap1), k1, sap2)
+    const members = [...elders.map((p, i) => asMember(p, i === 0 ? 10 : 50)), asMember(x!, 5), asMember(y!, 5)]
+    const decision2 = signedDecision(k1, 2, [{ kind: 'Handover', sap: sap2 }])
+    const decision3 = signedDecision(k2, 3, [{ kind: 'Joined', member: asMember(y!, 5) }])
+    const s = new Subject({ addr: 's', keypair: founders[0]!, params: PARAMS, genesis: sap0, random: random.fork('subject') })
+    s.node.restore({ tree: [{ sap: encodeOwn(SignedSapWire, sap2.toWire()), chain: encodeOwn(ProofChainWire, chain.toWire()) }] }, [{ share: k2.share!(0), keySet: k2.keySet }])
+    s.node.startJoining()
+    let mark = s.sent.length
+    s.deliver(elders[1]!, 'JoinApproved', {
+      decision: decision2, sap: sap2.toWire(), proofChain: chain.toWire(), members: members.map(memberToWire), nextGeneration: 4,
+    }, s.dstFor(sap2.sap.sectionKey().toBytes()))
+    expect(s.node.role).toBe('elder')
+    expect(s.sentOf('DecisionRequest', mark).map((m) => m.payload.generation)).toContain(3)
+
+    // x restarted too: approved at once, with the one decision s holds (x checks it against K1).
+    mark = s.sent.length
+    s.deliver(x!, 'JoinRequest', { addr: x!.addr }, { name: x!.keypair.name.bytes, sectionKey: sap2.sap.sectionKey().toBytes() })
+    expect(s.sentOf('JoinApproved', mark).map((m) => m.payload.decision.generation)).toEqual([2])
+
+    // Generation 3's decision comes back: kept, and the next approval carries it.
+    s.deliver(elders[1]!, 'DecisionAnnounce', { decision: decision3 })
+    mark = s.sent.length
+    s.deliver(x!, 'JoinRequest', { addr: x!.addr }, { name: x!.keypair.name.bytes, sectionKey: sap2.sap.sectionKey().toBytes() })
+    const approval = s.sentOf('JoinApproved', mark)
+    expect(approval.map((m) => m.payload.decision.generation)).toEqual([3])
+    expect(verifyDecision(sap2.sap.sectionKey(), approval[0]!.payload.decision)).toBe(true)
+  })
+})
