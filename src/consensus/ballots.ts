@@ -32,6 +32,7 @@ export type Decision = DecisionWire
 const VOTE_DOMAIN = domain('safenet/vote/v1')
 const SUPERMAJORITY_DOMAIN = domain('safenet/supermajority/v1')
 const DECISION_DOMAIN = domain('safenet/decision/v1')
+const DECISION_SEED_DOMAIN = domain('safenet/decision-seed/v1')
 
 /** Distinct proposals in bytewise order: the one encoding of a set. */
 export function canonicalProposals(proposals: Iterable<Uint8Array>): Uint8Array[] {
@@ -79,6 +80,17 @@ export function superMajoritySigningBytes(sectionKey: Uint8Array, sm: Omit<Super
  */
 export function decisionBytes(sectionKey: Uint8Array, generation: number, round: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array {
   return concatBytes(DECISION_DOMAIN, sectionKey, u64be(generation), u64be(round), proposalsHash(proposals))
+}
+
+/**
+ * What a decided generation's chance is drawn from (genesis-section join ages, the churn id that
+ * picks relocations): the section key, the generation and what was decided, so the same at every
+ * member. Not the section signature: that covers the round too, and one generation decided in
+ * round 0 at some elders and round 1 at others (the same proposals) has two signatures — members
+ * then gave a joiner two ages, their elder candidates differed, and elections and splits stalled.
+ */
+export function decisionSeed(sectionKey: Uint8Array, generation: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array {
+  return sha3_256(DECISION_SEED_DOMAIN, sectionKey, u64be(generation), proposalsHash(proposals))
 }
 
 export function signVote(keypair: NodeKeypair, sectionKey: Uint8Array, vote: Omit<Vote, 'signature'>): Vote {

@@ -228,19 +228,20 @@ export function checkJoin(
 /**
  * The age a fresh joiner starts at. Before the first split (the genesis section) joiners get
  * 6 + (hash of the join decision mod 94), so the first elders are stable; after it, minAdultAge.
+ * `seed` is the decision's {@link decisionSeed} (the same at every member).
  */
-export function joinAge(section: SectionMembers, decisionSignature: Uint8Array, parameters: NetworkParameters, joiner?: XorName): number {
+export function joinAge(section: SectionMembers, seed: Uint8Array, parameters: NetworkParameters, joiner?: XorName): number {
   if (section.prefix.bitCount > 0) return parameters.minAdultAge
   // Per joiner, so that several joiners decided together do not all get one age.
-  const hash = joiner === undefined ? sha3_256(decisionSignature) : sha3_256(decisionSignature, joiner.bytes)
+  const hash = joiner === undefined ? sha3_256(seed) : sha3_256(seed, joiner.bytes)
   return 6 + (new DataView(hash.buffer, hash.byteOffset, hash.byteLength).getUint32(0) % 94)
 }
 
 // --- Ageing and relocation (DESIGN.md §6) ---------------------------------------------------------
 
-/** churnId = SHA3 of the decision's (section) signature. */
-export function churnId(decisionSignature: Uint8Array): XorName {
-  return XorName.fromContent(decisionSignature)
+/** churnId = SHA3 of the decision's seed ({@link decisionSeed}: DESIGN.md says its signature, which differs by round). */
+export function churnId(seed: Uint8Array): XorName {
+  return XorName.fromContent(seed)
 }
 
 /**
@@ -252,13 +253,13 @@ export function churnId(decisionSignature: Uint8Array): XorName {
 export function relocations(
   section: SectionMembers,
   elders: ReadonlyArray<XorName>,
-  decisionSignature: Uint8Array,
+  seed: Uint8Array,
   parameters: NetworkParameters,
 ): Array<{ name: XorName; destination: XorName }> {
   if (section.prefix.bitCount === 0 || elders.length < parameters.elderCount) return []
   const limit = Math.min(section.size - parameters.recommendedSectionSize, parameters.maxRelocationsPerChurn)
   if (limit <= 0) return []
-  const churn = churnId(decisionSignature)
+  const churn = churnId(seed)
   const zeros = churn.trailingZeros()
   const elderSet = new Set(elders.map((e) => e.toHex()))
   const target = XorName.fromContent(churn.bytes)

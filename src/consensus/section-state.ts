@@ -6,7 +6,7 @@
 import type { BlsPublicKey } from '../crypto/index.ts'
 import type { SignedSap } from '../knowledge/sap.ts'
 import type { XorName } from '../xor/index.ts'
-import type { Decision } from './ballots.ts'
+import { type Decision, decisionSeed } from './ballots.ts'
 import {
   checkJoin,
   decodeChange,
@@ -71,12 +71,17 @@ export function applyDecisionToView(view: SectionView, decision: Decision, self:
   // renamed joiner and its old name). A join that fails here is not made, at every member alike;
   // no approval goes out, and the joiner's next request is answered as the rules now say. Only
   // rules on the members themselves: the recently-left list is a member's own history (one
-  // approved after a restart starts it empty), and a check on it here would split the views.
+  // approved after a restart starts it empty), and a check on it here would split the views. A
+  // join of a name already a member (decided again; why is not yet found) is
+  // made as it always was, the member taken as this decision says: that is what keeps views
+  // that came apart (one built from an approval) coming back together.
+  const seed = decisionSeed(view.sap.sap.sectionKey().toBytes(), decision.generation, decision.proposals)
   const made = new Map<MembershipChange, MembershipChange>()
   for (const c of decoded) {
     if (c.kind !== 'Joined') continue
-    if (checkJoin(members, { name: c.member.name, addr: c.member.addr, relocated: c.member.age > 0 }, params, { recentlyLeft: false }).kind !== 'Approve') continue
-    const joined = c.member.age === 0 ? { ...c, member: { ...c.member, age: joinAge(view.members, decision.signature, params, c.member.name) } } : c
+    const fresh = !members.has(c.member.name)
+    if (fresh && checkJoin(members, { name: c.member.name, addr: c.member.addr, relocated: c.member.age > 0 }, params, { recentlyLeft: false }).kind !== 'Approve') continue
+    const joined = c.member.age === 0 ? { ...c, member: { ...c.member, age: joinAge(view.members, seed, params, c.member.name) } } : c
     made.set(c, joined)
     members = members.apply([joined], decision.generation)
   }
@@ -103,7 +108,7 @@ export function applyDecisionToView(view: SectionView, decision: Decision, self:
   const next: SectionView = { sap, members, nextGeneration: decision.generation + 1, ...(merging === undefined ? {} : { merging }) }
   const elders = view.sap.sap.elders.map((e) => e.name)
   const quiet = structural !== undefined || merge !== undefined || absorb !== undefined || merging !== undefined
-  const relocated = quiet ? [] : relocations(members, elders, decision.signature, params)
+  const relocated = quiet ? [] : relocations(members, elders, seed, params)
     .map((r) => ({ member: members.get(r.name)!, destination: r.destination }))
   return { decision, signingKey: view.sap, view: next, changes, structural, leaving, relocations: relocated }
 }

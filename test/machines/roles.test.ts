@@ -206,6 +206,27 @@ describe('section machine: a decided batch of joins', () => {
     expect(sizes).toEqual([7, 7])
   })
 
+  it('gives a joiner one age at every member, whichever round its generation was decided in (the signatures differ)', () => {
+    const joiner = half(1)[0]!
+    const ages = [0, 1].map((round) => {
+      const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
+      actor.start()
+      actor.send({ type: 'START', view: { sap, members: new SectionMembers(Prefix.EMPTY, [{ ...member(half(0)[0]!), age: 50 }], -1), nextGeneration: 0 } })
+      const decision = { ...decide([encodeChange({ kind: 'Joined', member: member(joiner) })]), round, signature: keys.secretKey().sign(Uint8Array.of(round)).toBytes() }
+      actor.send({ type: 'APPLY', decision, self: half(0)[0]!.name })
+      return actor.getSnapshot().context.view!.members.get(joiner.name)!.age
+    })
+    expect(ages[0]).toBe(ages[1])
+  })
+
+  it('takes a join decided again for a member as that decision says (views that came apart come back together)', () => {
+    const [a] = half(1)
+    const { view } = apply([member(half(0)[0]!), { ...member(a!), age: 50 }], [member(a!)])
+    const age = view!.members.get(a!.name)!.age
+    expect(age).not.toBe(50)
+    expect(age).toBeGreaterThanOrEqual(6)
+  })
+
   it('makes one of two joins from one address (a renamed joiner and its old name), never both', () => {
     const [a, b] = half(1)
     const { view } = apply([member(half(0)[0]!)], [member(a!, 'same'), member(b!, 'same')])
