@@ -24,6 +24,7 @@ export {
   decodeChange,
   elderCandidates,
   encodeChange,
+  isJoinOf,
   joinAge,
   type JoinVerdict,
   type Member,

@@ -93,6 +93,12 @@ export function encodeChange(change: MembershipChange): Uint8Array {
   return Result.getOrThrow(encodeValue(MembershipChangeWire, wire))
 }
 
+/** Whether proposal `bytes` is a `Joined` for `name`. */
+export function isJoinOf(bytes: Uint8Array, name: XorName): boolean {
+  const change = decodeChange(bytes)
+  return change?.kind === 'Joined' && change.member.name.equals(name)
+}
+
 /** Decodes a proposal; undefined when it is not a well-formed membership change. */
 export function decodeChange(bytes: Uint8Array): MembershipChange | undefined {
   const decoded = decodeValue(MembershipChangeWire, bytes)

@@ -66,26 +66,26 @@ export function applyDecisionToView(view: SectionView, decision: Decision, self:
   const leaving = departures.flatMap((c) => [view.members.get(c.name)].filter((m) => m !== undefined))
   let members = view.members.apply(departures, decision.generation)
   // Joins go in after the departures, one by one in the decision's order, each checked against the
-  // ones before it. Each elder checked each join alone against the agreed members, so a batch
-  // could tip one half (a 30-node network at 17/13 never splits) or hold one address twice (a
-  // renamed joiner and its old name). A join that fails here is not made, at every member alike;
-  // no approval goes out, and the joiner's next request is answered as the rules now say. Only
-  // rules on the members themselves: the recently-left list is a member's own history (one
-  // approved after a restart starts it empty), and a check on it here would split the views. A
-  // join of a name already a member (decided again; why is not yet found) is
-  // made as it always was, the member taken as this decision says: that is what keeps views
-  // that came apart (one built from an approval) coming back together.
+  // ones before it: each elder checked each join alone, so a batch could tip one half (30 nodes at
+  // 17/13 never split) or hold one address twice (a renamed joiner and its old name). A join that
+  // fails is not made, at every member alike; no approval goes out, and the joiner's next request
+  // is answered as the rules now say. Only rules on the members themselves: the recently-left list
+  // is a member's own history (one approved after a restart starts it empty). A join of a name
+  // already a member (decided again; why is not yet found) is made as always, which keeps views
+  // that came apart coming back together.
   const seed = decisionSeed(view.sap.sap.sectionKey().toBytes(), decision.generation, decision.proposals)
-  const made = new Map<MembershipChange, MembershipChange>()
+  const changes: MembershipChange[] = []
   for (const c of decoded) {
-    if (c.kind !== 'Joined') continue
+    if (c.kind !== 'Joined') {
+      changes.push(c)
+      continue
+    }
     const fresh = !members.has(c.member.name)
     if (fresh && checkJoin(members, { name: c.member.name, addr: c.member.addr, relocated: c.member.age > 0 }, params, { recentlyLeft: false }).kind !== 'Approve') continue
     const joined = c.member.age === 0 ? { ...c, member: { ...c.member, age: joinAge(view.members, seed, params, c.member.name) } } : c
-    made.set(c, joined)
+    changes.push(joined)
     members = members.apply([joined], decision.generation)
   }
-  const changes = decoded.flatMap((c) => (c.kind !== 'Joined' ? [c] : made.has(c) ? [made.get(c)!] : []))
   let sap = view.sap
   const structural = changes.find((c): c is StructuralChange => c.kind === 'Handover' || c.kind === 'Split')
   if (structural?.kind === 'Handover') sap = structural.sap

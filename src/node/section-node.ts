@@ -44,6 +44,7 @@ import {
   decisionBytes,
   type Decision,
   decodeChange,
+  isJoinOf,
   DEFAULT_TIMING,
   type DkgResult,
   DkgSession,
@@ -637,9 +638,9 @@ export class SectionNode {
       return this.#env.wire.refuse('join-approval-bad-members')
     }
     // The decision that made us a member, or (we restarted) a recent one and us among the members.
-    const joined = decision.proposals.map(decodeChange).find((c) => c?.kind === 'Joined' && c.member.name.equals(this.name))
+    const joined = decision.proposals.some((p) => isJoinOf(p, this.name))
     const listed = members.some((m) => m.name.equals(this.name) && toHex(m.publicKey) === toHex(this.#env.wire.keypair.publicKey.bytes))
-    if (joined === undefined && !listed) return this.#env.wire.refuse('join-approval-not-us')
+    if (!joined && !listed) return this.#env.wire.refuse('join-approval-not-us')
     if (payload.nextGeneration <= decision.generation) return this.#env.wire.refuse('join-approval-bad-generation')
     this.#sectionActor.send({
       type: 'START',
@@ -768,11 +769,7 @@ export class SectionNode {
     const busy = snapshot.matches({ member: 'splitting' }) || snapshot.matches({ member: 'merging' }) || !section.members.prefix.equals(section.sap.sap.prefix)
     // Asked again while its join is proposed: the proposal stands (a redirect now would leave it
     // approved under a name it no longer uses).
-    const proposed = [...elder.pending.values()].some((bytes) => {
-      const change = decodeChange(bytes)
-      return change?.kind === 'Joined' && change.member.name.equals(sender.name)
-    })
-    if (proposed) return
+    if ([...elder.pending.values()].some((bytes) => isJoinOf(bytes, sender.name))) return
     // A member at the address this request comes from (the transport authenticated it) under
     // another name is this node before it took a new one: one elder approved it while another
     // sent it elsewhere. That member will never speak again; it goes now, not after 30 s of
@@ -866,7 +863,7 @@ export class SectionNode {
   #approvalDecision(name: XorName): Decision | undefined {
     const section = this.#section!
     const held = [...this.#decisions.values()].filter((d) => d.generation < section.nextGeneration).sort((a, b) => b.generation - a.generation)
-    const joined = held.find((d) => d.proposals.some((p) => { const c = decodeChange(p); return c?.kind === 'Joined' && c.member.name.equals(name) }))
+    const joined = held.find((d) => d.proposals.some((p) => isJoinOf(p, name)))
     if (joined !== undefined && this.#decisionSigner(joined, section.sap) !== undefined) return joined
     return held.find((d) => d !== joined && this.#decisionSigner(d, section.sap) !== undefined)
   }
