@@ -59,6 +59,7 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean })
       `knowledge converged: ${report.knowledgeConverged}; ${report.splits} splits, ${report.merges} merges, ${report.relocations} relocations, ${report.decisions} decisions`,
       `violations: agreement ${report.agreementViolations}, chain ${report.chainViolations}; client AE hops at most ${report.clientAeHopsMax}`,
       `${report.messagesPerJoin} messages per join; ${report.virtualTimeMs} ms virtual, ${report.wallMs} ms wall`,
+      `trace ${report.traceHash}`,
     ].join('\n'))
   }
   if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --shrink ${args.shrink} --verbose`)

@@ -149,7 +149,17 @@ export class SimNetwork {
     this.#interceptors.set(peer, interceptor)
   }
 
-  /** SHA3-256 over every delivery so far: (time, from, to, SHA3(frame)). */
+  /**
+   * Folds an event that is not a delivery (a decision a node applied, say) into the trace, at
+   * the current virtual time, so the hash covers what the nodes did with what they received.
+   */
+  record(label: string, bytes: Uint8Array): void {
+    const header = Buffer.alloc(8)
+    header.writeDoubleBE(this.#scheduler.now)
+    this.#trace.update(header).update(label).update(createHash('sha3-256').update(bytes).digest())
+  }
+
+  /** SHA3-256 over every delivery so far: (time, from, to, SHA3(frame)), and every recorded event. */
   traceHash(): string {
     return this.#trace.copy().digest('hex')
   }

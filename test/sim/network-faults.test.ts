@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { runNetworkScenario } from '../../src/sim/scenarios/network.ts'
 import { expectWhole } from '../support/network.ts'
+import { GOLDEN_TRACES } from './golden-traces.ts'
 
 /**
  * The section lifecycle under faults: nodes crash (half come back with their key), messages are
@@ -26,6 +27,7 @@ describe('a network under faults', () => {
     expect(report.connections.dials).toBeGreaterThan(0)
     expect(report.connections.failures).toBeGreaterThan(0)
     expect(report.connections.lost).toBeGreaterThan(0)
+    expect(report.traceHash).toBe(GOLDEN_TRACES.faults100seed1)
   }, 600_000)
 
   // Regression, seed 2 (and seed 1 with loss only): a candidate that had not completed its DKG
@@ -36,6 +38,7 @@ describe('a network under faults', () => {
     expect(report.byzantineNodes).toBeGreaterThan(0)
     expect(report.crashed).toBe(30)
     expect(report.messagesByKind.DkgFailure ?? 0).toBeGreaterThan(0)
+    expect(report.traceHash).toBe(GOLDEN_TRACES.faults150seed2)
   }, 600_000)
 
   // Merges (DESIGN.md §8). Regressions (found at seed 1 before elders watched each other in a
@@ -53,5 +56,6 @@ describe('a network under faults', () => {
     expect(report.crashed).toBe(15)
     expect(report.messagesByKind.MergeShare ?? 0).toBeGreaterThan(0)
     expect(Object.keys(report.refused).filter((r) => r.startsWith('absorb-') || r.startsWith('merge-'))).toEqual([])
+    expect(report.traceHash).toBe(GOLDEN_TRACES.shrink60seed4)
   }, 600_000)
 })

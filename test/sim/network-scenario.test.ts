@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { runNetworkScenario } from '../../src/sim/scenarios/network.ts'
 import { expectWhole } from '../support/network.ts'
+import { GOLDEN_TRACES } from './golden-traces.ts'
 
 /**
  * The whole section lifecycle in the simulator, small enough for every `npm test`: a network
@@ -19,6 +20,7 @@ describe('a network grown from genesis', () => {
     // Every client, knowing only the genesis key, reached the responsible section by AE alone.
     expect(report.clientsAnswered).toBe(10)
     expect(report.refused['bad-decision-signature'] ?? 0).toBe(0)
+    expect(report.traceHash).toBe(seed === 1 ? GOLDEN_TRACES.grow60seed1 : GOLDEN_TRACES.grow60seed2)
   }, 240_000)
 
   it('the same seed gives the same network', () => {
@@ -41,5 +43,6 @@ describe('safenet sim --nodes', () => {
       'decisions', 'agreementViolations', 'chainViolations', 'clientAeHopsMax', 'messagesPerJoin', 'virtualTimeMs', 'wallMs',
     ])
     expect(report).toMatchObject({ nodes: 20, sections: 1, prefixesCoverSpace: true, sectionsWithFullElders: 1, knowledgeConverged: true, agreementViolations: 0 })
+    expect(report.traceHash).toMatch(/^[0-9a-f]{64}$/)
   }, 240_000)
 })

@@ -72,6 +72,11 @@ export interface NetworkReport {
   /** Frames sent by kind, and frames refused by reason, summed over nodes. */
   readonly messagesByKind: Record<string, number>
   readonly refused: Record<string, number>
+  /**
+   * SHA3 over every delivered frame and every decision a node applied, in virtual-time order: the
+   * same seed gives the same hash, and a change that only moves code leaves it unchanged.
+   */
+  readonly traceHash: string
 }
 
 interface SectionSummary {
@@ -127,6 +132,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     decided(node, sectionKey, decision: Decision) {
       const key = `${sectionKey}/${decision.generation}`
       const id = valueId(decision.proposals)
+      network.record(`decided ${node.addr} ${key} ${decision.round} ${id}`, decision.signature)
       const seen = decided.get(key)
       if (seen === undefined) {
         decided.set(key, id)
@@ -363,6 +369,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     connections: sumCounts<keyof ConnectionTotals>(connectionTotals),
     messagesByKind: sumCounts(wires.map((w) => w.stats.sentByKind)),
     refused: sumCounts(wires.map((w) => w.stats.refused)),
+    traceHash: network.traceHash(),
   }
 }
 
