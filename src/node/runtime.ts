@@ -1,5 +1,5 @@
 /**
- * A real node (DESIGN.md §1, issue 6): the {@link SectionNode} the simulator runs, over libp2p,
+ * A real node (DESIGN.md §1, issue 6): the {@link NodeShell} the simulator runs, over libp2p,
  * with its knowledge in a {@link NodeStore}, wall-clock timers and pino logs.
  *
  * Starting: a node with an identity in its store comes back as itself (same key, same port, same
@@ -24,12 +24,12 @@ import type { Logger } from '../log/index.ts'
 import { LmdbStore, type NodeStore } from '../store/index.ts'
 import { ConnectionPool } from '../transport/connections.ts'
 import { type Libp2pLimits, Libp2pTransport, peerIdOfAddress } from '../transport/libp2p.ts'
-import { WirePeer } from '../sim/wire-peer.ts'
+import { WirePeer } from '../transport/wire-peer.ts'
 import { decodeValue, encodeOwn, type PayloadOf, SignedSapWire } from '../wire/index.ts'
 import { Contacts } from '../wire/payloads.ts'
 import { Prefix } from '../xor/index.ts'
-import { StoreBallotJournal } from './ballot-journal.ts'
-import { SectionNode } from './section-node.ts'
+import { StoreBallotJournal } from '../roles/elder/ballot-journal.ts'
+import { NodeShell } from '../roles/shell/node-shell.ts'
 import { systemClock } from './system-clock.ts'
 
 /** Age of the genesis node: the first elder stays the oldest. */
@@ -115,7 +115,7 @@ export interface NodeStatus {
 }
 
 export class RealNode {
-  readonly section: SectionNode
+  readonly section: NodeShell
   readonly transport: Libp2pTransport
   readonly networkId: string
   readonly #store: NodeStore
@@ -132,7 +132,7 @@ export class RealNode {
   #prunedFor = ''
   #stopped = false
 
-  private constructor(parts: { section: SectionNode; transport: Libp2pTransport; networkId: string; store: NodeStore; journal: StoreBallotJournal; wire: WirePeer; pool: ConnectionPool; log: Logger; root: string }) {
+  private constructor(parts: { section: NodeShell; transport: Libp2pTransport; networkId: string; store: NodeStore; journal: StoreBallotJournal; wire: WirePeer; pool: ConnectionPool; log: Logger; root: string }) {
     this.section = parts.section
     this.transport = parts.transport
     this.networkId = parts.networkId
@@ -219,7 +219,7 @@ export class RealNode {
     }
     if (genesis === undefined) ({ contacts, genesis } = await askContacts(wire, options.bootstrap ?? [], log))
 
-    const section = new SectionNode({
+    const section = new NodeShell({
       addr: transport.self,
       params: options.params ?? DEFAULT_PARAMETERS,
       genesis,

@@ -2,7 +2,7 @@
  * Wall-clock time for real nodes: the same {@link Clock} shape the simulator's virtual clock has,
  * so actors and timers are driven the same way in both runtimes.
  */
-import type { Clock } from '../sim/scheduler.ts'
+import type { Clock } from '../transport/clock.ts'
 
 export interface SystemClock extends Clock {
   /** Milliseconds since this clock was made (monotonic). */

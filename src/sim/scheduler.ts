@@ -5,11 +5,9 @@
  * scheduler doubles as the XState `Clock` given to `createActor`, so `after` delays in machines
  * fire in virtual time, interleaved with deliveries exactly as scheduled.
  */
-/** XState's clock interface (`createActor(machine, { clock })`). */
-export interface Clock {
-  setTimeout(fn: (...args: unknown[]) => void, timeout: number): unknown
-  clearTimeout(id: unknown): void
-}
+import type { Clock } from '../transport/clock.ts'
+
+export type { Clock }
 
 interface Entry {
   readonly at: number

@@ -6,7 +6,7 @@
  * stopped, so a node holds actors only for the peers it talks to. Everything counted.
  */
 import { type Actor, createActor } from 'xstate'
-import type { Clock } from '../sim/scheduler.ts'
+import type { Clock } from './clock.ts'
 import { type ConnectionSettings, connectionMachine, DEFAULT_CONNECTION_SETTINGS } from '../../machines/connection.machine.ts'
 import type { FrameHandler, LossReporting, PeerId, Transport } from './transport.ts'
 

@@ -1,5 +1,5 @@
 /**
- * Model-based tests of machines/anti-entropy.machine.ts against a SectionNode (node-harness.ts):
+ * Model-based tests of machines/anti-entropy.machine.ts against a NodeShell (node-harness.ts):
  * the node joins a section the test plays (its elder, its key) and is approved; then each event of
  * a path is brought about as the network would —
  *
@@ -17,7 +17,7 @@ import type { AnyMachineSnapshot, EventObject } from 'xstate'
 import { DEFAULT_PARAMETERS, type Decision, type Member, memberToWire } from '../../src/consensus/index.ts'
 import { NodeKeypair } from '../../src/crypto/index.ts'
 import { ProofChain } from '../../src/knowledge/index.ts'
-import { AE_MAX_REQUESTS, SECTION_TIMING } from '../../src/node/section-node.ts'
+import { AE_MAX_REQUESTS, SECTION_TIMING } from '../../src/roles/constants.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { afterDelay, armedDelays, ModelPathFailure, type SystemUnderTest } from '../../src/verify/model-test.ts'
 import type { MachineSpec } from '../../src/verify/verify.ts'
@@ -110,7 +110,7 @@ class AntiEntropySystem implements SystemUnderTest {
   }
 }
 
-describe('model-based: anti-entropy machine → SectionNode', () => {
+describe('model-based: anti-entropy machine → NodeShell', () => {
   it('every generated path runs on a member, with its probes, catch-up requests and timers as the model says', () => {
     const { steps } = runModel('anti-entropy', () => new AntiEntropySystem(), { spec: nodeSpec() })
     expect(steps).toBeGreaterThan(50)

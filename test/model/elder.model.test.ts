@@ -1,5 +1,5 @@
 /**
- * Model-based tests of machines/elder.machine.ts against a SectionNode (node-harness.ts): the node
+ * Model-based tests of machines/elder.machine.ts against a NodeShell (node-harness.ts): the node
  * is one of four genesis elders; the test plays the other three, with real `Agreement`s that
  * decide among themselves (3 of 4 is a supermajority) what the test wants decided. Each event of
  * a path is brought about as the network would —
@@ -20,7 +20,7 @@ import type { AnyMachineSnapshot, EventObject } from 'xstate'
 import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, encodeChange, makeRoster, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
 import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
 import type { SignedSap } from '../../src/knowledge/index.ts'
-import { SECTION_TIMING } from '../../src/node/section-node.ts'
+import { SECTION_TIMING } from '../../src/roles/constants.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { afterDelay, armedDelays, ModelPathFailure, type SystemUnderTest, Unproducible } from '../../src/verify/model-test.ts'
 import type { PayloadOf } from '../../src/wire/index.ts'
@@ -157,7 +157,7 @@ class ElderSystem implements SystemUnderTest {
   }
 }
 
-describe('model-based: elder machine → SectionNode', () => {
+describe('model-based: elder machine → NodeShell', () => {
   it('every generated path runs on an elder, with its DkgStarts, proposal and timers as the model says', () => {
     const { steps } = runModel('elder', () => new ElderSystem())
     expect(steps).toBeGreaterThan(30)

@@ -1,5 +1,5 @@
 /**
- * Model-based tests of machines/member.machine.ts against a SectionNode (node-harness.ts): each
+ * Model-based tests of machines/member.machine.ts against a NodeShell (node-harness.ts): each
  * event of a path is brought about by what the network would send the node —
  *
  *   JOIN / GENESIS   the node starts joining / starts the network as its genesis elder
@@ -29,7 +29,7 @@ import type { AnyMachineSnapshot, EventObject } from 'xstate'
 import { DEFAULT_PARAMETERS, DkgSession, dkgSessionId, type Member, type MembershipChange, memberToWire, type NetworkParameters, signDkgStart } from '../../src/consensus/index.ts'
 import { BlsSecretKey, NodeKeypair, NodePublicKey, SignatureShare, threshold } from '../../src/crypto/index.ts'
 import { ProofChain, SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
-import { SECTION_TIMING } from '../../src/node/section-node.ts'
+import { SECTION_TIMING } from '../../src/roles/constants.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { afterDelay, armedDelays, ModelPathFailure, type SystemUnderTest, Unproducible } from '../../src/verify/model-test.ts'
 import { Prefix, XorName } from '../../src/xor/index.ts'
@@ -128,7 +128,7 @@ class MemberSystem implements SystemUnderTest {
     expect(node.isElder).toBe(model === 'elder')
     expect(node.crashed).toBe(model === 'left')
     // (A stopped node keeps its last view: the section has not voted it off yet.)
-    if (model !== 'left') expect(node.member() !== undefined).toBe(model === 'adult' || model === 'elder')
+    if (model !== 'left') expect(node.asMember() !== undefined).toBe(model === 'adult' || model === 'elder')
     // One join request per `sendJoin` (counted where the node sends it: an elder voted off in a
     // one-elder section has nobody else to send it to).
     expect(node.stats.joinAttempts - this.#joinAttempts).toBe(countOf(emitted, 'sendJoin'))
@@ -298,7 +298,7 @@ class MemberSystem implements SystemUnderTest {
   }
 }
 
-describe('model-based: member machine → SectionNode', () => {
+describe('model-based: member machine → NodeShell', () => {
   it('every generated path runs on a node, with its role, requests, joins and timers as the model says', () => {
     const { steps } = runModel('member', () => new MemberSystem())
     expect(steps).toBeGreaterThan(50)

@@ -1,5 +1,5 @@
 /**
- * One SectionNode under test, and the rest of its network played by the test (issue 5's
+ * One NodeShell under test, and the rest of its network played by the test (issue 5's
  * model-based tests of the `member`, `anti-entropy` and `elder` machines, whose implementation is
  * the node itself).
  *
@@ -18,8 +18,9 @@ import type { EventObject } from 'xstate'
 import { canonicalProposals, decisionBytes, type Decision, encodeChange, type Member, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
 import { type BlsSecretKey, type BlsSignature, NodeKeypair, type PublicKeySet, type SecretKeyShare, SecretKeySet } from '../../src/crypto/index.ts'
 import { linkBytes, ProofChain, SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
-import { type NodeActorKind, SectionNode } from '../../src/node/section-node.ts'
-import type { BallotJournal } from '../../src/node/ballot-journal.ts'
+import { NodeShell } from '../../src/roles/shell/node-shell.ts'
+import type { NodeActorKind } from '../../src/roles/shell/components.ts'
+import type { BallotJournal } from '../../src/roles/elder/ballot-journal.ts'
 import type { SeededRandom } from '../../src/sim/random.ts'
 import { type Clock, Scheduler } from '../../src/sim/scheduler.ts'
 import { decode, type Dst, type Kind, nodeAuthority, type PayloadOf, seal, verifyPeerAuthority } from '../../src/wire/index.ts'
@@ -114,7 +115,7 @@ export function extendChain(chain: ProofChain, parent: HeldKeys, sap: SignedSap)
 
 /** The node under test, its outbox, refusals and per-actor timers. */
 export class Subject {
-  readonly node: SectionNode
+  readonly node: NodeShell
   readonly keypair: () => NodeKeypair
   readonly sent: Sent[] = []
   /** What the node refused above the codec, by reason (the simulator counts these as `refused`). */
@@ -131,7 +132,7 @@ export class Subject {
     const keys = options.random.fork('keys')
     const sent = this.sent
     const refused = this.refused
-    this.node = new SectionNode({
+    this.node = new NodeShell({
       addr: options.addr,
       params: options.params,
       genesis: options.genesis,

@@ -3,7 +3,7 @@
  *
  * - Its ballots are in its store before they are sent (src/node/ballot-journal.ts), so an elder
  *   approved again in the generation it had voted in casts the same ballots, never different ones
- *   (equivocation). The journal on its own, then wired into a SectionNode that is one of four
+ *   (equivocation). The journal on its own, then wired into a NodeShell that is one of four
  *   genesis elders (the test plays the other three with real `Agreement`s, as the elder model test
  *   does), killed after voting and restarted from an LMDB store.
  * - When no fellow elder answers its join requests (the whole section stopped), it resumes from
@@ -19,8 +19,9 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_TIMING, memberToWire } from '../../src/consensus/index.ts'
 import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
 import { ProofChain } from '../../src/knowledge/index.ts'
-import { SECTION_TIMING, verifyDecision } from '../../src/node/section-node.ts'
-import { StoreBallotJournal } from '../../src/node/ballot-journal.ts'
+import { SECTION_TIMING } from '../../src/roles/constants.ts'
+import { verifyDecision } from '../../src/roles/section/section.ts'
+import { StoreBallotJournal } from '../../src/roles/elder/ballot-journal.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { LmdbStore, MemoryStore } from '../../src/store/index.ts'
 import { DecisionWire, encodeOwn, MemberWire, ProofChainWire, SignedSapWire, type VoteWire } from '../../src/wire/index.ts'

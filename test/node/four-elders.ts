@@ -4,7 +4,7 @@
  */
 import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, type Decision, type Effects, encodeChange, makeRoster, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
 import { NodeKeypair, threshold } from '../../src/crypto/index.ts'
-import type { BallotJournal } from '../../src/node/ballot-journal.ts'
+import type { BallotJournal } from '../../src/roles/elder/ballot-journal.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { dealKeys, type Peer, signedSap, Subject } from '../model/node-harness.ts'
 

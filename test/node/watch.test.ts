@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { responsibleIndex } from '../../src/node/section-node.ts'
+import { responsibleIndex } from '../../src/roles/section/care.ts'
 import { XorName } from '../../src/xor/index.ts'
 
 /**

@@ -27,7 +27,7 @@ import type { PeerId } from '../../transport/transport.ts'
 import { decode, type Message } from '../../wire/index.ts'
 import type { SeededRandom } from '../random.ts'
 import type { Scheduler } from '../scheduler.ts'
-import type { WirePeer } from '../wire-peer.ts'
+import type { WirePeer } from '../../transport/wire-peer.ts'
 import { createWorld, flip, reseal } from './world.ts'
 
 export const AGREEMENT_STRATEGIES = ['equivocate', 'silent', 'invalid-signatures', 'invalid-proposals', 'forge'] as const

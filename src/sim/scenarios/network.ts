@@ -8,14 +8,15 @@ import { Result } from 'effect'
 import { DEFAULT_PARAMETERS, type Decision, decodeChange, type NetworkParameters, valueId } from '../../consensus/index.ts'
 import { type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, onBounce, SectionAuthorityProvider, SectionTree, SignedSap } from '../../knowledge/index.ts'
-import { type NodeObserver, SectionNode } from '../../node/section-node.ts'
+import { NodeShell } from '../../roles/shell/node-shell.ts'
+import type { NodeObserver } from '../../roles/shell/components.ts'
 import { type ConnectionTotals, ConnectionPool } from '../../transport/connections.ts'
 import { clientAuthority, decode, type Dst, seal, verifyPeerAuthority } from '../../wire/index.ts'
 import { Prefix, prefixesCoverSpace, XorName } from '../../xor/index.ts'
 import { SimNetwork } from '../network.ts'
 import { SeededRandom } from '../random.ts'
 import { Scheduler } from '../scheduler.ts'
-import { WirePeer } from '../wire-peer.ts'
+import { WirePeer } from '../../transport/wire-peer.ts'
 import { flip, reseal } from './world.ts'
 
 export interface NetworkScenarioOptions {
@@ -82,7 +83,7 @@ export interface NetworkReport {
 interface SectionSummary {
   prefix: Prefix
   sap: SignedSap
-  members: SectionNode[]
+  members: NodeShell[]
 }
 
 const GENESIS_AGE = 255
@@ -128,7 +129,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   let joins = 0
   const links = new Map<string, string>()
   let chainViolations = 0
-  const observer: NodeObserver = {
+  const observer: NodeObserver<NodeShell> = {
     decided(node, sectionKey, decision: Decision) {
       const key = `${sectionKey}/${decision.generation}`
       const id = valueId(decision.proposals)
@@ -165,19 +166,19 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     },
   }
 
-  const nodes: SectionNode[] = []
+  const nodes: NodeShell[] = []
   const addrOf = (name: XorName): string => nodes.find((n) => n.name.equals(name))?.addr ?? name.toHex().slice(0, 6)
   const wires: WirePeer[] = []
   // Each node reaches its peers through connection actors: a dial succeeds at once unless the
   // peer is down; a crash resets the connections to it.
   const pools = new Map<string, ConnectionPool>()
   const connectionTotals: ConnectionTotals[] = []
-  function crashNode(node: SectionNode): void {
+  function crashNode(node: NodeShell): void {
     node.crash()
     pools.get(node.addr)?.close()
     network.crash(node.addr)
   }
-  function spawn(addr: string, keypair: NodeKeypair): SectionNode {
+  function spawn(addr: string, keypair: NodeKeypair): NodeShell {
     const inner = network.endpoint(addr)
     const pool = new ConnectionPool({ inner, dial: (peer, done) => done(network.isCrashed(peer) ? 'unreachable' : undefined), clock: scheduler })
     pools.set(addr, pool)
@@ -188,7 +189,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     })
     wires.push(wire)
     const nodeRandom = keyRandom.fork(addr)
-    const node = new SectionNode({
+    const node = new NodeShell({
       addr,
       params,
       genesis,
@@ -218,16 +219,16 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   // Byzantine elders (by name) of its section, so no section ever has more than K acting so.
   // As an elder it sends SuperMajority ballots with broken BLS shares (the round's combiner
   // must find and drop them) and Decision announcements with broken signatures.
-  const byzantine = new Set<SectionNode>()
+  const byzantine = new Set<NodeShell>()
   const byzantineRandom = random.fork('byzantine')
-  const acting = (node: SectionNode): boolean => {
+  const acting = (node: NodeShell): boolean => {
     const section = node.section
     if (!node.isElder || section === undefined) return false
     const names = new Set([...byzantine].filter((b) => b.isElder).map((b) => b.name.toHex()))
     const mine = section.sap.sap.elders.filter((e) => names.has(e.name.toHex())).map((e) => e.name.toHex()).sort()
     return mine.indexOf(node.name.toHex()) < (options.byzantine ?? 0)
   }
-  function makeByzantine(node: SectionNode, wire: WirePeer): void {
+  function makeByzantine(node: NodeShell, wire: WirePeer): void {
     byzantine.add(node)
     network.intercept(node.addr, (_to, frame) => {
       if (!acting(node)) return [frame]
@@ -267,7 +268,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   // elders faulty at any time. An elder counts as faulty while crashed (or restarted without its
   // key share) and still named by the SAP, or while acting Byzantine. Churn never crashes an
   // elder of a section that is at f already; adults are always fair game.
-  function wouldExceedF(victim: SectionNode, byName: ReadonlyMap<string, SectionNode>): boolean {
+  function wouldExceedF(victim: NodeShell, byName: ReadonlyMap<string, NodeShell>): boolean {
     const sap = victim.section?.sap.sap
     if (!victim.isElder || sap === undefined) return false
     const faulty = sap.elders.filter((e) => {
@@ -380,7 +381,7 @@ function sumCounts<K extends string>(records: ReadonlyArray<Readonly<Record<K, n
 }
 
 /** The state of the network as the checkers see it. */
-function measure(nodes: ReadonlyArray<SectionNode>): { sections: SectionSummary[]; fullElders: number; converged: boolean; unjoined: number; why: string } {
+function measure(nodes: ReadonlyArray<NodeShell>): { sections: SectionSummary[]; fullElders: number; converged: boolean; unjoined: number; why: string } {
   const live = nodes.filter((n) => !n.crashed)
   const members = live.filter((n) => (n.role === 'adult' || n.role === 'elder') && n.section !== undefined)
   const unjoined = live.length - members.length
@@ -439,7 +440,7 @@ function measure(nodes: ReadonlyArray<SectionNode>): { sections: SectionSummary[
 }
 
 /** Why a network did not settle: each section's elders and the state of their actors. */
-function diagnose(nodes: ReadonlyArray<SectionNode>, sections: ReadonlyArray<SectionSummary>): string[] {
+function diagnose(nodes: ReadonlyArray<NodeShell>, sections: ReadonlyArray<SectionSummary>): string[] {
   const lines: string[] = []
   const byName = new Map(nodes.map((n) => [n.name.toHex(), n]))
   for (const section of sections) {

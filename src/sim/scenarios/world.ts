@@ -10,7 +10,7 @@ import { type Message, nodeAuthority, seal } from '../../wire/index.ts'
 import { SimNetwork } from '../network.ts'
 import { SeededRandom } from '../random.ts'
 import { Scheduler } from '../scheduler.ts'
-import { WirePeer } from '../wire-peer.ts'
+import { WirePeer } from '../../transport/wire-peer.ts'
 
 export interface World {
   readonly random: SeededRandom

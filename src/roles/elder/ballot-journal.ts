@@ -8,9 +8,9 @@
  * the node no longer holds a share of is pruned with its shares.
  */
 import { Result, Schema } from 'effect'
-import { toHex } from '../crypto/index.ts'
-import type { NodeStore } from '../store/index.ts'
-import { BoundedArray, decodeValue, encodeOwn, SuperMajorityWire, Uint, VoteWire } from '../wire/index.ts'
+import { toHex } from '../../crypto/index.ts'
+import type { NodeStore } from '../../store/index.ts'
+import { BoundedArray, decodeValue, encodeOwn, SuperMajorityWire, Uint, VoteWire } from '../../wire/index.ts'
 
 export type CastBallots = { readonly votes: ReadonlyArray<VoteWire>; readonly supermajorities: ReadonlyArray<SuperMajorityWire> }
 

@@ -1,11 +1,11 @@
 /**
- * What every simulated node does at its edge, as a real node will: frames in, frames out,
+ * What every node does at its edge, simulated or real: frames in, frames out,
  * through the wire codec, with the sender's Node authority checked against the link it came
  * from. Bad frames are typed errors, counted per kind — never a crash, never a silent drop.
  */
 import { Result } from 'effect'
 import { bytesEqual, type NodeKeypair, type NodePublicKey } from '../crypto/index.ts'
-import type { PeerId, Transport } from '../transport/transport.ts'
+import type { PeerId, Transport } from './transport.ts'
 import { type Dst, type Kind, type Message, nodeAuthority, type PayloadOf, seal, verifyPeerAuthority } from '../wire/index.ts'
 import { decode } from '../wire/index.ts'
 

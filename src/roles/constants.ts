@@ -1,0 +1,57 @@
+/**
+ * The section protocol's timing and bounds, each with its reason. Every bound is counted when it
+ * is hit (a refusal or an eviction tag in the node's counts) and listed in the README's limits table.
+ */
+
+/** Timing of the section protocol, in (virtual) ms. */
+export const SECTION_TIMING = {
+  joinRetryMs: 5_000,
+  tryJoinLaterMs: 20_000,
+  probeIntervalMs: 10_000,
+  /** An elder proposes `Left` for a member it has not heard from for this long. */
+  silenceMs: 30_000,
+  dkgGossipMs: 2_000,
+  /** A session not complete by then is abandoned and its non-participants reported. */
+  dkgDeadlineMs: 30_000,
+  dkgStartResendMs: 5_000,
+  /** A member behind on decisions asks again this often until it has caught up. */
+  catchUpRetryMs: 2_000,
+  /** Elders probe a few other sections now and then (DESIGN.md §9: 3 every 5 min). */
+  neighbourProbeMs: 300_000,
+}
+
+/** Catch-up requests a member behind on decisions sends before it waits for the next news. */
+export const AE_MAX_REQUESTS = 10
+/** Decisions a member keeps, by generation, for members that missed some (and approvals). */
+export const RECENT_DECISIONS = 64
+/** Decisions one `SectionDecisionsRequest` is answered with. */
+export const DECISIONS_PER_ANSWER = 16
+/** Decisions held ahead of the next generation (a member behind): more are refused, counted `ahead-full`. */
+export const MAX_DECISIONS_AHEAD = 64
+/** Elders (the first by name) that collect SAP and link shares and combine them: f + 1 of 7. */
+export const COLLECTORS = 3
+/** Elders a join request goes to: f + 1 of 7, so one honest elder hears it. */
+export const JOIN_FANOUT = 3
+/**
+ * Join requests a restarted elder sends unanswered before it resumes from its store: a few retry
+ * intervals (SECTION_TIMING.joinRetryMs), so that while any fellow elder is up, it is approved.
+ */
+export const RESUME_AFTER_ATTEMPTS = 3
+/**
+ * For this long after resuming, an elder catches up on decisions its fellow elders stored and it
+ * did not, and does not answer joiners it does not know (it may know them only a decision later).
+ */
+export const RESUME_SYNC_MS = 10_000
+/** Proposals an elder holds for the next generation: more are refused, counted `proposals-full`. */
+export const MAX_PENDING_PROPOSALS = 64
+/** DKG sessions a node runs or keeps (a late candidate can still finish): the oldest goes, counted `dkg-run-evicted`. */
+export const MAX_DKG_RUNS = 8
+/** Chain links received before their SAP (the decision comes after): the oldest goes, counted `link-evicted`. */
+export const MAX_PENDING_LINKS = 64
+/** Links this node combined and must pass on, and who gets each: the oldest goes, counted `link-recipients-evicted`. */
+export const MAX_COMBINED_LINKS = 16
+
+/** The elders that collect shares of what the section signs: the first {@link COLLECTORS} by name. */
+export function collectors<T>(elders: ReadonlyArray<T>): T[] {
+  return elders.slice(0, COLLECTORS)
+}

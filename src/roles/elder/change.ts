@@ -1,0 +1,216 @@
+/**
+ * Changing the elders (DESIGN.md §7, §8): after each decision the section machine says whether an
+ * election, a split or a merge is due. For an election or split each elder signs a `DkgStart` per
+ * new prefix (its candidates: the oldest members) and the elder machine announces it until the
+ * new SAPs are signed; the candidates run their DKG (the dkg role) and send their shares of the new
+ * SAP to the collecting elders, which combine them; then the elders propose `Handover(sap)` or
+ * `Split(sap0, sap1)`. Once decided, each old elder signs each new key with its old share
+ * (`LinkShare`) and the collectors combine the chain link. A session that does not complete is
+ * reported by its candidates (`DkgFailure`); a candidate named by enough of them is voted off.
+ */
+import { type AppliedDecision, dkgSessionId, type Member, needsNewElders, signDkgStart, splitFor } from '../../consensus/index.ts'
+import { BlsPublicKey, type NodePublicKey, type PublicKeySet, sha3_256, threshold, toHex } from '../../crypto/index.ts'
+import { linkBytes, SectionAuthorityProvider, SignedSap } from '../../knowledge/index.ts'
+import type { PayloadOf } from '../../wire/index.ts'
+import { Prefix, XorName } from '../../xor/index.ts'
+import { collectors, COLLECTORS } from '../constants.ts'
+import type { NodeComponents } from '../shell/components.ts'
+import type { ElderRole, ElderTerm } from './elder.ts'
+import type { Merging } from './merge.ts'
+import { aggregate, type Aggregation } from './shares.ts'
+import { elderCandidatesOf } from './validity.ts'
+
+export class ElderChange {
+  readonly #c: NodeComponents
+  readonly #elder: ElderRole
+  readonly #merging: Merging
+  readonly #sapShares = new Map<string, Aggregation & { sap: SectionAuthorityProvider }>()
+  readonly #linkShares = new Map<string, Aggregation & { parent: PublicKeySet; child: BlsPublicKey }>()
+
+  constructor(components: NodeComponents, elder: ElderRole, merging: Merging) {
+    this.#c = components
+    this.#elder = elder
+    this.#merging = merging
+  }
+
+  /** After a decision: is an elder change or split due (the section machine says), and is it the one we asked for? */
+  check(term: ElderTerm): void {
+    const c = this.#c
+    const section = c.view!
+    const members = section.members
+    const split = c.section.due('splitting') ? splitFor(members, c.params) : undefined
+    let targets: Array<{ prefix: Prefix; candidates: Member[] }>
+    if (split !== undefined) {
+      targets = [{ prefix: split.zero.prefix, candidates: elderCandidatesOf(c, term, split.zero) }, { prefix: split.one.prefix, candidates: elderCandidatesOf(c, term, split.one) }]
+    } else if (c.section.due('electing')) {
+      targets = [{ prefix: members.prefix, candidates: elderCandidatesOf(c, term, members) }]
+    } else if (c.section.due('shrunk')) {
+      // Too few members: merge into the sibling if it is a section (DESIGN.md §8). When both
+      // siblings are small, the 1 side asks (the 0 side would take it in anyway).
+      const prefix = section.sap.sap.prefix
+      const sibling = c.tree.get(prefix.sibling())
+      const asks = sibling !== undefined && (sibling.sap.elders.length >= c.params.elderCount || prefix.popped().childBit(prefix.name) === 1)
+      if (sibling !== undefined && asks) this.#elder.propose({ kind: 'Merge', sibling: sibling.sap.sectionKey() })
+      const elect = !asks && needsNewElders(members, term.elders.map((e) => e.name), c.params)
+      targets = elect ? [{ prefix: members.prefix, candidates: elderCandidatesOf(c, term, members) }] : []
+    } else {
+      targets = []
+    }
+    let id = targets.map((t) => `${t.prefix.toString()}:${t.candidates.map((m) => m.name.toHex()).join(',')}`).join('|')
+    // Merging: the elder machine's announcements send our merge shares to the sibling.
+    if (section.merging !== undefined) id = `merge:${section.merging.toHex()}`
+    if (id === (term.target ?? '')) return
+    term.target = id
+    term.dkgStarts.clear()
+    term.dkgFailures.clear()
+    term.newSaps.clear()
+    term.sharesFrom.clear()
+    for (const target of targets) {
+      const names = target.candidates.map((m) => m.name.bytes)
+      const generation = members.generation
+      const chainLength = section.sap.sap.generation
+      const start = signDkgStart(c.env.wire.keypair, {
+        sessionId: dkgSessionId(target.prefix, names, generation, chainLength),
+        prefix: { bitCount: target.prefix.bitCount, name: target.prefix.name.bytes },
+        candidates: names,
+        keys: target.candidates.map((m) => m.publicKey),
+        addrs: target.candidates.map((m) => m.addr),
+        generation,
+        chainLength,
+        elder: term.index,
+      })
+      term.dkgStarts.set(toHex(start.sessionId), start)
+    }
+    // The elder machine announces now and again until the new SAPs are signed (or the target moves).
+    term.duties.send({ type: 'CHANGE_DUE', target: id })
+  }
+
+  /** Sends our DkgStart to the candidates that have not sent their share of the new SAP yet. */
+  announce(term: ElderTerm): void {
+    const c = this.#c
+    if (this.#elder.term !== term) return
+    if (c.view?.merging !== undefined) return this.#merging.sendMergeShare(term, c.view)
+    for (const start of term.dkgStarts.values()) {
+      const prefix = Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount).toString()
+      if (term.newSaps.has(prefix)) continue
+      const to = start.addrs.filter((a, i) => a !== c.addr && !term.sharesFrom.has(`${prefix}/${start.generation}/${i}`))
+      c.send(to, 'DkgStart', { start })
+      if (start.candidates.some((cand) => toHex(cand) === c.name.toHex())) c.dkg.onStart(c.env.wire.keypair.publicKey, start)
+    }
+  }
+
+  onSapShare(payload: PayloadOf<'SapShare'>): void {
+    const c = this.#c
+    const term = this.#elder.term
+    if (term === undefined) return
+    let sap: SectionAuthorityProvider
+    try {
+      sap = SectionAuthorityProvider.fromWire(payload.sap)
+    } catch {
+      return c.refuse('bad-sap-share')
+    }
+    const hex = toHex(sha3_256(sap.signingBytes()))
+    let agg = this.#sapShares.get(hex)
+    if (agg === undefined) {
+      if (this.#sapShares.size > 64) this.#sapShares.clear()
+      this.#sapShares.set(hex, (agg = { shares: new Map(), done: false, sap }))
+    }
+    term.sharesFrom.add(`${sap.prefix.toString()}/${sap.generation}/${payload.index}`)
+    const combined = aggregate(c, agg, payload, sap.publicKeySet, () => sap.signingBytes(), 'bad-sap-share')
+    if (combined === undefined) return
+    term.newSaps.set(sap.prefix.toString(), new SignedSap(sap, combined))
+    // Every new SAP of the change is signed: the elder machine proposes it.
+    const prefixes = new Set([...term.dkgStarts.values()].map((st) => Prefix.of(XorName.fromBytes(st.prefix.name), st.prefix.bitCount).toString()))
+    if (prefixes.size > 0 && [...prefixes].every((p) => term.newSaps.has(p))) term.duties.send({ type: 'SAPS_READY' })
+    else this.proposeChange(term)
+  }
+
+  proposeChange(term: ElderTerm): void {
+    const c = this.#c
+    const section = c.view!
+    const split = splitFor(section.members, c.params)
+    if (split !== undefined) {
+      const zero = term.newSaps.get(split.zero.prefix.toString())
+      const one = term.newSaps.get(split.one.prefix.toString())
+      if (zero !== undefined && one !== undefined) this.#elder.propose({ kind: 'Split', zero, one })
+      return
+    }
+    const sap = term.newSaps.get(section.members.prefix.toString())
+    if (sap !== undefined) this.#elder.propose({ kind: 'Handover', sap })
+  }
+
+  /**
+   * A candidate reports an abandoned session of ours: once `threshold + 1` candidates (so at least
+   * one honest) name the same candidate, we propose `Left` for it; the next session goes without it.
+   */
+  onDkgFailure(sender: NodePublicKey, payload: PayloadOf<'DkgFailure'>): void {
+    const term = this.#elder.term
+    if (term === undefined) return
+    const hex = toHex(payload.sessionId)
+    const start = term.dkgStarts.get(hex)
+    if (start === undefined) return
+    const reporter = start.candidates.findIndex((cand) => toHex(cand) === sender.name.toHex())
+    if (reporter < 0) return this.#c.refuse('dkg-failure-from-non-candidate')
+    let reports = term.dkgFailures.get(hex)
+    if (reports === undefined) term.dkgFailures.set(hex, (reports = new Map<number, Set<number>>()))
+    const needed = threshold(start.candidates.length) + 1
+    for (const index of new Set(payload.nonParticipants)) {
+      if (index === reporter || index >= start.candidates.length) continue
+      let by = reports.get(index)
+      if (by === undefined) reports.set(index, (by = new Set()))
+      by.add(reporter)
+      if (by.size === needed) this.#elder.propose({ kind: 'Left', name: XorName.fromBytes(start.candidates[index]!) })
+    }
+  }
+
+  /** A handover or split was decided: we sign each new key with our old share, for the collectors. */
+  signLinks(term: ElderTerm, applied: AppliedDecision): void {
+    const c = this.#c
+    const structural = applied.structural!
+    const signingKey = applied.signingKey.sap.sectionKey()
+    const saps = structural.kind === 'Handover' ? [structural.sap] : [structural.zero, structural.one]
+    for (const s of saps) {
+      const child = s.sap.sectionKey()
+      const share = term.share.sign(linkBytes(child))
+      const payload = { parent: signingKey.toBytes(), child: child.toBytes(), index: term.index, share: share.toBytes() }
+      // To the collectors, who combine the link and pass it on as an AeUpdate (see ChainLinks).
+      c.antiEntropy.links.recipients(child, [...new Set([...term.elders, ...saps.flatMap((x) => x.sap.elders)].map((e) => e.addr))])
+      if (term.index < COLLECTORS) this.onLinkShare(payload)
+      c.send(collectors(term.elders).map((e) => e.addr), 'LinkShare', payload)
+    }
+  }
+
+  onLinkShare(payload: PayloadOf<'LinkShare'>): void {
+    const c = this.#c
+    const hex = `${toHex(payload.parent)}/${toHex(payload.child)}`
+    let agg = this.#linkShares.get(hex)
+    if (agg === undefined) {
+      const parentSap = this.#keySetFor(payload.parent)
+      if (parentSap === undefined) return
+      let child: BlsPublicKey
+      try {
+        child = BlsPublicKey.fromBytes(payload.child)
+      } catch {
+        return c.refuse('bad-link-share')
+      }
+      if (this.#linkShares.size > 64) this.#linkShares.clear()
+      this.#linkShares.set(hex, (agg = { shares: new Map(), done: false, parent: parentSap, child }))
+    }
+    const child = agg.child
+    const signature = aggregate(c, agg, payload, agg.parent, () => linkBytes(child), 'bad-link-share')
+    if (signature === undefined) return
+    c.antiEntropy.links.combined({ parent: agg.parent.publicKey(), child: agg.child, signature })
+  }
+
+  /** The key set of a section key we were a member under (current or the one before). */
+  #keySetFor(key: Uint8Array): PublicKeySet | undefined {
+    const c = this.#c
+    const hex = toHex(key)
+    const section = c.view
+    if (section !== undefined && toHex(section.sap.sap.sectionKey().toBytes()) === hex) return section.sap.sap.publicKeySet
+    // While merging, the members' prefix is the parent: the sibling we took in is among these.
+    const previous = c.tree.saps().filter((s) => section === undefined || s.sap.prefix.isCompatible(section.members.prefix))
+    for (const sap of previous) if (toHex(sap.sap.sectionKey().toBytes()) === hex) return sap.sap.publicKeySet
+    return undefined
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * The section role: our section's agreed state, moved on one generation at a time by
+ * section-signed decisions (DESIGN.md §6), run by `section.machine.ts` (whose context is the
+ * view, and whose states say what is due: an election, a split, a merge).
+ *
+ * Every member applies each decision in order: decisions ahead of the next generation wait (and
+ * the anti-entropy role asks for the gap); an elder's own agreement decides the generations it
+ * votes on. Applying a decision publishes, in order, `decision-applied` (elders tell members and
+ * subjects, sign chain links, propose relocations), `elders-changed` after a handover or split
+ * (DKG sessions end, new elders take over, the new SAPs await their links) and
+ * `membership-changed` (our own departure; the elders' next change).
+ */
+import { createActor, type Actor } from 'xstate'
+import { sectionMachine } from '../../../machines/section.machine.ts'
+import { decisionBytes, type Decision, decodeChange, type Member, memberFromWire, SectionMembers, type SectionView } from '../../consensus/index.ts'
+import { type BlsPublicKey, BlsSignature, type NodePublicKey, toHex } from '../../crypto/index.ts'
+import { decodeSapAndChain, type SignedSap } from '../../knowledge/index.ts'
+import type { Message, PayloadOf } from '../../wire/index.ts'
+import { DECISIONS_PER_ANSWER, MAX_DECISIONS_AHEAD, RECENT_DECISIONS } from '../constants.ts'
+import type { Role } from '../role.ts'
+import type { NodeComponents } from '../shell/components.ts'
+
+export class SectionRole implements Role {
+  readonly name = 'section'
+  readonly handles = ['SectionDecisions', 'SectionDecisionsRequest'] as const
+  readonly #c: NodeComponents
+  readonly #actor: Actor<typeof sectionMachine>
+  /** Recent decisions applied, by generation (for members that missed some). */
+  readonly #decisions = new Map<number, Decision>()
+  /** Decisions received ahead of the next generation. */
+  readonly #ahead = new Map<number, Decision>()
+
+  constructor(components: NodeComponents) {
+    this.#c = components
+    this.#actor = createActor(sectionMachine, { input: { params: components.params }, clock: components.clock('section'), systemId: components.systemId('section') })
+  }
+
+  get view(): SectionView | undefined {
+    return this.#actor.getSnapshot().context.view
+  }
+
+  /** What the section machine says is due: `steady`, `electing`, `splitting`, `shrunk` or `merging`. */
+  due(state: 'steady' | 'electing' | 'splitting' | 'shrunk' | 'merging'): boolean {
+    return this.#actor.getSnapshot().matches({ member: state })
+  }
+
+  states(): Record<string, unknown> {
+    const view = this.view
+    return { section: { state: this.#actor.getSnapshot().value, next: view?.nextGeneration, members: view?.members.size } }
+  }
+
+  /** The machine runs from the node's start; it holds a view once we are a member. */
+  run(): void {
+    this.#actor.start()
+  }
+
+  /** Takes up a view: genesis, an approval, a resume, a merge into our sibling. */
+  start(view: SectionView): void {
+    this.#actor.send({ type: 'START', view })
+  }
+
+  /** We are no longer a member (voted off, relocated). */
+  leave(): void {
+    this.#actor.send({ type: 'LEAVE' })
+  }
+
+  stop(): void {
+    this.#actor.stop()
+  }
+
+  /** Keeps a decision we hold (an approval's, a stored one, one we asked for). */
+  record(decision: Decision): void {
+    this.#decisions.set(decision.generation, decision)
+  }
+
+  decision(generation: number): Decision | undefined {
+    return this.#decisions.get(generation)
+  }
+
+  decisions(): IterableIterator<Decision> {
+    return this.#decisions.values()
+  }
+
+  receive(from: string, message: Message, _sender: NodePublicKey): void {
+    switch (message.kind) {
+      case 'SectionDecisions':
+        for (const decision of message.payload.decisions) this.onDecision(decision)
+        return
+      case 'SectionDecisionsRequest':
+        return this.#onDecisionsRequest(from, message.payload.from)
+      default:
+        return
+    }
+  }
+
+  /** A decision from an elder (passed on, announced, or asked for). */
+  onDecision(decision: Decision): void {
+    const c = this.#c
+    const section = this.view
+    if (section === undefined || c.member.state === 'joining' || c.member.state === 'left') return
+    if (decision.generation < section.nextGeneration) return
+    if (c.elder.decides(decision.generation)) {
+      // Our own agreement decides these; an announce from a peer goes through it.
+      c.elder.announced(decision)
+      return
+    }
+    if (decision.generation > section.nextGeneration) {
+      if (this.#ahead.size < MAX_DECISIONS_AHEAD) this.#ahead.set(decision.generation, decision)
+      c.antiEntropy.behind()
+      return
+    }
+    if (!verifyDecision(section.sap.sap.sectionKey(), decision)) return c.refuse('bad-decision-signature')
+    this.apply(decision)
+    for (let next = this.#ahead.get(this.view?.nextGeneration ?? -1); next !== undefined; next = this.#ahead.get(this.view?.nextGeneration ?? -1)) {
+      this.#ahead.delete(next.generation)
+      if (!verifyDecision(this.view!.sap.sap.sectionKey(), next)) break
+      this.apply(next)
+    }
+    const now = this.view?.nextGeneration ?? 0
+    for (const g of this.#ahead.keys()) if (g < now) this.#ahead.delete(g)
+    if (this.#ahead.size === 0) c.antiEntropy.caughtUp()
+  }
+
+  #onDecisionsRequest(from: string, generation: number): void {
+    const decisions: Decision[] = []
+    for (let g = generation; decisions.length < DECISIONS_PER_ANSWER; g++) {
+      const decision = this.#decisions.get(g)
+      if (decision === undefined) break
+      decisions.push(decision)
+    }
+    if (decisions.length > 0) this.#c.send([from], 'SectionDecisions', { decisions })
+  }
+
+  /** Applies the decision of our next generation and tells the other roles, in order. */
+  apply(decision: Decision): void {
+    const c = this.#c
+    const section = this.view
+    if (section === undefined || decision.generation !== section.nextGeneration) return
+    c.env.observer?.decided(c.self, toHex(section.sap.sap.sectionKey().toBytes()), decision)
+    this.#decisions.set(decision.generation, decision)
+    this.#decisions.delete(decision.generation - RECENT_DECISIONS)
+    if (c.member.resuming()) c.elder.askNextDecision(decision.generation + 1)
+    this.#actor.send({ type: 'APPLY', decision, self: c.name })
+    const applied = this.#actor.getSnapshot().context.last
+    if (applied?.decision !== decision) return
+    for (const change of applied.changes) if (change.kind === 'Absorb') c.antiEntropy.linkMerge(change)
+    c.events.emit({ type: 'decision-applied', applied })
+    const structural = applied.structural
+    if (structural !== undefined) {
+      const saps = structural.kind === 'Handover' ? [structural.sap] : [structural.zero, structural.one]
+      c.events.emit({ type: 'elders-changed', applied, saps, split: structural.kind === 'Split' })
+    }
+    c.events.emit({ type: 'membership-changed', applied })
+  }
+
+  /** The key among `sap`'s, its parent's and our section's that signed `decision`; undefined if none did. */
+  decisionSigner(decision: Decision, sap: SignedSap): BlsPublicKey | undefined {
+    const candidates = [sap.sap.sectionKey()]
+    const parent = this.#c.tree.dag.parent(sap.sap.sectionKey())
+    if (parent !== undefined) candidates.push(parent)
+    const current = this.view?.sap.sap.sectionKey()
+    if (current !== undefined) candidates.push(current)
+    return candidates.find((key) => verifyDecision(key, decision))
+  }
+
+  /**
+   * Our section merged into its sibling (DESIGN.md §8): the sibling's elders tell us with their
+   * `Absorb` decision, their SAP and the merged members. We learn the link our key signed to
+   * theirs, stop serving as elders of our old key, and take up their view.
+   */
+  absorbed(payload: PayloadOf<'JoinApproved'>): void {
+    const c = this.#c
+    const section = this.view
+    if (section?.merging === undefined) return
+    const decoded = decodeSapAndChain(payload)
+    if (decoded === undefined) return c.refuse('bad-absorb-approval')
+    const { sap, chain } = decoded
+    const ours = section.sap.sap.sectionKey()
+    if (!sap.sap.prefix.equals(section.sap.sap.prefix.sibling())) return c.refuse('absorb-approval-not-sibling')
+    const outcome = c.tree.update(sap, chain)
+    if (outcome.status === 'rejected') return c.refuse(`absorb-approval-${outcome.reason}`)
+    if (!c.tree.dag.has(sap.sap.sectionKey())) return
+    const decision = payload.decision
+    if (!verifyDecision(sap.sap.sectionKey(), decision)) return c.refuse('absorb-approval-bad-decision')
+    const absorb = decision.proposals.map(decodeChange).find((ch) => ch?.kind === 'Absorb' && ch.sectionKey.equals(ours))
+    if (absorb?.kind !== 'Absorb') return c.refuse('absorb-approval-not-us')
+    let members: Member[]
+    try {
+      members = payload.members.map(memberFromWire)
+    } catch {
+      return c.refuse('absorb-approval-bad-members')
+    }
+    if (!members.some((m) => m.name.equals(c.name))) return c.refuse('absorb-approval-not-us')
+    if (payload.nextGeneration <= decision.generation) return c.refuse('absorb-approval-bad-generation')
+    c.antiEntropy.linkMerge(absorb)
+    c.elder.stepDown()
+    c.dkg.stopAll()
+    this.#decisions.clear()
+    this.#ahead.clear()
+    const parent = sap.sap.prefix.popped()
+    this.start({ sap, members: new SectionMembers(parent, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration })
+    this.#decisions.set(decision.generation, decision)
+    c.events.emit({ type: 'section-merged', sap, absorbed: true })
+  }
+}
+
+/** Checks a decision's section signature (not its ballots): what members need. */
+export function verifyDecision(key: BlsPublicKey, decision: Decision): boolean {
+  let signature: BlsSignature
+  try {
+    signature = BlsSignature.fromBytes(decision.signature)
+  } catch {
+    return false
+  }
+  return key.verify(decisionBytes(key.toBytes(), decision.generation, decision.round, decision.proposals), signature)
+}
