@@ -28,10 +28,44 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['node:*', 'libp2p', '@libp2p/*', 'lmdb', 'pino', '**/src/node/**', '**/src/transport/**', '**/src/store/**'],
+          { group: ['node:*', 'libp2p', '@libp2p/*', 'lmdb', 'pino', '**/src/node/**', '**/src/transport/**', '**/src/store/**', '**/src/roles/**', '**/src/sim/**'],
             message: 'machines/ must stay sans-IO: ask for I/O through provided actions or emitted events.' },
         ],
       }],
     },
   },
+  // Imports point down the layers (DESIGN.md §1): each folder of src/ may import only the folders
+  // below it. A wrong arrow fails `npm test`.
+  ...layerRules([
+    // [folder, folders above it that it must not import]
+    ['xor', ['crypto', 'wire', 'knowledge', 'consensus', 'store', 'log', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['log', ['crypto', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['crypto', ['wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['wire', ['knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['knowledge', ['consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['store', ['consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['consensus', ['transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['transport', ['roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['roles', ['node', 'sim', 'verify', 'diagrams', 'cli']],
+    // The real runtime and the simulator both host the roles; neither imports the other.
+    ['node', ['sim', 'verify', 'diagrams', 'cli']],
+    ['sim', ['node', 'verify', 'diagrams', 'cli']],
+    ['verify', ['node', 'diagrams', 'cli']],
+    ['diagrams', ['node', 'sim', 'verify', 'cli']],
+  ]),
 )
+
+/** One `no-restricted-imports` rule per folder of src/, naming the folders above it. */
+function layerRules(layers) {
+  return layers.map(([folder, above]) => ({
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: above.map((name) => `**/${name}/**`).concat(above.map((name) => `../${name}/*`)),
+          message: `src/${folder} sits below ${above.map((name) => `src/${name}`).join(', ')}: imports point down the layers (DESIGN.md §1).`,
+        }],
+      }],
+    },
+  }))
+}

@@ -51,6 +51,20 @@ export const MAX_PENDING_LINKS = 64
 /** Links this node combined and must pass on, and who gets each: the oldest goes, counted `link-recipients-evicted`. */
 export const MAX_COMBINED_LINKS = 16
 
+/**
+ * Signature aggregations (SAP, link and merge shares; later vault receipts and reissue shares) a
+ * node holds at once: a few changes in flight, each with one SAP per new prefix, one link per new
+ * key and a merge's two signatures. The oldest goes first, counted `aggregation-evicted`.
+ */
+export const MAX_AGGREGATIONS = 128
+/**
+ * An incomplete aggregation is dropped after this long (counted `aggregation-expired`): ten DKG
+ * deadlines; shares that still matter are sent again (DkgStart and merge announcements resend).
+ */
+export const AGGREGATION_EXPIRY_MS = 300_000
+/** Parent key sets of links being combined, remembered by key: the oldest goes first. */
+export const MAX_LINK_PARENTS = 16
+
 /** The elders that collect shares of what the section signs: the first {@link COLLECTORS} by name. */
 export function collectors<T>(elders: ReadonlyArray<T>): T[] {
   return elders.slice(0, COLLECTORS)

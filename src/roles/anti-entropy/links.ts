@@ -77,11 +77,20 @@ export class ChainLinks {
         const to = this.#recipients.get(childHex) ?? sap.sap.elders.map((e) => e.addr)
         c.send(to, 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
       }
-      if (this.#recipients.size > MAX_COMBINED_LINKS) this.#recipients.delete(this.#recipients.keys().next().value!)
-      if (this.#combined.size > MAX_COMBINED_LINKS) this.#combined.delete(this.#combined.values().next().value!)
+      if (this.#recipients.size > MAX_COMBINED_LINKS) {
+        this.#recipients.delete(this.#recipients.keys().next().value!)
+        c.refuse('link-recipients-evicted')
+      }
+      if (this.#combined.size > MAX_COMBINED_LINKS) {
+        this.#combined.delete(this.#combined.values().next().value!)
+        c.refuse('link-recipients-evicted')
+      }
       if (c.elder.serving) this.#announceSap(sap, chain)
     }
-    if (this.#links.size > MAX_PENDING_LINKS) this.#links.clear()
+    while (this.#links.size > MAX_PENDING_LINKS) {
+      this.#links.delete(this.#links.keys().next().value!)
+      c.refuse('link-evicted')
+    }
   }
 
   /**

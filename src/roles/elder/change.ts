@@ -9,23 +9,22 @@
  * reported by its candidates (`DkgFailure`); a candidate named by enough of them is voted off.
  */
 import { type AppliedDecision, dkgSessionId, type Member, needsNewElders, signDkgStart, splitFor } from '../../consensus/index.ts'
-import { BlsPublicKey, type NodePublicKey, type PublicKeySet, sha3_256, threshold, toHex } from '../../crypto/index.ts'
+import { BlsPublicKey, type NodePublicKey, type PublicKeySet, threshold, toHex } from '../../crypto/index.ts'
 import { linkBytes, SectionAuthorityProvider, SignedSap } from '../../knowledge/index.ts'
 import type { PayloadOf } from '../../wire/index.ts'
 import { Prefix, XorName } from '../../xor/index.ts'
-import { collectors, COLLECTORS } from '../constants.ts'
+import { collectors, COLLECTORS, MAX_LINK_PARENTS } from '../constants.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import type { ElderRole, ElderTerm } from './elder.ts'
 import type { Merging } from './merge.ts'
-import { aggregate, type Aggregation } from './shares.ts'
 import { elderCandidatesOf } from './validity.ts'
 
 export class ElderChange {
   readonly #c: NodeComponents
   readonly #elder: ElderRole
   readonly #merging: Merging
-  readonly #sapShares = new Map<string, Aggregation & { sap: SectionAuthorityProvider }>()
-  readonly #linkShares = new Map<string, Aggregation & { parent: PublicKeySet; child: BlsPublicKey }>()
+  /** Parent key sets of the links we combine, by parent key. */
+  readonly #linkParents = new Map<string, PublicKeySet>()
 
   constructor(components: NodeComponents, elder: ElderRole, merging: Merging) {
     this.#c = components
@@ -109,15 +108,12 @@ export class ElderChange {
     } catch {
       return c.refuse('bad-sap-share')
     }
-    const hex = toHex(sha3_256(sap.signingBytes()))
-    let agg = this.#sapShares.get(hex)
-    if (agg === undefined) {
-      if (this.#sapShares.size > 64) this.#sapShares.clear()
-      this.#sapShares.set(hex, (agg = { shares: new Map(), done: false, sap }))
-    }
     term.sharesFrom.add(`${sap.prefix.toString()}/${sap.generation}/${payload.index}`)
-    const combined = aggregate(c, agg, payload, sap.publicKeySet, () => sap.signingBytes(), 'bad-sap-share')
-    if (combined === undefined) return
+    const outcome = c.aggregator.add(sap.signingBytes(), sap.publicKeySet, payload.index, payload.share)
+    if (outcome.kind === 'malformed') return c.refuse('bad-sap-share')
+    if (outcome.kind === 'pending') countInvalid(c, outcome.badSigners, 'invalid-sap-share')
+    if (outcome.kind !== 'combined') return
+    const combined = outcome.signature
     term.newSaps.set(sap.prefix.toString(), new SignedSap(sap, combined))
     // Every new SAP of the change is signed: the elder machine proposes it.
     const prefixes = new Set([...term.dkgStarts.values()].map((st) => Prefix.of(XorName.fromBytes(st.prefix.name), st.prefix.bitCount).toString()))
@@ -182,24 +178,27 @@ export class ElderChange {
 
   onLinkShare(payload: PayloadOf<'LinkShare'>): void {
     const c = this.#c
-    const hex = `${toHex(payload.parent)}/${toHex(payload.child)}`
-    let agg = this.#linkShares.get(hex)
-    if (agg === undefined) {
-      const parentSap = this.#keySetFor(payload.parent)
-      if (parentSap === undefined) return
-      let child: BlsPublicKey
-      try {
-        child = BlsPublicKey.fromBytes(payload.child)
-      } catch {
-        return c.refuse('bad-link-share')
-      }
-      if (this.#linkShares.size > 64) this.#linkShares.clear()
-      this.#linkShares.set(hex, (agg = { shares: new Map(), done: false, parent: parentSap, child }))
+    const parentHex = toHex(payload.parent)
+    // The parent key set, looked up once per link (by the time the last shares come the tree may
+    // hold the new SAP already).
+    let parent = this.#linkParents.get(parentHex)
+    if (parent === undefined) {
+      parent = this.#keySetFor(payload.parent)
+      if (parent === undefined) return
+      this.#linkParents.set(parentHex, parent)
+      if (this.#linkParents.size > MAX_LINK_PARENTS) this.#linkParents.delete(this.#linkParents.keys().next().value!)
     }
-    const child = agg.child
-    const signature = aggregate(c, agg, payload, agg.parent, () => linkBytes(child), 'bad-link-share')
-    if (signature === undefined) return
-    c.antiEntropy.links.combined({ parent: agg.parent.publicKey(), child: agg.child, signature })
+    let child: BlsPublicKey
+    try {
+      child = BlsPublicKey.fromBytes(payload.child)
+    } catch {
+      return c.refuse('bad-link-share')
+    }
+    const outcome = c.aggregator.add(linkBytes(child), parent, payload.index, payload.share)
+    if (outcome.kind === 'malformed') return c.refuse('bad-link-share')
+    if (outcome.kind === 'pending') countInvalid(c, outcome.badSigners, 'invalid-link-share')
+    if (outcome.kind !== 'combined') return
+    c.antiEntropy.links.combined({ parent: parent.publicKey(), child, signature: outcome.signature })
   }
 
   /** The key set of a section key we were a member under (current or the one before). */
@@ -213,4 +212,9 @@ export class ElderChange {
     for (const sap of previous) if (toHex(sap.sap.sectionKey().toBytes()) === hex) return sap.sap.publicKeySet
     return undefined
   }
+}
+
+/** Counts shares the aggregator found invalid (a Byzantine signer, or a corrupted share). */
+export function countInvalid(c: NodeComponents, badSigners: ReadonlyArray<number>, tag: string): void {
+  for (let i = 0; i < badSigners.length; i++) c.refuse(tag)
 }

@@ -6,19 +6,17 @@
  * they approve every merged member into the parent prefix.
  */
 import { type Member, memberFromWire, memberToWire, mergeBytes, type SectionView } from '../../consensus/index.ts'
-import { BlsPublicKey, type BlsSignature, sha3_256, type SignatureShare, toHex } from '../../crypto/index.ts'
+import { BlsPublicKey, sha3_256, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, linkBytes } from '../../knowledge/index.ts'
 import type { PayloadOf } from '../../wire/index.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import type { ElderRole, ElderTerm } from './elder.ts'
-import { aggregate, type Aggregation } from './shares.ts'
+import { countInvalid } from './change.ts'
 import { siblingSplit } from './validity.ts'
 
 export class Merging {
   readonly #c: NodeComponents
   readonly #elder: ElderRole
-  /** Merge shares by what they sign: the members' signature and the link to our key. */
-  readonly #mergeShares = new Map<string, Record<'members' | 'link', Aggregation & { signature: BlsSignature | undefined }>>()
 
   constructor(components: NodeComponents, elder: ElderRole) {
     this.#c = components
@@ -71,19 +69,14 @@ export class Merging {
     c.antiEntropy.learn(sap, chain)
     const key = sap.sap.sectionKey()
     if (c.tree.get(sap.sap.prefix)?.sap.sectionKey().equals(key) !== true) return
-    const bytes = mergeBytes(key, sibling, members)
-    const hex = toHex(sha3_256(bytes))
-    let agg = this.#mergeShares.get(hex)
-    if (agg === undefined) {
-      if (this.#mergeShares.size > 16) this.#mergeShares.clear()
-      const empty = () => ({ shares: new Map<number, SignatureShare>(), done: false, signature: undefined })
-      this.#mergeShares.set(hex, (agg = { members: empty(), link: empty() }))
-    }
     const keySet = sap.sap.publicKeySet
-    agg.members.signature ??= aggregate(c, agg.members, payload, keySet, () => bytes, 'bad-merge-share')
-    agg.link.signature ??= aggregate(c, agg.link, { index: payload.index, share: payload.link }, keySet, () => linkBytes(sibling), 'bad-merge-share')
-    const signature = agg.members.signature
-    const link = agg.link.signature
+    const signed = c.aggregator.add(mergeBytes(key, sibling, members), keySet, payload.index, payload.share)
+    const linked = c.aggregator.add(linkBytes(sibling), keySet, payload.index, payload.link)
+    if (signed.kind === 'malformed' || linked.kind === 'malformed') return c.refuse('bad-merge-share')
+    if (signed.kind === 'pending') countInvalid(c, signed.badSigners, 'invalid-merge-share')
+    if (linked.kind === 'pending') countInvalid(c, linked.badSigners, 'invalid-merge-share')
+    const signature = signed.kind === 'combined' || signed.kind === 'done' ? signed.signature : undefined
+    const link = linked.kind === 'combined' || linked.kind === 'done' ? linked.signature : undefined
     // Proposed again on every share: it is valid only once we are free to take the sibling in.
     if (signature !== undefined && link !== undefined) this.#elder.propose({ kind: 'Absorb', sectionKey: key, sibling, members, signature, link })
   }

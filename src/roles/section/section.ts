@@ -106,6 +106,7 @@ export class SectionRole implements Role {
     }
     if (decision.generation > section.nextGeneration) {
       if (this.#ahead.size < MAX_DECISIONS_AHEAD) this.#ahead.set(decision.generation, decision)
+      else c.refuse('ahead-full')
       c.antiEntropy.behind()
       return
     }

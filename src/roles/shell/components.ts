@@ -3,7 +3,7 @@
  * shell's sending and events, and the services of the other roles it works with. The node shell
  * provides them; the simulator and a real node differ only in the {@link NodeEnv}.
  */
-import type { Decision, NetworkParameters, SectionView } from '../../consensus/index.ts'
+import type { Decision, NetworkParameters, SectionView, SignatureAggregator } from '../../consensus/index.ts'
 import type { BlsPublicKey, NodeKeypair, PublicKeySet, SecretKeyShare } from '../../crypto/index.ts'
 import type { SectionTree, SignedSap } from '../../knowledge/index.ts'
 import type { Clock } from '../../transport/clock.ts'
@@ -83,6 +83,8 @@ export interface NodeComponents {
   readonly env: NodeEnv
   readonly events: ShellEvents
   readonly stats: NodeStats
+  /** The node's one signature aggregator (DESIGN.md §5), for every role that combines shares. */
+  readonly aggregator: SignatureAggregator
   /** The node itself, as observers see it. */
   readonly self: ObservedNode
   readonly name: XorName

@@ -11,7 +11,7 @@
  * the agreed state and the other roles' services, and sends through {@link NodeShell.send}.
  */
 import { Result } from 'effect'
-import { type Member, SectionMembers, type NetworkParameters, type SectionView } from '../../consensus/index.ts'
+import { type Member, SectionMembers, type NetworkParameters, type SectionView, SignatureAggregator } from '../../consensus/index.ts'
 import type { NodePublicKey, PublicKeySet, SecretKeyShare } from '../../crypto/index.ts'
 import { ProofChain, SectionTree, SignedSap } from '../../knowledge/index.ts'
 import type { Clock } from '../../transport/clock.ts'
@@ -24,6 +24,7 @@ import { DkgRole } from '../dkg/dkg.ts'
 import { ElderRole } from '../elder/elder.ts'
 import { type MemberState, MemberRole } from '../member/member.ts'
 import { decodeStoredSection, type NodeKnowledge } from '../member/stored-section.ts'
+import { AGGREGATION_EXPIRY_MS, MAX_AGGREGATIONS } from '../constants.ts'
 import type { Role } from '../role.ts'
 import { SectionRole } from '../section/section.ts'
 import { passesGate } from './ae-gate.ts'
@@ -65,6 +66,9 @@ export class NodeShell {
       env: this.env,
       events: new ShellEvents(),
       stats: this.stats,
+      aggregator: new SignatureAggregator({
+        maxEntries: MAX_AGGREGATIONS, expiryMs: AGGREGATION_EXPIRY_MS, now: () => this.env.clock.now, onDrop: (why) => this.env.wire.refuse(`aggregation-${why}`),
+      }),
       get self() {
         return shell
       },
