@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Result, Schema } from 'effect'
 import { DEFAULT_PARAMETERS, type NetworkParameters } from '../consensus/index.ts'
-import { BlsPublicKey, NodeKeypair, PublicKeySet, SecretKeySet, SecretKeyShare, toHex } from '../crypto/index.ts'
+import { NodeKeypair, type PublicKeySet, SecretKeySet, type SecretKeyShare, toHex } from '../crypto/index.ts'
 import { SectionAuthorityProvider, SignedSap } from '../knowledge/index.ts'
 import type { Logger } from '../log/index.ts'
 import { LmdbStore, type NodeStore } from '../store/index.ts'
@@ -29,6 +29,7 @@ import { decodeValue, encodeOwn, type PayloadOf, SignedSapWire } from '../wire/i
 import { Contacts } from '../wire/payloads.ts'
 import { Prefix } from '../xor/index.ts'
 import { StoreBallotJournal } from '../roles/elder/ballot-journal.ts'
+import { NodePersistence } from '../roles/shell/persistence.ts'
 import { NodeShell } from '../roles/shell/node-shell.ts'
 import { systemClock } from './system-clock.ts'
 
@@ -39,7 +40,6 @@ export const MAX_OFFENCES = 5
 const OFFENCE_WINDOW_MS = 60_000
 const STATUS_EVERY_MS = 1_000
 const ACCOUNTING_EVERY_MS = 30_000
-const PERSIST_DEBOUNCE_MS = 250
 
 /** A node could not start: what is wrong and what to do about it. */
 export class NodeStartFailed extends Schema.TaggedError<NodeStartFailed>()('NodeStartFailed', {
@@ -119,7 +119,7 @@ export class RealNode {
   readonly transport: Libp2pTransport
   readonly networkId: string
   readonly #store: NodeStore
-  readonly #journal: StoreBallotJournal
+  readonly #persistence: NodePersistence
   readonly #wire: WirePeer
   readonly #pool: ConnectionPool
   readonly #log: Logger
@@ -127,17 +127,14 @@ export class RealNode {
   readonly #startedAt = new Date().toISOString()
   readonly #timers: ReturnType<typeof setInterval>[] = []
   readonly #offences = new Map<string, number[]>()
-  #persistTimer: ReturnType<typeof setTimeout> | undefined
-  /** The SAP keys the stored shares were last pruned against. */
-  #prunedFor = ''
   #stopped = false
 
-  private constructor(parts: { section: NodeShell; transport: Libp2pTransport; networkId: string; store: NodeStore; journal: StoreBallotJournal; wire: WirePeer; pool: ConnectionPool; log: Logger; root: string }) {
+  private constructor(parts: { section: NodeShell; transport: Libp2pTransport; networkId: string; store: NodeStore; persistence: NodePersistence; wire: WirePeer; pool: ConnectionPool; log: Logger; root: string }) {
     this.section = parts.section
     this.transport = parts.transport
     this.networkId = parts.networkId
     this.#store = parts.store
-    this.#journal = parts.journal
+    this.#persistence = parts.persistence
     this.#wire = parts.wire
     this.#pool = parts.pool
     this.#log = parts.log
@@ -194,6 +191,11 @@ export class RealNode {
     const log = options.logger.child({ node: a.nodeKey.name.toHex().slice(0, 8) })
     const pool = new ConnectionPool({ inner: transport, dial: transport.dial, hangUp: (peer) => transport.hangUp(peer), clock })
     const journal = new StoreBallotJournal(store)
+    // The node, once made, writes contacts.json beside its store each time it persists.
+    const persistence = new NodePersistence({
+      store, journal, schedule: (delayMs, run) => clock.schedule(delayMs, run), cancel: (handle) => clock.cancel(handle),
+      onPersist: (contacts) => made.node?.writeContacts(contacts),
+    })
     // The node, once made: the callbacks below are wired before it exists.
     const made: { node?: RealNode } = {}
     const wire = new WirePeer({
@@ -247,42 +249,32 @@ export class RealNode {
         observer: {
           decided: (_node, sectionKey, decision) => {
             log.debug({ sectionKey: sectionKey.slice(0, 16), generation: decision.generation, proposals: decision.proposals.length }, 'decided')
-            made.node?.persistSoon()
+            persistence.persistSoon()
           },
-          link: () => made.node?.persistSoon(),
+          link: () => persistence.persistSoon(),
           joined: (n) => {
             log.info({ role: n.role, prefix: n.section?.sap.sap.prefix.toBits() }, 'joined')
-            made.node?.persistSoon()
+            persistence.persistSoon()
           },
           relocated: (_n, age) => log.info({ age }, 'relocated'),
           keyShare: (_n, share, keySet) => {
-            store.saveShare({ sectionKey: keySet.publicKey().toBytes(), index: share.index, share: share.toBytes(), keySet: keySet.toBytes() })
+            persistence.saveShare(share, keySet)
             log.info({ sectionKey: toHex(keySet.publicKey().toBytes()).slice(0, 16) }, 'key share stored')
           },
         },
       },
     })
-    const node = new RealNode({ section, transport, networkId: a.networkId, store, journal, wire, pool, log, root: options.root })
+    const node = new RealNode({ section, transport, networkId: a.networkId, store, persistence, wire, pool, log, root: options.root })
     made.node = node
     wire.listen((from, message, sender, frame) => section.receive(from, message, sender, frame))
 
     if (a.fresh) {
       store.saveIdentity({ seed: a.seed, networkId: a.networkId, genesis: encodeOwn(SignedSapWire, genesis.toWire()), listen: [transport.self.replace(/\/p2p\/[^/]+$/, '')] })
     }
-    if (genesisShare !== undefined) {
-      store.saveShare({ sectionKey: genesisShare.keySet.publicKey().toBytes(), index: 0, share: genesisShare.share.toBytes(), keySet: genesisShare.keySet.toBytes() })
-    }
+    if (genesisShare !== undefined) persistence.saveShare(genesisShare.share, genesisShare.keySet)
     // What an earlier run knew, then what the contacts say.
-    const shares = store.shares().flatMap((s) => {
-      try {
-        return [{ share: SecretKeyShare.fromBytes(s.index, s.share), keySet: PublicKeySet.fromBytes(s.keySet) }]
-      } catch {
-        log.warn({ sectionKey: toHex(s.sectionKey).slice(0, 16) }, 'a stored key share does not decode; ignored')
-        return []
-      }
-    })
-    const knowledge = store.knowledge()
-    const refused = section.restore(knowledge ?? { tree: [] }, shares, contacts)
+    const { refusedSaps: refused, badShares } = persistence.attach(section, contacts)
+    if (badShares > 0) log.warn({ badShares }, 'stored key shares do not decode; ignored')
     if (refused > 0) log.warn({ refused }, 'SAPs from the store or contacts did not verify against our genesis; ignored')
 
     if (genesisShare !== undefined) {
@@ -293,7 +285,7 @@ export class RealNode {
       log.info({ addr: transport.self, networkId: a.networkId, restarted: !a.fresh, known: section.tree.size }, a.fresh ? 'joining' : 'restarted from the store; rejoining')
     }
     node.#run()
-    node.persistSoon()
+    persistence.persistSoon()
     return node
   }
 
@@ -316,35 +308,14 @@ export class RealNode {
     }
   }
 
-  persistSoon(): void {
-    if (this.#persistTimer !== undefined || this.#stopped) return
-    this.#persistTimer = setTimeout(() => {
-      this.#persistTimer = undefined
-      this.#persist()
-    }, PERSIST_DEBOUNCE_MS)
-  }
-
   /** This node's contacts file: what a client or a new node needs to reach the network through it. */
   contactsFile(contacts = this.section.contacts()): ContactsFile {
     return { networkId: this.networkId, peers: [this.addr], contacts }
   }
 
-  #persist(): void {
-    if (this.#stopped) return
-    const contacts = this.section.contacts()
-    this.#store.saveKnowledge(this.section.knowledge(contacts))
+  /** Writes `contacts.json` beside the store (what the persistence just saved). */
+  writeContacts(contacts: PayloadOf<'Contacts'>): void {
     writeAtomically(join(this.#root, 'contacts.json'), encodeContactsFile(this.contactsFile(contacts)))
-    // A share of a key our tree has moved past (it is in the DAG but no SAP's) will not sign
-    // again; one of a key not in the DAG yet (a DKG ahead of its handover) is kept. Looked at
-    // only when the SAPs we hold change (each check decodes a key).
-    const dag = this.section.tree.dag
-    const current = new Set(this.section.tree.saps().map((s) => toHex(s.sap.sectionKey().toBytes())))
-    const keys = [...current].sort().join()
-    if (keys === this.#prunedFor) return
-    this.#prunedFor = keys
-    const keep = (hex: string): boolean => current.has(hex) || !dag.has(BlsPublicKey.fromBytes(Buffer.from(hex, 'hex')))
-    this.#store.dropShares(keep)
-    this.#journal.prune(keep)
   }
 
   status(): NodeStatus {
@@ -399,8 +370,7 @@ export class RealNode {
   async stop(options: { leave?: boolean } = {}): Promise<void> {
     if (this.#stopped) return
     for (const timer of this.#timers) clearInterval(timer)
-    if (this.#persistTimer !== undefined) clearTimeout(this.#persistTimer)
-    this.#persist()
+    this.#persistence.stop({ flush: true })
     if (options.leave === true) {
       this.section.leave()
       await new Promise((resolve) => setTimeout(resolve, 300))

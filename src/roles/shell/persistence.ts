@@ -1,0 +1,104 @@
+/**
+ * What a node keeps across a restart, through the one store port both runtimes use ({@link
+ * NodeStore}: LMDB in a real node, a {@link MemoryStore} on a backing that outlives the node in
+ * the simulator): its knowledge (the SAPs it holds with their chains, its section as it last saw
+ * it, recent decisions), saved a moment after each change; each key share as a DKG gives it; and
+ * (by the elder role's ballot journal) its ballots before they are sent.
+ *
+ * On a restart the node takes all of it back ({@link NodeShell.restore}) and rejoins: its section
+ * approves it again if it is still a member, and it serves again if it holds its key's share.
+ */
+import { BlsPublicKey, PublicKeySet, SecretKeyShare, toHex } from '../../crypto/index.ts'
+import type { NodeStore } from '../../store/index.ts'
+import type { PayloadOf } from '../../wire/index.ts'
+import type { StoreBallotJournal } from '../elder/ballot-journal.ts'
+import type { NodeShell } from './node-shell.ts'
+
+/** A write of the knowledge is put off this long after a change, so a burst of changes writes once. */
+export const PERSIST_DEBOUNCE_MS = 250
+
+export interface PersistenceOptions {
+  readonly store: NodeStore
+  readonly journal: StoreBallotJournal
+  readonly schedule: (delayMs: number, run: () => void) => unknown
+  readonly cancel: (handle: unknown) => void
+  /** How long a write is put off after a change (default {@link PERSIST_DEBOUNCE_MS}). */
+  readonly debounceMs?: number
+  /** After each write of the knowledge, with the contacts it was made from (a real node writes `contacts.json`). */
+  readonly onPersist?: (contacts: PayloadOf<'Contacts'>) => void
+}
+
+export class NodePersistence {
+  readonly #options: PersistenceOptions
+  #node: NodeShell | undefined
+  #timer: unknown
+  /** The SAP keys the stored shares were last pruned against. */
+  #prunedFor = ''
+  #stopped = false
+
+  constructor(options: PersistenceOptions) {
+    this.#options = options
+  }
+
+  /**
+   * Gives `node` what its store holds — key shares, then knowledge, then what `contacts` add —
+   * and persists for it from now on. Returns the SAPs and shares that did not verify or decode.
+   */
+  attach(node: NodeShell, contacts?: PayloadOf<'Contacts'>): { refusedSaps: number; badShares: number } {
+    this.#node = node
+    const store = this.#options.store
+    let badShares = 0
+    const shares = store.shares().flatMap((s) => {
+      try {
+        return [{ share: SecretKeyShare.fromBytes(s.index, s.share), keySet: PublicKeySet.fromBytes(s.keySet) }]
+      } catch {
+        badShares++
+        return []
+      }
+    })
+    const refusedSaps = node.restore(store.knowledge() ?? { tree: [] }, shares, contacts)
+    return { refusedSaps, badShares }
+  }
+
+  /** A DKG gave us a key share: stored at once (it is how a restarted elder serves again). */
+  saveShare(share: SecretKeyShare, keySet: PublicKeySet): void {
+    this.#options.store.saveShare({ sectionKey: keySet.publicKey().toBytes(), index: share.index, share: share.toBytes(), keySet: keySet.toBytes() })
+  }
+
+  /** Our knowledge changed: written once things are quiet for {@link PERSIST_DEBOUNCE_MS}. */
+  persistSoon(): void {
+    if (this.#timer !== undefined || this.#stopped) return
+    this.#timer = this.#options.schedule(this.#options.debounceMs ?? PERSIST_DEBOUNCE_MS, () => {
+      this.#timer = undefined
+      this.persist()
+    })
+  }
+
+  /** Writes the knowledge now, and drops key shares and ballots that will not be used again. */
+  persist(): void {
+    const node = this.#node
+    if (this.#stopped || node === undefined) return
+    const contacts = node.contacts()
+    this.#options.store.saveKnowledge(node.knowledge(contacts))
+    this.#options.onPersist?.(contacts)
+    // A share of a key our tree has moved past (it is in the DAG but no SAP's) will not sign
+    // again; one of a key not in the DAG yet (a DKG ahead of its handover) is kept. Looked at
+    // only when the SAPs we hold change (each check decodes a key).
+    const dag = node.tree.dag
+    const current = new Set(node.tree.saps().map((s) => toHex(s.sap.sectionKey().toBytes())))
+    const keys = [...current].sort().join()
+    if (keys === this.#prunedFor) return
+    this.#prunedFor = keys
+    const keep = (hex: string): boolean => current.has(hex) || !dag.has(BlsPublicKey.fromBytes(Buffer.from(hex, 'hex')))
+    this.#options.store.dropShares(keep)
+    this.#options.journal.prune(keep)
+  }
+
+  /** No more writes: `flush` writes what is pending first (a clean stop); a crash does not. */
+  stop(options: { flush: boolean }): void {
+    if (this.#timer !== undefined) this.#options.cancel(this.#timer)
+    this.#timer = undefined
+    if (options.flush) this.persist()
+    this.#stopped = true
+  }
+}
