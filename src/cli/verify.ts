@@ -33,8 +33,8 @@ function print(report: VerifyReport, json: boolean): void {
     return
   }
   console.log(`${report.machine}: ${report.reachableStates}/${report.states} states reached (${report.visited} with context), ${report.transitions} transitions, ` +
-    `${report.deadlocks.length} deadlocks, ${report.unreachable.length} unreachable, ${report.trapStates.length} traps, ${report.invariantViolations.length} invariant violations${report.truncated === true ? ', TRUNCATED' : ''}`)
-  for (const line of [...report.unreachable, ...report.deadlocks, ...report.trapStates, ...report.invariantViolations].slice(0, 10)) console.log(`  ${line}`)
+    `${report.deadlocks.length} deadlocks, ${report.unreachable.length} unreachable, ${report.trapStates.length} traps, ${report.invariantViolations.length} invariant violations, ${report.stalls.length} stalls${report.truncated === true ? ', TRUNCATED' : ''}`)
+  for (const line of [...report.unreachable, ...report.deadlocks, ...report.trapStates, ...report.invariantViolations, ...report.stalls.map((s) => `stalls: ${s}`)].slice(0, 10)) console.log(`  ${line}`)
 }
 
 function isMachine(value: unknown): value is AnyStateMachine {

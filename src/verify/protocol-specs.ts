@@ -90,6 +90,7 @@ export function agreementSpec(): MachineSpec {
       return { g: a.generation, round: Math.min(a.round, 2), finished: a.finished, decided: a.decisions.size, votes: Math.min(own.votes.length, 3), locks: Math.min(own.supermajorities.length, 2) }
     },
     stable: ['agreement.idle'],
+    progress: { external: ['VOTES', 'DECISION_ANNOUNCE', 'DECISION_REQUEST'], shutdown: [] },
     invariants: [
       {
         name: 'at most one decision per generation',
@@ -148,6 +149,11 @@ export function dkgSpec(): MachineSpec {
       return { starts: Math.min(s.context.starts.length, s.context.startQuorum), parts: held.parts.length, acks: held.acks.filter((a) => a.entries === ELDERS).length, done: s.context.session.result !== undefined }
     },
     stable: ['dkg.complete'],
+    progress: {
+      external: ['START', 'MESSAGES', 'CATCH_UP'],
+      shutdown: [],
+      awaits: { 'dkg.waitingForStart': "the current elders resend DkgStart on the elder machine's timer until the new SAPs are signed" },
+    },
     invariants: [
       {
         name: 'complete only with at least threshold+1 qualified dealers',

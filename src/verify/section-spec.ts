@@ -74,6 +74,17 @@ export function sectionSpec(): MachineSpec {
       }
     },
     stable: ['section.outside', 'section.member.steady'],
+    // This chart records what is due; the elder machine drives each change on its own timers.
+    progress: {
+      external: ['APPLY', 'LEAVE'],
+      shutdown: [],
+      awaits: {
+        'section.member.electing': 'the elder machine announces DkgStart on its resend timer until the new SAP is signed',
+        'section.member.splitting': 'the elder machine announces both DkgStarts on its resend timer until both SAPs are signed',
+        'section.member.shrunk': 'the elders propose Merge after the decision that shrank the section',
+        'section.member.merging': 'the elder machine resends the merge shares on its timer until the sibling takes us in',
+      },
+    },
     invariants: [
       { name: 'outside holds no view', holds: (s) => !within(s, 'section.outside') || s.context.view === undefined },
       { name: 'splitting only with both halves at recommendedSectionSize', holds: (s) => !within(s, 'section.member.splitting') || splitFor(s.context.view!.members, params) !== undefined },

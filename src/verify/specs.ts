@@ -30,6 +30,8 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
     events: ['GENESIS', 'JOIN', 'RESEND', 'TRY_LATER', 'APPROVED', 'PROMOTED', 'DEMOTED', 'RELOCATE', 'VOTED_OFF', 'STOP'].map((type) => ({ type })),
     key: (s) => ({ attempts: cap(s.context.attempts, 2), joined: s.context.joins > 0 }),
     stable: ['member.adult', 'member.elder'],
+    // Answers to our requests, and what the section decides about us, come from other nodes.
+    progress: { external: ['RESEND', 'TRY_LATER', 'APPROVED', 'PROMOTED', 'DEMOTED', 'RELOCATE', 'VOTED_OFF'], shutdown: ['STOP'] },
     invariants: [
       // A member (adult or elder) has no join request outstanding: the counter was reset when approved.
       { name: 'a member has no join attempt pending', holds: (s) => !(within(s, 'member.adult') || within(s, 'member.elder')) || s.context.attempts === 0 },
@@ -43,6 +45,7 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
     events: ['BEHIND', 'CAUGHT_UP', 'STOP'].map((type) => ({ type })),
     key: (s) => ({ tick: s.context.ticks % 3, requests: s.context.requests }),
     stable: ['antiEntropy.active.catchUp.inSync'],
+    progress: { external: ['CAUGHT_UP'], shutdown: ['STOP'] },
     invariants: [{ name: 'catch-up asks at most maxRequests times', holds: (s) => s.context.requests <= AE_MAX_REQUESTS }],
   }),
   defineSpec({
@@ -52,6 +55,8 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
     events: [{ type: 'CHANGE_DUE', target: '' }, { type: 'CHANGE_DUE', target: 'a' }, { type: 'CHANGE_DUE', target: 'b' }, { type: 'SAPS_READY' }, { type: 'RETIRE' }],
     key: (s) => ({ target: s.context.target, round: cap(s.context.round, 2) }),
     stable: ['elder.serving.change.steady', 'elder.serving.change.proposing'],
+    // The candidates' SAP shares come from them; a change falls due with a decision of the section.
+    progress: { external: ['SAPS_READY', 'CHANGE_DUE'], shutdown: ['RETIRE'] },
     invariants: [{ name: 'an elder change is under way only for a target', holds: (s) => !within(s, 'elder.serving.change.electing') || s.context.target !== '' }],
   }),
   defineSpec({
@@ -61,6 +66,8 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
     events: [{ type: 'SEND', frame: Uint8Array.of(1) }, { type: 'DIALED' }, { type: 'DIAL_FAILED', reason: 'refused' }, { type: 'LOST', reason: 'reset' }, { type: 'RECEIVED' }, { type: 'CLOSE' }],
     key: (s) => ({ queued: s.context.queue.length, attempts: s.context.attempts }),
     stable: ['connection.idle', 'connection.connected'],
+    // DIALED / DIAL_FAILED are the node's own dialer answering, which it always does (dial timeout).
+    progress: { external: ['LOST', 'RECEIVED'], shutdown: ['CLOSE'] },
     invariants: [
       { name: 'the queue is bounded', holds: (s) => s.context.queue.length <= connectionSettings.maxQueuedFrames },
       { name: 'nothing waits while connected', holds: (s) => !within(s, 'connection.connected') || s.context.queue.length === 0 },

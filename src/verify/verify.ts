@@ -6,7 +6,12 @@
  *   - every declared state is reachable;
  *   - no deadlock: every reachable state that is not final has an enabled event;
  *   - no trap: from every reachable state a stable (or final) state is reachable;
- *   - the spec's invariants hold in every reachable state.
+ *   - the spec's invariants hold in every reachable state;
+ *   - progress: in every reachable state that is not stable, each active leaf state has a way
+ *     forward of the node's own — a timer, or an event the node makes itself — not only answers
+ *     from other nodes (`progress.external`) or its own shutdown (`progress.shutdown`), unless the
+ *     spec names it in `progress.awaits` with why waiting there cannot stall the protocol. (A node
+ *     told to wait that has no timer to ask again waits forever when the answer is lost.)
  */
 import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject, SnapshotFrom } from 'xstate'
 import { getAdjacencyMap, getStateNodes } from 'xstate/graph'
@@ -30,6 +35,17 @@ export interface MachineSpec {
   readonly invariants: ReadonlyArray<{ readonly name: string; readonly holds: (snapshot: AnyMachineSnapshot) => boolean }>
   /** Most states to visit (a bound that is hit is a finding). */
   readonly limit?: number
+  readonly progress: ProgressSpec
+}
+
+/** Which events are not the node's own way forward (see the progress check above). */
+export interface ProgressSpec {
+  /** Events that come from other nodes: answers, messages, their decisions. */
+  readonly external: ReadonlyArray<string>
+  /** The node's own shutdown (`STOP`, `RETIRE`, `CLOSE`): a way out, not forward. */
+  readonly shutdown: ReadonlyArray<string>
+  /** States (ids) that may wait on others alone, each with why that cannot stall the protocol. */
+  readonly awaits?: Readonly<Record<string, string>>
 }
 
 /** A spec typed by its machine's snapshot (the key and invariants read its context). */
@@ -57,13 +73,15 @@ export interface VerifyReport {
   readonly unreachable: string[]
   readonly trapStates: string[]
   readonly invariantViolations: string[]
+  /** Active leaf states, `state @ snapshot`, that can move on only when another node does. */
+  readonly stalls: string[]
   /** Set when the traversal hit the spec's limit (then the other findings may be incomplete). */
   readonly truncated?: boolean
 }
 
 /** Findings in a report: what makes `safenet verify` exit non-zero. */
 export function findings(report: VerifyReport): number {
-  return report.deadlocks.length + report.unreachable.length + report.trapStates.length + report.invariantViolations.length + (report.truncated === true ? 1 : 0)
+  return report.deadlocks.length + report.unreachable.length + report.trapStates.length + report.invariantViolations.length + report.stalls.length + (report.truncated === true ? 1 : 0)
 }
 
 /** The `after` events the active states are waiting for, as the clock would send them. */
@@ -107,6 +125,7 @@ export function verifyMachine(spec: MachineSpec): VerifyReport {
   const edges = new Map<string, Set<string>>()
   const deadlocks: string[] = []
   const invariantViolations: string[] = []
+  const stalls = new Set<string>()
   const stable = new Set<string>()
   let transitions = 0
   for (const [key, { state, transitions: next }] of Object.entries(adjacency)) {
@@ -122,6 +141,7 @@ export function verifyMachine(spec: MachineSpec): VerifyReport {
     edges.set(key, targets)
     if (snapshot.status !== 'done' && targets.size === 0) deadlocks.push(key)
     for (const invariant of spec.invariants) if (!invariant.holds(snapshot)) invariantViolations.push(`${invariant.name} @ ${key}`)
+    if (snapshot.status !== 'done') for (const leaf of stalledLeaves(spec, snapshot)) stalls.add(`${leaf} @ ${key}`)
   }
 
   // Trap states: those from which no stable state can be reached (backward search from stable ones).
@@ -156,6 +176,35 @@ export function verifyMachine(spec: MachineSpec): VerifyReport {
     unreachable: declared.filter((id) => id !== spec.machine.root.id && !reached.has(id)),
     trapStates,
     invariantViolations,
+    stalls: [...stalls],
     ...(truncated ? { truncated } : {}),
   }
+}
+
+/**
+ * The active leaf states of `snapshot` that have no way forward of the node's own: no timer on
+ * them or their ancestors, and no event they or their ancestors take that is neither external
+ * nor a shutdown (and enabled now, for the spec's payload events).
+ */
+function stalledLeaves(spec: MachineSpec, snapshot: AnyMachineSnapshot): string[] {
+  const { external, shutdown, awaits = {} } = spec.progress
+  const notOwn = new Set([...external, ...shutdown])
+  const nodes = snapshot._nodes as AnyStateNode[]
+  const stalled: string[] = []
+  for (const leaf of nodes.filter((node) => node.type === 'atomic' || node.type === 'final')) {
+    if (leaf.type === 'final') continue
+    const line: AnyStateNode[] = []
+    for (let node: AnyStateNode | undefined = leaf; node !== undefined; node = node.parent) line.push(node)
+    if (line.some((node) => spec.stable.includes(node.id) || awaits[node.id] !== undefined)) continue
+    const timed = line.some((node) => (node.after as unknown[]).length > 0)
+    const own = line.some((node) => Object.keys(node.on as object).some((type) => !notOwn.has(type) && !type.startsWith('xstate.') && ownEventEnabled(spec, snapshot, type)))
+    if (!timed && !own) stalled.push(leaf.id)
+  }
+  return stalled
+}
+
+/** Whether the node can make event `type` now: one of the spec's events of that type is enabled. */
+function ownEventEnabled(spec: MachineSpec, snapshot: AnyMachineSnapshot, type: string): boolean {
+  const candidates = (spec.events as ReadonlyArray<EventObject>).filter((event) => event.type === type)
+  return candidates.length === 0 || candidates.some((event) => snapshot.can(event))
 }

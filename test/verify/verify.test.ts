@@ -17,7 +17,7 @@ describe('safenet verify: exhaustive checks of the statecharts', () => {
   it('finds nothing wrong with the machines it models', () => {
     for (const s of specs()) {
       const report = verifyMachine(s)
-      expect(report, s.name).toMatchObject({ deadlocks: [], unreachable: [], trapStates: [], invariantViolations: [] })
+      expect(report, s.name).toMatchObject({ deadlocks: [], unreachable: [], trapStates: [], invariantViolations: [], stalls: [] })
       expect(report.reachableStates, s.name).toBe(report.states)
       expect(report.transitions, s.name).toBeGreaterThan(report.states)
     }
@@ -45,6 +45,29 @@ describe('safenet verify: exhaustive checks of the statecharts', () => {
     const machine = mutated(s.machine, ['serving', 'change', 'electing'], (state) => ({ ...state, on: { SAPS_READY: 'electing' } }))
     const report = verifyMachine({ ...s, machine })
     expect(report.unreachable).toContain('elder.serving.change.proposing')
+  })
+
+  // Progress: a state that only others can move on. Each of these passed every other check.
+  it('catches a member told TryJoinLater that never asks again (the tryJoinLater timer removed: a stall)', () => {
+    const s = spec('member')
+    const machine = mutated(s.machine, ['joining', 'waiting'], (state) => ({ ...state, after: {} }))
+    const report = verifyMachine({ ...s, machine })
+    expect(report).toMatchObject({ deadlocks: [], trapStates: [], invariantViolations: [] })
+    expect(report.stalls.some((v) => v.startsWith('member.joining.waiting @'))).toBe(true)
+  })
+
+  it('catches a relocating member that stops retrying its join (the joinRetry timer removed: a stall)', () => {
+    const s = spec('member')
+    const machine = mutated(s.machine, ['relocating', 'requesting'], (state) => ({ ...state, after: {} }))
+    const report = verifyMachine({ ...s, machine })
+    expect(report.stalls.some((v) => v.startsWith('member.relocating.requesting @'))).toBe(true)
+  })
+
+  it('catches an elder that announces its DkgStart once and never again (the resend timer removed: a stall)', () => {
+    const s = spec('elder')
+    const machine = mutated(s.machine, ['serving', 'change', 'electing'], (state) => ({ ...state, after: {} }))
+    const report = verifyMachine({ ...s, machine })
+    expect(report.stalls.some((v) => v.startsWith('elder.serving.change.electing @'))).toBe(true)
   })
 
   it('catches a member approved without resetting its join attempts (invariant violated)', () => {
@@ -98,7 +121,7 @@ describe('safenet verify: exhaustive checks of the statecharts', () => {
       initial: 'a',
       states: { a: { on: { GO: 'b', STAY: 'a' } }, b: { on: { SPIN: 'c' } }, c: { on: { SPIN: 'b' } } },
     })
-    const report = verifyMachine({ name: 'trap', machine, events: [{ type: 'GO' }, { type: 'STAY' }, { type: 'SPIN' }], key: () => null, stable: ['trap.a'], invariants: [] })
+    const report = verifyMachine({ name: 'trap', machine, events: [{ type: 'GO' }, { type: 'STAY' }, { type: 'SPIN' }], key: () => null, stable: ['trap.a'], invariants: [], progress: { external: [], shutdown: [] } })
     expect(report.trapStates).toHaveLength(2)
     expect(report.deadlocks).toEqual([])
     expect(findings(report)).toBe(2)

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_PARAMETERS, type NetworkParameters } from '../../../src/consensus/index.ts'
+import { NodeKeypair } from '../../../src/crypto/index.ts'
+import { SECTION_TIMING } from '../../../src/roles/constants.ts'
+import { SeededRandom } from '../../../src/sim/random.ts'
+import { dealKeys, signedSap, Subject } from '../../model/node-harness.ts'
+
+/**
+ * The joining protocol (DESIGN.md §6), stated from the outside — what goes over the wire, as
+ * time passes — not from the member chart, so a change to the chart that breaks the protocol
+ * fails here even when the model-based tests (which use the chart as their model) pass.
+ */
+const PARAMS: NetworkParameters = { ...DEFAULT_PARAMETERS, elderCount: 1, recommendedSectionSize: 100, maxSectionSize: 200 }
+
+function joiner() {
+  const random = new SeededRandom(7)
+  const elder = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'g' }
+  const keys = dealKeys(0, random)
+  const sap = signedSap(keys, [elder], 0)
+  const s = new Subject({ addr: 's', keypair: NodeKeypair.fromSeed(random.bytes(32)), params: PARAMS, genesis: sap, random: random.fork('subject') })
+  s.node.startJoining()
+  return { s, elder, dst: s.dstFor(sap.sap.sectionKey().toBytes()) }
+}
+
+/** `ms` pass: fires the member actor's timers armed for `ms` now (not the ones they arm); how many fired. */
+function elapse(s: Subject, ms: number): number {
+  const due = s.timers('member').armed.filter((armed) => armed === ms).length
+  for (let i = 0; i < due; i++) s.fire('member', ms, `${ms} ms pass`)
+  return due
+}
+
+describe('joining, on the wire', () => {
+  it('sends a JoinRequest at once, and again every joinRetryMs while unanswered', () => {
+    const { s } = joiner()
+    expect(s.sentOf('JoinRequest')).toHaveLength(1)
+    expect(elapse(s, SECTION_TIMING.joinRetryMs)).toBe(1)
+    expect(s.sentOf('JoinRequest')).toHaveLength(2)
+  })
+
+  it('after TryJoinLater it waits tryJoinLaterMs, sends nothing meanwhile, then sends a JoinRequest', () => {
+    const { s, elder, dst } = joiner()
+    s.deliver(elder, 'JoinResponse', { verdict: { _tag: 'TryJoinLater' } }, dst)
+    const before = s.sentOf('JoinRequest').length
+    // Told to wait: no retry armed at joinRetryMs any more, one armed at tryJoinLaterMs.
+    expect(s.timers('member').armed).toEqual([SECTION_TIMING.tryJoinLaterMs])
+    expect(s.sentOf('JoinRequest')).toHaveLength(before)
+    expect(elapse(s, SECTION_TIMING.tryJoinLaterMs)).toBe(1)
+    expect(s.sentOf('JoinRequest')).toHaveLength(before + 1)
+  })
+
+  it('after JoinElsewhere it asks again at once, under a new name', () => {
+    const { s, elder, dst } = joiner()
+    const name = s.node.name.toHex()
+    s.deliver(elder, 'JoinResponse', { verdict: { _tag: 'JoinElsewhere', prefix: { bitCount: 0, name: new Uint8Array(32) } } }, dst)
+    const requests = s.sentOf('JoinRequest')
+    expect(requests).toHaveLength(2)
+    expect(s.node.name.toHex()).not.toBe(name)
+  })
+})
