@@ -6,7 +6,7 @@
  * the shell's typed events ({@link ShellEvent}) and the narrow services in the components.
  */
 import type { NodePublicKey } from '../crypto/index.ts'
-import type { Kind, Message } from '../wire/index.ts'
+import type { Kind, Message, PayloadOf } from '../wire/index.ts'
 
 export interface Role {
   /** The role's name, as its folder and its actors' system ids say it. */
@@ -20,3 +20,9 @@ export interface Role {
   /** Each of this role's actors and the state it is in (logs, status, the inspector, tests). */
   states(): Record<string, unknown>
 }
+
+/**
+ * Sends one message to peers by address: what a protocol machine's host (agreement, DKG) is
+ * given — the shell's `send` in a node, an elder's wire in the simulator's scenarios.
+ */
+export type Send = <K extends Kind>(to: ReadonlyArray<string>, kind: K, payload: PayloadOf<K>) => void

@@ -8,9 +8,7 @@
  * Key shares from completed sessions are kept by the new section key: the elder role serves with
  * one once its handover is decided, and a restarted node proves it kept its share.
  */
-import { createActor, type Actor } from 'xstate'
-import { dkgMachine } from '../../../machines/dkg.machine.ts'
-import { type DkgResult, DkgSession } from '../../consensus/index.ts'
+import { type DkgResult, DkgSession, type NonParticipation } from '../../consensus/index.ts'
 import { type BlsPublicKey, NodePublicKey, type PublicKeySet, type SecretKeyShare, supermajority, threshold, toHex } from '../../crypto/index.ts'
 import { SectionAuthorityProvider } from '../../knowledge/index.ts'
 import type { DkgStartWire, Message, PayloadOf } from '../../wire/index.ts'
@@ -18,11 +16,11 @@ import { Prefix, XorName } from '../../xor/index.ts'
 import { collectors, MAX_DKG_RUNS, SECTION_TIMING } from '../constants.ts'
 import type { Role } from '../role.ts'
 import type { NodeComponents } from '../shell/components.ts'
+import { DkgHost, sessionOf } from './dkg-host.ts'
 
 interface DkgRun {
   readonly start: DkgStartWire
-  readonly actor: Actor<typeof dkgMachine>
-  readonly peers: ReadonlyArray<string>
+  readonly host: DkgHost
 }
 
 export interface HeldShare {
@@ -49,7 +47,7 @@ export class DkgRole implements Role {
       for (const [hex, run] of [...this.#runs]) {
         const prefix = Prefix.of(XorName.fromBytes(run.start.prefix.name), run.start.prefix.bitCount)
         if (made.has(`${prefix.toString()}:${run.start.candidates.map((c) => toHex(c)).join(',')}`)) continue
-        run.actor.stop()
+        run.host.stop()
         this.#runs.delete(hex)
       }
       const sap = applied.view.sap
@@ -61,7 +59,7 @@ export class DkgRole implements Role {
   states(): Record<string, unknown> {
     const out: Record<string, unknown> = {}
     for (const [hex, run] of this.#runs) {
-      const snapshot = run.actor.getSnapshot()
+      const snapshot = run.host.snapshot
       const missing = snapshot.matches('abandoned') ? [...snapshot.context.session.nonParticipants()].map(([i, why]) => `${run.start.addrs[i]}:${why}`) : []
       out[`dkg/${hex.slice(0, 8)}`] = { state: snapshot.value, starts: snapshot.context.starts.length, candidates: run.start.addrs.join(','), missing }
     }
@@ -83,7 +81,7 @@ export class DkgRole implements Role {
   }
 
   stopAll(): void {
-    for (const run of this.#runs.values()) run.actor.stop()
+    for (const run of this.#runs.values()) run.host.stop()
     this.#runs.clear()
   }
 
@@ -126,13 +124,13 @@ export class DkgRole implements Role {
       run = this.#newRun(start, self, supermajority(elders.length))
       if (run === undefined) return
     }
-    const wasRunning = !run.actor.getSnapshot().matches('waitingForStart')
-    run.actor.send({ type: 'START', elder: start.elder })
-    if (wasRunning || run.actor.getSnapshot().matches('waitingForStart')) return
+    const wasRunning = !run.host.waitingForStart
+    run.host.onDkgStart(start.elder)
+    if (wasRunning || run.host.waitingForStart) return
     // A supermajority of our elders asked and the session runs: it replaces older ones for the prefix.
     for (const [other, r] of [...this.#runs]) {
       if (other !== hex && r.start.prefix.bitCount === start.prefix.bitCount && toHex(r.start.prefix.name) === toHex(start.prefix.name)) {
-        r.actor.stop()
+        r.host.stop()
         this.#runs.delete(other)
       }
     }
@@ -145,41 +143,35 @@ export class DkgRole implements Role {
     const session = new DkgSession({
       sessionId: start.sessionId, candidates, self, keypair: c.env.wire.keypair, threshold: threshold(candidates.length), randomBytes: c.env.randomBytes,
     })
-    const actor = createActor(dkgMachine, {
-      input: { session, startQuorum, deadlineMs: SECTION_TIMING.dkgDeadlineMs, gossipIntervalMs: SECTION_TIMING.dkgGossipMs },
+    const host = new DkgHost({
+      session,
+      startQuorum,
+      deadlineMs: SECTION_TIMING.dkgDeadlineMs,
+      gossipIntervalMs: SECTION_TIMING.dkgGossipMs,
       clock: c.clock('dkg'),
       systemId: c.systemId(`dkg/${hex.slice(0, 8)}#${c.nextEpoch()}`),
+      candidates: start.addrs,
+      self,
+      send: (to, kind, payload) => c.send(to, kind, payload),
+      onCompleted: (result) => this.#onComplete(run, result),
+      onAbandoned: (nonParticipants) => this.#onAbandoned(run, nonParticipants),
     })
-    const run: DkgRun = { start, actor, peers: start.addrs.filter((_, i) => i !== self) }
-    actor.on('broadcast', ({ bundle }) => c.send(run.peers, 'DkgMessages', bundle as PayloadOf<'DkgMessages'>))
-    actor.on('reply', ({ to, bundle }) => c.send([start.addrs[to] ?? ''], 'DkgMessages', bundle as PayloadOf<'DkgMessages'>))
-    actor.on('catchUp', ({ request }) => c.send(run.peers, 'DkgCatchUp', request))
-    actor.on('completed', ({ result }) => this.#onComplete(run, result))
-    actor.on('abandoned', ({ nonParticipants }) => {
-      // Tell the current elders who kept the session from completing (DESIGN.md §7).
-      const section = c.view
-      if (section === undefined || nonParticipants.length === 0) return
-      const payload = { sessionId: start.sessionId, nonParticipants: nonParticipants.map(([i]) => i) }
-      c.send(section.sap.sap.elders.map((e) => e.addr), 'DkgFailure', payload)
-      if (c.elder.serving) c.elder.onDkgFailure(c.env.wire.keypair.publicKey, payload)
-    })
+    const run: DkgRun = { start, host }
     this.#runs.set(hex, run)
     if (this.#runs.size > MAX_DKG_RUNS) {
       const [oldest, old] = this.#runs.entries().next().value!
-      old.actor.stop()
+      old.host.stop()
       this.#runs.delete(oldest)
       c.refuse('dkg-run-evicted')
     }
-    actor.start()
+    host.start()
     return run
   }
 
   #onMessages(payload: PayloadOf<'DkgMessages'>): void {
-    const sessionId = payload.parts[0]?.sessionId ?? payload.acks[0]?.sessionId ?? payload.justifications[0]?.sessionId
-    if (sessionId === undefined) return
-    const run = this.#runs.get(toHex(sessionId))
-    if (run === undefined) return
-    run.actor.send({ type: 'MESSAGES', bundle: payload })
+    const hex = sessionOf(payload)
+    if (hex === undefined) return
+    this.#runs.get(hex)?.host.onMessages(payload)
   }
 
   #onCatchUp(sender: NodePublicKey, payload: PayloadOf<'DkgCatchUp'>): void {
@@ -187,7 +179,17 @@ export class DkgRole implements Role {
     if (run === undefined) return
     const from = run.start.candidates.findIndex((cand) => toHex(cand) === sender.name.toHex())
     if (from < 0) return this.#c.refuse('dkg-catch-up-from-non-candidate')
-    run.actor.send({ type: 'CATCH_UP', from, request: payload })
+    run.host.onCatchUp(from, payload)
+  }
+
+  /** Tells the current elders who kept the session from completing (DESIGN.md §7). */
+  #onAbandoned(run: DkgRun, nonParticipants: ReadonlyArray<readonly [number, NonParticipation]>): void {
+    const c = this.#c
+    const section = c.view
+    if (section === undefined || nonParticipants.length === 0) return
+    const payload = { sessionId: run.start.sessionId, nonParticipants: nonParticipants.map(([i]) => i) }
+    c.send(section.sap.sap.elders.map((e) => e.addr), 'DkgFailure', payload)
+    if (c.elder.serving) c.elder.onDkgFailure(c.env.wire.keypair.publicKey, payload)
   }
 
   #onComplete(run: DkgRun, result: DkgResult): void {

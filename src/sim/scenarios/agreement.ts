@@ -8,8 +8,6 @@
  * decided every generation once faults stopped).
  */
 import { Result } from 'effect'
-import { createActor } from 'xstate'
-import { agreementMachine } from '../../../machines/agreement.machine.ts'
 import {
   Agreement,
   type Decision,
@@ -23,6 +21,7 @@ import {
 } from '../../consensus/index.ts'
 import type { NodeKeypair, SecretKeySet, SecretKeyShare } from '../../crypto/index.ts'
 import { toHex } from '../../crypto/index.ts'
+import { AgreementHost } from '../../roles/elder/agreement-host.ts'
 import type { PeerId } from '../../transport/transport.ts'
 import { decode, type Message } from '../../wire/index.ts'
 import type { SeededRandom } from '../random.ts'
@@ -228,8 +227,8 @@ interface ElderStore {
 }
 
 /**
- * Runs one elder: the agreement machine as an actor on the virtual clock, wired to its peer.
- * Returns a function that stops it (a crash).
+ * Runs one elder: its agreement hosted on the virtual clock, wired to its peer, its own ballots
+ * and its decisions kept in its store. Returns a function that stops it (a crash).
  */
 function hostElder(
   index: number,
@@ -241,36 +240,26 @@ function hostElder(
   store: ElderStore,
   onDecided: (decision: Decision) => void,
 ): () => void {
-  const others = peers.filter((_, i) => i !== index)
-  const actor = createActor(agreementMachine, {
-    input: { agreement },
+  const host = new AgreementHost({
+    agreement,
     clock: scheduler,
     systemId: `${peers[index]!.slice(0, 6)}/agreement/${epoch}`,
-  })
-  actor.on('transmit', ({ effects }) => {
-    for (const ballots of effects.broadcast) {
+    elders: peers,
+    self: index,
+    send: (to, kind, payload) => peer.send(to, kind, payload),
+    journal: (ballots) => {
       for (const vote of ballots.votes) if (vote.voter === index) ownBallots(store, vote.generation).votes.push(vote)
       for (const sm of ballots.supermajorities) if (sm.voter === index) ownBallots(store, sm.generation).supermajorities.push(sm)
-    }
-    for (const decision of effects.decided) store.decisions.set(decision.generation, decision)
-    for (const ballots of effects.broadcast) peer.send(others, 'AgreementVotes', ballots)
-    for (const { to, decision } of effects.announce) peer.send(to === undefined ? others : [peers[to]!], 'DecisionAnnounce', { decision })
-    for (const { to, generation } of effects.request) peer.send([peers[to]!], 'DecisionRequest', { generation })
-    for (const decision of effects.decided) onDecided(decision)
+    },
+    onDecided: (decision) => {
+      store.decisions.set(decision.generation, decision)
+      onDecided(decision)
+    },
+    onIgnored: (from) => peer.block(peers[from]!),
   })
-  peer.listen((from, message) => {
-    const sender = peers.indexOf(from)
-    if (message.kind === 'AgreementVotes') {
-      actor.send({ type: 'VOTES', from: sender, votes: message.payload.votes, supermajorities: message.payload.supermajorities })
-      if (agreement.ignores(sender)) peer.block(from)
-    } else if (message.kind === 'DecisionAnnounce') {
-      actor.send({ type: 'DECISION_ANNOUNCE', from: sender, decision: message.payload.decision })
-    } else if (message.kind === 'DecisionRequest') {
-      actor.send({ type: 'DECISION_REQUEST', from: sender, generation: message.payload.generation })
-    }
-  })
-  actor.start()
-  return () => actor.stop()
+  peer.listen((from, message) => host.receive(peers.indexOf(from), message))
+  host.start()
+  return () => host.stop()
 }
 
 function ownBallots(store: ElderStore, generation: number): { votes: Vote[]; supermajorities: SuperMajority[] } {

@@ -9,9 +9,6 @@
  * with the same key set, and its key share matches its public key share (no key mismatch).
  */
 import { Result } from 'effect'
-import { type AnyActorRef, createActor } from 'xstate'
-import { agreementMachine } from '../../../machines/agreement.machine.ts'
-import { dkgMachine } from '../../../machines/dkg.machine.ts'
 import {
   Agreement,
   type Decision,
@@ -20,6 +17,8 @@ import {
   signDkgStart,
 } from '../../consensus/index.ts'
 import { type NodeKeypair, type NodePublicKey, type PublicKeySet, supermajority, threshold, toHex } from '../../crypto/index.ts'
+import { DkgHost, sessionOf } from '../../roles/dkg/dkg-host.ts'
+import { AgreementHost } from '../../roles/elder/agreement-host.ts'
 import type { PeerId } from '../../transport/transport.ts'
 import { decode, type DkgMessagesWire, type Message } from '../../wire/index.ts'
 import { Prefix } from '../../xor/index.ts'
@@ -64,7 +63,7 @@ interface Attempt {
   readonly sessionHex: string
   readonly sessionId: Uint8Array
   session: DkgSession | undefined
-  actor: AnyActorRef | undefined
+  host: DkgHost | undefined
   result: { publicKeySet: PublicKeySet; shareMatches: boolean } | undefined
   abandoned: boolean
 }
@@ -100,7 +99,6 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
     const dealerRandom = random.fork(`dealer-${self}`)
 
     const current = () => attempts.at(-1)!
-    const others = () => peers.filter((_, i) => i !== self)
 
     const agreement = new Agreement({
       roster, self, keypair: keypairs[self]!, share: currentKeys.secretKeyShare(self),
@@ -122,12 +120,15 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
           new TextEncoder().encode(`${EXCLUDE}${attempt.index}:${peers[attempt.candidates[position]!]}`))
       },
     })
-    const agreementActor = createActor(agreementMachine, { input: { agreement }, clock: scheduler, systemId: `${peers[self]!.slice(0, 6)}/agreement/0` })
-    agreementActor.on('transmit', ({ effects }) => {
-      for (const ballots of effects.broadcast) wire[self]!.send(others(), 'AgreementVotes', ballots)
-      for (const { to, decision } of effects.announce) wire[self]!.send(to === undefined ? others() : [peers[to]!], 'DecisionAnnounce', { decision })
-      for (const { to, generation } of effects.request) wire[self]!.send([peers[to]!], 'DecisionRequest', { generation })
-      for (const decision of effects.decided) onDecision(decision)
+    const agreementHost = new AgreementHost({
+      agreement,
+      clock: scheduler,
+      systemId: `${peers[self]!.slice(0, 6)}/agreement/0`,
+      elders: peers,
+      self,
+      send: (to, kind, payload) => wire[self]!.send(to, kind, payload),
+      onDecided: onDecision,
+      onIgnored: (from) => wire[self]!.block(peers[from]!),
     })
 
     function onDecision(decision: Decision): void {
@@ -144,7 +145,7 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
         scheduler.schedule(deadlineMs, () => {
           if (current() === attempt && attempt.result === undefined) {
             attempt.abandoned = true
-            agreementActor.send({ type: 'PROPOSALS_READY' })
+            agreementHost.proposalsReady()
           }
         })
         return
@@ -155,7 +156,7 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
     function begin(candidates: ReadonlyArray<number>): void {
       const index = attempts.length
       const sessionId = dkgSessionId(Prefix.EMPTY, candidates.map((c) => keypairs[c]!.name.bytes), index, 1)
-      const attempt: Attempt = { index, candidates, sessionHex: toHex(sessionId), sessionId, session: undefined, actor: undefined, result: undefined, abandoned: false }
+      const attempt: Attempt = { index, candidates, sessionHex: toHex(sessionId), sessionId, session: undefined, host: undefined, result: undefined, abandoned: false }
       attempts.push(attempt)
       const position = candidates.indexOf(self)
       if (position >= 0) {
@@ -167,35 +168,35 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
           ...(strategy === 'false-complaints' ? { misbehaviour: { complainAboutAll: true } } : {}),
         })
         attempt.session = session
-        const actor = createActor(dkgMachine, {
-          input: { session, startQuorum: supermajority(n), deadlineMs, gossipIntervalMs: GOSSIP_MS },
+        const host = new DkgHost({
+          session,
+          startQuorum: supermajority(n),
+          deadlineMs,
+          gossipIntervalMs: GOSSIP_MS,
           clock: scheduler,
           systemId: `${peers[self]!.slice(0, 6)}/dkg/${index}`,
+          candidates: candidates.map((c) => peers[c]!),
+          self: position,
+          send: (to, kind, payload) => wire[self]!.send(to, kind, payload),
+          // As this scenario always asked: one other candidate at a time, in turn (a node asks them all).
+          catchUpFrom: (others) => (others.length === 0 ? [] : [others[catchUpPeer++ % others.length]!]),
+          onCompleted: (result) => {
+            attempt.result = {
+              publicKeySet: result.publicKeySet,
+              shareMatches: result.secretKeyShare.publicKeyShare().equals(result.publicKeySet.publicKeyShare(position)),
+            }
+            log?.(`t=${Math.round(scheduler.now)} elder ${self} completed attempt ${index}: key ${result.publicKeySet.publicKey().toHex().slice(0, 12)}`)
+            agreementHost.proposalsReady()
+          },
+          onAbandoned: (nonParticipants) => {
+            attempt.abandoned = true
+            log?.(`t=${Math.round(scheduler.now)} elder ${self} abandoned attempt ${index}: ${nonParticipants.map(([p, why]) => `${candidates[p]} ${why}`).join(', ')}`)
+            agreementHost.proposalsReady()
+          },
         })
-        const to = (positions: ReadonlyArray<number>) => positions.map((p) => peers[candidates[p]!]!)
-        const everyoneElse = to(candidates.map((_, i) => i).filter((i) => i !== position))
-        actor.on('broadcast', ({ bundle }) => wire[self]!.send(everyoneElse, 'DkgMessages', bundle))
-        actor.on('reply', ({ to: peer, bundle }) => wire[self]!.send([peers[peer]!], 'DkgMessages', bundle))
-        actor.on('catchUp', ({ request }) => {
-          if (everyoneElse.length === 0) return
-          wire[self]!.send([everyoneElse[catchUpPeer++ % everyoneElse.length]!], 'DkgCatchUp', request)
-        })
-        actor.on('completed', ({ result }) => {
-          attempt.result = {
-            publicKeySet: result.publicKeySet,
-            shareMatches: result.secretKeyShare.publicKeyShare().equals(result.publicKeySet.publicKeyShare(position)),
-          }
-          log?.(`t=${Math.round(scheduler.now)} elder ${self} completed attempt ${index}: key ${result.publicKeySet.publicKey().toHex().slice(0, 12)}`)
-          agreementActor.send({ type: 'PROPOSALS_READY' })
-        })
-        actor.on('abandoned', ({ nonParticipants }) => {
-          attempt.abandoned = true
-          log?.(`t=${Math.round(scheduler.now)} elder ${self} abandoned attempt ${index}: ${nonParticipants.map(([p, why]) => `${candidates[p]} ${why}`).join(', ')}`)
-          agreementActor.send({ type: 'PROPOSALS_READY' })
-        })
-        attempt.actor = actor
-        actor.start()
-        for (const elder of startsSeen.get(attempt.sessionHex) ?? []) actor.send({ type: 'START', elder })
+        attempt.host = host
+        host.start()
+        for (const elder of startsSeen.get(attempt.sessionHex) ?? []) host.onDkgStart(elder)
       }
       // As a current elder, tell the candidates to start (again each gossip tick until done).
       const start = signDkgStart(keypairs[self]!, {
@@ -217,22 +218,13 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
       if (seen === undefined) startsSeen.set(sessionHex, (seen = new Set()))
       if (seen.has(elder)) return
       seen.add(elder)
-      attempts.find((a) => a.sessionHex === sessionHex)?.actor?.send({ type: 'START', elder })
+      attempts.find((a) => a.sessionHex === sessionHex)?.host?.onDkgStart(elder)
     }
 
     wire[self]!.listen((from, message: Message) => {
       const sender = peers.indexOf(from)
+      if (agreementHost.receive(sender, message)) return
       switch (message.kind) {
-        case 'AgreementVotes':
-          agreementActor.send({ type: 'VOTES', from: sender, votes: message.payload.votes, supermajorities: message.payload.supermajorities })
-          if (agreement.ignores(sender)) wire[self]!.block(from)
-          break
-        case 'DecisionAnnounce':
-          agreementActor.send({ type: 'DECISION_ANNOUNCE', from: sender, decision: message.payload.decision })
-          break
-        case 'DecisionRequest':
-          agreementActor.send({ type: 'DECISION_REQUEST', from: sender, generation: message.payload.generation })
-          break
         case 'DkgStart':
           if (DkgSession.verifyStart(message.payload.start, publicKeys) && message.payload.start.elder === sender) {
             receiveStart(toHex(message.payload.start.sessionId), sender)
@@ -240,13 +232,13 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
           break
         case 'DkgMessages': {
           const target = sessionOf(message.payload)
-          attempts.find((a) => a.sessionHex === target)?.actor?.send({ type: 'MESSAGES', bundle: message.payload })
+          attempts.find((a) => a.sessionHex === target)?.host?.onMessages(message.payload)
           break
         }
         case 'DkgCatchUp': {
           const attempt = attempts.find((a) => a.sessionHex === toHex(message.payload.sessionId))
           const position = attempt?.candidates.indexOf(sender) ?? -1
-          if (attempt?.actor !== undefined && position >= 0) attempt.actor.send({ type: 'CATCH_UP', from: sender, request: message.payload })
+          if (attempt?.host !== undefined && position >= 0) attempt.host.onCatchUp(position, message.payload)
           break
         }
         default:
@@ -257,7 +249,7 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
     return {
       start(): void {
         begin([...Array(n).keys()])
-        agreementActor.start()
+        agreementHost.start()
       },
       /**
        * True when this elder's latest attempt completed — or, if the elders excluded it, when it
@@ -320,11 +312,6 @@ export function runDkg(seed: number, options: DkgScenarioOptions): DkgRunResult 
     messages: network.stats.sent,
     traceHash: network.traceHash(),
   }
-}
-
-function sessionOf(bundle: DkgMessagesWire): string | undefined {
-  const first = bundle.parts[0]?.sessionId ?? bundle.acks[0]?.sessionId ?? bundle.justifications[0]?.sessionId
-  return first === undefined ? undefined : toHex(first)
 }
 
 /** Invalid signatures: every DKG message and vote leaves with its signature broken. */
