@@ -1,9 +1,17 @@
 /**
- * A member's proactive anti-entropy (DESIGN.md §9): periodic probes, and catching up on
- * decisions it missed. (Checking each incoming message is the pure `checkIncoming` of
- * src/knowledge: a verdict per message needs no state.)
+ * A node's anti-entropy (DESIGN.md §9): what it does with each message from outside its section,
+ * what it does when a message of its own bounces, periodic probes, and catching up on decisions
+ * it missed.
  *
  *   active (parallel)
+ *     ├─ gate:     open, taking each INCOMING message (a join, a client query) by its verdict
+ *     │            (the pure `checkIncoming` of src/knowledge, with our current key): `accept` →
+ *     │            on to its role; `retry` → answer AeRetry (our SAP, the chain from their key);
+ *     │            `redirect` → answer AeRedirect (the closest SAP we know); `drop` → counted
+ *     ├─ sender:   ready, taking each BOUNCED answer to a message of ours (the pure `onBounce`):
+ *     │            a new key → `resend`; the same key we used (the bounce guard), an update that
+ *     │            does not verify, or past the resend limit → dropped (past the limit we still
+ *     │            `learn` the SAP); the member's retry timer sends again later
  *     ├─ probing:  waiting ──probeInterval──▶ waiting, emitting `probe` (every `neighbourEvery`th
  *     │            tick with `neighbours: true`: elders then probe the sibling sections too)
  *     └─ catchUp:  inSync ──BEHIND──▶ requesting ──CAUGHT_UP──▶ inSync
@@ -16,12 +24,24 @@
  */
 import { assign, emit, setup } from 'xstate'
 
+/** The gate's verdict on a message from outside the section. */
+export type GateVerdict = 'accept' | 'retry' | 'redirect' | 'drop'
+/** What the sender's side makes of a bounce (see `onBounce`). */
+export type BounceVerdict = 'resend' | 'no-progress' | 'update-rejected' | 'resend-limit' | 'no-elder'
+
 export type AntiEntropyEvent =
+  | { type: 'INCOMING'; verdict: GateVerdict }
+  | { type: 'BOUNCED'; verdict: BounceVerdict }
   | { type: 'BEHIND' }
   | { type: 'CAUGHT_UP' }
   | { type: 'STOP' }
 
 export type AntiEntropyEmitted =
+  | { type: 'accept' }
+  | { type: 'answer'; kind: 'retry' | 'redirect' }
+  | { type: 'drop' }
+  | { type: 'resend' }
+  | { type: 'learn' }
   | { type: 'probe'; neighbours: boolean }
   | { type: 'requestDecisions'; attempt: number }
 
@@ -48,9 +68,20 @@ export const antiEntropyMachine = setup({
     countRequest: assign({ requests: ({ context }) => context.requests + 1 }),
     resetRequests: assign({ requests: 0 }),
     request: emit(({ context }) => ({ type: 'requestDecisions' as const, attempt: context.requests })),
+    accept: emit({ type: 'accept' as const }),
+    answerRetry: emit({ type: 'answer' as const, kind: 'retry' as const }),
+    answerRedirect: emit({ type: 'answer' as const, kind: 'redirect' as const }),
+    drop: emit({ type: 'drop' as const }),
+    resend: emit({ type: 'resend' as const }),
+    learn: emit({ type: 'learn' as const }),
   },
   guards: {
     mayRetry: ({ context }) => context.requests < context.maxRequests,
+    forUs: ({ event }) => event.type === 'INCOMING' && event.verdict === 'accept',
+    staleKey: ({ event }) => event.type === 'INCOMING' && event.verdict === 'retry',
+    elsewhere: ({ event }) => event.type === 'INCOMING' && event.verdict === 'redirect',
+    newKey: ({ event }) => event.type === 'BOUNCED' && event.verdict === 'resend',
+    pastLimit: ({ event }) => event.type === 'BOUNCED' && event.verdict === 'resend-limit',
   },
   delays: {
     firstProbe: ({ context }) => context.firstProbeMs,
@@ -66,6 +97,36 @@ export const antiEntropyMachine = setup({
       type: 'parallel',
       on: { STOP: 'stopped' },
       states: {
+        gate: {
+          initial: 'open',
+          states: {
+            open: {
+              on: {
+                INCOMING: [
+                  { guard: 'forUs', actions: 'accept' },
+                  { guard: 'staleKey', actions: 'answerRetry' },
+                  { guard: 'elsewhere', actions: 'answerRedirect' },
+                  { actions: 'drop' },
+                ],
+              },
+            },
+          },
+        },
+        sender: {
+          initial: 'ready',
+          states: {
+            ready: {
+              on: {
+                BOUNCED: [
+                  { guard: 'newKey', actions: 'resend' },
+                  // The bounce guard and the limit: not sent again now (the retry timer will).
+                  { guard: 'pastLimit', actions: 'learn' },
+                  { actions: 'drop' },
+                ],
+              },
+            },
+          },
+        },
         probing: {
           initial: 'starting',
           states: {

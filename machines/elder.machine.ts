@@ -1,16 +1,25 @@
 /**
- * An elder's duties besides voting (DESIGN.md §6, §7): keeping watch over the members it looks
- * after, and driving an elder change — DKG start, then the handover or split proposal. (Votes
- * run in the `agreement` actor; one DKG session in a `dkg` actor per candidate set.)
+ * An elder's duties besides voting (DESIGN.md §6–§8), one actor per term: keeping watch over the
+ * members it looks after, and carrying an elder change through its steps. (Votes run in the
+ * `agreement` actor; each DKG session in a `dkg` actor at each candidate.)
  *
  *   serving (parallel)
  *     ├─ change: steady ──CHANGE_DUE(target)──▶ electing ──SAPS_READY──▶ proposing
- *     │          electing asks `announceDkg` on entry and every `dkgStartResendMs` (candidates
- *     │          that missed the start hear it again); a different target restarts it; the
- *     │          empty target (nothing due) goes back to steady
- *     └─ watch:  every `watchIntervalMs` asks `checkSilence` (members silent too long are
- *                proposed `Left`)
- *   serving ──RETIRE──▶ retired        (handed over, voted off, or the node stopped)
+ *     │    electing (parallel)
+ *     │      ├─ announcing: `announceDkg` on entry and every `dkgStartResendMs` (candidates that
+ *     │      │              missed the start hear it again; the merge shares, while merging)
+ *     │      └─ progress:   dkgRunning ──SAP_SHARE──▶ collectingSapShares
+ *     │                     dkgRunning | collectingSapShares ──DKG_ABANDONED──▶ failureReports
+ *     │                     failureReports ──DKG_FAILED──▶ excluding   (a candidate named by
+ *     │                     threshold + 1 others is proposed Left; the next target goes without it)
+ *     │    a different target restarts electing; the empty target (nothing due) goes back to steady
+ *     │    proposing: `proposeChange` (Handover or Split) on entry
+ *     └─ watch: every `watchIntervalMs` asks `checkSilence` (members silent too long: Left)
+ *   serving ──DECIDED──▶ handingOver   (the handover or split is decided: `signLink`, our share
+ *       of each new key's chain link, goes to the collectors)
+ *     handingOver: collectingLinkShares ──LINKED──▶ linked (final: the new elders serve from the
+ *       next generation; this term's duties are over)
+ *   serving ──RETIRE──▶ retired        (voted off, or the node stopped)
  *
  * Sans-IO: everything the elder sends is `emit`ted for the runtime.
  */
@@ -19,13 +28,24 @@ import { assign, emit, setup } from 'xstate'
 export type ElderEvent =
   /** What the section needs now: the candidate set(s) of the change, or '' for none. */
   | { type: 'CHANGE_DUE'; target: string }
+  /** A candidate's share of a new SAP arrived: its DKG completed. */
+  | { type: 'SAP_SHARE' }
   /** The new SAP(s) are signed by their new keys: the change can be proposed. */
   | { type: 'SAPS_READY' }
+  /** A candidate reported that a session of this change was abandoned, naming who did not take part. */
+  | { type: 'DKG_ABANDONED' }
+  /** Enough candidates named one candidate: its exclusion (Left) is proposed. */
+  | { type: 'DKG_FAILED' }
+  /** The handover or split was decided. */
+  | { type: 'DECIDED' }
+  /** The new key's chain link is applied (our tree holds the new SAP). */
+  | { type: 'LINKED' }
   | { type: 'RETIRE' }
 
 export type ElderEmitted =
   | { type: 'announceDkg'; target: string; round: number }
   | { type: 'proposeChange'; target: string }
+  | { type: 'signLink' }
   | { type: 'checkSilence' }
 
 export interface ElderContext {
@@ -48,6 +68,7 @@ export const elderMachine = setup({
     announce: emit(({ context }) => ({ type: 'announceDkg' as const, target: context.target, round: context.round })),
     nextRound: assign({ round: ({ context }) => context.round + 1 }),
     propose: emit(({ context }) => ({ type: 'proposeChange' as const, target: context.target })),
+    signLink: emit({ type: 'signLink' as const }),
     checkSilence: emit({ type: 'checkSilence' as const }),
   },
   guards: {
@@ -65,7 +86,7 @@ export const elderMachine = setup({
   states: {
     serving: {
       type: 'parallel',
-      on: { RETIRE: 'retired' },
+      on: { RETIRE: 'retired', DECIDED: 'handingOver' },
       states: {
         change: {
           initial: 'steady',
@@ -78,9 +99,28 @@ export const elderMachine = setup({
           states: {
             steady: {},
             electing: {
-              entry: ['announce', 'nextRound'],
+              type: 'parallel',
               on: { SAPS_READY: 'proposing' },
-              after: { dkgStartResend: { target: 'electing', reenter: true } },
+              states: {
+                announcing: {
+                  initial: 'announced',
+                  states: {
+                    announced: {
+                      entry: ['announce', 'nextRound'],
+                      after: { dkgStartResend: { target: 'announced', reenter: true } },
+                    },
+                  },
+                },
+                progress: {
+                  initial: 'dkgRunning',
+                  states: {
+                    dkgRunning: { on: { SAP_SHARE: 'collectingSapShares', DKG_ABANDONED: 'failureReports' } },
+                    collectingSapShares: { on: { DKG_ABANDONED: 'failureReports' } },
+                    failureReports: { on: { DKG_FAILED: 'excluding' } },
+                    excluding: {},
+                  },
+                },
+              },
             },
             proposing: {
               entry: 'propose',
@@ -95,6 +135,16 @@ export const elderMachine = setup({
         },
       },
     },
+    handingOver: {
+      entry: 'signLink',
+      on: { RETIRE: 'retired' },
+      initial: 'collectingLinkShares',
+      states: {
+        collectingLinkShares: { on: { LINKED: '#elder.linked' } },
+      },
+    },
+    /** The new key's link is applied: the new elders serve; this term's duties are over. */
+    linked: { type: 'final' },
     retired: { type: 'final' },
   },
 })

@@ -42,22 +42,44 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
     name: 'anti-entropy',
     machine: antiEntropyMachine,
     input: { firstProbeMs: 1_000, probeIntervalMs: 10_000, neighbourEvery: 3, retryMs: 2_000, maxRequests: AE_MAX_REQUESTS },
-    events: ['BEHIND', 'CAUGHT_UP', 'STOP'].map((type) => ({ type })),
+    events: [
+      ...(['accept', 'retry', 'redirect', 'drop'] as const).map((verdict) => ({ type: 'INCOMING', verdict })),
+      ...(['resend', 'no-progress', 'update-rejected', 'resend-limit'] as const).map((verdict) => ({ type: 'BOUNCED', verdict })),
+      ...['BEHIND', 'CAUGHT_UP', 'STOP'].map((type) => ({ type })),
+    ],
     key: (s) => ({ tick: s.context.ticks % 3, requests: s.context.requests }),
     stable: ['antiEntropy.active.catchUp.inSync'],
-    progress: { external: ['CAUGHT_UP'], shutdown: ['STOP'] },
     invariants: [{ name: 'catch-up asks at most maxRequests times', holds: (s) => s.context.requests <= AE_MAX_REQUESTS }],
+    progress: {
+      external: ['CAUGHT_UP', 'INCOMING', 'BOUNCED'],
+      shutdown: ['STOP'],
+      awaits: {
+        'antiEntropy.active.gate': 'takes each message as it comes: nothing of ours waits there',
+        'antiEntropy.active.sender': "takes each bounce as it comes: the member machine's retry timer sends again",
+      },
+    },
   }),
   defineSpec({
     name: 'elder',
     machine: elderMachine,
     input: { dkgStartResendMs: 5_000, watchIntervalMs: 10_000 },
-    events: [{ type: 'CHANGE_DUE', target: '' }, { type: 'CHANGE_DUE', target: 'a' }, { type: 'CHANGE_DUE', target: 'b' }, { type: 'SAPS_READY' }, { type: 'RETIRE' }],
+    events: [
+      { type: 'CHANGE_DUE', target: '' }, { type: 'CHANGE_DUE', target: 'a' }, { type: 'CHANGE_DUE', target: 'b' },
+      { type: 'SAP_SHARE' }, { type: 'SAPS_READY' }, { type: 'DKG_ABANDONED' }, { type: 'DKG_FAILED' }, { type: 'DECIDED' }, { type: 'LINKED' }, { type: 'RETIRE' },
+    ],
     key: (s) => ({ target: s.context.target, round: cap(s.context.round, 2) }),
     stable: ['elder.serving.change.steady', 'elder.serving.change.proposing'],
-    // The candidates' SAP shares come from them; a change falls due with a decision of the section.
-    progress: { external: ['SAPS_READY', 'CHANGE_DUE'], shutdown: ['RETIRE'] },
     invariants: [{ name: 'an elder change is under way only for a target', holds: (s) => !within(s, 'elder.serving.change.electing') || s.context.target !== '' }],
+    // The candidates' SAP shares and failure reports come from them; a change falls due, and is
+    // decided, with decisions of the section; the link comes from the collectors.
+    progress: {
+      external: ['SAP_SHARE', 'SAPS_READY', 'DKG_ABANDONED', 'DKG_FAILED', 'CHANGE_DUE', 'DECIDED', 'LINKED'],
+      shutdown: ['RETIRE'],
+      awaits: {
+        'elder.serving.change.electing.progress': 'the announcing region resends DkgStart every dkgStartResendMs to the candidates that have not sent their SAP share',
+        'elder.handingOver.collectingLinkShares': "the collectors pass the combined link to every old and new elder (AeUpdate), and a probe answer brings it otherwise (the anti-entropy machine's timer)",
+      },
+    },
   }),
   defineSpec({
     name: 'connection',

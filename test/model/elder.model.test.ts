@@ -6,9 +6,13 @@
  *
  *   CHANGE_DUE(t)  the others decide membership changes after which the node's elder candidates
  *                  are t's: 'a' (an older node A joined), 'b' (B instead), '' (neither: no change)
- *   SAPS_READY     the candidates of the change (the test plays them) send their SapShares of the
- *                  new SAP
- *   RETIRE         the others decide the handover to the new SAP, or (none yet) vote the node off
+ *   SAP_SHARE      one candidate of the change (the test plays them) sends its SapShare
+ *   SAPS_READY     the candidates of the change send their SapShares of the new SAP
+ *   DKG_ABANDONED  one candidate reports the change's session abandoned, naming the joiner
+ *   DKG_FAILED     every other candidate reports it too: threshold + 1 name the joiner
+ *   DECIDED        the others decide the handover to the new SAP the node proposes
+ *   LINKED         the others pass on the new key's chain link (an AeUpdate)
+ *   RETIRE         the others vote the node off
  *   timers         the node's elder timer of that delay fires (DkgStart resend, watch)
  *
  * and after every step the node's eldership, its DkgStarts (one per `announceDkg` the model
@@ -19,12 +23,12 @@ import { describe, expect, it } from 'vitest'
 import type { AnyMachineSnapshot, EventObject } from 'xstate'
 import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, encodeChange, makeRoster, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
 import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
-import type { SignedSap } from '../../src/knowledge/index.ts'
+import { ProofChain, type SignedSap } from '../../src/knowledge/index.ts'
 import { SECTION_TIMING } from '../../src/roles/constants.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { afterDelay, armedDelays, ModelPathFailure, type SystemUnderTest, Unproducible } from '../../src/verify/model-test.ts'
 import type { PayloadOf } from '../../src/wire/index.ts'
-import { asMember, countOf, dealKeys, type HeldKeys, type Peer, signedSap, Subject } from './node-harness.ts'
+import { asMember, countOf, dealKeys, extendChain, type HeldKeys, type Peer, signedSap, Subject } from './node-harness.ts'
 import { agree } from '../node/four-elders.ts'
 import { broken, runBroken, runModel, spec } from './support.ts'
 
@@ -45,6 +49,10 @@ class ElderSystem implements SystemUnderTest {
   #newSap: SignedSap | undefined
   /** The DKG session (hex) the shares are for. */
   #sharesFor = ''
+  /** Candidates whose SapShare the test delivered for the session `#sharesFor`. */
+  #sharedBy = new Set<string>()
+  /** The SAP of the handover the others decided. */
+  #handedOver: SignedSap | undefined
 
   constructor() {
     // Four founders; the node is the first by name (so it is one of the collectors of SapShares).
@@ -67,10 +75,27 @@ class ElderSystem implements SystemUnderTest {
     switch (event.type) {
       case 'CHANGE_DUE':
         return this.#changeTo((event as EventObject & { target: string }).target)
+      case 'SAP_SHARE':
+        return this.#sapsReady(1)
       case 'SAPS_READY':
         return this.#sapsReady()
+      case 'DKG_ABANDONED':
+        return this.#reportFailure(1)
+      case 'DKG_FAILED':
+        return this.#reportFailure(Number.POSITIVE_INFINITY)
+      case 'DECIDED':
+        if (this.#newSap === undefined || !this.#proposing()) throw new Unproducible('no handover proposed: nothing to decide')
+        this.#handedOver = this.#newSap
+        return this.#decide([{ kind: 'Handover', sap: this.#newSap }])
+      case 'LINKED': {
+        const sap = this.#handedOver
+        if (sap === undefined) throw new Unproducible('no handover decided: no link to pass on')
+        const genesis = this.#keys
+        return s.deliver(this.#others[0]!, 'AeUpdate', { sap: sap.toWire(), proofChain: extendChain(new ProofChain(genesis.keySet.publicKey()), genesis, sap).toWire() })
+      }
       case 'RETIRE':
-        return this.#decide(this.#newSap !== undefined && this.#proposing() ? [{ kind: 'Handover', sap: this.#newSap }] : [{ kind: 'Left', name: s.node.name }])
+        if (!s.node.isElder) throw new Unproducible('the node no longer serves: nothing to vote it off from')
+        return this.#decide([{ kind: 'Left', name: s.node.name }])
       default:
         throw new Error(`no way to bring about ${event.type}`)
     }
@@ -78,14 +103,20 @@ class ElderSystem implements SystemUnderTest {
 
   check(snapshot: AnyMachineSnapshot, emitted: ReadonlyArray<EventObject>): void {
     const s = this.#s
-    const serving = snapshot.value !== 'retired'
+    const serving = typeof snapshot.value === 'object' && 'serving' in snapshot.value
     expect(s.node.isElder).toBe(serving)
     const starts = s.sentOf('DkgStart', this.#mark)
     expect(starts).toHaveLength(countOf(emitted, 'announceDkg'))
+    // A decided handover: the node signs the new key with its old share, once, to the collectors.
+    expect(s.sentOf('LinkShare', this.#mark).length > 0).toBe(countOf(emitted, 'signLink') > 0)
     this.#mark = s.sent.length
     const context = snapshot.context as { target: string }
     // Each DkgStart goes to the candidates of the target the model holds.
-    for (const start of starts) expect([...start.to].sort()).toEqual(this.#candidates(context.target).filter((a) => a !== 's').sort())
+    // (Not to those that sent their share of the new SAP: their DKG completed.)
+    for (const start of starts) {
+      const shared = toHex(start.payload.start.sessionId) === this.#sharesFor ? this.#sharedBy : new Set<string>()
+      expect([...start.to].sort()).toEqual(this.#candidates(context.target).filter((a) => a !== 's' && !shared.has(a)).sort())
+    }
     expect(serving && this.#proposing()).toBe(JSON.stringify(snapshot.value).includes('proposing'))
     expect(serving ? s.timers('elder').armed.sort((a, b) => a - b) : []).toEqual(armedDelays(snapshot))
   }
@@ -114,8 +145,21 @@ class ElderSystem implements SystemUnderTest {
     if (changes.length > 0) this.#decide(changes)
   }
 
-  /** The candidates of the node's last DkgStart sign the new SAP and send it their shares. */
-  #sapsReady(): void {
+  /** Candidates of the node's last DkgStart report its session abandoned, naming the joiner (at most `count` of them). */
+  #reportFailure(count: number): void {
+    const s = this.#s
+    if (!s.node.isElder) throw new Unproducible('the node no longer serves: no reports reach it')
+    const start = s.sentOf('DkgStart').at(-1)?.payload.start
+    if (start === undefined) throw new Unproducible('no elder change has been asked for: no session to report')
+    // The joiner among the candidates (the node itself may not be one) is named by the others.
+    const named = start.addrs.findIndex((a) => a === 'a' || a === 'b')
+    if (named < 0) throw new Unproducible('no joiner among the candidates to name')
+    const reporters = start.addrs.filter((a, i) => a !== 's' && i !== named).slice(0, count)
+    for (const addr of reporters) s.deliver(this.#peerAt(addr), 'DkgFailure', { sessionId: start.sessionId, nonParticipants: [named] })
+  }
+
+  /** The candidates of the node's last DkgStart sign the new SAP and send it their shares (the first `count`). */
+  #sapsReady(count = Number.POSITIVE_INFINITY): void {
     const s = this.#s
     const start = s.sentOf('DkgStart').at(-1)?.payload.start
     if (start === undefined) throw new Unproducible('no elder change has been asked for: no SAP to sign')
@@ -128,9 +172,13 @@ class ElderSystem implements SystemUnderTest {
       this.#shares = signers.map((from, index) => ({ from, payload: { sap: sap.sap.toWire(), index, share: keys.share!(index).sign(sap.sap.signingBytes()).toBytes() } }))
       this.#newSap = sap
       this.#sharesFor = session
+      this.#sharedBy = new Set()
     }
     // (Shares for a change that is over are heard again: the node must not act on them.)
-    for (const { from, payload } of this.#shares) s.deliver(from, 'SapShare', payload)
+    for (const { from, payload } of this.#shares.slice(0, count)) {
+      s.deliver(from, 'SapShare', payload)
+      this.#sharedBy.add(from.addr)
+    }
   }
 
   #peerAt(addr: string): Peer {
@@ -166,7 +214,11 @@ describe('model-based: elder machine → NodeShell', () => {
 
 describe('elder model-based tests fail when the machine and the node part', () => {
   it('a copy that does not announce the DKG again fails on the node', () => {
-    expect(runBroken(broken(spec('elder'), ['serving', 'change', 'electing'], (state) => ({ ...state, after: {} })), () => new ElderSystem())).toThrow(ModelPathFailure)
+    expect(runBroken(broken(spec('elder'), ['serving', 'change', 'electing', 'announcing', 'announced'], (state) => ({ ...state, after: {} })), () => new ElderSystem())).toThrow(ModelPathFailure)
+  }, 60_000)
+
+  it('a copy that does not hand over once the handover is decided fails on the node (no link share signed)', () => {
+    expect(runBroken(broken(spec('elder'), ['serving'], (state) => ({ ...state, on: { ...(state.on as object), DECIDED: 'retired' } })), () => new ElderSystem())).toThrow(ModelPathFailure)
   }, 60_000)
 
   it('a copy that does not propose once the new SAPs are signed fails on the node', () => {

@@ -42,7 +42,7 @@ describe('safenet verify: exhaustive checks of the statecharts', () => {
 
   it('catches an elder whose SAPS_READY goes back to electing (proposing unreachable)', () => {
     const s = spec('elder')
-    const machine = mutated(s.machine, ['serving', 'change', 'electing'], (state) => ({ ...state, on: { SAPS_READY: 'electing' } }))
+    const machine = mutated(s.machine, ['serving', 'change', 'electing'], (state) => ({ ...state, on: { SAPS_READY: 'steady' } }))
     const report = verifyMachine({ ...s, machine })
     expect(report.unreachable).toContain('elder.serving.change.proposing')
   })
@@ -65,9 +65,9 @@ describe('safenet verify: exhaustive checks of the statecharts', () => {
 
   it('catches an elder that announces its DkgStart once and never again (the resend timer removed: a stall)', () => {
     const s = spec('elder')
-    const machine = mutated(s.machine, ['serving', 'change', 'electing'], (state) => ({ ...state, after: {} }))
+    const machine = mutated(s.machine, ['serving', 'change', 'electing', 'announcing', 'announced'], (state) => ({ ...state, after: {} }))
     const report = verifyMachine({ ...s, machine })
-    expect(report.stalls.some((v) => v.startsWith('elder.serving.change.electing @'))).toBe(true)
+    expect(report.stalls.some((v) => v.startsWith('elder.serving.change.electing.announcing.announced @'))).toBe(true)
   })
 
   it('catches a member approved without resetting its join attempts (invariant violated)', () => {

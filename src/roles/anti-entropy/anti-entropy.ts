@@ -8,7 +8,7 @@
  * message's destination (accept / Retry / Redirect / drop) is the shell's (`shell/ae-gate.ts`).
  */
 import { createActor, type Actor } from 'xstate'
-import { antiEntropyMachine } from '../../../machines/anti-entropy.machine.ts'
+import { type AntiEntropyEmitted, type AntiEntropyEvent, antiEntropyMachine, type BounceVerdict, type GateVerdict } from '../../../machines/anti-entropy.machine.ts'
 import type { MembershipChange } from '../../consensus/index.ts'
 import { BlsPublicKey, type NodePublicKey, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, type ProofChain, type SignedSap } from '../../knowledge/index.ts'
@@ -27,6 +27,8 @@ export class AntiEntropyRole implements Role {
   readonly #actor: Actor<typeof antiEntropyMachine>
   readonly links: ChainLinks
   #neighbourProbes = 0
+  /** What the machine made of the verdict just sent to it (its emits are synchronous). */
+  #outcome: AntiEntropyEmitted['type'] | undefined
 
   constructor(components: NodeComponents) {
     this.#c = components
@@ -42,6 +44,7 @@ export class AntiEntropyRole implements Role {
       clock: components.clock('antiEntropy'),
       systemId: components.systemId('anti-entropy'),
     })
+    for (const type of ['accept', 'answer', 'drop', 'resend', 'learn'] as const) this.#actor.on(type, () => (this.#outcome = type))
     this.#actor.on('probe', ({ neighbours }) => this.#probe(neighbours))
     this.#actor.on('requestDecisions', ({ attempt }) => this.#sendDecisionsRequest(attempt))
     // The new SAP(s) of a handover or split wait for their chain link, which may be here already.
@@ -59,6 +62,24 @@ export class AntiEntropyRole implements Role {
   stop(): void {
     this.#actor.send({ type: 'STOP' })
     this.#actor.stop()
+  }
+
+  /** The gate (see shell/ae-gate.ts) asks the machine what to do with a message: what it emitted. */
+  judge(verdict: GateVerdict): 'accept' | 'answer' | 'drop' {
+    return this.#decide({ type: 'INCOMING', verdict }) as 'accept' | 'answer' | 'drop'
+  }
+
+  /** The member role asks the machine what to do with a bounce of its join request. */
+  bounced(verdict: BounceVerdict): 'resend' | 'learn' | 'drop' {
+    return this.#decide({ type: 'BOUNCED', verdict }) as 'resend' | 'learn' | 'drop'
+  }
+
+  #decide(event: AntiEntropyEvent): AntiEntropyEmitted['type'] {
+    this.#outcome = undefined
+    this.#actor.send(event)
+    const outcome = this.#outcome
+    // A stopped machine takes nothing: nothing goes on.
+    return outcome ?? 'drop'
   }
 
   /** We are behind on decisions: the machine asks (and asks again) until we are not. */

@@ -111,6 +111,8 @@ export class ElderChange {
     term.sharesFrom.add(`${sap.prefix.toString()}/${sap.generation}/${payload.index}`)
     const outcome = c.aggregator.add(sap.signingBytes(), sap.publicKeySet, payload.index, payload.share)
     if (outcome.kind === 'malformed') return c.refuse('bad-sap-share')
+    // A candidate completed its DKG: the elder machine moves on from waiting for the DKG.
+    term.duties.send({ type: 'SAP_SHARE' })
     if (outcome.kind === 'pending') countInvalid(c, outcome.badSigners, 'invalid-sap-share')
     if (outcome.kind !== 'combined') return
     const combined = outcome.signature
@@ -147,6 +149,7 @@ export class ElderChange {
     if (start === undefined) return
     const reporter = start.candidates.findIndex((cand) => toHex(cand) === sender.name.toHex())
     if (reporter < 0) return this.#c.refuse('dkg-failure-from-non-candidate')
+    term.duties.send({ type: 'DKG_ABANDONED' })
     let reports = term.dkgFailures.get(hex)
     if (reports === undefined) term.dkgFailures.set(hex, (reports = new Map<number, Set<number>>()))
     const needed = threshold(start.candidates.length) + 1
@@ -155,7 +158,9 @@ export class ElderChange {
       let by = reports.get(index)
       if (by === undefined) reports.set(index, (by = new Set()))
       by.add(reporter)
-      if (by.size === needed) this.#elder.propose({ kind: 'Left', name: XorName.fromBytes(start.candidates[index]!) })
+      if (by.size !== needed) continue
+      this.#elder.propose({ kind: 'Left', name: XorName.fromBytes(start.candidates[index]!) })
+      term.duties.send({ type: 'DKG_FAILED' })
     }
   }
 

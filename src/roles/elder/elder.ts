@@ -9,9 +9,8 @@
  * See `README.md` in this folder for the messages of each step.
  */
 import { createActor, type Actor } from 'xstate'
-import { agreementMachine } from '../../../machines/agreement.machine.ts'
 import { elderMachine } from '../../../machines/elder.machine.ts'
-import { Agreement, type Decision, DEFAULT_TIMING, decodeChange, encodeChange, makeRoster, type Member, type MembershipChange } from '../../consensus/index.ts'
+import { Agreement, type AppliedDecision, type Decision, DEFAULT_TIMING, decodeChange, encodeChange, makeRoster, type Member, type MembershipChange } from '../../consensus/index.ts'
 import { NodePublicKey, type PublicKeySet, type SecretKeyShare, toHex } from '../../crypto/index.ts'
 import type { SignedSap } from '../../knowledge/index.ts'
 import type { DkgStartWire, Kind, Message, PayloadOf } from '../../wire/index.ts'
@@ -20,6 +19,7 @@ import { MAX_PENDING_PROPOSALS, RECENT_DECISIONS, SECTION_TIMING } from '../cons
 import type { Role } from '../role.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import { Admission } from './admission.ts'
+import { AgreementHost } from './agreement-host.ts'
 import type { CastBallots } from './ballot-journal.ts'
 import { ElderChange } from './change.ts'
 import { Merging } from './merge.ts'
@@ -29,7 +29,8 @@ import { Watch } from './watch.ts'
 /** One term as an elder: the agreement we vote in, our key share, and the change in progress. */
 export interface ElderTerm {
   readonly agreement: Agreement
-  readonly actor: Actor<typeof agreementMachine>
+  /** The agreement's actor on the wire: ballots, announcements and requests to the other elders. */
+  readonly host: AgreementHost
   /** Elder duties besides voting: DKG starts, change proposals, watching members. */
   readonly duties: Actor<typeof elderMachine>
   readonly index: number
@@ -50,6 +51,8 @@ export interface ElderTerm {
   readonly sharesFrom: Set<string>
   /** Our share of the merge signature, signed once per merge (by the hash of what it signs). */
   mergeShare?: { readonly hex: string; readonly share: Uint8Array; readonly link: Uint8Array }
+  /** The handover or split this term decided, once it did: the term hands over until its links are applied. */
+  handover?: AppliedDecision
 }
 
 export class ElderRole implements Role {
@@ -57,6 +60,8 @@ export class ElderRole implements Role {
   readonly handles = ['JoinRequest', 'AgreementVotes', 'DecisionAnnounce', 'DecisionRequest', 'DkgFailure', 'SapShare', 'LinkShare', 'MergeShare', 'Leaving'] as const
   readonly #c: NodeComponents
   #term: ElderTerm | undefined
+  /** Terms that decided a handover or split, waiting for the new keys' links (their duties actors only). */
+  readonly #handingOver = new Set<ElderTerm>()
   readonly #admission: Admission
   readonly #change: ElderChange
   readonly #merging: Merging
@@ -69,14 +74,21 @@ export class ElderRole implements Role {
     this.#change = new ElderChange(components, this, this.#merging)
     this.#watch = new Watch(components, this)
     components.events.on('heard', ({ from }) => this.#watch.heard(from))
+    components.events.on('sap-learnt', () => {
+      if (this.#handingOver.size > 0) this.#checkLinked()
+    })
     components.events.on('decision-applied', ({ applied }) => {
       const term = this.#term
       if (term === undefined) return
       for (const change of applied.decision.proposals) term.pending.delete(toHex(change))
       // Tell the members this elder looks after, the joiners, and the subjects of the changes.
       this.#admission.tell(applied)
-      // A handover or split: each old elder signs each new key with its old share.
-      if (applied.structural !== undefined) return this.#change.signLinks(term, applied)
+      // A handover or split: the elder machine hands over (each old elder signs each new key with its old share).
+      if (applied.structural !== undefined) {
+        term.handover = applied
+        term.duties.send({ type: 'DECIDED' })
+        return
+      }
       // Churn relocates (DESIGN.md §6): the section machine chose whom.
       for (const r of applied.relocations) this.propose({ kind: 'Relocated', name: r.member.name, destination: r.destination, age: r.member.age })
     })
@@ -94,7 +106,7 @@ export class ElderRole implements Role {
       if (applied.structural === undefined) this.#change.check(term)
       // The same term still (checking the change does not end it): what is pending must still be valid.
       for (const [hex, bytes] of [...term.pending]) if (!this.isValid(bytes)) term.pending.delete(hex)
-      if (term.pending.size > 0) term.actor.send({ type: 'PROPOSALS_READY' })
+      if (term.pending.size > 0) term.host.proposalsReady()
     })
   }
 
@@ -118,7 +130,7 @@ export class ElderRole implements Role {
     const proposing = [...term.pending.values()].map((bytes) => decodeChange(bytes)?.kind ?? '?')
     return {
       elder: term.duties.getSnapshot().value,
-      agreement: { state: term.actor.getSnapshot().value, generation: term.agreement.generation, round: term.agreement.round, pending: term.pending.size, proposing },
+      agreement: { ...term.host.state(), pending: term.pending.size, proposing },
     }
   }
 
@@ -149,6 +161,24 @@ export class ElderRole implements Role {
 
   stop(): void {
     this.stepDown()
+    for (const term of this.#handingOver) {
+      term.duties.send({ type: 'RETIRE' })
+      term.duties.stop()
+    }
+    this.#handingOver.clear()
+  }
+
+  /** Handing-over terms whose new keys our tree now holds (their links applied) are done. */
+  #checkLinked(): void {
+    const dag = this.#c.tree.dag
+    for (const term of [...this.#handingOver]) {
+      const structural = term.handover?.structural
+      const saps = structural === undefined ? [] : structural.kind === 'Handover' ? [structural.sap] : [structural.zero, structural.one]
+      if (!saps.every((s) => dag.has(s.sap.sectionKey()))) continue
+      term.duties.send({ type: 'LINKED' })
+      term.duties.stop()
+      this.#handingOver.delete(term)
+    }
   }
 
   /** A candidate's SAP share (from the network, or our own as a collector). */
@@ -190,35 +220,32 @@ export class ElderRole implements Role {
     })
     const epoch = c.nextEpoch()
     const keyId = toHex(keyBytes).slice(0, 8)
-    const actor = createActor(agreementMachine, { input: { agreement }, clock: c.clock('agreement'), systemId: c.systemId(`agreement/${keyId}#${epoch}`) })
+    const host = new AgreementHost({
+      agreement,
+      clock: c.clock('agreement'),
+      systemId: c.systemId(`agreement/${keyId}#${epoch}`),
+      elders: members.map((m) => m.addr),
+      self: index,
+      send: (to, kind, payload) => c.send(to, kind, payload),
+      journal: (ballots) => c.env.ballots?.cast(keyBytes, index, ballots),
+      onDecided: (decision) => c.section.apply(decision),
+    })
     const duties = createActor(elderMachine, {
       input: { dkgStartResendMs: SECTION_TIMING.dkgStartResendMs, watchIntervalMs: SECTION_TIMING.probeIntervalMs },
       clock: c.clock('elder'),
       systemId: c.systemId(`elder/${keyId}#${epoch}`),
     })
     const term: ElderTerm = {
-      agreement, actor, duties, index, share, keySet, elders: members, pending, dkgStarts: new Map(), dkgFailures: new Map(), target: undefined, newSaps: new Map(), sharesFrom: new Set(),
+      agreement, host, duties, index, share, keySet, elders: members, pending, dkgStarts: new Map(), dkgFailures: new Map(), target: undefined, newSaps: new Map(), sharesFrom: new Set(),
     }
     this.#term = term
     c.member.promoted()
     duties.on('announceDkg', () => this.#change.announce(term))
     duties.on('proposeChange', () => this.#change.proposeChange(term))
     duties.on('checkSilence', () => this.#watch.checkSilence())
+    duties.on('signLink', () => this.#change.signLinks(term, term.handover!))
     duties.start()
-    actor.on('transmit', ({ effects }) => {
-      if (this.#term !== term) return
-      for (const out of effects.broadcast) {
-        c.env.ballots?.cast(keyBytes, term.index, out)
-        this.toElders(term, 'AgreementVotes', out)
-      }
-      for (const a of effects.announce) {
-        if (a.to === undefined) this.toElders(term, 'DecisionAnnounce', { decision: a.decision })
-        else c.send([term.elders[a.to]!.addr], 'DecisionAnnounce', { decision: a.decision })
-      }
-      for (const r of effects.request) c.send([term.elders[r.to]!.addr], 'DecisionRequest', { generation: r.generation })
-      for (const decision of effects.decided) c.section.apply(decision)
-    })
-    actor.start()
+    host.start()
     // Elders look at the section as it is: an elder change may be due already.
     this.#change.check(term)
   }
@@ -228,9 +255,15 @@ export class ElderRole implements Role {
     const term = this.#term
     if (term === undefined) return
     this.#term = undefined
-    term.actor.stop()
-    term.duties.send({ type: 'RETIRE' })
-    term.duties.stop()
+    term.host.stop()
+    if (term.duties.getSnapshot().matches('handingOver')) {
+      // The term decided its handover: its duties go on until the new keys are linked.
+      this.#handingOver.add(term)
+      this.#checkLinked()
+    } else {
+      term.duties.send({ type: 'RETIRE' })
+      term.duties.stop()
+    }
     this.#c.member.demoted()
   }
 
@@ -246,7 +279,7 @@ export class ElderRole implements Role {
     const hex = toHex(bytes)
     if (term.pending.has(hex) || !this.isValid(bytes)) return
     term.pending.set(hex, bytes)
-    term.actor.send({ type: 'PROPOSALS_READY' })
+    term.host.proposalsReady()
   }
 
   /** Validity of a proposal against the agreed state (the same at every elder for a generation). */
@@ -262,7 +295,7 @@ export class ElderRole implements Role {
 
   /** A decision announced for a generation our agreement decides: it checks and takes it. */
   announced(decision: Decision): void {
-    this.#term?.actor.send({ type: 'DECISION_ANNOUNCE', from: 0, decision })
+    this.#term?.host.onAnnounce(0, decision)
   }
 
   /** The members this elder looks after (passes decisions and news to, watches for silence). */
@@ -305,8 +338,8 @@ export class ElderRole implements Role {
         }
       }
     }
-    term.actor.send({ type: 'VOTES', from, votes: payload.votes, supermajorities: payload.supermajorities })
-    if (adopted) term.actor.send({ type: 'PROPOSALS_READY' })
+    term.host.onVotes(from, payload)
+    if (adopted) term.host.proposalsReady()
   }
 
   #onAnnounce(sender: NodePublicKey, decision: Decision): void {
@@ -323,7 +356,7 @@ export class ElderRole implements Role {
       }
       return
     }
-    term.actor.send({ type: 'DECISION_ANNOUNCE', from, decision })
+    term.host.onAnnounce(from, decision)
   }
 
   #onDecisionRequest(sender: NodePublicKey, generation: number): void {
@@ -338,7 +371,7 @@ export class ElderRole implements Role {
     const from = term.elders.findIndex((e) => e.name.equals(sender.name))
     // Our agreement knows the generations it decided; a decision from before our restart (or
     // caught up as a member) is in our record only.
-    if (from >= 0 && term.agreement.decision(generation) !== undefined) term.actor.send({ type: 'DECISION_REQUEST', from, generation })
+    if (from >= 0 && term.agreement.decision(generation) !== undefined) term.host.onDecisionRequest(from, generation)
     else if (decision !== undefined) c.send([addr].filter((a) => a !== ''), 'DecisionAnnounce', { decision })
   }
 

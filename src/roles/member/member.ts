@@ -194,11 +194,11 @@ export class MemberRole implements Role {
       attempt: this.#bounces.count++,
       resendLimit: c.params.aeResendLimit,
     })
-    if (decision.action === 'drop') {
-      if (decision.reason === 'update-rejected') c.stats.rejectedUpdates++
-      if (decision.reason === 'resend-limit') c.antiEntropy.learn(sap, chain)
-      return
-    }
+    // What follows is the anti-entropy chart's (its `sender` region).
+    const outcome = c.antiEntropy.bounced(decision.action === 'resend' ? 'resend' : decision.reason)
+    if (decision.action === 'drop' && decision.reason === 'update-rejected') c.stats.rejectedUpdates++
+    if (outcome === 'learn') c.antiEntropy.learn(sap, chain)
+    if (outcome !== 'resend') return
     attempt.via = { sap, chain }
     this.#actor.send({ type: 'RESEND' })
   }
