@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_PARAMETERS, type NetworkParameters } from '../../../src/consensus/index.ts'
-import { NodeKeypair } from '../../../src/crypto/index.ts'
 import { SECTION_TIMING } from '../../../src/roles/constants.ts'
-import { SeededRandom } from '../../../src/sim/random.ts'
-import { dealKeys, signedSap, Subject } from '../../model/node-harness.ts'
+import type { Subject } from '../../model/node-harness.ts'
+import { joiningNode } from '../support.ts'
 
 /**
  * The joining protocol (DESIGN.md §6), stated from the outside — what goes over the wire, as
  * time passes — not from the member chart, so a change to the chart that breaks the protocol
  * fails here even when the model-based tests (which use the chart as their model) pass.
  */
-const PARAMS: NetworkParameters = { ...DEFAULT_PARAMETERS, elderCount: 1, recommendedSectionSize: 100, maxSectionSize: 200 }
-
-function joiner() {
-  const random = new SeededRandom(7)
-  const elder = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'g' }
-  const keys = dealKeys(0, random)
-  const sap = signedSap(keys, [elder], 0)
-  const s = new Subject({ addr: 's', keypair: NodeKeypair.fromSeed(random.bytes(32)), params: PARAMS, genesis: sap, random: random.fork('subject') })
-  s.node.startJoining()
-  return { s, elder, dst: s.dstFor(sap.sap.sectionKey().toBytes()) }
-}
+const joiner = () => joiningNode(7)
 
 /** `ms` pass: fires the member actor's timers armed for `ms` now (not the ones they arm); how many fired. */
 function elapse(s: Subject, ms: number): number {
