@@ -149,7 +149,7 @@ const commands: Record<string, Command> = {
       const { runVerify, VERIFY_USAGE, VerifyUsageError } = await import('./verify.ts')
       const { values } = parseArgs({
         args: argv,
-        options: { json: { type: 'boolean', default: false }, machine: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+        options: { json: { type: 'boolean', default: false }, machine: { type: 'string' }, mutants: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
         strict: true,
       })
       if (values.help) {
@@ -157,6 +157,7 @@ const commands: Record<string, Command> = {
         return 0
       }
       try {
+        if (values.mutants) return (await import('./verify.ts')).runMutants({ json: values.json })
         return await runVerify({ json: values.json, ...(values.machine === undefined ? {} : { machine: values.machine }) })
       } catch (error) {
         if (error instanceof VerifyUsageError) throw new UsageError(error.message)

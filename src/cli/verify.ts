@@ -12,16 +12,20 @@ import { pathToFileURL } from 'node:url'
 import type { AnyStateMachine } from 'xstate'
 import { MACHINES } from '../diagrams/machines.ts'
 import { specs } from '../verify/specs.ts'
+import { runTreeMutants, treeMutants } from '../verify/tree-mutants.ts'
 import { findings, type MachineSpec, type VerifyReport, verifyMachine } from '../verify/verify.ts'
 
-export const VERIFY_USAGE = `safenet verify [--json] [--machine FILE]
+export const VERIFY_USAGE = `safenet verify [--json] [--machine FILE | --mutants]
 
   Traverses every reachable state of each statechart in machines/ (bounded events, bounded
   context) and checks: every state reachable, no deadlock, a stable state reachable from every
   state, the machine's invariants. Exit 1 on any finding.
   --json            one JSON object per machine, one per line
   --machine FILE    check the machines FILE exports instead, each against the spec of the
-                    machine with the same id (e.g. your variant of machines/dkg.machine.ts)`
+                    machine with the same id (e.g. your variant of machines/dkg.machine.ts)
+  --mutants         take each transition out of the real machine files one at a time (an after
+                    timer emptied, a guarded branch deleted), in a copy of the tree, and run the
+                    fast checks (verify and the roles' spec tests) on each; exit 1 if one survives`
 
 export class VerifyUsageError extends Error {
   override readonly name = 'VerifyUsageError'
@@ -67,4 +71,15 @@ export async function runVerify(options: { json: boolean; machine?: string }): P
     else console.log(`${name}: not modelled (no spec in src/verify/specs.ts)`)
   }
   return total === 0 && missing.length === 0 ? 0 : 1
+}
+
+/** `--mutants`: every single-transition mutant of machines/, and whether the fast checks catch it. */
+export function runMutants(options: { json: boolean }): number {
+  const root = resolve(new URL('../..', import.meta.url).pathname)
+  const mutants = treeMutants(root)
+  const results = runTreeMutants(root, mutants, options.json ? undefined : (line) => console.log(line))
+  const survived = results.filter((r) => !r.caught)
+  if (options.json) console.log(JSON.stringify({ mutants: results.length, caught: results.length - survived.length, survived: survived.map((r) => `${r.mutant.file} ${r.mutant.what}`) }))
+  else console.log(`${results.length - survived.length} of ${results.length} mutants caught`)
+  return survived.length === 0 ? 0 : 1
 }

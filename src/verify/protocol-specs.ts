@@ -90,7 +90,8 @@ export function agreementSpec(): MachineSpec {
       return { g: a.generation, round: Math.min(a.round, 2), finished: a.finished, decided: a.decisions.size, votes: Math.min(own.votes.length, 3), locks: Math.min(own.supermajorities.length, 2) }
     },
     stable: ['agreement.idle'],
-    progress: { external: ['VOTES', 'DECISION_ANNOUNCE', 'DECISION_REQUEST'], shutdown: [] },
+    // Proposals come with what others ask (a join, a decision to act on): no way forward of its own.
+    progress: { external: ['VOTES', 'DECISION_ANNOUNCE', 'DECISION_REQUEST', 'PROPOSALS_READY'], shutdown: [] },
     invariants: [
       {
         name: 'at most one decision per generation',

@@ -13,7 +13,7 @@
  *     spec names it in `progress.awaits` with why waiting there cannot stall the protocol. (A node
  *     told to wait that has no timer to ask again waits forever when the answer is lost.)
  */
-import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject, SnapshotFrom } from 'xstate'
+import { type AnyMachineSnapshot, type AnyStateMachine, type AnyStateNode, type EventObject, getNextSnapshot, type SnapshotFrom } from 'xstate'
 import { getAdjacencyMap, getStateNodes } from 'xstate/graph'
 import { replaying } from './replay.ts'
 
@@ -203,8 +203,14 @@ function stalledLeaves(spec: MachineSpec, snapshot: AnyMachineSnapshot): string[
   return stalled
 }
 
-/** Whether the node can make event `type` now: one of the spec's events of that type is enabled. */
+/**
+ * Whether the node can make event `type` now and it moves the machine on: one of the spec's events
+ * of that type is enabled and leads to another state (an event that only queues, or loops on
+ * the state it is in, is no way forward).
+ */
 function ownEventEnabled(spec: MachineSpec, snapshot: AnyMachineSnapshot, type: string): boolean {
   const candidates = (spec.events as ReadonlyArray<EventObject>).filter((event) => event.type === type)
-  return candidates.length === 0 || candidates.some((event) => snapshot.can(event))
+  if (candidates.length === 0) return true
+  const here = JSON.stringify(snapshot.value)
+  return candidates.some((event) => snapshot.can(event) && JSON.stringify(getNextSnapshot(spec.machine, snapshot as never, event as never).value) !== here)
 }

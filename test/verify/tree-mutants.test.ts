@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { mutantsOf, runTreeMutants } from '../../src/verify/tree-mutants.ts'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const memberText = readFileSync(`${root}/machines/member.machine.ts`, 'utf8')
+
+describe('single-transition mutants of the real machine files', () => {
+  it('makes one mutant per after timer and per guarded branch, each with exactly that taken out', () => {
+    const mutants = mutantsOf('machines/member.machine.ts', memberText)
+    expect(mutants.map((m) => m.what.replace(/ \{.*/, ''))).toEqual(['line 51: after', 'line 54: after'])
+    const tryLater = mutants[1]!
+    expect(tryLater.text).not.toContain('tryJoinLater: { target')
+    expect(tryLater.text.length).toBeLessThan(memberText.length)
+    expect(memberText).toContain('tryJoinLater: { target')
+  })
+
+  it("the issue's example is caught in a copy of the tree: the member chart without its tryJoinLater timer fails verify", () => {
+    const mutant = mutantsOf('machines/member.machine.ts', memberText).find((m) => m.what.includes('tryJoinLater'))!
+    const [result] = runTreeMutants(root, [mutant])
+    expect(result).toMatchObject({ caught: true, by: 'verify' })
+    // The real file is untouched.
+    expect(readFileSync(`${root}/machines/member.machine.ts`, 'utf8')).toBe(memberText)
+  }, 300_000)
+})
