@@ -18,7 +18,7 @@ export function joiningNode(seed: number) {
   const sap = signedSap(keys, [elder], 0)
   const s = new Subject({ addr: 's', keypair: NodeKeypair.fromSeed(random.bytes(32)), params: PARAMS, genesis: sap, random: random.fork('subject') })
   s.node.startJoining()
-  return { s, elder, sap, dst: s.dstFor(sap.sap.sectionKey().toBytes()) }
+  return { s, elder, sap, keys, random, dst: s.dstFor(sap.sap.sectionKey().toBytes()) }
 }
 
 /** A node that started a network as its sole elder, and a client the test plays. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SecretKeySet } from '../../../src/crypto/index.ts'
 import { ProofChain } from '../../../src/knowledge/index.ts'
+import { dealKeys, extendChain, signedSap } from '../../model/node-harness.ts'
 import { genesisElder, joiningNode } from '../support.ts'
 
 /**
@@ -39,5 +40,36 @@ describe('the anti-entropy gate, on the wire', () => {
     const requests = s.sentOf('JoinRequest').length
     s.deliver(elder, 'AeRetry', { sap: sap.toWire(), proofChain: new ProofChain(sap.sap.sectionKey()).toWire(), bounced: new Uint8Array(64) }, s.dstFor(sap.sap.sectionKey().toBytes()))
     expect(s.sentOf('JoinRequest')).toHaveLength(requests)
+  })
+
+  it('a bounce bringing a newer key of the section resends the join at once, under that key', () => {
+    const { s, elder, keys, random, dst } = joiningNode(6)
+    const newer = dealKeys(0, random)
+    const sap = signedSap(newer, [elder], 1)
+    const chain = extendChain(new ProofChain(keys.keySet.publicKey()), keys, sap)
+    const requests = s.sentOf('JoinRequest').length
+    s.deliver(elder, 'AeRetry', { sap: sap.toWire(), proofChain: chain.toWire(), bounced: new Uint8Array(64) }, dst)
+    const sent = s.sentOf('JoinRequest')
+    expect(sent).toHaveLength(requests + 1)
+    expect(sent.at(-1)!.dst?.sectionKey).toEqual(sap.sap.sectionKey().toBytes())
+  })
+
+  it('past the resend limit a bounce is not resent, but what it brings is still learnt', () => {
+    const { s, elder, keys, random, dst } = joiningNode(8)
+    let parent = keys
+    let chain = new ProofChain(keys.keySet.publicKey())
+    const limit = s.node.params.aeResendLimit
+    let last = undefined as ReturnType<typeof signedSap> | undefined
+    for (let i = 1; i <= limit + 1; i++) {
+      const next = dealKeys(0, random)
+      const sap = signedSap(next, [elder], i)
+      last = sap
+      chain = extendChain(chain, parent, sap)
+      parent = next
+      const requests = s.sentOf('JoinRequest').length
+      s.deliver(elder, 'AeRetry', { sap: sap.toWire(), proofChain: chain.toWire(), bounced: new Uint8Array(64) }, dst)
+      expect(s.sentOf('JoinRequest'), `bounce ${i}`).toHaveLength(i <= limit ? requests + 1 : requests)
+    }
+    expect(s.node.tree.get(last!.sap.prefix)?.sap.sectionKey().equals(last!.sap.sectionKey())).toBe(true)
   })
 })
