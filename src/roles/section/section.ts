@@ -152,6 +152,8 @@ export class SectionRole implements Role {
       c.events.emit({ type: 'elders-changed', applied, saps, split: structural.kind === 'Split' })
     }
     c.events.emit({ type: 'membership-changed', applied })
+    // We took our sibling in (DESIGN.md §8): our members are the parent prefix's now.
+    if (applied.changes.some((change) => change.kind === 'Absorb')) c.events.emit({ type: 'section-merged', sap: applied.view.sap, absorbed: false })
   }
 
   /** The key among `sap`'s, its parent's and our section's that signed `decision`; undefined if none did. */

@@ -12,7 +12,7 @@ import type { Kind } from '../../wire/index.ts'
 export type ShellEvent =
   /** A member of our section sent us something (not a request to join again). */
   | { readonly type: 'heard'; readonly from: XorName; readonly kind: Kind }
-  /** Our section applied a decision (one generation further); `wasElder`: we served when it came. */
+  /** Our section applied a decision (one generation further). */
   | { readonly type: 'decision-applied'; readonly applied: AppliedDecision }
   /**
    * A handover or split was decided: new elders (and keys) from the next generation; `saps` the
