@@ -9,7 +9,6 @@
  */
 import { createActor, type Actor } from 'xstate'
 import { type AntiEntropyEmitted, type AntiEntropyEvent, antiEntropyMachine, type BounceVerdict, type GateVerdict } from '../../../machines/anti-entropy.machine.ts'
-import type { MembershipChange } from '../../consensus/index.ts'
 import { BlsPublicKey, type NodePublicKey, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, type ProofChain, type SignedSap } from '../../knowledge/index.ts'
 import type { Message, PayloadOf } from '../../wire/index.ts'
@@ -139,11 +138,6 @@ export class AntiEntropyRole implements Role {
       return chain === undefined ? [] : [{ sap: sap.toWire(), proofChain: chain.toWire() }]
     })
     return { genesis: this.#c.genesis.toWire(), sections }
-  }
-
-  /** A merge decided: see {@link ChainLinks.linkMerge}. */
-  linkMerge(absorb: Extract<MembershipChange, { kind: 'Absorb' }>): void {
-    this.links.linkMerge(absorb)
   }
 
   #onAeUpdate(payload: PayloadOf<'AeUpdate'>): void {

@@ -144,7 +144,7 @@ export class SectionRole implements Role {
     this.#actor.send({ type: 'APPLY', decision, self: c.name })
     const applied = this.#actor.getSnapshot().context.last
     if (applied?.decision !== decision) return
-    for (const change of applied.changes) if (change.kind === 'Absorb') c.antiEntropy.linkMerge(change)
+    for (const change of applied.changes) if (change.kind === 'Absorb') c.antiEntropy.links.linkMerge(change)
     c.events.emit({ type: 'decision-applied', applied })
     const structural = applied.structural
     if (structural !== undefined) {
@@ -195,7 +195,7 @@ export class SectionRole implements Role {
     }
     if (!members.some((m) => m.name.equals(c.name))) return c.refuse('absorb-approval-not-us')
     if (payload.nextGeneration <= decision.generation) return c.refuse('absorb-approval-bad-generation')
-    c.antiEntropy.linkMerge(absorb)
+    c.antiEntropy.links.linkMerge(absorb)
     c.elder.stepDown()
     c.dkg.stopAll()
     this.#decisions.clear()

@@ -22,8 +22,6 @@ export interface PersistenceOptions {
   readonly journal: StoreBallotJournal
   readonly schedule: (delayMs: number, run: () => void) => unknown
   readonly cancel: (handle: unknown) => void
-  /** How long a write is put off after a change (default {@link PERSIST_DEBOUNCE_MS}). */
-  readonly debounceMs?: number
   /** After each write of the knowledge, with the contacts it was made from (a real node writes `contacts.json`). */
   readonly onPersist?: (contacts: PayloadOf<'Contacts'>) => void
 }
@@ -68,7 +66,7 @@ export class NodePersistence {
   /** Our knowledge changed: written once things are quiet for {@link PERSIST_DEBOUNCE_MS}. */
   persistSoon(): void {
     if (this.#timer !== undefined || this.#stopped) return
-    this.#timer = this.#options.schedule(this.#options.debounceMs ?? PERSIST_DEBOUNCE_MS, () => {
+    this.#timer = this.#options.schedule(PERSIST_DEBOUNCE_MS, () => {
       this.#timer = undefined
       this.persist()
     })
