@@ -4,17 +4,24 @@
  * `agreement` actor; each DKG session in a `dkg` actor at each candidate.)
  *
  *   serving (parallel)
- *     ├─ change: steady ──CHANGE_DUE(target)──▶ electing ──SAPS_READY──▶ proposing
+ *     ├─ change: steady ──CHANGE_DUE(target, elect | split)──▶ electing ──(every session signed)──▶ proposing
+ *     │          steady ──CHANGE_DUE(target, merge)──▶ merging
  *     │    electing (parallel)
  *     │      ├─ announcing: `announceDkg` on entry and every `dkgStartResendMs` (candidates that
- *     │      │              missed the start hear it again; the merge shares, while merging)
- *     │      └─ progress:   dkgRunning ──SAP_SHARE──▶ collectingSapShares
- *     │                     dkgRunning | collectingSapShares ──DKG_ABANDONED──▶ failureReports
- *     │                     failureReports ──DKG_FAILED──▶ excluding   (a candidate named by
- *     │                     threshold + 1 others is proposed Left; the next target goes without it)
- *     │    a different target restarts electing; the empty target (nothing due) goes back to steady
- *     │    proposing: `proposeChange` (Handover or Split) on entry
- *     └─ watch: every `watchIntervalMs` asks `checkSilence` (members silent too long: Left)
+ *     │      │              missed the start hear it again)
+ *     │      └─ sessions (parallel, one region per DKG session: a split runs two, a handover one;
+ *     │         the second region of a handover is `unused` at once)
+ *     │              dkgRunning ──SAP_SHARE──▶ collectingSapShares ──SAP_SIGNED──▶ signed (final)
+ *     │              dkgRunning | collectingSapShares ──DKG_ABANDONED──▶ failureReports
+ *     │              failureReports ──DKG_FAILED──▶ excluding   (a candidate named by threshold + 1
+ *     │                  others is proposed Left; the next target goes without it)
+ *     │              any ──SAP_SIGNED──▶ signed   (a late candidate can still complete the session)
+ *     │    merging: `announceDkg` on entry and every `dkgStartResendMs` sends our merge shares to
+ *     │        the sibling, until the merge is decided
+ *     │    a different target restarts electing or merging; the empty target (nothing due) goes
+ *     │    back to steady; proposing: `proposeChange` (Handover or Split) on entry
+ *     ├─ watch: every `watchIntervalMs` asks `checkSilence` (members silent too long: Left)
+ *     └─ due: notes each CHANGE_DUE (what the section says is due), which `change` must follow
  *   serving ──DECIDED──▶ handingOver   (the handover or split is decided: `signLink`, our share
  *       of each new key's chain link, goes to the collectors)
  *     handingOver: collectingLinkShares ──LINKED──▶ linked (final: the new elders serve from the
@@ -25,17 +32,22 @@
  */
 import { assign, emit, setup } from 'xstate'
 
+/** What is due: a new set of elders for the section (`elect`), two (`split`), or taking us into the sibling (`merge`). */
+export type ChangeMode = 'elect' | 'split' | 'merge'
+/** A DKG session of the change: the only one (`elect`), or the 0 and 1 halves of a split. */
+export type Session = 0 | 1
+
 export type ElderEvent =
   /** What the section needs now: the candidate set(s) of the change, or '' for none. */
-  | { type: 'CHANGE_DUE'; target: string }
-  /** A candidate's share of a new SAP arrived: its DKG completed. */
-  | { type: 'SAP_SHARE' }
-  /** The new SAP(s) are signed by their new keys: the change can be proposed. */
-  | { type: 'SAPS_READY' }
-  /** A candidate reported that a session of this change was abandoned, naming who did not take part. */
-  | { type: 'DKG_ABANDONED' }
+  | { type: 'CHANGE_DUE'; target: string; mode: ChangeMode }
+  /** A candidate's share of a session's new SAP arrived: its DKG completed. */
+  | { type: 'SAP_SHARE'; session: Session }
+  /** The session's new SAP is signed by its new key. */
+  | { type: 'SAP_SIGNED'; session: Session }
+  /** A candidate reported that the session was abandoned, naming who did not take part. */
+  | { type: 'DKG_ABANDONED'; session: Session }
   /** Enough candidates named one candidate: its exclusion (Left) is proposed. */
-  | { type: 'DKG_FAILED' }
+  | { type: 'DKG_FAILED'; session: Session }
   /** The handover or split was decided. */
   | { type: 'DECIDED' }
   /** The new key's chain link is applied (our tree holds the new SAP). */
@@ -52,9 +64,41 @@ export interface ElderContext {
   readonly dkgStartResendMs: number
   readonly watchIntervalMs: number
   readonly target: string
-  /** DkgStart announcements for the current target. */
+  readonly mode: ChangeMode
+  /** The last CHANGE_DUE's target: what the section says is due. */
+  readonly due: string
+  /** DkgStart announcements (or merge-share sends) for the current target. */
   readonly round: number
 }
+
+/** Announcing a change: on entry and again on a timer, until the change moves on. */
+const announcing = {
+  initial: 'announced',
+  states: {
+    announced: {
+      entry: ['announce', 'nextRound'],
+      after: { dkgStartResend: { target: 'announced', reenter: true } },
+    },
+  },
+} as const
+
+/** One DKG session as the elder sees it, from the candidates' SAP shares and failure reports. */
+function session(n: Session) {
+  const mine = { type: 'ofSession', params: { session: n } } as const
+  // Signed from any step: a late candidate can still complete a session reported abandoned.
+  const signed = { guard: mine, target: 'signed' } as const
+  return {
+    states: {
+      dkgRunning: { on: { SAP_SHARE: { guard: mine, target: 'collectingSapShares' }, DKG_ABANDONED: { guard: mine, target: 'failureReports' }, SAP_SIGNED: signed } },
+      collectingSapShares: { on: { DKG_ABANDONED: { guard: mine, target: 'failureReports' }, SAP_SIGNED: signed } },
+      failureReports: { on: { DKG_FAILED: { guard: mine, target: 'excluding' }, SAP_SIGNED: signed } },
+      excluding: { on: { SAP_SIGNED: signed } },
+      signed: { type: 'final' },
+    },
+  } as const
+}
+const zero = session(0)
+const one = session(1)
 
 export const elderMachine = setup({
   types: {
@@ -64,7 +108,12 @@ export const elderMachine = setup({
     emitted: {} as ElderEmitted,
   },
   actions: {
-    setTarget: assign({ target: ({ context, event }) => (event.type === 'CHANGE_DUE' ? event.target : context.target), round: 0 }),
+    setTarget: assign({
+      target: ({ context, event }) => (event.type === 'CHANGE_DUE' ? event.target : context.target),
+      mode: ({ context, event }) => (event.type === 'CHANGE_DUE' ? event.mode : context.mode),
+      round: 0,
+    }),
+    noteDue: assign({ due: ({ context, event }) => (event.type === 'CHANGE_DUE' ? event.target : context.due) }),
     announce: emit(({ context }) => ({ type: 'announceDkg' as const, target: context.target, round: context.round })),
     nextRound: assign({ round: ({ context }) => context.round + 1 }),
     propose: emit(({ context }) => ({ type: 'proposeChange' as const, target: context.target })),
@@ -72,8 +121,11 @@ export const elderMachine = setup({
     checkSilence: emit({ type: 'checkSilence' as const }),
   },
   guards: {
-    newTarget: ({ context, event }) => event.type === 'CHANGE_DUE' && event.target !== '' && event.target !== context.target,
+    newElection: ({ context, event }) => event.type === 'CHANGE_DUE' && event.target !== '' && event.mode !== 'merge' && event.target !== context.target,
+    newMerge: ({ context, event }) => event.type === 'CHANGE_DUE' && event.target !== '' && event.mode === 'merge' && event.target !== context.target,
     nothingDue: ({ event }) => event.type === 'CHANGE_DUE' && event.target === '',
+    splitting: ({ context }) => context.mode === 'split',
+    ofSession: ({ event }, params: { session: Session }) => 'session' in event && event.session === params.session,
   },
   delays: {
     dkgStartResend: ({ context }) => context.dkgStartResendMs,
@@ -81,7 +133,7 @@ export const elderMachine = setup({
   },
 }).createMachine({
   id: 'elder',
-  context: ({ input }) => ({ ...input, target: '', round: 0 }),
+  context: ({ input }) => ({ ...input, target: '', mode: 'elect', due: '', round: 0 }),
   initial: 'serving',
   states: {
     serving: {
@@ -92,7 +144,8 @@ export const elderMachine = setup({
           initial: 'steady',
           on: {
             CHANGE_DUE: [
-              { guard: 'newTarget', target: '.electing', reenter: true, actions: 'setTarget' },
+              { guard: 'newElection', target: '.electing', reenter: true, actions: 'setTarget' },
+              { guard: 'newMerge', target: '.merging', reenter: true, actions: 'setTarget' },
               { guard: 'nothingDue', target: '.steady', actions: 'setTarget' },
             ],
           },
@@ -100,28 +153,28 @@ export const elderMachine = setup({
             steady: {},
             electing: {
               type: 'parallel',
-              on: { SAPS_READY: 'proposing' },
               states: {
-                announcing: {
-                  initial: 'announced',
+                announcing,
+                sessions: {
+                  type: 'parallel',
+                  onDone: { target: '#elder.serving.change.proposing' },
                   states: {
-                    announced: {
-                      entry: ['announce', 'nextRound'],
-                      after: { dkgStartResend: { target: 'announced', reenter: true } },
+                    zero: { ...zero, initial: 'dkgRunning' },
+                    // A handover has one session: the second region is done at once.
+                    one: {
+                      ...one,
+                      initial: 'deciding',
+                      states: {
+                        ...one.states,
+                        deciding: { always: [{ guard: 'splitting', target: 'dkgRunning' }, { target: 'unused' }] },
+                        unused: { type: 'final' },
+                      },
                     },
-                  },
-                },
-                progress: {
-                  initial: 'dkgRunning',
-                  states: {
-                    dkgRunning: { on: { SAP_SHARE: 'collectingSapShares', DKG_ABANDONED: 'failureReports' } },
-                    collectingSapShares: { on: { DKG_ABANDONED: 'failureReports' } },
-                    failureReports: { on: { DKG_FAILED: 'excluding' } },
-                    excluding: {},
                   },
                 },
               },
             },
+            merging: announcing,
             proposing: {
               entry: 'propose',
             },
@@ -132,6 +185,9 @@ export const elderMachine = setup({
           states: {
             waiting: { after: { watchInterval: { target: 'waiting', reenter: true, actions: 'checkSilence' } } },
           },
+        },
+        due: {
+          on: { CHANGE_DUE: { actions: 'noteDue' } },
         },
       },
     },

@@ -7,19 +7,36 @@
  *   adult | elder ──VOTED_OFF──▶ joining                     (a node that is alive joins again)
  *   any ──STOP──▶ left
  *
- * While joining or relocating the machine owns the request timers: `requesting` asks for a
- * `sendJoin` on entry and again every `joinRetryMs`; `RESEND` (an AE bounce, a new name) asks
- * at once; `TRY_LATER` (the section's half is full) waits `tryJoinLaterMs` first. Sans-IO: the
- * runtime sends the request when it hears `sendJoin`.
+ * Joining is the protocol's order, step by step (the role supplies the data behind the guards and
+ * does what the emitted events ask):
+ *
+ *   asking ──▶ requesting      a JoinRequest goes out (`sendJoin`); again every `joinRetryMs`
+ *          ──▶ resuming        a restarted elder unanswered `resumeAfterAttempts` times, that may
+ *                              resume from its store (`canResume`): it does (`resume`), RESUMED
+ *   requesting ──RESEND──▶ asking             an AE bounce brought a newer view: at once
+ *              ──JOIN_ELSEWHERE──▶ asking     `rekey` (a name in the emptier half), at once
+ *              ──LEFT_RECENTLY──▶ asking      voted off while away: `rekey` anywhere, at once
+ *              ──TRY_LATER──▶ waiting ──tryJoinLaterMs──▶ asking
+ *              ──APPROVED──▶ adult
+ *
+ * Relocating runs the same loop with the relocation proof on each request (`sendJoin`): a
+ * JoinElsewhere re-keys inside the destination and the proof is signed again; there is no
+ * LEFT_RECENTLY (a relocated node keeps its age, never a fresh name) and no resuming.
+ * Any answer (a verdict, a refusal) ends the hope of resuming: somebody alive heard us.
+ * Sans-IO: the runtime sends the request when it hears `sendJoin`.
  */
-import { assign, emit, setup } from 'xstate'
+import { and, assign, emit, setup } from 'xstate'
 
 export type MemberEvent =
   | { type: 'GENESIS' }
-  | { type: 'JOIN' }
+  | { type: 'JOIN'; restored?: boolean }
   | { type: 'RESEND' }
+  | { type: 'JOIN_ELSEWHERE' }
+  | { type: 'LEFT_RECENTLY' }
   | { type: 'TRY_LATER' }
+  | { type: 'REFUSED' }
   | { type: 'APPROVED' }
+  | { type: 'RESUMED' }
   | { type: 'PROMOTED' }
   | { type: 'DEMOTED' }
   | { type: 'RELOCATE' }
@@ -28,13 +45,20 @@ export type MemberEvent =
 
 export type MemberEmitted =
   | { type: 'sendJoin'; attempt: number }
+  | { type: 'rekey'; within: 'elsewhere' | 'anywhere' }
+  | { type: 'resume' }
   | { type: 'joined'; relocated: boolean }
 
 export interface MemberContext {
   readonly joinRetryMs: number
   readonly tryJoinLaterMs: number
+  readonly resumeAfterAttempts: number
   /** Join requests sent in the current attempt to join (reset when it succeeds). */
   readonly attempts: number
+  /** Restarted with a stored section and no answer heard since: we may resume from it. */
+  readonly stored: boolean
+  /** Requests sent unanswered while we could resume. */
+  readonly unanswered: number
   /** Times this node joined (the first join included) and was relocated. */
   readonly joins: number
   readonly relocations: number
@@ -42,35 +66,30 @@ export interface MemberContext {
 
 export type MemberRole = 'idle' | 'joining' | 'adult' | 'elder' | 'relocating' | 'left'
 
-/** The request loop joining and relocating share. */
-const requestLoop = {
-  initial: 'requesting',
-  states: {
-    requesting: {
-      entry: ['countAttempt', 'sendJoin'],
-      after: { joinRetry: { target: 'requesting', reenter: true } },
-    },
-    waiting: {
-      after: { tryJoinLater: { target: 'requesting' } },
-    },
-  },
-} as const
-const requestLoopEvents = {
-  RESEND: { target: '.requesting', reenter: true },
-  TRY_LATER: { target: '.waiting' },
-} as const
+const ask = { target: '.asking', reenter: true } as const
 
 export const memberMachine = setup({
   types: {
     context: {} as MemberContext,
-    input: {} as { joinRetryMs: number; tryJoinLaterMs: number },
+    input: {} as { joinRetryMs: number; tryJoinLaterMs: number; resumeAfterAttempts: number },
     events: {} as MemberEvent,
     emitted: {} as MemberEmitted,
   },
+  guards: {
+    /** The role checks its data too (it holds our key's share, we are an elder of the tree's newest SAP). */
+    canResume: ({ context }) => context.stored,
+    unansweredLong: ({ context }) => context.unanswered >= context.resumeAfterAttempts,
+  },
   actions: {
+    remember: assign({ stored: ({ event }) => event.type === 'JOIN' && event.restored === true, unanswered: 0 }),
     countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
+    countUnanswered: assign({ unanswered: ({ context }) => context.unanswered + 1 }),
+    answered: assign({ stored: false }),
     sendJoin: emit(({ context }) => ({ type: 'sendJoin' as const, attempt: context.attempts })),
-    joined: assign({ attempts: 0, joins: ({ context }) => context.joins + 1 }),
+    rekeyElsewhere: emit({ type: 'rekey' as const, within: 'elsewhere' as const }),
+    rekeyAnywhere: emit({ type: 'rekey' as const, within: 'anywhere' as const }),
+    resume: emit({ type: 'resume' as const }),
+    joined: assign({ attempts: 0, stored: false, joins: ({ context }) => context.joins + 1 }),
     relocated: assign({ attempts: 0, relocations: ({ context }) => context.relocations + 1 }),
     reportJoined: emit({ type: 'joined' as const, relocated: false }),
     reportRelocated: emit({ type: 'joined' as const, relocated: true }),
@@ -81,26 +100,61 @@ export const memberMachine = setup({
   },
 }).createMachine({
   id: 'member',
-  context: ({ input }) => ({ ...input, attempts: 0, joins: 0, relocations: 0 }),
+  context: ({ input }) => ({ ...input, attempts: 0, stored: false, unanswered: 0, joins: 0, relocations: 0 }),
   initial: 'idle',
   on: { STOP: '.left' },
   states: {
     idle: {
-      on: { JOIN: 'joining', GENESIS: 'elder' },
+      on: { JOIN: { target: 'joining', actions: 'remember' }, GENESIS: 'elder' },
     },
     joining: {
+      initial: 'asking',
       on: {
-        ...requestLoopEvents,
+        RESEND: ask,
+        JOIN_ELSEWHERE: { ...ask, actions: ['answered', 'rekeyElsewhere'] },
+        LEFT_RECENTLY: { ...ask, actions: ['answered', 'rekeyAnywhere'] },
+        TRY_LATER: { target: '.waiting', actions: 'answered' },
+        REFUSED: { actions: 'answered' },
         APPROVED: { target: 'adult', actions: ['joined', 'reportJoined'] },
       },
-      ...requestLoop,
+      states: {
+        asking: {
+          always: [
+            { guard: and(['canResume', 'unansweredLong']), target: 'resuming' },
+            { guard: 'canResume', target: 'requesting', actions: 'countUnanswered' },
+            { target: 'requesting' },
+          ],
+        },
+        requesting: {
+          entry: ['countAttempt', 'sendJoin'],
+          after: { joinRetry: { target: 'asking' } },
+        },
+        waiting: {
+          after: { tryJoinLater: { target: 'asking' } },
+        },
+        resuming: {
+          entry: 'resume',
+          on: { RESUMED: { target: '#member.adult', actions: ['joined', 'reportJoined'] } },
+        },
+      },
     },
     relocating: {
+      initial: 'requesting',
       on: {
-        ...requestLoopEvents,
+        RESEND: { target: '.requesting', reenter: true },
+        JOIN_ELSEWHERE: { target: '.requesting', reenter: true, actions: 'rekeyElsewhere' },
+        TRY_LATER: { target: '.waiting' },
         APPROVED: { target: 'adult', actions: ['relocated', 'reportRelocated'] },
       },
-      ...requestLoop,
+      states: {
+        requesting: {
+          entry: ['countAttempt', 'sendJoin'],
+          after: { joinRetry: { target: 'requesting', reenter: true } },
+        },
+        waiting: {
+          after: { tryJoinLater: { target: 'requesting' } },
+        },
+      },
     },
     adult: {
       on: { PROMOTED: 'elder', RELOCATE: 'relocating', VOTED_OFF: 'joining' },

@@ -26,16 +26,27 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
   defineSpec({
     name: 'member',
     machine: memberMachine,
-    input: { joinRetryMs: 5_000, tryJoinLaterMs: 20_000 },
-    events: ['GENESIS', 'JOIN', 'RESEND', 'TRY_LATER', 'APPROVED', 'PROMOTED', 'DEMOTED', 'RELOCATE', 'VOTED_OFF', 'STOP'].map((type) => ({ type })),
-    key: (s) => ({ attempts: cap(s.context.attempts, 2), joined: s.context.joins > 0 }),
+    input: { joinRetryMs: 5_000, tryJoinLaterMs: 20_000, resumeAfterAttempts: 2 },
+    events: [
+      { type: 'JOIN', restored: false }, { type: 'JOIN', restored: true },
+      ...['GENESIS', 'RESEND', 'JOIN_ELSEWHERE', 'LEFT_RECENTLY', 'TRY_LATER', 'REFUSED', 'APPROVED', 'RESUMED', 'PROMOTED', 'DEMOTED', 'RELOCATE', 'VOTED_OFF', 'STOP'].map((type) => ({ type })),
+    ],
+    key: (s) => ({ attempts: cap(s.context.attempts, 2), joined: s.context.joins > 0, stored: s.context.stored, unanswered: s.context.unanswered }),
     stable: ['member.adult', 'member.elder'],
-    // Answers to our requests, and what the section decides about us, come from other nodes.
-    progress: { external: ['RESEND', 'TRY_LATER', 'APPROVED', 'PROMOTED', 'DEMOTED', 'RELOCATE', 'VOTED_OFF'], shutdown: ['STOP'] },
+    // Answers to our requests, and what the section decides about us, come from other nodes;
+    // RESUMED is the role's own answer to `resume` (it takes up its store at once).
+    progress: {
+      external: ['RESEND', 'JOIN_ELSEWHERE', 'LEFT_RECENTLY', 'TRY_LATER', 'REFUSED', 'APPROVED', 'PROMOTED', 'DEMOTED', 'RELOCATE', 'VOTED_OFF'],
+      shutdown: ['STOP'],
+    },
     invariants: [
       // A member (adult or elder) has no join request outstanding: the counter was reset when approved.
       { name: 'a member has no join attempt pending', holds: (s) => !(within(s, 'member.adult') || within(s, 'member.elder')) || s.context.attempts === 0 },
       { name: 'a joining or relocating node has asked', holds: (s) => !(within(s, 'member.joining.requesting') || within(s, 'member.relocating.requesting')) || s.context.attempts > 0 },
+      // Resuming is for a restarted elder nobody answered, after enough unanswered requests.
+      { name: 'a node resumes only after unanswered requests', holds: (s) => !within(s, 'member.joining.resuming') || s.context.unanswered >= s.context.resumeAfterAttempts },
+      { name: 'unanswered requests are counted only while we may resume', holds: (s) => s.context.unanswered <= s.context.resumeAfterAttempts },
+      { name: 'a member no longer hopes to resume', holds: (s) => !(within(s, 'member.adult') || within(s, 'member.elder')) || !s.context.stored },
     ],
   }),
   defineSpec({
@@ -64,19 +75,31 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
     machine: elderMachine,
     input: { dkgStartResendMs: 5_000, watchIntervalMs: 10_000 },
     events: [
-      { type: 'CHANGE_DUE', target: '' }, { type: 'CHANGE_DUE', target: 'a' }, { type: 'CHANGE_DUE', target: 'b' },
-      { type: 'SAP_SHARE' }, { type: 'SAPS_READY' }, { type: 'DKG_ABANDONED' }, { type: 'DKG_FAILED' }, { type: 'DECIDED' }, { type: 'LINKED' }, { type: 'RETIRE' },
+      { type: 'CHANGE_DUE', target: '', mode: 'elect' }, { type: 'CHANGE_DUE', target: 'a', mode: 'elect' }, { type: 'CHANGE_DUE', target: 'b', mode: 'split' },
+      { type: 'CHANGE_DUE', target: 'm', mode: 'merge' },
+      ...(['SAP_SHARE', 'SAP_SIGNED', 'DKG_ABANDONED', 'DKG_FAILED'] as const).flatMap((type) => [0, 1].map((session) => ({ type, session }))),
+      { type: 'DECIDED' }, { type: 'LINKED' }, { type: 'RETIRE' },
     ],
-    key: (s) => ({ target: s.context.target, round: cap(s.context.round, 2) }),
+    key: (s) => ({ target: s.context.target, mode: s.context.mode, due: s.context.due, round: cap(s.context.round, 2) }),
     stable: ['elder.serving.change.steady', 'elder.serving.change.proposing'],
-    invariants: [{ name: 'an elder change is under way only for a target', holds: (s) => !within(s, 'elder.serving.change.electing') || s.context.target !== '' }],
+    invariants: [
+      { name: 'an elder change is under way only for a target', holds: (s) => !within(s, 'elder.serving.change.electing') || s.context.target !== '' },
+      // The change region follows what the section says is due: nothing (steady) or that target.
+      { name: 'steady only when nothing is due', holds: (s) => !within(s, 'elder.serving.change.steady') || s.context.due === '' },
+      { name: 'a change under way is the one due', holds: (s) => within(s, 'elder.serving.change.steady') || within(s, 'elder.handingOver') || within(s, 'elder.linked') || within(s, 'elder.retired') || s.context.target === s.context.due },
+      { name: 'merging only for a merge, electing only for an election or split', holds: (s) => (!within(s, 'elder.serving.change.merging') || s.context.mode === 'merge') && (!within(s, 'elder.serving.change.electing') || s.context.mode !== 'merge') },
+      { name: "a split's second session runs only in a split", holds: (s) => !within(s, 'elder.serving.change.electing.sessions.one') || within(s, 'elder.serving.change.electing.sessions.one.unused') || s.context.mode === 'split' },
+      { name: 'a handover has one session', holds: (s) => !within(s, 'elder.serving.change.electing.sessions.one.unused') || s.context.mode === 'elect' },
+    ],
     // The candidates' SAP shares and failure reports come from them; a change falls due, and is
     // decided, with decisions of the section; the link comes from the collectors.
     progress: {
-      external: ['SAP_SHARE', 'SAPS_READY', 'DKG_ABANDONED', 'DKG_FAILED', 'CHANGE_DUE', 'DECIDED', 'LINKED'],
+      external: ['SAP_SHARE', 'SAP_SIGNED', 'DKG_ABANDONED', 'DKG_FAILED', 'CHANGE_DUE', 'DECIDED', 'LINKED'],
       shutdown: ['RETIRE'],
       awaits: {
-        'elder.serving.change.electing.progress': 'the announcing region resends DkgStart every dkgStartResendMs to the candidates that have not sent their SAP share',
+        'elder.serving.change.electing.sessions': 'the announcing region resends DkgStart every dkgStartResendMs to the candidates that have not sent their SAP share',
+        'elder.serving.change.merging': 'it resends our merge shares to the sibling every dkgStartResendMs until the merge is decided',
+        'elder.serving.due': 'notes what is due as the section decides: nothing of ours waits there',
         'elder.handingOver.collectingLinkShares': "the collectors pass the combined link to every old and new elder (AeUpdate), and a probe answer brings it otherwise (the anti-entropy machine's timer)",
       },
     },

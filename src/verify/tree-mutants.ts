@@ -11,6 +11,12 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sym
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
+/**
+ * The tests that state the protocol on the wire, apart from the charts: the roles' spec tests, and
+ * the connection pool's (a connection dialled on demand, queued, backed off, let go when idle).
+ */
+export const SPEC_TESTS = ['test/roles', 'test/transport/connections.test.ts']
+
 export interface TreeMutant {
   /** The machine file, relative to the tree's root. */
   readonly file: string
@@ -41,7 +47,7 @@ export function mutantsOf(file: string, text: string): TreeMutant[] {
     out.push({ file, what: `line ${lineOf(text, match.index)}: after ${text.slice(open, end).replace(/\s+/g, ' ').slice(0, 60)} removed`, text: `${text.slice(0, open)}{}${text.slice(end)}` })
   }
   // Each guarded branch of a transition list deleted: its event falls through to the next branch.
-  for (const match of text.matchAll(/^[ \t]*\{ guard: '[A-Za-z]+',[^\n]*\},?[ \t]*\n/gm)) {
+  for (const match of text.matchAll(/^[ \t]*\{ guard: (?:'[A-Za-z]+'|(?:and|or|not)\([^\n]*?\)),[^\n]*\},?[ \t]*\n/gm)) {
     out.push({ file, what: `line ${lineOf(text, match.index)}: branch ${match[0].trim().slice(0, 60)} removed`, text: `${text.slice(0, match.index)}${text.slice(match.index + match[0].length)}` })
   }
   return out
@@ -83,7 +89,7 @@ export function runTreeMutants(root: string, mutants: ReadonlyArray<TreeMutant>,
         if (verify.status !== 0) result = { mutant, caught: true, by: 'verify' }
         else {
           const vitest = join(copy, 'node_modules/vitest/vitest.mjs')
-          const specs = spawnSync(node, [vitest, 'run', '--config', '.config/vitest.config.ts', 'test/roles'], { cwd: copy, encoding: 'utf8', timeout: 300_000 })
+          const specs = spawnSync(node, [vitest, 'run', '--config', '.config/vitest.config.ts', ...SPEC_TESTS], { cwd: copy, encoding: 'utf8', timeout: 300_000 })
           result = specs.status !== 0 ? { mutant, caught: true, by: 'spec tests' } : { mutant, caught: false }
         }
         log?.(`${result.caught ? `caught by ${result.by}` : 'SURVIVED'}: ${mutant.file} ${mutant.what}`)

@@ -15,7 +15,7 @@ describe('member machine', () => {
   function member() {
     const clock = new Scheduler()
     const sends: number[] = []
-    const actor = createActor(memberMachine, { input: { joinRetryMs: 5_000, tryJoinLaterMs: 20_000 }, clock })
+    const actor = createActor(memberMachine, { input: { joinRetryMs: 5_000, tryJoinLaterMs: 20_000, resumeAfterAttempts: 3 }, clock })
     actor.on('sendJoin', () => sends.push(clock.now))
     actor.start()
     return { clock, sends, actor }
@@ -105,17 +105,21 @@ describe('elder machine', () => {
     actor.on('proposeChange', ({ target }) => log.push(`propose ${target} @${clock.now}`))
     actor.on('checkSilence', () => log.push(`watch @${clock.now}`))
     actor.start()
-    actor.send({ type: 'CHANGE_DUE', target: 'a' })
-    actor.send({ type: 'CHANGE_DUE', target: 'a' })
+    actor.send({ type: 'CHANGE_DUE', target: 'a', mode: 'elect' })
+    actor.send({ type: 'CHANGE_DUE', target: 'a', mode: 'elect' })
     clock.run({ maxTimeMs: 10_000 })
-    actor.send({ type: 'CHANGE_DUE', target: 'b' })
-    actor.send({ type: 'SAPS_READY' })
+    actor.send({ type: 'CHANGE_DUE', target: 'b', mode: 'split' })
+    // A split runs two sessions: the change is proposed once both new SAPs are signed.
+    actor.send({ type: 'SAP_SHARE', session: 1 })
+    actor.send({ type: 'SAP_SIGNED', session: 1 })
+    expect(log.filter((l) => l.startsWith('propose'))).toEqual([])
+    actor.send({ type: 'SAP_SIGNED', session: 0 })
     clock.run({ maxTimeMs: 20_000 })
     expect(log).toEqual([
       'announce a#0 @0', 'announce a#1 @5000', 'watch @10000', 'announce a#2 @10000', 'announce b#0 @10000', 'propose b @10000', 'watch @20000',
     ])
-    actor.send({ type: 'CHANGE_DUE', target: '' })
-    expect(actor.getSnapshot().value).toEqual({ serving: { change: 'steady', watch: 'waiting' } })
+    actor.send({ type: 'CHANGE_DUE', target: '', mode: 'elect' })
+    expect(actor.getSnapshot().value).toEqual({ serving: { change: 'steady', watch: 'waiting', due: {} } })
     actor.send({ type: 'RETIRE' })
     expect(actor.getSnapshot().status).toBe('done')
   })

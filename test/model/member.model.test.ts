@@ -3,8 +3,13 @@
  * event of a path is brought about by what the network would send the node —
  *
  *   JOIN / GENESIS   the node starts joining / starts the network as its genesis elder
- *   RESEND           JoinResponse JoinElsewhere (the elders want it under a new name)
+ *   RESEND           an AeRetry bringing a newer key of the section (the test's section moves on)
+ *   JOIN_ELSEWHERE   JoinResponse JoinElsewhere (the elders want it under a new name)
+ *   LEFT_RECENTLY    JoinResponse Rejected left-recently (it joins again under a new name)
+ *   REFUSED          JoinResponse Rejected address-in-use (the retry timer stays)
  *   TRY_LATER        JoinResponse TryJoinLater
+ *   JOIN restored, RESUMED  a restarted elder with a store: not produced here (the elder-restart
+ *                    tests and the joining spec tests take that path)
  *   APPROVED         JoinApproved with the section-signed decision that made it a member
  *   PROMOTED         a DkgStart naming it; it runs the DKG, sends its SapShare; the section
  *                    decides the Handover to the new SAP (and sends the link)
@@ -63,6 +68,8 @@ class MemberSystem implements SystemUnderTest {
   #lastApproval: { payload: unknown; dst: Uint8Array } | undefined
   #age = 0
   #joiners = 0
+  /** Bounces resent so far (the bounce guard allows aeResendLimit per retry interval). */
+  #bounces = 0
 
   exec(event: EventObject): void {
     const delay = afterDelay(event)
@@ -70,6 +77,8 @@ class MemberSystem implements SystemUnderTest {
       const ms = delay === 'joinRetry' ? SECTION_TIMING.joinRetryMs : SECTION_TIMING.tryJoinLaterMs
       return this.#s.fire('member', ms, delay)
     }
+    if (event.type === 'JOIN' && (event as { restored?: boolean }).restored === true) throw new Unproducible('a fresh node has no store to resume from')
+    if (event.type === 'RESUMED') throw new Unproducible('only a restarted elder resumes')
     if (event.type === 'JOIN' || event.type === 'GENESIS') {
       if (this.#subject !== undefined) throw new Unproducible('a node is started once')
       return this.#start(event.type === 'GENESIS')
@@ -84,7 +93,12 @@ class MemberSystem implements SystemUnderTest {
       case 'STOP':
         return s.node.crash()
       case 'RESEND':
+        return this.#bounce()
+      case 'JOIN_ELSEWHERE':
         return s.deliver(this.#elder, 'JoinResponse', { verdict: { _tag: 'JoinElsewhere', prefix: { bitCount: 0, name: Prefix.EMPTY.name.bytes } } }, s.dstFor(this.#p.sap.sap.sectionKey().toBytes()))
+      case 'LEFT_RECENTLY':
+      case 'REFUSED':
+        return s.deliver(this.#elder, 'JoinResponse', { verdict: { _tag: 'Rejected', reason: event.type === 'REFUSED' ? 'address-in-use' : 'left-recently' } }, s.dstFor(this.#p.sap.sap.sectionKey().toBytes()))
       case 'TRY_LATER':
         return s.deliver(this.#elder, 'JoinResponse', { verdict: { _tag: 'TryJoinLater' } }, s.dstFor(this.#p.sap.sap.sectionKey().toBytes()))
       case 'APPROVED':
@@ -240,6 +254,24 @@ class MemberSystem implements SystemUnderTest {
     const chain = extendChain(p.chain, keys, handed)
     s.deliver(p.elder, 'AeUpdate', { sap: handed.toWire(), proofChain: chain.toWire() })
     this.#played = { ...p, keys: undefined, sap: handed, chain, elder: { keypair: s.keypair(), addr: 's' } }
+  }
+
+  /**
+   * While the node asks to join, the section moves to a newer key (ours), and an elder bounces the
+   * node's request with it. Past the bounce guard's limit a bounce is not resent: cut.
+   */
+  #bounce(): void {
+    const s = this.#s
+    const p = this.#p
+    if (s.node.role !== 'joining' && s.node.role !== 'relocating') throw new Unproducible('only a joiner is bounced')
+    if (this.#bounces >= s.node.params.aeResendLimit) throw new Unproducible('past the bounce guard')
+    this.#bounces++
+    const keys = dealKeys(0, this.#random)
+    const sap = signedSap(keys, [p.elder], p.sap.sap.generation + 1)
+    const chain = extendChain(p.chain, this.#held(), sap)
+    const dst = s.dstFor(p.sap.sap.sectionKey().toBytes())
+    this.#played = { ...p, keys, sap, chain }
+    s.deliver(p.elder, 'AeRetry', { sap: sap.toWire(), proofChain: chain.toWire(), bounced: new Uint8Array(64) }, dst)
   }
 
   /** The section hands over to a key of the test's (the node is not among its elders). */

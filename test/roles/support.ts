@@ -30,5 +30,5 @@ export function genesisElder(seed: number) {
   const s = new Subject({ addr: 's', keypair, params: PARAMS, genesis: sap, random: random.fork('subject') })
   s.node.startGenesis(keys.share!(0), 255)
   const client = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'client' }
-  return { s, sap, client }
+  return { s, sap, client, keys }
 }

@@ -9,9 +9,12 @@ const memberText = readFileSync(`${root}/machines/member.machine.ts`, 'utf8')
 describe('single-transition mutants of the real machine files', () => {
   it('makes one mutant per after timer and per guarded branch, each with exactly that taken out', () => {
     const mutants = mutantsOf('machines/member.machine.ts', memberText)
-    expect(mutants.map((m) => m.what.replace(/ \{.*/, ''))).toEqual(['line 51: after', 'line 54: after'])
+    // The member chart: joining's and relocating's two timers each, and joining's two guarded branches (resume; count an unanswered request).
+    expect(mutants.map((m) => m.what.replace(/^line \d+: /, '').replace(/ \{.*/, ''))).toEqual(['after', 'after', 'after', 'after', 'branch', 'branch'])
+    expect(mutants[4]!.what).toContain("and(['canResume', 'unansweredLong'])")
     const tryLater = mutants[1]!
-    expect(tryLater.text).not.toContain('tryJoinLater: { target')
+    const timers = (text: string) => text.split('tryJoinLater: { target').length - 1
+    expect(timers(tryLater.text)).toBe(timers(memberText) - 1)
     expect(tryLater.text.length).toBeLessThan(memberText.length)
     expect(memberText).toContain('tryJoinLater: { target')
   })

@@ -40,9 +40,9 @@ describe('safenet verify: exhaustive checks of the statecharts', () => {
     expect(findings(report)).toBeGreaterThan(0)
   })
 
-  it('catches an elder whose SAPS_READY goes back to electing (proposing unreachable)', () => {
+  it('catches an elder that goes back to steady once its sessions are signed (proposing unreachable)', () => {
     const s = spec('elder')
-    const machine = mutated(s.machine, ['serving', 'change', 'electing'], (state) => ({ ...state, on: { SAPS_READY: 'steady' } }))
+    const machine = mutated(s.machine, ['serving', 'change', 'electing', 'sessions'], (state) => ({ ...state, onDone: { target: '#elder.serving.change.steady' } }))
     const report = verifyMachine({ ...s, machine })
     expect(report.unreachable).toContain('elder.serving.change.proposing')
   })

@@ -19,6 +19,9 @@ import type { NodeComponents } from '../shell/components.ts'
 import { ChainLinks } from './links.ts'
 import { digestOf, isNeighbour } from './neighbours.ts'
 
+/** What the machine said to do with an incoming message or a bounce (an answer by its kind). */
+type Outcome = Exclude<AntiEntropyEmitted['type'], 'answer'> | 'retry' | 'redirect'
+
 export class AntiEntropyRole implements Role {
   readonly name = 'anti-entropy'
   readonly handles = ['AeUpdate', 'AeProbe', 'ClientQuery', 'ClientAnswer', 'ContactsRequest', 'Contacts'] as const
@@ -27,7 +30,7 @@ export class AntiEntropyRole implements Role {
   readonly links: ChainLinks
   #neighbourProbes = 0
   /** What the machine made of the verdict just sent to it (its emits are synchronous). */
-  #outcome: AntiEntropyEmitted['type'] | undefined
+  #outcome: Outcome | undefined
 
   constructor(components: NodeComponents) {
     this.#c = components
@@ -43,7 +46,8 @@ export class AntiEntropyRole implements Role {
       clock: components.clock('antiEntropy'),
       systemId: components.systemId('anti-entropy'),
     })
-    for (const type of ['accept', 'answer', 'drop', 'resend', 'learn'] as const) this.#actor.on(type, () => (this.#outcome = type))
+    for (const type of ['accept', 'drop', 'resend', 'learn'] as const) this.#actor.on(type, () => (this.#outcome = type))
+    this.#actor.on('answer', ({ kind }) => (this.#outcome = kind))
     this.#actor.on('probe', ({ neighbours }) => this.#probe(neighbours))
     this.#actor.on('requestDecisions', ({ attempt }) => this.#sendDecisionsRequest(attempt))
     // The new SAP(s) of a handover or split wait for their chain link, which may be here already.
@@ -64,8 +68,8 @@ export class AntiEntropyRole implements Role {
   }
 
   /** The gate (see shell/ae-gate.ts) asks the machine what to do with a message: what it emitted. */
-  judge(verdict: GateVerdict): 'accept' | 'answer' | 'drop' {
-    return this.#decide({ type: 'INCOMING', verdict }) as 'accept' | 'answer' | 'drop'
+  judge(verdict: GateVerdict): 'accept' | 'retry' | 'redirect' | 'drop' {
+    return this.#decide({ type: 'INCOMING', verdict }) as 'accept' | 'retry' | 'redirect' | 'drop'
   }
 
   /** The member role asks the machine what to do with a bounce of its join request. */
@@ -73,7 +77,7 @@ export class AntiEntropyRole implements Role {
     return this.#decide({ type: 'BOUNCED', verdict }) as 'resend' | 'learn' | 'drop'
   }
 
-  #decide(event: AntiEntropyEvent): AntiEntropyEmitted['type'] {
+  #decide(event: AntiEntropyEvent): Outcome {
     this.#outcome = undefined
     this.#actor.send(event)
     const outcome = this.#outcome

@@ -8,6 +8,7 @@
  * (`LinkShare`) and the collectors combine the chain link. A session that does not complete is
  * reported by its candidates (`DkgFailure`); a candidate named by enough of them is voted off.
  */
+import type { Session } from '../../../machines/elder.machine.ts'
 import { type AppliedDecision, dkgSessionId, type Member, needsNewElders, signDkgStart, splitFor } from '../../consensus/index.ts'
 import { BlsPublicKey, type NodePublicKey, type PublicKeySet, threshold, toHex } from '../../crypto/index.ts'
 import { linkBytes, SectionAuthorityProvider, SignedSap } from '../../knowledge/index.ts'
@@ -81,7 +82,8 @@ export class ElderChange {
       term.dkgStarts.set(toHex(start.sessionId), start)
     }
     // The elder machine announces now and again until the new SAPs are signed (or the target moves).
-    term.duties.send({ type: 'CHANGE_DUE', target: id })
+    const mode = section.merging !== undefined ? 'merge' : split !== undefined ? 'split' : 'elect'
+    term.duties.send({ type: 'CHANGE_DUE', target: id, mode })
   }
 
   /** Sends our DkgStart to the candidates that have not sent their share of the new SAP yet. */
@@ -111,16 +113,17 @@ export class ElderChange {
     term.sharesFrom.add(`${sap.prefix.toString()}/${sap.generation}/${payload.index}`)
     const outcome = c.aggregator.add(sap.signingBytes(), sap.publicKeySet, payload.index, payload.share)
     if (outcome.kind === 'malformed') return c.refuse('bad-sap-share')
-    // A candidate completed its DKG: the elder machine moves on from waiting for the DKG.
-    term.duties.send({ type: 'SAP_SHARE' })
+    // The change's sessions, by new prefix: a candidate of this one completed its DKG.
+    const prefixes = [...term.dkgStarts.values()].map((st) => Prefix.of(XorName.fromBytes(st.prefix.name), st.prefix.bitCount).toString())
+    const session = sessionOf(prefixes, sap.prefix.toString())
+    if (session !== undefined) term.duties.send({ type: 'SAP_SHARE', session })
     if (outcome.kind === 'pending') countInvalid(c, outcome.badSigners, 'invalid-sap-share')
     if (outcome.kind !== 'combined') return
     const combined = outcome.signature
     term.newSaps.set(sap.prefix.toString(), new SignedSap(sap, combined))
-    // Every new SAP of the change is signed: the elder machine proposes it.
-    const prefixes = new Set([...term.dkgStarts.values()].map((st) => Prefix.of(XorName.fromBytes(st.prefix.name), st.prefix.bitCount).toString()))
-    if (prefixes.size > 0 && [...prefixes].every((p) => term.newSaps.has(p))) term.duties.send({ type: 'SAPS_READY' })
-    else this.proposeChange(term)
+    // The session's SAP is signed; once every session's is, the elder machine proposes the change.
+    if (session !== undefined) term.duties.send({ type: 'SAP_SIGNED', session })
+    if (prefixes.length === 0 || !prefixes.every((p) => term.newSaps.has(p))) this.proposeChange(term)
   }
 
   proposeChange(term: ElderTerm): void {
@@ -149,7 +152,8 @@ export class ElderChange {
     if (start === undefined) return
     const reporter = start.candidates.findIndex((cand) => toHex(cand) === sender.name.toHex())
     if (reporter < 0) return this.#c.refuse('dkg-failure-from-non-candidate')
-    term.duties.send({ type: 'DKG_ABANDONED' })
+    const session = [...term.dkgStarts.keys()].indexOf(hex) as Session
+    term.duties.send({ type: 'DKG_ABANDONED', session })
     let reports = term.dkgFailures.get(hex)
     if (reports === undefined) term.dkgFailures.set(hex, (reports = new Map<number, Set<number>>()))
     const needed = threshold(start.candidates.length) + 1
@@ -160,7 +164,7 @@ export class ElderChange {
       by.add(reporter)
       if (by.size !== needed) continue
       this.#elder.propose({ kind: 'Left', name: XorName.fromBytes(start.candidates[index]!) })
-      term.duties.send({ type: 'DKG_FAILED' })
+      term.duties.send({ type: 'DKG_FAILED', session })
     }
   }
 
@@ -217,6 +221,12 @@ export class ElderChange {
     for (const sap of previous) if (toHex(sap.sap.sectionKey().toBytes()) === hex) return sap.sap.publicKeySet
     return undefined
   }
+}
+
+/** The session (0, or 1 for a split's second half) that made the SAP of `prefix`, if it is one of the change's. */
+function sessionOf(prefixes: ReadonlyArray<string>, prefix: string): Session | undefined {
+  const index = prefixes.indexOf(prefix)
+  return index === 0 || index === 1 ? index : undefined
 }
 
 /** Counts shares the aggregator found invalid (a Byzantine signer, or a corrupted share). */

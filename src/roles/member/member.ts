@@ -42,8 +42,8 @@ export class MemberRole implements Role {
   #oldKeypair: NodeKeypair | undefined
   /** Our section as we last stored it (a restart), until we are approved again or resume from it. */
   #stored: StoredSection | undefined
-  /** Join requests sent since the restart with no answer; past {@link RESUME_AFTER_ATTEMPTS} we may resume. */
-  #unanswered = 0
+  /** Where a JoinElsewhere (or a refusal as outside the prefix) sends us: the `rekey` takes a name in it. */
+  #elsewhere: Prefix | undefined
   /** When we resumed from our store, if we did ({@link RESUME_SYNC_MS}). */
   #resumedAt: number | undefined
   /** Resends on AE bounces in the current retry interval (the loop guard). */
@@ -51,12 +51,17 @@ export class MemberRole implements Role {
 
   constructor(components: NodeComponents) {
     this.#c = components
-    this.#actor = createActor(memberMachine, {
-      input: { joinRetryMs: SECTION_TIMING.joinRetryMs, tryJoinLaterMs: SECTION_TIMING.tryJoinLaterMs },
+    const machine = memberMachine.provide({
+      guards: { canResume: ({ context }) => context.stored && this.#canResume() !== undefined },
+    })
+    this.#actor = createActor(machine, {
+      input: { joinRetryMs: SECTION_TIMING.joinRetryMs, tryJoinLaterMs: SECTION_TIMING.tryJoinLaterMs, resumeAfterAttempts: RESUME_AFTER_ATTEMPTS },
       clock: components.clock('member'),
       systemId: components.systemId('member'),
     })
     this.#actor.on('sendJoin', () => this.#sendJoin())
+    this.#actor.on('rekey', ({ within }) => this.#rekey(within))
+    this.#actor.on('resume', () => this.#resume(this.#canResume()!))
     this.#actor.on('joined', ({ relocated }) => {
       const observer = this.#c.env.observer
       if (relocated) observer?.relocated(this.#c.self, this.#c.self.asMember()?.age ?? 0)
@@ -95,7 +100,7 @@ export class MemberRole implements Role {
   }
 
   join(): void {
-    this.#actor.send({ type: 'JOIN' })
+    this.#actor.send({ type: 'JOIN', restored: this.#stored !== undefined })
   }
 
   /** The elder role took up (or gave up) its duties: the member machine follows. */
@@ -148,16 +153,15 @@ export class MemberRole implements Role {
     const dstName = this.#joinAttempt?.dstName ?? c.name
     // The tree's SAP for the name, or a closer one the last bounce brought (see routeFor).
     const via = this.#joinAttempt?.via
-    const resumable = this.#canResume()
-    if (resumable !== undefined && this.#unanswered >= RESUME_AFTER_ATTEMPTS) return this.#resume(resumable)
-    if (resumable !== undefined) this.#unanswered++
+    // Restarted, unanswered, and may resume from the store: asking every fellow elder.
+    const resumable = this.#actor.getSnapshot().context.stored && this.#canResume() !== undefined
     const target = routeFor(c.tree, dstName, via)!
     const key = target.sap.sectionKey()
     this.#joinAttempt = { dstName, sentWithKey: key, ...(relocation === undefined ? {} : { relocation }), ...(via === undefined ? {} : { via }) }
     c.stats.joinAttempts++
     // The elders closest to the name: enough that one honest elder hears it (f + 1 of 7).
     // (An elder restarting asks all its fellow elders: any one that is up takes it back.)
-    const elders = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name)).slice(0, resumable === undefined ? JOIN_FANOUT : undefined)
+    const elders = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name)).slice(0, resumable ? undefined : JOIN_FANOUT)
     // Restarted with the share of the key we are an elder of: we prove it, to be approved again.
     const held = relocation === undefined ? c.dkg.shareFor(key) : undefined
     const elderShare = held === undefined || !target.sap.elders.some((e) => e.name.equals(c.name))
@@ -203,6 +207,7 @@ export class MemberRole implements Role {
     this.#actor.send({ type: 'RESEND' })
   }
 
+  /** The elders' verdict on our request: the member chart takes the step it names. */
   #onJoinResponse(payload: PayloadOf<'JoinResponse'>): void {
     const c = this.#c
     if (!this.joining) return
@@ -210,35 +215,37 @@ export class MemberRole implements Role {
     const verdict = payload.verdict
     const attempt = this.#joinAttempt
     if (verdict._tag === 'JoinElsewhere' || (verdict._tag === 'Rejected' && verdict.reason === 'outside-prefix')) {
-      let prefix: Prefix
       if (verdict._tag === 'JoinElsewhere') {
         try {
-          prefix = Prefix.of(XorName.fromBytes(verdict.prefix.name), verdict.prefix.bitCount)
+          this.#elsewhere = Prefix.of(XorName.fromBytes(verdict.prefix.name), verdict.prefix.bitCount)
         } catch {
           return c.refuse('bad-prefix')
         }
       } else {
-        prefix = c.tree.sectionFor(attempt?.dstName ?? c.name)!.sap.prefix
+        this.#elsewhere = c.tree.sectionFor(attempt?.dstName ?? c.name)!.sap.prefix
       }
-      // A new key whose name falls where the elders want us (balanced joining; relocation target).
-      const old = c.env.wire.keypair
-      const keypair = c.env.newKeypair((name) => prefix.matches(name))
-      c.env.wire.setKeypair(keypair)
-      if (attempt !== undefined && attempt.relocation === undefined) attempt.dstName = keypair.name
-      if (attempt?.relocation !== undefined) {
-        attempt.relocation = { ...attempt.relocation, signature: (this.#oldKeypair ?? old).sign(relocationBytes(keypair.name)) }
-      }
-      this.#actor.send({ type: 'RESEND' })
-      return
+      return this.#actor.send({ type: 'JOIN_ELSEWHERE' })
     }
-    if (verdict._tag === 'TryJoinLater') this.#actor.send({ type: 'TRY_LATER' })
-    if (verdict._tag === 'Rejected' && verdict.reason === 'left-recently' && attempt?.relocation === undefined) {
-      // We were voted off while away (a restart): join again as a new node, under a new name.
-      c.env.wire.setKeypair(c.env.newKeypair(() => true))
-      if (attempt !== undefined) attempt.dstName = c.name
-      this.#actor.send({ type: 'RESEND' })
-    }
-    // Rejected for another reason (already a member: approval is on its way) — the retry timer stays.
+    if (verdict._tag === 'TryJoinLater') return this.#actor.send({ type: 'TRY_LATER' })
+    // Voted off while away (a restart): join again as a new node, under a new name (the chart
+    // does not take this while relocating: a relocated node keeps its age).
+    if (verdict._tag === 'Rejected' && verdict.reason === 'left-recently') return this.#actor.send({ type: 'LEFT_RECENTLY' })
+    // Refused for another reason (already a member: approval is on its way): the retry timer stays.
+    this.#actor.send({ type: 'REFUSED' })
+  }
+
+  /** A new key: in the prefix the elders want us in (balanced joining; a relocation's target), or anywhere. */
+  #rekey(within: 'elsewhere' | 'anywhere'): void {
+    const c = this.#c
+    const attempt = this.#joinAttempt
+    const old = c.env.wire.keypair
+    const prefix = within === 'elsewhere' ? this.#elsewhere : undefined
+    this.#elsewhere = undefined
+    const keypair = c.env.newKeypair((name) => prefix === undefined || prefix.matches(name))
+    c.env.wire.setKeypair(keypair)
+    if (attempt === undefined) return
+    if (attempt.relocation === undefined) attempt.dstName = keypair.name
+    else attempt.relocation = { ...attempt.relocation, signature: (this.#oldKeypair ?? old).sign(relocationBytes(keypair.name)) }
   }
 
   #onJoinApproved(payload: PayloadOf<'JoinApproved'>): void {
@@ -342,7 +349,7 @@ export class MemberRole implements Role {
     this.#joinAttempt = undefined
     this.#stored = undefined
     c.stats.resumed++
-    this.#actor.send({ type: 'APPROVED' })
+    this.#actor.send({ type: 'RESUMED' })
     c.elder.serve(held.share, held.keySet, stored.nextGeneration)
     this.#resumedAt = c.env.clock.now
     c.elder.askNextDecision(stored.nextGeneration)

@@ -23,8 +23,9 @@ export function passesGate(c: NodeComponents, from: string, message: Message, fr
     c.refuse(verdict.kind === 'drop' ? verdict.reason : 'gate-closed')
     return false
   }
+  // The machine's answer, with what the verdict brings (our SAP for a Retry, the closest for a Redirect).
   if (verdict.kind === 'retry' || verdict.kind === 'redirect') {
-    c.send([from], verdict.kind === 'retry' ? 'AeRetry' : 'AeRedirect', { sap: verdict.sap.toWire(), proofChain: verdict.chain.toWire(), bounced: frame })
+    c.send([from], outcome === 'retry' ? 'AeRetry' : 'AeRedirect', { sap: verdict.sap.toWire(), proofChain: verdict.chain.toWire(), bounced: frame })
   }
   return false
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { SecretKeySet } from '../../../src/crypto/index.ts'
+import { memberToWire } from '../../../src/consensus/index.ts'
+import { NodeKeypair, SecretKeySet } from '../../../src/crypto/index.ts'
 import { ProofChain } from '../../../src/knowledge/index.ts'
-import { dealKeys, extendChain, signedSap } from '../../model/node-harness.ts'
+import { Prefix, XorName } from '../../../src/xor/index.ts'
+import { asMember, dealKeys, extendChain, signedDecision, signedSap } from '../../model/node-harness.ts'
 import { genesisElder, joiningNode } from '../support.ts'
 
 /**
@@ -71,5 +73,32 @@ describe('the anti-entropy gate, on the wire', () => {
       expect(s.sentOf('JoinRequest'), `bounce ${i}`).toHaveLength(i <= limit ? requests + 1 : requests)
     }
     expect(s.node.tree.get(last!.sap.prefix)?.sap.sectionKey().equals(last!.sap.sectionKey())).toBe(true)
+  })
+
+  it("an elder redirects a message for a name outside its prefix: the closest SAP it knows (the sibling's) and the chain to it", () => {
+    const { s, elder, keys, random, dst } = joiningNode(11)
+    // The node is approved into the 0 or 1 half of a split (its name's), as that half's elder,
+    // and hears of the sibling half.
+    const half = Prefix.EMPTY.pushed(s.node.name.bit(0))
+    const [ours, theirs] = [dealKeys(0, random), dealKeys(0, random)]
+    const self = { keypair: s.keypair(), addr: 's' }
+    const other = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'o' }
+    const ourSap = signedSap(ours, [self], 1, half)
+    const siblingSap = signedSap(theirs, [other], 1, half.sibling())
+    s.node.restore({ tree: [] }, [{ share: ours.share!(0), keySet: ours.keySet }])
+    const me = asMember(self, 7)
+    const joined = signedDecision(ours, 0, [{ kind: 'Joined', member: me }])
+    const genesis = new ProofChain(keys.keySet.publicKey())
+    s.deliver(elder, 'JoinApproved', { decision: joined, sap: ourSap.toWire(), proofChain: extendChain(genesis, keys, ourSap).toWire(), members: [memberToWire(me)], nextGeneration: 1 }, dst)
+    s.deliver(other, 'AeUpdate', { sap: siblingSap.toWire(), proofChain: extendChain(genesis, keys, siblingSap).toWire() })
+    expect(s.node.isElder).toBe(true)
+    const client = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'client' }
+    let name = XorName.fromBytes(random.bytes(32))
+    while (half.matches(name)) name = XorName.fromBytes(random.bytes(32))
+    const before = s.sent.length
+    s.deliver(client, 'ClientQuery', {}, { name: name.bytes, sectionKey: keys.keySet.publicKey().toBytes() })
+    const answers = s.sent.slice(before)
+    expect(answers.map((m) => [m.kind, m.to])).toEqual([['AeRedirect', ['client']]])
+    expect(answers[0]!.payload).toMatchObject({ sap: siblingSap.toWire() })
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { toHex } from '../../../src/crypto/index.ts'
 import { SECTION_TIMING } from '../../../src/roles/constants.ts'
 import type { Subject } from '../../model/node-harness.ts'
 import { joiningNode } from '../support.ts'
@@ -43,5 +44,25 @@ describe('joining, on the wire', () => {
     const requests = s.sentOf('JoinRequest')
     expect(requests).toHaveLength(2)
     expect(s.node.name.toHex()).not.toBe(name)
+  })
+
+  it('after Rejected left-recently (voted off while away) it asks again at once, under a new name', () => {
+    const { s, elder, dst } = joiner()
+    const name = s.node.name.toHex()
+    s.deliver(elder, 'JoinResponse', { verdict: { _tag: 'Rejected', reason: 'left-recently' } }, dst)
+    expect(s.sentOf('JoinRequest')).toHaveLength(2)
+    expect(s.node.name.toHex()).not.toBe(name)
+    expect(toHex(s.sentOf('JoinRequest').at(-1)!.dst!.name)).toBe(s.node.name.toHex())
+  })
+
+  it('refused for another reason, it keeps its name and asks again only on its retry timer', () => {
+    const { s, elder, dst } = joiner()
+    const name = s.node.name.toHex()
+    s.deliver(elder, 'JoinResponse', { verdict: { _tag: 'Rejected', reason: 'address-in-use' } }, dst)
+    expect(s.sentOf('JoinRequest')).toHaveLength(1)
+    expect(s.node.name.toHex()).toBe(name)
+    expect(s.timers('member').armed).toEqual([SECTION_TIMING.joinRetryMs])
+    expect(elapse(s, SECTION_TIMING.joinRetryMs)).toBe(1)
+    expect(s.sentOf('JoinRequest')).toHaveLength(2)
   })
 })

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { memberToWire } from '../../../src/consensus/index.ts'
+import { NodeKeypair } from '../../../src/crypto/index.ts'
+import { ProofChain } from '../../../src/knowledge/index.ts'
+import { AE_MAX_REQUESTS, SECTION_TIMING } from '../../../src/roles/constants.ts'
+import { asMember, signedDecision } from '../../model/node-harness.ts'
+import { joiningNode } from '../support.ts'
+
+/**
+ * Catching up on decisions (DESIGN.md §9), stated on the wire apart from the anti-entropy chart
+ * that times it: a member that hears a decision ahead of its next generation asks an elder for
+ * the ones between, asks again every catchUpRetryMs while still behind (a lost request or a crashed
+ * elder must not leave it behind for good), and stops after AE_MAX_REQUESTS.
+ */
+describe('catching up on decisions, on the wire', () => {
+  function behindMember() {
+    const { s, elder, keys, sap, random, dst } = joiningNode(21)
+    const self = { keypair: s.keypair(), addr: 's' }
+    const members = [asMember(elder, 9), asMember(self, 7)]
+    const joined = signedDecision(keys, 0, [{ kind: 'Joined', member: members[1]! }])
+    s.deliver(elder, 'JoinApproved', { decision: joined, sap: sap.toWire(), proofChain: new ProofChain(sap.sap.sectionKey()).toWire(), members: members.map(memberToWire), nextGeneration: 1 }, dst)
+    expect(s.node.asMember()).toBeDefined()
+    // Generation 3 arrives; 1 and 2 were lost.
+    const stranger = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'x' }
+    s.deliver(elder, 'SectionDecisions', { decisions: [signedDecision(keys, 3, [{ kind: 'Joined', member: asMember(stranger, 5) }])] })
+    return { s }
+  }
+
+  it('a member that hears a decision ahead asks at once for the ones it missed', () => {
+    const { s } = behindMember()
+    const asked = s.sentOf('SectionDecisionsRequest')
+    expect(asked).toHaveLength(1)
+    expect(asked[0]!.payload.from).toBe(1)
+  })
+
+  it('still behind, it asks again every catchUpRetryMs, at most AE_MAX_REQUESTS times in all', () => {
+    const { s } = behindMember()
+    for (let i = 2; i <= AE_MAX_REQUESTS; i++) {
+      s.fire('antiEntropy', SECTION_TIMING.catchUpRetryMs, 'catch-up retry')
+      expect(s.sentOf('SectionDecisionsRequest')).toHaveLength(i)
+    }
+    s.fire('antiEntropy', SECTION_TIMING.catchUpRetryMs, 'catch-up retry')
+    expect(s.sentOf('SectionDecisionsRequest')).toHaveLength(AE_MAX_REQUESTS)
+    expect(s.timers('antiEntropy').armed).not.toContain(SECTION_TIMING.catchUpRetryMs)
+  })
+})
