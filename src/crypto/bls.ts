@@ -17,6 +17,7 @@ import { bls12_381 } from '@noble/curves/bls12-381.js'
 import { mulAddUnsafe } from '@noble/curves/abstract/curve.js'
 import { InvalidEncoding } from './errors.ts'
 import { bytesEqual, sha3_256, toHex } from './hash.ts'
+import { evictOldest } from './caches.ts'
 
 export const BLS_SECRET_KEY_BYTES = 32
 export const BLS_PUBLIC_KEY_BYTES = 48
@@ -54,7 +55,6 @@ export function g2SumOfProducts(points: ReadonlyArray<G2Point>, scalars: Readonl
  * Points kept with a fixed-window table (W = 4: ~780 G2 points, ~0.4 MB each), so few. Measured
  * here: building one costs ~27 ms, a constant-time multiplication with it ~1.8 ms, without ~10 ms.
  */
-const SIGNING_TABLE_LIMIT = 8
 const SIGNING_TABLE_WINDOW = 4
 const signingBases = new Map<string, { point: G2Point; uses: number }>()
 
@@ -70,7 +70,7 @@ function signingBase(message: Uint8Array): G2Point {
   if (entry === undefined) {
     const point = hashToG2Keyed(key, message)
     signingBases.set(key, { point, uses: 1 })
-    if (signingBases.size > SIGNING_TABLE_LIMIT) signingBases.delete(signingBases.keys().next().value!)
+    evictOldest(signingBases, 'bls-signing-tables')
     return point
   }
   signingBases.delete(key)
@@ -83,10 +83,9 @@ function signingBase(message: Uint8Array): G2Point {
 // Hash to G2, cached.
 
 /** Bounded so a flood of distinct messages cannot grow memory; 1,024 × ~600 B. */
-const HASH_CACHE_LIMIT = 1024
 const hashCache = new Map<string, G2Point>()
 
-/** H(m) in G2. Cached by SHA3-256 of the message (LRU, {@link HASH_CACHE_LIMIT} entries). */
+/** H(m) in G2. Cached by SHA3-256 of the message (LRU, bounded: `CACHE_LIMITS['bls-hash-to-curve']` in caches.ts). */
 export function hashToG2(message: Uint8Array): G2Point {
   return hashToG2Keyed(toHex(sha3_256(message)), message)
 }
@@ -101,12 +100,11 @@ function hashToG2Keyed(key: string, message: Uint8Array): G2Point {
   }
   const point = long.hash(message)
   hashCache.set(key, point)
-  if (hashCache.size > HASH_CACHE_LIMIT) hashCache.delete(hashCache.keys().next().value!)
+  evictOldest(hashCache, 'bls-hash-to-curve')
   return point
 }
 
 /** Signatures that verified, by (key, message hash, signature); a hit saves a 15 ms pairing check. */
-const VERIFIED_CACHE_LIMIT = 4096
 const verifiedCache = new Set<string>()
 
 /** Benchmarks only: forget which signatures verified, so the next check is a real pairing. */
@@ -140,7 +138,6 @@ export function encodeScalar(value: bigint): Uint8Array {
  * Points that decoded, by encoding: the subgroup check costs ~1 ms in G2, and gossip brings the
  * same shares and keys again and again. Bounded; only valid points are remembered.
  */
-const DECODED_LIMIT = 2048
 const decodedG1 = new Map<string, G1Point>()
 const decodedG2 = new Map<string, G2Point>()
 
@@ -150,7 +147,7 @@ function remembered<P>(cache: Map<string, P>, bytes: Uint8Array, decodePoint: ()
   if (hit !== undefined) return hit
   const point = decodePoint()
   cache.set(key, point)
-  if (cache.size > DECODED_LIMIT) cache.delete(cache.keys().next().value!)
+  evictOldest(cache, 'bls-decoded-points')
   return point
 }
 
@@ -297,7 +294,7 @@ export class BlsPublicKey {
     const valid = verifyHashed(this.point, hashToG2(message), signature.point)
     if (valid) {
       verifiedCache.add(key)
-      if (verifiedCache.size > VERIFIED_CACHE_LIMIT) verifiedCache.delete(verifiedCache.values().next().value!)
+      evictOldest(verifiedCache, 'bls-verified')
     }
     return valid
   }

@@ -17,6 +17,7 @@ import { XorName } from '../xor/index.ts'
 import { InvalidEncoding } from './errors.ts'
 import { bytesEqual, sha3_256, toHex } from './hash.ts'
 import { EncryptionKeypair } from './share-encryption.ts'
+import { evictOldest } from './caches.ts'
 
 export const ED25519_PUBLIC_KEY_BYTES = 32
 export const ED25519_SECRET_KEY_BYTES = 32
@@ -26,9 +27,7 @@ const SPKI_HEADER = Buffer.from('302a300506032b6570032100', 'hex')
 const PKCS8_HEADER = Buffer.from('302e020100300506032b657004220420', 'hex')
 
 /** Bounded caches (oldest out first): decoded keys, and signatures that verified. */
-const DECODED_KEYS_LIMIT = 4096
 const decodedKeys = new Map<string, NodePublicKey>()
-const VERIFIED_LIMIT = 8192
 const verifiedSignatures = new Set<string>()
 
 /** Benchmarks only: forget which signatures verified, so the next check is a real one. */
@@ -68,7 +67,7 @@ export class NodePublicKey {
     }
     const decoded = new NodePublicKey(Uint8Array.from(bytes), key)
     decodedKeys.set(id, decoded)
-    if (decodedKeys.size > DECODED_KEYS_LIMIT) decodedKeys.delete(decodedKeys.keys().next().value!)
+    evictOldest(decodedKeys, 'ed25519-decoded-keys')
     return decoded
   }
 
@@ -89,7 +88,7 @@ export class NodePublicKey {
     }
     if (ok) {
       verifiedSignatures.add(id)
-      if (verifiedSignatures.size > VERIFIED_LIMIT) verifiedSignatures.delete(verifiedSignatures.values().next().value!)
+      evictOldest(verifiedSignatures, 'ed25519-verified')
     }
     return ok
   }

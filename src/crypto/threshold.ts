@@ -36,6 +36,7 @@ import {
   randomScalar,
   verifyHashed,
 } from './bls.ts'
+import { evictOldest } from './caches.ts'
 
 /** BLS polynomial degree for a section of `n` elders: ⌊2n/3⌋ (DESIGN.md §3). */
 export function threshold(elderCount: number): number {
@@ -137,10 +138,8 @@ export class SignatureShare extends BlsSignature {
   }
 }
 
-const VERIFIED_SHARES_LIMIT = 4096
 
 /** Verified section signatures by (key, message) and by (key, message, shares used). */
-const COMBINED_CACHE_LIMIT = 1024
 const combinedCache = new Map<string, BlsSignature>()
 
 /** Benchmarks only: forget combined signatures, so the next combine interpolates. */
@@ -198,8 +197,8 @@ export class PublicKeySet {
     if (this.#verifiedShares.has(key)) return true
     const valid = verifyHashed(this.publicKeyShare(index).point, hashToG2(message), share.point)
     if (valid) {
-      if (this.#verifiedShares.size >= VERIFIED_SHARES_LIMIT) this.#verifiedShares.clear()
       this.#verifiedShares.add(key)
+      evictOldest(this.#verifiedShares, 'bls-verified-shares')
     }
     return valid
   }
@@ -233,7 +232,7 @@ export class PublicKeySet {
     const remember = (key: string, signature: BlsSignature) => {
       combinedCache.set(key, signature)
       combinedCache.set(messageKey, signature)
-      while (combinedCache.size > COMBINED_CACHE_LIMIT) combinedCache.delete(combinedCache.keys().next().value!)
+      evictOldest(combinedCache, 'bls-combined')
     }
     const first = interpolateSignature(chosen)
     const known = combinedCache.get(messageKey)

@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Result, Schema } from 'effect'
 import { DEFAULT_PARAMETERS, type NetworkParameters } from '../consensus/index.ts'
-import { NodeKeypair, type PublicKeySet, SecretKeySet, type SecretKeyShare, toHex } from '../crypto/index.ts'
+import { type CacheName, cacheEvictions, NodeKeypair, type PublicKeySet, SecretKeySet, type SecretKeyShare, toHex } from '../crypto/index.ts'
 import { SectionAuthorityProvider, SignedSap } from '../knowledge/index.ts'
 import type { Logger } from '../log/index.ts'
 import { LmdbStore, type NodeStore } from '../store/index.ts'
@@ -112,6 +112,8 @@ export interface NodeStatus {
   readonly messages: { sent: number; received: number; refused: Record<string, number> }
   readonly offenders: number
   readonly actors: Record<string, unknown>
+  /** Entries the crypto caches evicted in this process (`src/crypto/caches.ts`): a bound too small for the load shows here. */
+  readonly cacheEvictions: Readonly<Record<CacheName, number>>
 }
 
 export class RealNode {
@@ -342,6 +344,7 @@ export class RealNode {
       messages: { sent: this.#wire.stats.sent, received: this.#wire.stats.received, refused: this.#wire.stats.refused },
       offenders: this.#offences.size,
       actors: this.section.actorStates(),
+      cacheEvictions: { ...cacheEvictions },
     }
   }
 
