@@ -10,9 +10,9 @@ export const GOLDEN_TRACES = {
   /** `network-scenario.test.ts`: 60 nodes, seed 2. */
   grow60seed2: 'b6f83e0c81bc01f27794ca0c74d8bf3697549fdc1a460df7f88417d459dbf044',
   /** `network-faults.test.ts`: 100 nodes, 20% crashing, seed 1. */
-  faults100seed1: '548c060fe4896b6c7eae26bce88e9f312db2b81a3b0d25935f54d9a86749827a',
+  faults100seed1: '75880d8e3acf8dd1e9f87e09b0c140d17252b58382c13387448da7406e43a12c',
   /** `network-faults.test.ts`: 150 nodes, crashes, 5% loss, 2 Byzantine elders per section, seed 2. */
-  faults150seed2: 'f922dd6b4a921456781596f2993b2c8a4d01148f1810dc806caae4c61b949ec1',
+  faults150seed2: '77ce8ee56316037a81c3fd1f8f48450c190a11ab605c600aea25f506c82f5c9a',
   /** `network-faults.test.ts`: 60 nodes, a quarter leave from one region (merges), seed 4. */
   shrink60seed4: '28601ee802d706c431607766ca2849b9620affa6e789e6bf7a8c34705f839b36',
 } as const

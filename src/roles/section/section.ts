@@ -114,6 +114,14 @@ export class SectionRole implements Role {
     this.apply(decision)
     for (let next = this.#ahead.get(this.view?.nextGeneration ?? -1); next !== undefined; next = this.#ahead.get(this.view?.nextGeneration ?? -1)) {
       this.#ahead.delete(next.generation)
+      if (c.elder.decides(next.generation)) {
+        // The one before made us an elder (a handover we caught up on): our agreement decides
+        // this one now, and takes it as an announce. Applied around it, its agreement would stay
+        // a generation behind our view for good, voting where no other elder is.
+        c.elder.announced(next)
+        if (this.view?.nextGeneration === next.generation) break
+        continue
+      }
       if (!verifyDecision(this.view!.sap.sap.sectionKey(), next)) break
       this.apply(next)
     }

@@ -11,7 +11,7 @@
  * the agreed state and the other roles' services, and sends through {@link NodeShell.send}.
  */
 import { Result } from 'effect'
-import { type Member, SectionMembers, type NetworkParameters, type SectionView, SignatureAggregator } from '../../consensus/index.ts'
+import { type Decision, type Member, SectionMembers, type NetworkParameters, type SectionView, SignatureAggregator } from '../../consensus/index.ts'
 import type { NodePublicKey, PublicKeySet, SecretKeyShare } from '../../crypto/index.ts'
 import { ProofChain, SectionTree, SignedSap } from '../../knowledge/index.ts'
 import type { Clock } from '../../transport/clock.ts'
@@ -32,6 +32,23 @@ import type { NodeActorKind, NodeComponents, NodeEnv, NodeStats } from './compon
 import { ShellEvents } from './events.ts'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/**
+ * Encodings of members and decisions, by object (both are immutable): a node persists its section
+ * after every decision, and all but one of the recent decisions it writes are the same objects as
+ * last time. Without this, encoding them again was most of what persisting costs.
+ */
+const encodings = new WeakMap<object, Uint8Array>()
+function encodedOnce(value: object, encode: () => Uint8Array): Uint8Array {
+  let bytes = encodings.get(value)
+  if (bytes === undefined) encodings.set(value, bytes = encode())
+  return bytes
+}
+
+/** A decision as the store keeps it (encoded once per decision). */
+export function encodeDecision(decision: Decision): Uint8Array {
+  return encodedOnce(decision, () => encodeOwn(DecisionWire, decision))
+}
 type RoleName = 'member' | 'section' | 'dkg' | 'elder' | 'antiEntropy'
 
 export class NodeShell {
@@ -222,8 +239,16 @@ export class NodeShell {
     return this.#c.antiEntropy.contacts()
   }
 
-  /** What to persist: the SAPs we hold with their chains, and our section as we last saw it. */
-  knowledge(contacts = this.contacts()): NodeKnowledge {
+  /** Our section's recent decisions (those {@link knowledge} holds, encoded). */
+  recentDecisions(): Decision[] {
+    return [...this.#c.section.decisions()]
+  }
+
+  /**
+   * What to persist: the SAPs we hold with their chains, and our section as we last saw it, with
+   * its recent decisions unless `decisions` is false (the persistence stores each on its own).
+   */
+  knowledge(contacts = this.contacts(), options: { decisions?: boolean } = {}): NodeKnowledge {
     const tree = contacts.sections.map((s) => ({ sap: encodeOwn(SignedSapWire, s.sap), chain: encodeOwn(ProofChainWire, s.proofChain) }))
     const section = this.section
     if (section === undefined) return { tree }
@@ -231,9 +256,9 @@ export class NodeShell {
       tree,
       section: {
         sap: encodeOwn(SignedSapWire, section.sap.toWire()),
-        members: section.members.members().map((m) => encodeOwn(MemberWire, memberToWire(m))),
+        members: section.members.members().map((m) => encodedOnce(m, () => encodeOwn(MemberWire, memberToWire(m)))),
         nextGeneration: section.nextGeneration,
-        decisions: [...this.#c.section.decisions()].map((d) => encodeOwn(DecisionWire, d)),
+        decisions: options.decisions === false ? [] : this.recentDecisions().map(encodeDecision),
       },
     }
   }

@@ -2,20 +2,32 @@
  * What a node keeps across a restart, through the one store port both runtimes use ({@link
  * NodeStore}: LMDB in a real node, a {@link MemoryStore} on a backing that outlives the node in
  * the simulator): its knowledge (the SAPs it holds with their chains, its section as it last saw
- * it, recent decisions), saved a moment after each change; each key share as a DKG gives it; and
- * (by the elder role's ballot journal) its ballots before they are sent.
+ * it), saved a moment after each change, and its recent decisions, each written once (a blob per
+ * generation: they are most of what it knows by size, and all but the newest are the same at
+ * every write); each key share as a DKG gives it; and (by the elder role's ballot journal) its
+ * ballots before they are sent.
  *
  * On a restart the node takes all of it back ({@link NodeShell.restore}) and rejoins: its section
  * approves it again if it is still a member, and it serves again if it holds its key's share.
  */
+import type { Decision } from '../../consensus/index.ts'
 import { BlsPublicKey, PublicKeySet, SecretKeyShare, toHex } from '../../crypto/index.ts'
 import type { NodeStore } from '../../store/index.ts'
 import type { PayloadOf } from '../../wire/index.ts'
 import type { StoreBallotJournal } from '../elder/ballot-journal.ts'
-import type { NodeShell } from './node-shell.ts'
+import { encodeDecision, type NodeShell } from './node-shell.ts'
 
 /** A write of the knowledge is put off this long after a change, so a burst of changes writes once. */
 export const PERSIST_DEBOUNCE_MS = 250
+
+/** The blob namespace of our section's recent decisions, one per generation (8 bytes, big-endian). */
+const DECISIONS = 'decisions'
+const generationKey = (generation: number): Uint8Array => {
+  const key = new Uint8Array(8)
+  new DataView(key.buffer).setBigUint64(0, BigInt(generation))
+  return key
+}
+const generationOf = (key: Uint8Array): number => Number(new DataView(key.buffer, key.byteOffset, key.byteLength).getBigUint64(0))
 
 export interface PersistenceOptions {
   readonly store: NodeStore
@@ -32,6 +44,8 @@ export class NodePersistence {
   #timer: unknown
   /** The SAP keys the stored shares were last pruned against. */
   #prunedFor = ''
+  /** The decision stored under each generation, as far as this run knows (undefined: a previous run's). */
+  readonly #written = new Map<number, Decision | undefined>()
   #stopped = false
 
   constructor(options: PersistenceOptions) {
@@ -54,7 +68,21 @@ export class NodePersistence {
         return []
       }
     })
-    const refusedSaps = node.restore(store.knowledge() ?? { tree: [] }, shares, contacts)
+    const knowledge = store.knowledge() ?? { tree: [] }
+    // The stored section's recent decisions (a record from before they were stored apart may still hold some).
+    const section = knowledge.section
+    const decisions: Uint8Array[] = []
+    for (const key of [...store.blobKeys(DECISIONS)]) {
+      if (key.length !== 8) continue
+      const generation = generationOf(key)
+      this.#written.set(generation, undefined)
+      // One ahead of the stored section was written just before a kill cut the write of the section.
+      if (section === undefined || generation >= section.nextGeneration) continue
+      const bytes = store.getBlob(DECISIONS, key)
+      if (bytes !== undefined) decisions.push(bytes)
+    }
+    const restored = section === undefined ? knowledge : { ...knowledge, section: { ...section, decisions: [...section.decisions, ...decisions] } }
+    const refusedSaps = node.restore(restored, shares, contacts)
     return { refusedSaps, badShares }
   }
 
@@ -77,7 +105,21 @@ export class NodePersistence {
     const node = this.#node
     if (this.#stopped || node === undefined) return
     const contacts = node.contacts()
-    this.#options.store.saveKnowledge(node.knowledge(contacts))
+    const store = this.#options.store
+    // Decisions first, then the section they belong to: each new one written, each no longer held dropped.
+    const decisions = node.section === undefined ? [] : node.recentDecisions()
+    const held = new Set(decisions.map((d) => d.generation))
+    for (const decision of decisions) {
+      if (this.#written.get(decision.generation) === decision) continue
+      store.putBlob(DECISIONS, generationKey(decision.generation), encodeDecision(decision))
+      this.#written.set(decision.generation, decision)
+    }
+    for (const generation of [...this.#written.keys()]) {
+      if (held.has(generation)) continue
+      store.deleteBlob(DECISIONS, generationKey(generation))
+      this.#written.delete(generation)
+    }
+    store.saveKnowledge(node.knowledge(contacts, { decisions: false }))
     this.#options.onPersist?.(contacts)
     // A share of a key our tree has moved past (it is in the DAG but no SAP's) will not sign
     // again; one of a key not in the DAG yet (a DKG ahead of its handover) is kept. Looked at

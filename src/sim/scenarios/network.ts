@@ -8,8 +8,11 @@ import { Result } from 'effect'
 import { DEFAULT_PARAMETERS, type Decision, decodeChange, type NetworkParameters, valueId } from '../../consensus/index.ts'
 import { type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, onBounce, SectionAuthorityProvider, SectionTree, SignedSap } from '../../knowledge/index.ts'
+import { StoreBallotJournal } from '../../roles/elder/ballot-journal.ts'
 import { NodeShell } from '../../roles/shell/node-shell.ts'
 import type { NodeObserver } from '../../roles/shell/components.ts'
+import { NodePersistence } from '../../roles/shell/persistence.ts'
+import { MemoryBacking, MemoryStore } from '../../store/index.ts'
 import { type ConnectionTotals, ConnectionPool } from '../../transport/connections.ts'
 import { clientAuthority, decode, type Dst, seal, verifyPeerAuthority } from '../../wire/index.ts'
 import { Prefix, prefixesCoverSpace, XorName } from '../../xor/index.ts'
@@ -32,6 +35,8 @@ export interface NetworkScenarioOptions {
   readonly shrink?: number
   /** Virtual time over which the shrink's departures are spread (default 5 min). */
   readonly shrinkWindowMs?: number
+  /** How long after its crash a node that comes back does (default 30–90 s, random). */
+  readonly restartAfterMs?: number
   /** Virtual time over which joins are spread (default 10 min, whatever N). */
   readonly joinWindowMs?: number
   /** Settling time allowed after the joins (default 15 min). */
@@ -65,6 +70,11 @@ export interface NetworkReport {
   readonly crashed: number
   /** Crashed nodes that came back (and had to join again). */
   readonly restarts: number
+  /**
+   * Restarted nodes that voted again as elders with a key share they got back from their store
+   * (approved again while their section still had them, or resumed from it).
+   */
+  readonly servedAgainFromStore: number
   readonly unjoined: number
   readonly maxPrefixBits: number
   readonly byzantineNodes: number
@@ -167,6 +177,10 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   }
 
   const nodes: NodeShell[] = []
+  // Each node's store (what outlives a crash, as a real node's directory does) and what persists to it.
+  const backings = new Map<string, MemoryBacking>()
+  const persistences = new Map<NodeShell, NodePersistence>()
+  const servedAgain = new Set<string>()
   const addrOf = (name: XorName): string => nodes.find((n) => n.name.equals(name))?.addr ?? name.toHex().slice(0, 6)
   const wires: WirePeer[] = []
   // Each node reaches its peers through connection actors: a dial succeeds at once unless the
@@ -174,6 +188,10 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const pools = new Map<string, ConnectionPool>()
   const connectionTotals: ConnectionTotals[] = []
   function crashNode(node: NodeShell): void {
+    // Killed: what was written stays, what was about to be is lost, and the store is not closed.
+    persistences.get(node)?.stop({ flush: false })
+    const backing = backings.get(node.addr)
+    if (backing !== undefined) backing.held = false
     node.crash()
     pools.get(node.addr)?.close()
     network.crash(node.addr)
@@ -189,6 +207,34 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     })
     wires.push(wire)
     const nodeRandom = keyRandom.fork(addr)
+    // The node's store, wired as a real node's (src/node/runtime.ts): a restart opens it again.
+    let backing = backings.get(addr)
+    if (backing === undefined) backings.set(addr, backing = new MemoryBacking())
+    const store = MemoryStore.open(backing)
+    const journal = new StoreBallotJournal(store)
+    // The keys whose shares this incarnation got back from its store: a ballot cast under one is
+    // an elder serving again across its restart.
+    const restored = new Set(store.shares().map((s) => toHex(s.sectionKey)))
+    const persistence = new NodePersistence({
+      store, journal, schedule: (delay, run) => scheduler.schedule(delay, run), cancel: (handle) => scheduler.cancel(handle),
+    })
+    // The checkers' observer, and a write of the knowledge soon after each change (a real node's).
+    const persisting: NodeObserver<NodeShell> = {
+      ...observer,
+      decided: (n, sectionKey, decision) => {
+        observer.decided(n, sectionKey, decision)
+        persistence.persistSoon()
+      },
+      link: (parent, child, prefix) => {
+        observer.link(parent, child, prefix)
+        persistence.persistSoon()
+      },
+      joined: (n) => {
+        observer.joined(n)
+        persistence.persistSoon()
+      },
+      keyShare: (_n, share, keySet) => persistence.saveShare(share, keySet),
+    }
     const node = new NodeShell({
       addr,
       params,
@@ -207,10 +253,20 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
           }
           throw new Error('no key found for the prefix')
         },
-        observer,
+        ballots: restored.size === 0 ? journal : {
+          cast: (sectionKey, self, ballots) => {
+            if (restored.has(toHex(sectionKey))) servedAgain.add(addr)
+            journal.cast(sectionKey, self, ballots)
+          },
+          castIn: (sectionKey, generation) => journal.castIn(sectionKey, generation),
+        },
+        observer: persisting,
       },
     })
     wire.listen((from, message, sender, frame) => node.receive(from, message, sender, frame))
+    persistence.attach(node)
+    persistence.persistSoon()
+    persistences.set(node, persistence)
     nodes.push(node)
     return node
   }
@@ -249,6 +305,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   }
 
   const genesisNode = spawn('n0', genesisKeypair)
+  persistences.get(genesisNode)!.saveShare(genesisKeys.secretKeyShare(0), genesisKeys.publicKeys())
   genesisNode.startGenesis(genesisKeys.secretKeyShare(0), GENESIS_AGE)
 
   // Joins spread over the window; churn crashes as many as it adds.
@@ -278,8 +335,10 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     return faulty + 1 > Math.floor((sap.elders.length - 1) / 3)
   }
 
-  // Half of the crashed nodes come back after 30–90 s with their key (their store): the section
-  // either still has them (they are sent their approval again) or voted them off (they join anew).
+  // Half of the crashed nodes come back after 30–90 s with their key and their store (its SAPs,
+  // their section as last stored, their key shares and ballots): the section either still has
+  // them (they are approved again, and an elder that proves its share serves again) or voted
+  // them off (they join anew).
   let crashed = 0
   let restarts = 0
   for (let i = 0; i < extra; i++) {
@@ -293,9 +352,10 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       crashed++
       if (!schedule.chance(0.5)) return
       const keypair = wires[nodes.indexOf(victim)]!.keypair
-      scheduler.schedule(30_000 + schedule.int(60_000), () => {
+      scheduler.schedule(options.restartAfterMs ?? 30_000 + schedule.int(60_000), () => {
         network.restart(victim.addr)
         restarts++
+        // As a real node starts (src/node/runtime.ts): what its store holds, then rejoining.
         spawn(victim.addr, keypair).startJoining()
       })
     })
@@ -364,6 +424,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     joins,
     crashed,
     restarts,
+    servedAgainFromStore: servedAgain.size,
     unjoined: final.unjoined,
     maxPrefixBits: Math.max(0, ...final.sections.map((s) => s.prefix.bitCount)),
     byzantineNodes: byzantine.size,
