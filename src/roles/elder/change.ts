@@ -12,7 +12,7 @@ import type { Session } from '../../../machines/elder.machine.ts'
 import { type AppliedDecision, dkgSessionId, type Member, needsNewElders, signDkgStart, splitFor } from '../../consensus/index.ts'
 import { BlsPublicKey, type NodePublicKey, type PublicKeySet, threshold, toHex } from '../../crypto/index.ts'
 import { linkBytes, SectionAuthorityProvider, SignedSap } from '../../knowledge/index.ts'
-import type { PayloadOf } from '../../wire/index.ts'
+import type { DkgStartWire, PayloadOf } from '../../wire/index.ts'
 import { Prefix, XorName } from '../../xor/index.ts'
 import { collectors, COLLECTORS, MAX_LINK_PARENTS } from '../constants.ts'
 import type { NodeComponents } from '../shell/components.ts'
@@ -113,16 +113,19 @@ export class ElderChange {
     term.sharesFrom.add(`${sap.prefix.toString()}/${sap.generation}/${payload.index}`)
     const outcome = c.aggregator.add(sap.signingBytes(), sap.publicKeySet, payload.index, payload.share)
     if (outcome.kind === 'malformed') return c.refuse('bad-sap-share')
-    // The change's sessions, by new prefix: a candidate of this one completed its DKG.
-    const prefixes = [...term.dkgStarts.values()].map((st) => Prefix.of(XorName.fromBytes(st.prefix.name), st.prefix.bitCount).toString())
-    const session = sessionOf(prefixes, sap.prefix.toString())
+    // The change's sessions: a candidate of this one completed its DKG. Only a SAP of a session we
+    // run now counts (prefix, generation and candidates, in order): one of an earlier target whose
+    // session completed late would be proposed, found invalid, and leave us proposing nothing for good.
+    const starts = [...term.dkgStarts.values()]
+    const prefixes = starts.map((st) => Prefix.of(XorName.fromBytes(st.prefix.name), st.prefix.bitCount).toString())
+    const session = sessionOf(starts, sap)
     if (session !== undefined) term.duties.send({ type: 'SAP_SHARE', session })
     if (outcome.kind === 'pending') countInvalid(c, outcome.badSigners, 'invalid-sap-share')
-    if (outcome.kind !== 'combined') return
+    if (outcome.kind !== 'combined' || session === undefined) return
     const combined = outcome.signature
     term.newSaps.set(sap.prefix.toString(), new SignedSap(sap, combined))
     // The session's SAP is signed; once every session's is, the elder machine proposes the change.
-    if (session !== undefined) term.duties.send({ type: 'SAP_SIGNED', session })
+    term.duties.send({ type: 'SAP_SIGNED', session })
     if (prefixes.length === 0 || !prefixes.every((p) => term.newSaps.has(p))) this.proposeChange(term)
   }
 
@@ -223,9 +226,11 @@ export class ElderChange {
   }
 }
 
-/** The session (0, or 1 for a split's second half) that made the SAP of `prefix`, if it is one of the change's. */
-function sessionOf(prefixes: ReadonlyArray<string>, prefix: string): Session | undefined {
-  const index = prefixes.indexOf(prefix)
+/** The session (0, or 1 for a split's second half) whose start asks for exactly `sap`: its prefix, generation and candidates, in order. */
+function sessionOf(starts: ReadonlyArray<DkgStartWire>, sap: SectionAuthorityProvider): Session | undefined {
+  const index = starts.findIndex((start) => start.generation === sap.generation
+    && Prefix.of(XorName.fromBytes(start.prefix.name), start.prefix.bitCount).equals(sap.prefix)
+    && start.candidates.length === sap.elders.length && start.candidates.every((cand, i) => toHex(cand) === sap.elders[i]!.name.toHex()))
   return index === 0 || index === 1 ? index : undefined
 }
 
