@@ -248,13 +248,13 @@ describe('an elder change whose target moved on', () => {
   // never proposed the right one when it came; the section stayed in its election for good.
   it("a late SAP of the previous target is not proposed; the current target's SAP is", () => {
     const system = new ElderSystem()
-    system.exec({ type: 'CHANGE_DUE', target: 'a', mode: 'elect' })
-    system.exec({ type: 'SAP_SHARE', session: 0 })
-    system.exec({ type: 'CHANGE_DUE', target: 'b', mode: 'elect' })
+    system.exec({ type: 'CHANGE_DUE', target: 'a', mode: 'elect' } as EventObject)
+    system.exec({ type: 'SAP_SHARE', session: 0 } as EventObject)
+    system.exec({ type: 'CHANGE_DUE', target: 'b', mode: 'elect' } as EventObject)
     // The rest of a's shares come in late: the node does not take a's SAP for the change.
     system.hearShares()
     expect(system.proposesHandover).toBe(false)
-    system.exec({ type: 'SAP_SIGNED', session: 0 })
+    system.exec({ type: 'SAP_SIGNED', session: 0 } as EventObject)
     expect(system.proposesHandover).toBe(true)
   }, 60_000)
 })

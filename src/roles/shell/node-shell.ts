@@ -45,6 +45,17 @@ function encodedOnce(value: object, encode: () => Uint8Array): Uint8Array {
   return bytes
 }
 
+/** A SAP we hold and its chain from genesis, encoded once per SAP (its chain, once found, stays valid: the DAG only grows). */
+const treeEntries = new WeakMap<SignedSap, { readonly sap: Uint8Array; readonly chain: Uint8Array }>()
+function encodedTreeEntry(sap: SignedSap, dag: SectionTree['dag']): { readonly sap: Uint8Array; readonly chain: Uint8Array } | undefined {
+  let entry = treeEntries.get(sap)
+  if (entry !== undefined) return entry
+  const chain = dag.chainFromGenesis(sap.sap.sectionKey())
+  if (chain === undefined) return undefined
+  treeEntries.set(sap, entry = { sap: encodeOwn(SignedSapWire, sap.toWire()), chain: encodeOwn(ProofChainWire, chain.toWire()) })
+  return entry
+}
+
 /** A decision as the store keeps it (encoded once per decision). */
 export function encodeDecision(decision: Decision): Uint8Array {
   return encodedOnce(decision, () => encodeOwn(DecisionWire, decision))
@@ -247,9 +258,15 @@ export class NodeShell {
   /**
    * What to persist: the SAPs we hold with their chains, and our section as we last saw it, with
    * its recent decisions unless `decisions` is false (the persistence stores each on its own).
+   * Each SAP and its chain are encoded once (a write after each decision would otherwise encode
+   * every section's SAP and chain again: at 1,000 nodes, 57 of them per write).
    */
-  knowledge(contacts = this.contacts(), options: { decisions?: boolean } = {}): NodeKnowledge {
-    const tree = contacts.sections.map((s) => ({ sap: encodeOwn(SignedSapWire, s.sap), chain: encodeOwn(ProofChainWire, s.proofChain) }))
+  knowledge(options: { decisions?: boolean } = {}): NodeKnowledge {
+    const dag = this.tree.dag
+    const tree = this.tree.saps().flatMap((sap) => {
+      const entry = encodedTreeEntry(sap, dag)
+      return entry === undefined ? [] : [entry]
+    })
     const section = this.section
     if (section === undefined) return { tree }
     return {

@@ -104,7 +104,6 @@ export class NodePersistence {
   persist(): void {
     const node = this.#node
     if (this.#stopped || node === undefined) return
-    const contacts = node.contacts()
     const store = this.#options.store
     // Decisions first, then the section they belong to: each new one written, each no longer held dropped.
     const decisions = node.section === undefined ? [] : node.recentDecisions()
@@ -119,8 +118,9 @@ export class NodePersistence {
       store.deleteBlob(DECISIONS, generationKey(generation))
       this.#written.delete(generation)
     }
-    store.saveKnowledge(node.knowledge(contacts, { decisions: false }))
-    this.#options.onPersist?.(contacts)
+    store.saveKnowledge(node.knowledge({ decisions: false }))
+    // (The contacts are worked out only for a runtime that writes them: a real node's contacts.json.)
+    if (this.#options.onPersist !== undefined) this.#options.onPersist(node.contacts())
     // A share of a key our tree has moved past (it is in the DAG but no SAP's) will not sign
     // again; one of a key not in the DAG yet (a DKG ahead of its handover) is kept. Looked at
     // only when the SAPs we hold change (each check decodes a key).
