@@ -177,6 +177,11 @@ export class KeyValueStore implements NodeStore {
     this.#write([{ key: storeKeys.blob(ns, key), value: undefined }])
   }
 
+  writeBlobs(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>): void {
+    for (const { key } of changes) checkBlobAddress(ns, key)
+    if (changes.length > 0) this.#write(changes.map(({ key, value }) => ({ key: storeKeys.blob(ns, key), value })))
+  }
+
   blobKeys(ns: string): Iterable<Uint8Array> {
     checkNamespace(ns)
     this.#live()

@@ -51,8 +51,13 @@ export type SectionKnowledge = typeof SectionKnowledge.Type
  * What the node believes about the network: every known SAP with the proof chain to it, and,
  * once it is a member, its section's state. Saved whole; a node replaces it as it learns.
  */
+/** A SAP we hold (encoded `SignedSapWire`) and its proof chain from genesis (`ProofChainWire`). */
+export const TreeEntry = Schema.Struct({ sap: Schema.Uint8Array, chain: Schema.Uint8Array })
+export type TreeEntry = typeof TreeEntry.Type
+
 export const Knowledge = Schema.Struct({
-  tree: Schema.Array(Schema.Struct({ sap: Schema.Uint8Array, chain: Schema.Uint8Array })),
+  /** Empty in what a node writes now: each entry is a blob of its own (`tree` namespace); read for older records. */
+  tree: Schema.Array(TreeEntry),
   section: Schema.optional(SectionKnowledge),
 })
 export type Knowledge = typeof Knowledge.Type
@@ -119,6 +124,8 @@ export interface NodeStore {
   getBlob(ns: string, key: Uint8Array): Uint8Array | undefined
   /** Deletes the value under `key`, if any. */
   deleteBlob(ns: string, key: Uint8Array): void
+  /** Puts (a value) and deletes (`undefined`) in namespace `ns`, all in one write. */
+  writeBlobs(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>): void
   /** The keys of `ns` in order of their bytes, read lazily (a namespace may hold millions). */
   blobKeys(ns: string): Iterable<Uint8Array>
   blobCount(ns: string): number

@@ -15,6 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Schema } from 'effect'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_TIMING, memberToWire } from '../../src/consensus/index.ts'
 import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
@@ -24,7 +25,7 @@ import { verifyDecision } from '../../src/roles/section/section.ts'
 import { StoreBallotJournal } from '../../src/roles/elder/ballot-journal.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { LmdbStore, MemoryStore } from '../../src/store/index.ts'
-import { DecisionWire, encodeOwn, MemberWire, ProofChainWire, SignedSapWire, type VoteWire } from '../../src/wire/index.ts'
+import { DecisionWire, encodeOwn, MemberWire, ProofChainWire, SignedSapWire, SuperMajorityWire, Uint, VoteWire } from '../../src/wire/index.ts'
 import { asMember, dealKeys, extendChain, type Peer, signedDecision, signedSap, Subject } from '../model/node-harness.ts'
 import { fourElders, PARAMS } from './four-elders.ts'
 
@@ -66,12 +67,51 @@ describe('the ballot journal', () => {
     await store.close()
   })
 
+  it('writes each ballot once, as a blob of its own, and drops a generation\'s blobs when it leaves the newest two', () => {
+    const store = MemoryStore.open()
+    const journal = new StoreBallotJournal(store)
+    const first = encodeOwn(VoteWire, vote(2, 5, 0, 1)).length
+    journal.cast(key, 2, { votes: [vote(2, 5, 0, 1)], supermajorities: [] })
+    const { writes, bytesWritten } = store.stats
+    // The second cast writes only its new ballot: one write, one ballot's bytes and key.
+    journal.cast(key, 2, { votes: [vote(2, 5, 0, 1), vote(2, 5, 1, 1)], supermajorities: [] })
+    expect(store.stats.writes - writes).toBe(1)
+    expect(store.stats.bytesWritten - bytesWritten).toBeLessThan(first + 100)
+    expect(store.blobCount('ballots')).toBe(2)
+    journal.cast(key, 2, { votes: [vote(2, 6, 0, 4)], supermajorities: [] })
+    journal.cast(key, 2, { votes: [vote(2, 7, 0, 5), vote(2, 7, 1, 5)], supermajorities: [] })
+    // Generation 5's two ballots are gone with it; 6 and 7 remain, and read back alike.
+    expect(store.blobCount('ballots')).toBe(3)
+    const reread = new StoreBallotJournal(store)
+    expect(reread.castIn(key, 5)).toBeUndefined()
+    expect(reread.castIn(key, 6)?.votes.map((v) => v.proposals)).toEqual([[new Uint8Array([4])]])
+    expect(reread.castIn(key, 7)?.votes.map((v) => v.round)).toEqual([0, 1])
+  })
+
+  it('reads the one record per key that a store from before holds', () => {
+    const store = MemoryStore.open()
+    const Old = Schema.Struct({ generations: Schema.Array(Schema.Struct({ generation: Uint, votes: Schema.Array(VoteWire), supermajorities: Schema.Array(SuperMajorityWire) })) })
+    store.putBlob('ballots', key, encodeOwn(Old, { generations: [{ generation: 9, votes: [vote(2, 9, 0, 3)], supermajorities: [] }] }))
+    const journal = new StoreBallotJournal(store)
+    expect(journal.castIn(key, 9)?.votes.map((v) => v.proposals)).toEqual([[new Uint8Array([3])]])
+    expect(journal.unreadable).toBe(0)
+  })
+
   it('counts a record that does not decode, and treats it as absent', () => {
     const store = MemoryStore.open()
     store.putBlob('ballots', key, new Uint8Array([1, 2, 3]))
     const journal = new StoreBallotJournal(store)
     expect(journal.castIn(key, 0)).toBeUndefined()
     expect(journal.unreadable).toBe(1)
+    // A damaged ballot blob likewise: counted, and the key's other ballots still read.
+    const other = new Uint8Array(48).fill(9)
+    const writer = new StoreBallotJournal(store)
+    writer.cast(other, 1, { votes: [vote(1, 3, 0, 1), vote(1, 3, 1, 1)], supermajorities: [] })
+    const [first] = [...store.blobKeys('ballots')].filter((k) => k.length > 48 && k[0] === 9)
+    store.putBlob('ballots', first!, new Uint8Array([0xc1]))
+    const reader = new StoreBallotJournal(store)
+    expect(reader.castIn(other, 3)?.votes.map((v) => v.round)).toEqual([1])
+    expect(reader.unreadable).toBe(1)
   })
 })
 

@@ -324,6 +324,20 @@ function storeSuite(backend: Backend) {
       expect(store.identity()).toBeUndefined()
     })
 
+    it('puts and deletes a batch of blobs in one write, refusing the whole batch if any key is bad', () => {
+      fresh()
+      store.putBlob('ballots', filled(4, 1), filled(8, 1))
+      const { writes } = store.stats
+      store.writeBlobs('ballots', [{ key: filled(4, 2), value: filled(8, 2) }, { key: filled(4, 3), value: filled(8, 3) }, { key: filled(4, 1), value: undefined }])
+      expect(store.stats.writes - writes).toBe(1)
+      expect([...store.blobKeys('ballots')]).toEqual([filled(4, 2), filled(4, 3)])
+      expect(store.getBlob('ballots', filled(4, 3))).toEqual(filled(8, 3))
+      expect(() => store.writeBlobs('ballots', [{ key: filled(4, 4), value: filled(1, 1) }, { key: new Uint8Array(0), value: filled(1, 1) }])).toThrow(RangeError)
+      expect(store.getBlob('ballots', filled(4, 4))).toBeUndefined()
+      store.writeBlobs('ballots', [])
+      expect(store.stats.writes - writes).toBe(1)
+    })
+
     it('asserts blob namespaces and key lengths', () => {
       fresh()
       expect(() => store.putBlob('Chunks', filled(1, 1), filled(1, 1))).toThrow(RangeError)

@@ -12,7 +12,7 @@
  */
 import { Result } from 'effect'
 import { type Decision, type Member, SectionMembers, type NetworkParameters, type SectionView, SignatureAggregator } from '../../consensus/index.ts'
-import type { NodePublicKey, PublicKeySet, SecretKeyShare } from '../../crypto/index.ts'
+import { type NodePublicKey, type PublicKeySet, type SecretKeyShare, toHex } from '../../crypto/index.ts'
 import { ProofChain, SectionTree, SignedSap } from '../../knowledge/index.ts'
 import type { Clock } from '../../transport/clock.ts'
 import { decodeValue, type Dst, encodeOwn, type Kind, type Message, type PayloadOf, ProofChainWire, SignedSapWire, DecisionWire, MemberWire } from '../../wire/index.ts'
@@ -45,14 +45,24 @@ function encodedOnce(value: object, encode: () => Uint8Array): Uint8Array {
   return bytes
 }
 
-/** A SAP we hold and its chain from genesis, encoded once per SAP (its chain, once found, stays valid: the DAG only grows). */
-const treeEntries = new WeakMap<SignedSap, { readonly sap: Uint8Array; readonly chain: Uint8Array }>()
-function encodedTreeEntry(sap: SignedSap, dag: SectionTree['dag']): { readonly sap: Uint8Array; readonly chain: Uint8Array } | undefined {
+/** A SAP we hold and its chain from genesis, encoded, with its section key (what the store files it under). */
+export interface EncodedTreeEntry {
+  readonly sap: Uint8Array
+  readonly chain: Uint8Array
+  readonly sectionKey: Uint8Array
+  readonly sectionKeyHex: string
+}
+
+/** Each SAP's entry, encoded once (its chain, once found, stays valid: the DAG only grows). */
+const treeEntries = new WeakMap<SignedSap, EncodedTreeEntry>()
+function encodedTreeEntry(sap: SignedSap, dag: SectionTree['dag']): EncodedTreeEntry | undefined {
   let entry = treeEntries.get(sap)
   if (entry !== undefined) return entry
   const chain = dag.chainFromGenesis(sap.sap.sectionKey())
   if (chain === undefined) return undefined
-  treeEntries.set(sap, entry = { sap: encodeOwn(SignedSapWire, sap.toWire()), chain: encodeOwn(ProofChainWire, chain.toWire()) })
+  const sectionKey = sap.sap.sectionKey().toBytes()
+  entry = { sap: encodeOwn(SignedSapWire, sap.toWire()), chain: encodeOwn(ProofChainWire, chain.toWire()), sectionKey, sectionKeyHex: toHex(sectionKey) }
+  treeEntries.set(sap, entry)
   return entry
 }
 
@@ -256,17 +266,24 @@ export class NodeShell {
   }
 
   /**
-   * What to persist: the SAPs we hold with their chains, and our section as we last saw it, with
-   * its recent decisions unless `decisions` is false (the persistence stores each on its own).
-   * Each SAP and its chain are encoded once (a write after each decision would otherwise encode
-   * every section's SAP and chain again: at 1,000 nodes, 57 of them per write).
+   * The SAPs we hold with their chains, encoded once per SAP (a write after each decision would
+   * otherwise encode every section's SAP and chain again: at 1,000 nodes, 57 of them per write).
    */
-  knowledge(options: { decisions?: boolean } = {}): NodeKnowledge {
+  treeEntries(): EncodedTreeEntry[] {
     const dag = this.tree.dag
-    const tree = this.tree.saps().flatMap((sap) => {
+    return this.tree.saps().flatMap((sap) => {
       const entry = encodedTreeEntry(sap, dag)
       return entry === undefined ? [] : [entry]
     })
+  }
+
+  /**
+   * What to persist: the SAPs we hold with their chains unless `tree` is false, and our section as
+   * we last saw it, with its recent decisions unless `decisions` is false (the persistence stores
+   * those and the tree's entries each on its own, written once).
+   */
+  knowledge(options: { decisions?: boolean; tree?: boolean } = {}): NodeKnowledge {
+    const tree = options.tree === false ? [] : this.treeEntries().map(({ sap, chain }) => ({ sap, chain }))
     const section = this.section
     if (section === undefined) return { tree }
     return {
