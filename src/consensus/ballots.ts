@@ -17,6 +17,7 @@ import {
   BlsSignature,
   concatBytes,
   domain,
+  evictOldest,
   type NodeKeypair,
   sha3_256,
   toHex,
@@ -119,8 +120,6 @@ export class BallotVerifier {
   readonly sectionKey: Uint8Array
   readonly #verified = new Set<string>()
   readonly #failed = new Set<string>()
-  /** Bound on remembered verifications (oldest dropped first); a generation sees a few hundred ballots. */
-  static readonly CACHE_LIMIT = 10_000
 
   constructor(roster: Roster) {
     this.roster = roster
@@ -140,8 +139,8 @@ export class BallotVerifier {
     if (this.#failed.has(id)) return false
     const valid = key.verify(signed, signature)
     const cache = valid ? this.#verified : this.#failed
-    if (cache.size >= BallotVerifier.CACHE_LIMIT) cache.delete(cache.values().next().value!)
     cache.add(id)
+    evictOldest(cache, 'ballot-verifications')
     return valid
   }
 

@@ -24,6 +24,11 @@ export const CACHE_LIMITS = {
   'ed25519-decoded-keys': 4_096,
   /** Ed25519 signatures that verified (a frame passed on is checked once). */
   'ed25519-verified': 8_192,
+  /**
+   * Agreement ballots checked, per section key, valid and invalid apart (consensus/ballots.ts): a
+   * generation sees a few hundred ballots, each coming back in gossip and justifications.
+   */
+  'ballot-verifications': 10_000,
 } as const
 
 export type CacheName = keyof typeof CACHE_LIMITS

@@ -14,7 +14,7 @@
  * keys.publicKeys().publicKey().verify(message, signature)          // true
  * ```
  */
-export { CACHE_LIMITS, type CacheName, cacheEvictions } from './caches.ts'
+export { CACHE_LIMITS, type CacheName, cacheEvictions, evictOldest } from './caches.ts'
 export { CombineFailed, DecryptionFailed, InvalidEncoding, InvalidParameters } from './errors.ts'
 export { bytesEqual, concatBytes, domain, sha3_256, toHex, u64be } from './hash.ts'
 export {

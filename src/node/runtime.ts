@@ -114,6 +114,8 @@ export interface NodeStatus {
   readonly actors: Record<string, unknown>
   /** Entries the crypto caches evicted in this process (`src/crypto/caches.ts`): a bound too small for the load shows here. */
   readonly cacheEvictions: Readonly<Record<CacheName, number>>
+  /** The ballot journal's damaged blobs skipped and own ballots dropped past its per-generation bound. */
+  readonly ballotJournal: { readonly unreadable: number; readonly evicted: number }
 }
 
 export class RealNode {
@@ -345,6 +347,7 @@ export class RealNode {
       offenders: this.#offences.size,
       actors: this.section.actorStates(),
       cacheEvictions: { ...cacheEvictions },
+      ballotJournal: { unreadable: this.#persistence.journal.unreadable, evicted: this.#persistence.journal.evicted },
     }
   }
 

@@ -22,7 +22,7 @@ import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
 import { ProofChain } from '../../src/knowledge/index.ts'
 import { SECTION_TIMING } from '../../src/roles/constants.ts'
 import { verifyDecision } from '../../src/roles/section/section.ts'
-import { StoreBallotJournal } from '../../src/roles/elder/ballot-journal.ts'
+import { MAX_PER_GENERATION, StoreBallotJournal } from '../../src/roles/elder/ballot-journal.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { LmdbStore, MemoryStore } from '../../src/store/index.ts'
 import { DecisionWire, encodeOwn, MemberWire, ProofChainWire, SignedSapWire, SuperMajorityWire, Uint, VoteWire } from '../../src/wire/index.ts'
@@ -86,6 +86,15 @@ describe('the ballot journal', () => {
     expect(reread.castIn(key, 5)).toBeUndefined()
     expect(reread.castIn(key, 6)?.votes.map((v) => v.proposals)).toEqual([[new Uint8Array([4])]])
     expect(reread.castIn(key, 7)?.votes.map((v) => v.round)).toEqual([0, 1])
+  })
+
+  it('drops and counts the oldest own ballot of a generation past its bound, blob and all', () => {
+    const store = MemoryStore.open()
+    const journal = new StoreBallotJournal(store)
+    for (let round = 0; round <= MAX_PER_GENERATION; round++) journal.cast(key, 2, { votes: [vote(2, 5, round, 1)], supermajorities: [] })
+    expect(journal.evicted).toBe(1)
+    expect(store.blobCount('ballots')).toBe(MAX_PER_GENERATION)
+    expect(new StoreBallotJournal(store).castIn(key, 5)?.votes[0]?.round).toBe(1)
   })
 
   it('reads the one record per key that a store from before holds', () => {

@@ -27,9 +27,9 @@ export interface BallotJournal {
 
 const NAMESPACE = 'ballots'
 /** Generations kept per key: the current one and the one a decision in the same batch closed. */
-const KEPT_GENERATIONS = 2
+export const KEPT_GENERATIONS = 2
 /** Own ballots kept per generation: one vote and one SuperMajority per round, for 512 rounds. */
-const MAX_PER_GENERATION = 1_024
+export const MAX_PER_GENERATION = 1_024
 
 const SECTION_KEY_BYTES = 48
 /** A ballot's key: section key ‖ generation (u64 BE) ‖ kind ‖ round (u32 BE). */
@@ -63,6 +63,8 @@ export class StoreBallotJournal implements BallotJournal {
   readonly #cache = new Map<string, GenerationRecord[]>()
   /** Ballots or records that did not decode (a damaged store): counted, and treated as absent. */
   unreadable = 0
+  /** Own ballots dropped from a generation past {@link MAX_PER_GENERATION} (oldest first). */
+  evicted = 0
 
   constructor(store: NodeStore) {
     this.#store = store
@@ -89,7 +91,10 @@ export class StoreBallotJournal implements BallotJournal {
       const record = recordOf(vote.generation)
       if (record === undefined || record.votes.some((v) => v.round === vote.round && v.ballot === vote.ballot)) continue
       const votes = [...record.votes, vote]
-      if (votes.length > MAX_PER_GENERATION) dropped.push({ generation: record.generation, votes: votes.splice(0, 1), supermajorities: [] })
+      if (votes.length > MAX_PER_GENERATION) {
+        dropped.push({ generation: record.generation, votes: votes.splice(0, 1), supermajorities: [] })
+        this.evicted++
+      }
       replace(records, { ...record, votes })
       writes.push({ key: voteKey(sectionKey, vote), value: encodeOwn(VoteWire, vote) })
     }
@@ -98,7 +103,10 @@ export class StoreBallotJournal implements BallotJournal {
       const record = recordOf(sm.generation)
       if (record === undefined || record.supermajorities.some((s) => s.round === sm.round)) continue
       const supermajorities = [...record.supermajorities, sm]
-      if (supermajorities.length > MAX_PER_GENERATION) dropped.push({ generation: record.generation, votes: [], supermajorities: supermajorities.splice(0, 1) })
+      if (supermajorities.length > MAX_PER_GENERATION) {
+        dropped.push({ generation: record.generation, votes: [], supermajorities: supermajorities.splice(0, 1) })
+        this.evicted++
+      }
       replace(records, { ...record, supermajorities })
       writes.push({ key: superMajorityKey(sectionKey, sm), value: encodeOwn(SuperMajorityWire, sm) })
     }

@@ -118,6 +118,11 @@ export class NodePersistence {
     this.#options.store.saveShare({ sectionKey: keySet.publicKey().toBytes(), index: share.index, share: share.toBytes(), keySet: keySet.toBytes() })
   }
 
+  /** The elder's ballot journal this persistence prunes (its counts go into a node's status). */
+  get journal(): StoreBallotJournal {
+    return this.#options.journal
+  }
+
   /** Our knowledge changed: written once things are quiet for {@link PERSIST_DEBOUNCE_MS}. */
   persistSoon(): void {
     if (this.#timer !== undefined || this.#stopped) return
