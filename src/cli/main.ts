@@ -98,6 +98,7 @@ const commands: Record<string, Command> = {
           generations: { type: 'string' },
           'no-share-check': { type: 'boolean', default: false },
           verbose: { type: 'boolean', default: false },
+          why: { type: 'boolean', default: false },
           json: { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -116,9 +117,11 @@ const commands: Record<string, Command> = {
           drop: numberOption(values.drop, 'drop', 0, 0, 0.9),
           shrink: numberOption(values.shrink, 'shrink', 0, 0, 0.9),
           verbose: values.verbose,
-        }, { json: values.json })
+          why: values.why,
+        }, { json: values.json, progress: process.stderr.isTTY && !values.verbose })
       }
       if (values.scenario === undefined) throw new UsageError('--scenario (agreement, dkg) or --nodes is required')
+      if (values.why) throw new UsageError('--why explains a whole network run: use it with --nodes')
       const elders = integerOption(values.elders, 'elders', 7, 1, 64)
       try {
         return await runSim({

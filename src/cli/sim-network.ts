@@ -2,7 +2,7 @@
  * `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--json]` — grows a
  * whole network from genesis in the simulator and prints what the checkers found (issue 4).
  */
-import { type NetworkReport, runNetworkScenario } from '../sim/scenarios/network.ts'
+import { type NetworkReport, runNetworkScenario, type SimProgress } from '../sim/scenarios/network.ts'
 
 export interface NetworkSimArguments {
   readonly nodes: number
@@ -12,9 +12,10 @@ export interface NetworkSimArguments {
   readonly drop: number
   readonly shrink: number
   readonly verbose: boolean
+  readonly why: boolean
 }
 
-export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--json]
+export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--why] [--json]
 
   --nodes N       grow a network from genesis to N nodes (joins spread over 10 virtual minutes),
                   let it settle, then send clients that know only the genesis key to random names
@@ -27,8 +28,13 @@ export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K]
   --shrink R      after growth, fraction of nodes that leave for good over 5 virtual minutes:
                   the ones closest to a random name, so a region empties and its sections
                   merge with their siblings (default 0)
+  --why           at the end, on stderr: each section that is not whole and why, and each node
+                  still unjoined: what it sent and heard while joining, whom it asked last and
+                  what they believe now
   --verbose       progress of the run on stderr
-  --json          print the report as one JSON object`
+  --json          print the report as one JSON object
+  On a terminal, a progress line on stderr shows virtual time, nodes admitted, sections and
+  whether faults are still on.`
 
 /** The report's fields in the order issue 4 lists them, then the extras. */
 export function networkJson(report: NetworkReport): Record<string, unknown> {
@@ -42,7 +48,13 @@ export function networkPassed(report: NetworkReport): boolean {
     && report.sectionsWithFullElders === report.sections && report.clientsAnswered > 0
 }
 
-export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean }): number {
+/** The progress line a terminal shows (redrawn in place). */
+export function progressLine(p: SimProgress): string {
+  return `t=${(p.virtualMs / 1000).toFixed(0)} s virtual: ${p.admitted} of ${p.live} live nodes admitted, ${p.sections} sections, faults ${p.faults ? 'on' : 'off'}`
+}
+
+export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean; progress?: boolean }): number {
+  let drawn = false
   const report = runNetworkScenario(args.seed, {
     nodes: args.nodes,
     byzantine: args.byzantine,
@@ -50,7 +62,15 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean })
     drop: args.drop,
     shrink: args.shrink,
     ...(args.verbose ? { log: (line: string) => console.error(line) } : {}),
+    ...(args.why ? { why: (line: string) => console.error(line) } : {}),
+    ...(out.progress === true ? {
+      progress: (p: SimProgress) => {
+        process.stderr.write(`\r${progressLine(p).padEnd(100)}`)
+        drawn = true
+      },
+    } : {}),
   })
+  if (drawn) process.stderr.write('\n')
   if (out.json) {
     console.log(JSON.stringify(networkJson(report)))
   } else {
@@ -62,6 +82,6 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean })
       `trace ${report.traceHash}`,
     ].join('\n'))
   }
-  if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --shrink ${args.shrink} --verbose`)
+  if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --shrink ${args.shrink} --why`)
   return networkPassed(report) ? 0 : 1
 }

@@ -42,6 +42,10 @@ export interface NetworkStats {
   unreachable: number
 }
 
+/** What became of a frame: lost to the link's faults, to a crash or partition, or delivered. */
+export type FrameFate = 'dropped' | 'unreachable' | 'delivered'
+export type FrameTap = (from: PeerId, to: PeerId, frame: Uint8Array, fate: FrameFate) => void
+
 export class SimNetwork {
   readonly #scheduler: Scheduler
   readonly #random: SeededRandom
@@ -62,6 +66,7 @@ export class SimNetwork {
   readonly #lostHandlers = new Map<PeerId, (peer: PeerId, reason: string) => void>()
   /** Bytes each sender has in flight or waiting at a paused peer, by `from>to`. */
   readonly #waiting = new Map<string, number>()
+  #tap: FrameTap | undefined
 
   constructor(options: {
     scheduler: Scheduler
@@ -144,6 +149,14 @@ export class SimNetwork {
     this.#partition = undefined
   }
 
+  /**
+   * Shows `tap` what becomes of every frame (the simulator's `--why` keeps joiners' traffic with
+   * it). Only watches: it draws no randomness and changes nothing, so traces are the same with it.
+   */
+  tap(tap: FrameTap): void {
+    this.#tap = tap
+  }
+
   /** Replaces `peer`'s outbound frames through `interceptor` (Byzantine strategies). */
   intercept(peer: PeerId, interceptor: Interceptor): void {
     this.#interceptors.set(peer, interceptor)
@@ -187,12 +200,14 @@ export class SimNetwork {
     if (!this.#reachable(from, to)) {
       this.stats.unreachable++
       countRefusal(this.statsOf(from), 'Unreachable')
+      this.#tap?.(from, to, frame, 'unreachable')
       return
     }
     const faults = this.#linkFaults(from, to)
     const stable = this.#scheduler.now >= this.#stableAfterMs
     if (!stable && this.#random.chance(faults.drop)) {
       this.stats.dropped++
+      this.#tap?.(from, to, frame, 'dropped')
       return
     }
     const copies = !stable && this.#random.chance(faults.duplicate) ? 2 : 1
@@ -228,13 +243,16 @@ export class SimNetwork {
     // A node that crashed (or a partition that formed) while the frame was in flight loses it.
     if (!this.#reachable(from, to)) {
       this.stats.unreachable++
+      this.#tap?.(from, to, frame, 'unreachable')
       return
     }
     const handler = this.#handlers.get(to)
     if (handler === undefined) {
       this.stats.unreachable++
+      this.#tap?.(from, to, frame, 'unreachable')
       return
     }
+    this.#tap?.(from, to, frame, 'delivered')
     this.stats.delivered++
     const received = this.statsOf(to)
     received.framesReceived++

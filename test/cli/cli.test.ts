@@ -40,6 +40,9 @@ describe('safenet command', () => {
     expect(bad.stderr).toMatch(/--nodes must be an integer/)
     const tooMany = run('demo', '--elders', '9', '--nodes', '5')
     expect(tooMany.status).toBe(2)
+    const why = run('sim', '--scenario', 'agreement', '--why')
+    expect(why.status).toBe(2)
+    expect(why.stderr).toMatch(/--why explains a whole network run: use it with --nodes/)
   })
 
   it('node and testnet: clear usage errors (exit 2), and a clear error for a root with no node (exit 1)', () => {

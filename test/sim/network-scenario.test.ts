@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { runNetworkScenario } from '../../src/sim/scenarios/network.ts'
+import { runNetworkScenario, type SimProgress } from '../../src/sim/scenarios/network.ts'
 import { expectWhole } from '../support/network.ts'
 import { GOLDEN_TRACES } from './golden-traces.ts'
 
@@ -23,12 +23,21 @@ describe('a network grown from genesis', () => {
     expect(report.traceHash).toBe(seed === 1 ? GOLDEN_TRACES.grow60seed1 : GOLDEN_TRACES.grow60seed2)
   }, 240_000)
 
-  it('the same seed gives the same network', () => {
+  it('the same seed gives the same network, watched by --why and a progress line or not', () => {
     const a = runNetworkScenario(3, { nodes: 30, joinWindowMs: 60_000, settleMs: 120_000, clients: 3 })
-    const b = runNetworkScenario(3, { nodes: 30, joinWindowMs: 60_000, settleMs: 120_000, clients: 3 })
+    const why: string[] = []
+    const progress: SimProgress[] = []
+    const b = runNetworkScenario(3, { nodes: 30, joinWindowMs: 60_000, settleMs: 120_000, clients: 3, why: (line) => why.push(line), progress: (p) => progress.push(p) })
     const { wallMs: _a, ...restA } = a
     const { wallMs: _b, ...restB } = b
     expect(restA).toEqual(restB)
+    // A whole network: --why has nothing to explain.
+    expect(why).toEqual([`${b.sections} of ${b.sections} sections whole (7 oldest elders serving, every member's knowledge current)`, '0 live nodes not admitted'])
+    // The progress line: every 10 virtual seconds, faults on through the join window, all admitted at the end.
+    expect(progress.map((p) => p.virtualMs)).toEqual(progress.map((_, i) => (i + 1) * 10_000))
+    expect(progress.filter((p) => p.faults).map((p) => p.virtualMs).at(-1)).toBe(50_000)
+    expect(progress.every((p) => p.admitted <= p.live)).toBe(true)
+    expect(progress.at(-1)).toMatchObject({ admitted: b.nodes, live: b.nodes, sections: b.sections, faults: false })
   }, 240_000)
 })
 

@@ -20,6 +20,8 @@ import { SimNetwork } from '../network.ts'
 import { SeededRandom } from '../random.ts'
 import { Scheduler } from '../scheduler.ts'
 import { WirePeer } from '../../transport/wire-peer.ts'
+import { diagnose, explainSections, measure, type SectionSummary } from './health.ts'
+import { JoinerLog } from './joiners.ts'
 import { flip, reseal } from './world.ts'
 
 export interface NetworkScenarioOptions {
@@ -46,6 +48,23 @@ export interface NetworkScenarioOptions {
   readonly log?: (line: string) => void
   /** Log every decision and crash (with `log`). */
   readonly traceDecisions?: boolean
+  /**
+   * Explains, at the end, each section that is not full or not converged and each node still
+   * unjoined, from what it sent and heard while joining (`safenet sim --why`).
+   */
+  readonly why?: (line: string) => void
+  /** Called every 10 virtual seconds (`safenet sim` on a terminal draws a progress line). */
+  readonly progress?: (progress: SimProgress) => void
+}
+
+export interface SimProgress {
+  readonly virtualMs: number
+  /** Live nodes that are members, and all live nodes. */
+  readonly admitted: number
+  readonly live: number
+  readonly sections: number
+  /** Whether loss, churn and partitions may still strike (they stop with the join window). */
+  readonly faults: boolean
 }
 
 export interface NetworkReport {
@@ -90,13 +109,10 @@ export interface NetworkReport {
   readonly traceHash: string
 }
 
-interface SectionSummary {
-  prefix: Prefix
-  sap: SignedSap
-  members: NodeShell[]
-}
 
 const GENESIS_AGE = 255
+/** Unjoined nodes `--why` explains one by one (the rest are counted). */
+const JOINERS_EXPLAINED = 40
 
 export function runNetworkScenario(seed: number, options: NetworkScenarioOptions): NetworkReport {
   const started = performance.now()
@@ -162,6 +178,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       const key = `${toHex(parent.toBytes())}/${prefix.toString()}`
       const seen = links.get(key)
       const childHex = toHex(child.toBytes())
+      if (joiners !== undefined) keyPrefixes.set(childHex, prefix.toString())
       if (seen === undefined) links.set(key, childHex)
       else if (seen !== childHex) {
         chainViolations++
@@ -177,6 +194,23 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   }
 
   const nodes: NodeShell[] = []
+  /** Each address's newest incarnation. */
+  const byAddr = new Map<string, NodeShell>()
+  // Which prefix each section key is of (from every chain link a node applied), for --why.
+  const keyPrefixes = new Map<string, string>([[toHex(genesis.sap.sectionKey().toBytes()), Prefix.EMPTY.toString()]])
+  const joiners = options.why === undefined ? undefined : new JoinerLog({
+    now: () => scheduler.now,
+    joining: (addr) => {
+      const node = byAddr.get(addr)
+      return node !== undefined && !node.crashed && node.role !== 'adult' && node.role !== 'elder'
+    },
+    keyLabel: (key) => {
+      const hex = toHex(key)
+      return `key ${hex.slice(0, 8)} of ${keyPrefixes.get(hex) ?? 'a section unknown to the simulator'}`
+    },
+    note: (node) => byzantine.has(node) ? `; Byzantine${acting(node) ? ', acting' : ''}` : '',
+  })
+  if (joiners !== undefined) network.tap((from, to, frame, fate) => joiners.record(from, to, frame, fate))
   // Each node's store (what outlives a crash, as a real node's directory does) and what persists to it.
   const backings = new Map<string, MemoryBacking>()
   const persistences = new Map<NodeShell, NodePersistence>()
@@ -268,6 +302,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     persistence.persistSoon()
     persistences.set(node, persistence)
     nodes.push(node)
+    byAddr.set(addr, node)
     return node
   }
 
@@ -380,8 +415,14 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
 
   // Grow, then settle until the network is whole (checked every 10 virtual seconds).
   let progress = 0
+  const report = (sections: number): void => {
+    if (options.progress === undefined) return
+    const live = nodes.filter((n) => !n.crashed)
+    options.progress?.({ virtualMs: scheduler.now, admitted: live.filter((n) => n.role === 'adult' || n.role === 'elder').length, live: live.length, sections, faults: scheduler.now < joinWindowMs })
+  }
   for (let t = 0; t < joinWindowMs; t += 10_000) {
     scheduler.run({ maxTimeMs: Math.min(joinWindowMs, t + 10_000) })
+    if (options.progress !== undefined) report(measure(nodes).sections.length)
     if (log !== undefined && scheduler.now % 60_000 === 0) {
       const members = nodes.filter((n) => n.role === 'adult' || n.role === 'elder').length
       log(`growing: t=${scheduler.now} ms, ${members} of ${nodes.length} nodes joined, ${network.stats.sent} messages, ${(performance.now() - started).toFixed(0)} ms wall`)
@@ -393,6 +434,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   while (!settled && scheduler.now < deadline) {
     scheduler.run({ maxTimeMs: Math.min(deadline, scheduler.now + 10_000) })
     const m = measure(nodes)
+    report(m.sections.length)
     settled = scheduler.now >= joinWindowMs + shrinkWindowMs && m.unjoined === 0 && m.converged && m.fullElders === m.sections.length
     if (log !== undefined && ++progress % 6 === 0) log(`settling: t=${scheduler.now} ms, ${m.sections.length} sections, full ${m.fullElders}, unjoined ${m.unjoined}, converged ${m.converged} ${m.why}`)
   }
@@ -400,6 +442,12 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const sentBeforeClients = network.stats.sent
   const final = measure(nodes)
   if (log !== undefined && !settled) for (const line of diagnose(nodes, final.sections)) log(line)
+  if (options.why !== undefined) {
+    for (const line of explainSections(nodes, final.sections)) options.why(line)
+    const unjoined = nodes.filter((n) => !n.crashed && n.role !== 'adult' && n.role !== 'elder' && byAddr.get(n.addr) === n)
+    options.why(`${unjoined.length} live nodes not admitted${unjoined.length > JOINERS_EXPLAINED ? ` (the first ${JOINERS_EXPLAINED} explained)` : ''}`)
+    for (const node of unjoined.slice(0, JOINERS_EXPLAINED)) for (const line of joiners!.explain(node, byAddr)) options.why(line)
+  }
 
   // Clients: genesis knowledge only, a random name each.
   const clientResults = runClients(options.clients ?? 20, random.fork('clients'), network, scheduler, genesis, final.sections)
@@ -439,98 +487,6 @@ function sumCounts<K extends string>(records: ReadonlyArray<Readonly<Record<K, n
   const out = {} as Record<K, number>
   for (const record of records) for (const [k, v] of Object.entries(record) as Array<[K, number]>) out[k] = (out[k] ?? 0) + v
   return out
-}
-
-/** The state of the network as the checkers see it. */
-function measure(nodes: ReadonlyArray<NodeShell>): { sections: SectionSummary[]; fullElders: number; converged: boolean; unjoined: number; why: string } {
-  const live = nodes.filter((n) => !n.crashed)
-  const members = live.filter((n) => (n.role === 'adult' || n.role === 'elder') && n.section !== undefined)
-  const unjoined = live.length - members.length
-  // The current SAP of each prefix: the latest generation any member holds.
-  const byPrefix = new Map<string, SectionSummary>()
-  for (const node of members) {
-    const sap = node.section!.sap
-    const key = sap.sap.prefix.toString()
-    const seen = byPrefix.get(key)
-    if (seen === undefined || sap.sap.generation > seen.sap.sap.generation) byPrefix.set(key, { prefix: sap.sap.prefix, sap, members: seen?.members ?? [] })
-    byPrefix.get(key)!.members.push(node)
-  }
-  // Prefixes superseded by a split that some stale member still holds are not sections.
-  const sections = [...byPrefix.values()].filter((s) => ![...byPrefix.values()].some((o) => o !== s && o.prefix.isExtensionOf(s.prefix)))
-  let fullElders = 0
-  for (const section of sections) {
-    const elders = section.sap.sap.elders
-    const elderNodes = elders.map((e) => section.members.find((m) => m.name.equals(e.name)))
-    if (elders.length !== 7 || elderNodes.some((n) => n === undefined || !n.isElder)) continue
-    // Each an oldest member: no non-elder is older than the youngest elder (by an elder's view).
-    const view = elderNodes[0]!.section!.members
-    const elderSet = new Set(elders.map((e) => e.name.toHex()))
-    const youngest = Math.min(...elders.map((e) => view.get(e.name)?.age ?? 0))
-    if (view.members().some((m) => !elderSet.has(m.name.toHex()) && m.age > youngest)) continue
-    fullElders++
-  }
-  const current = new Map(sections.map((s) => [s.prefix.toString(), toHex(s.sap.sap.sectionKey().toBytes())]))
-  let converged = true
-  let why = ''
-  outer: for (const node of members) {
-    const own = node.section!.sap.sap.prefix
-    if (current.get(own.toString()) !== toHex(node.section!.sap.sap.sectionKey().toBytes())) {
-      converged = false
-      why = `${node.addr} holds a stale SAP of ${own.toString()}`
-      break
-    }
-    const needed = sections.filter((s) => s.prefix.equals(own) || s.prefix.isCompatible(own.sibling()))
-    for (const s of needed) {
-      const held = node.tree.get(s.prefix)
-      if (held === undefined || !held.sap.sectionKey().equals(s.sap.sap.sectionKey())) {
-        converged = false
-        why = `${node.addr} (${node.role} of ${own.toString()}) lacks the current SAP of ${s.prefix.toString()}${held === undefined ? '' : ' (has an older one)'}`
-        break outer
-      }
-    }
-    for (const held of node.tree.saps()) {
-      const chain = node.tree.dag.chainFromGenesis(held.sap.sectionKey())
-      if (chain === undefined || chain.firstBrokenLink() !== -1) {
-        converged = false
-        why = `${node.addr} has a SAP without a chain from genesis`
-        break outer
-      }
-    }
-  }
-  return { sections, fullElders, converged, unjoined, why }
-}
-
-/** Why a network did not settle: each section's elders and the state of their actors. */
-function diagnose(nodes: ReadonlyArray<NodeShell>, sections: ReadonlyArray<SectionSummary>): string[] {
-  const lines: string[] = []
-  const byName = new Map(nodes.map((n) => [n.name.toHex(), n]))
-  for (const section of sections) {
-    const live = section.members.filter((n) => !n.crashed)
-    const view = section.members.find((n) => n.isElder)?.section ?? section.members[0]?.section
-    const crashedMembers = (view?.members.members() ?? []).filter((m) => byName.get(m.name.toHex())?.crashed !== false).length
-    lines.push(`section ${section.prefix.toString()} gen ${view?.nextGeneration ?? '?'}: ${live.length} live holders, ${view?.members.size ?? '?'} members (${crashedMembers} crashed or unknown)`)
-    for (const elder of section.sap.sap.elders) {
-      const node = byName.get(elder.name.toHex())
-      const state = node === undefined ? 'unknown' : node.crashed ? 'crashed' : JSON.stringify(node.actorStates())
-      lines.push(`  elder ${elder.addr} age ${view?.members.get(elder.name)?.age ?? 'gone'}: ${state}`)
-    }
-  }
-  // The candidates abandoned DKG sessions name.
-  const named = new Set<string>()
-  for (const node of nodes) {
-    if (node.crashed) continue
-    for (const state of Object.values(node.actorStates())) {
-      const missing = (state as { missing?: string[] }).missing ?? []
-      for (const m of missing) named.add(m.split(':')[0]!)
-    }
-  }
-  for (const addr of named) {
-    const node = nodes.filter((n) => n.addr === addr).at(-1)
-    lines.push(`named in a failed DKG: ${addr} ${node === undefined ? '?' : node.crashed ? 'crashed' : `${node.role} of ${node.section?.sap.sap.prefix.toString() ?? '-'} ${JSON.stringify(node.actorStates())}`}`)
-  }
-  const unjoined = nodes.filter((n) => !n.crashed && n.role !== 'adult' && n.role !== 'elder')
-  for (const node of unjoined.slice(0, 5)) lines.push(`unjoined ${node.addr} ${node.role}: ${JSON.stringify(node.actorStates())} ${JSON.stringify(node.stats)}`)
-  return lines
 }
 
 /** Clients that know only genesis: each asks for a random name, following Retry/Redirect. */
