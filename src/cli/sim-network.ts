@@ -20,7 +20,7 @@ export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K]
   --nodes N       grow a network from genesis to N nodes (joins spread over 10 virtual minutes),
                   let it settle, then send clients that know only the genesis key to random names
   --seed S        the run's seed (default 1): the same seed gives the same run
-  --byzantine K   Byzantine elders per section at most (default 0)
+  --byzantine K   Byzantine elders per section at most, within f = ⌊(elders − 1)/3⌋ (default 0)
   --churn R       fraction of nodes that crash during growth while as many others join; half of
                   them come back with their key (default 0). Never more than f = 2 faulty elders
                   (crashed or acting Byzantine) in a section at once

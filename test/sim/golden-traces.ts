@@ -12,7 +12,7 @@ export const GOLDEN_TRACES = {
   /** `network-faults.test.ts`: 100 nodes, 20% crashing, seed 1. */
   faults100seed1: '75880d8e3acf8dd1e9f87e09b0c140d17252b58382c13387448da7406e43a12c',
   /** `network-faults.test.ts`: 150 nodes, crashes, 5% loss, 2 Byzantine elders per section, seed 2. */
-  faults150seed2: '77ce8ee56316037a81c3fd1f8f48450c190a11ab605c600aea25f506c82f5c9a',
+  faults150seed2: 'e10a5b82e059f1edce29c826e3327b989d3dd4439e386e75dbeee0c8746b16a0',
   /** `network-faults.test.ts`: 60 nodes, a quarter leave from one region (merges), seed 4. */
   shrink60seed4: '28601ee802d706c431607766ca2849b9620affa6e789e6bf7a8c34705f839b36',
 } as const

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runNetworkScenario } from '../../src/sim/scenarios/network.ts'
+import { byzantineAllowed, runNetworkScenario } from '../../src/sim/scenarios/network.ts'
 import { expectWhole } from '../support/network.ts'
 import { GOLDEN_TRACES } from './golden-traces.ts'
 
@@ -9,6 +9,19 @@ import { GOLDEN_TRACES } from './golden-traces.ts'
  * must come out whole: everyone joined, every section with 7 oldest elders, knowledge converged.
  * (The issue's check is `safenet sim --nodes 300 --seed 3 --byzantine 2 --churn 0.2 --drop 0.05`.)
  */
+describe('the fault model: Byzantine elders that act', () => {
+  // Regression, `--nodes 150 --seed 3 --byzantine 2 --churn 0.25 --drop 0.15`: 2 Byzantine elders
+  // acted in the 3-elder genesis section (f = 0); it stopped at generation 9 and 178 nodes never
+  // joined. With the bound the run heals (9/9 sections whole, 0 unjoined).
+  it('never lets more act than f = ⌊(E − 1)/3⌋ less the elders that are down, nor more than asked', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((elders) => byzantineAllowed(elders, 0, 2))).toEqual([0, 0, 0, 1, 1, 1, 2])
+    expect(byzantineAllowed(7, 1, 2)).toBe(1)
+    expect(byzantineAllowed(7, 2, 2)).toBe(0)
+    expect(byzantineAllowed(7, 3, 2)).toBe(0)
+    expect(byzantineAllowed(7, 0, 1)).toBe(1)
+  })
+})
+
 describe('a network under faults', () => {
   // Regression, seed 1: a crashed elder left before the split's DKG could start (starts were
   // verified against every SAP elder's key, and a voted-off elder has none), and an adult whose

@@ -114,6 +114,15 @@ const GENESIS_AGE = 255
 /** Unjoined nodes `--why` explains one by one (the rest are counted). */
 const JOINERS_EXPLAINED = 40
 
+/**
+ * How many Byzantine elders of a section of `elders` may act, `down` of them being down (crashed,
+ * or back without serving): at most `limit`, and never past f = ⌊(elders − 1)/3⌋ faulty in all.
+ * (Before this bound, 2 acted in the 3-elder genesis section, f = 0, and stalled it for good.)
+ */
+export function byzantineAllowed(elders: number, down: number, limit: number): number {
+  return Math.max(0, Math.min(limit, Math.floor((elders - 1) / 3) - down))
+}
+
 export function runNetworkScenario(seed: number, options: NetworkScenarioOptions): NetworkReport {
   const started = performance.now()
   const params = options.params ?? DEFAULT_PARAMETERS
@@ -312,12 +321,19 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   // must find and drop them) and Decision announcements with broken signatures.
   const byzantine = new Set<NodeShell>()
   const byzantineRandom = random.fork('byzantine')
+  // Never beyond the fault model (below): a section of E elders tolerates f = ⌊(E − 1)/3⌋ faulty,
+  // and its elders that are down (crashed, or back without serving) count against f first.
   const acting = (node: NodeShell): boolean => {
     const section = node.section
     if (!node.isElder || section === undefined) return false
-    const names = new Set([...byzantine].filter((b) => b.isElder).map((b) => b.name.toHex()))
-    const mine = section.sap.sap.elders.filter((e) => names.has(e.name.toHex())).map((e) => e.name.toHex()).sort()
-    return mine.indexOf(node.name.toHex()) < (options.byzantine ?? 0)
+    const elders = section.sap.sap.elders
+    const names = new Set([...byzantine].filter((b) => b.isElder && !b.crashed).map((b) => b.name.toHex()))
+    const mine = elders.filter((e) => names.has(e.name.toHex())).map((e) => e.name.toHex()).sort()
+    const down = elders.filter((e) => {
+      const at = byAddr.get(e.addr)
+      return at === undefined || at.crashed || !at.isElder || !at.name.equals(e.name)
+    }).length
+    return mine.indexOf(node.name.toHex()) < byzantineAllowed(elders.length, down, options.byzantine ?? 0)
   }
   function makeByzantine(node: NodeShell, wire: WirePeer): void {
     byzantine.add(node)
