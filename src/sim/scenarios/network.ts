@@ -7,20 +7,21 @@
 import { Result } from 'effect'
 import { DEFAULT_PARAMETERS, type Decision, decodeChange, type NetworkParameters, valueId } from '../../consensus/index.ts'
 import { type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
-import { decodeSapAndChain, onBounce, SectionAuthorityProvider, SectionTree, SignedSap } from '../../knowledge/index.ts'
+import { SectionAuthorityProvider, SignedSap } from '../../knowledge/index.ts'
 import { StoreBallotJournal } from '../../roles/elder/ballot-journal.ts'
 import { NodeShell } from '../../roles/shell/node-shell.ts'
 import type { NodeObserver } from '../../roles/shell/components.ts'
 import { NodePersistence } from '../../roles/shell/persistence.ts'
 import { MemoryBacking, MemoryStore } from '../../store/index.ts'
 import { type ConnectionTotals, ConnectionPool } from '../../transport/connections.ts'
-import { clientAuthority, decode, type Dst, seal, verifyPeerAuthority } from '../../wire/index.ts'
+import { decode } from '../../wire/index.ts'
 import { Prefix, prefixesCoverSpace, XorName } from '../../xor/index.ts'
 import { SimNetwork } from '../network.ts'
 import { SeededRandom } from '../random.ts'
 import { Scheduler } from '../scheduler.ts'
 import { WirePeer } from '../../transport/wire-peer.ts'
-import { diagnose, explainSections, measure, type SectionSummary } from './health.ts'
+import { diagnose, explainSections, measure } from './health.ts'
+import { runClients } from './clients.ts'
 import { JoinerLog } from './joiners.ts'
 import { flip, reseal } from './world.ts'
 
@@ -82,6 +83,8 @@ export interface NetworkReport {
   readonly chainViolations: number
   readonly clientAeHopsMax: number
   readonly clientsAnswered: number
+  /** Times a client met silence for 5 s and asked the next elder of the same SAP. */
+  readonly clientRetries: number
   readonly messagesPerJoin: number
   readonly virtualTimeMs: number
   readonly wallMs: number
@@ -467,6 +470,13 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
 
   // Clients: genesis knowledge only, a random name each.
   const clientResults = runClients(options.clients ?? 20, random.fork('clients'), network, scheduler, genesis, final.sections)
+  if (options.why !== undefined) {
+    for (const c of clientResults.unanswered) {
+      const peer = byAddr.get(c.lastPeer)
+      const state = peer === undefined ? 'unknown' : peer.crashed ? 'crashed' : `${peer.role}${peer.section === undefined ? '' : ` of ${peer.section.sap.sap.prefix.toString()} gen ${peer.section.nextGeneration}`}`
+      options.why(`unanswered ${c.client} for ${c.target} (in ${c.responsible}): after ${c.hops} AE hops it last asked ${c.lastPeer} (${state}) and heard nothing`)
+    }
+  }
   return {
     seed,
     nodes: nodes.filter((n) => !n.crashed && (n.role === 'adult' || n.role === 'elder')).length,
@@ -482,6 +492,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     chainViolations,
     clientAeHopsMax: clientResults.hopsMax,
     clientsAnswered: clientResults.answered,
+    clientRetries: clientResults.retries,
     messagesPerJoin: Math.round(sentBeforeClients / Math.max(1, joins)),
     virtualTimeMs,
     wallMs: Math.round(performance.now() - started),
@@ -503,63 +514,4 @@ function sumCounts<K extends string>(records: ReadonlyArray<Readonly<Record<K, n
   const out = {} as Record<K, number>
   for (const record of records) for (const [k, v] of Object.entries(record) as Array<[K, number]>) out[k] = (out[k] ?? 0) + v
   return out
-}
-
-/** Clients that know only genesis: each asks for a random name, following Retry/Redirect. */
-function runClients(
-  count: number,
-  random: SeededRandom,
-  network: SimNetwork,
-  scheduler: Scheduler,
-  genesis: SignedSap,
-  sections: ReadonlyArray<SectionSummary>,
-): { hopsMax: number; answered: number } {
-  let hopsMax = 0
-  let answered = 0
-  for (let i = 0; i < count; i++) {
-    const keypair = NodeKeypair.fromSeed(random.bytes(32))
-    const transport = network.endpoint(`client${i}`)
-    const tree = SectionTree.fromGenesis(genesis)
-    const target = XorName.fromBytes(random.bytes(32))
-    let hops = 0
-    let done = false
-    let sentWithKey = genesis.sap.sectionKey()
-    let lastPeer = ''
-    const send = (peer: string): void => {
-      lastPeer = peer
-      const dst: Dst = { name: target.bytes, sectionKey: sentWithKey.toBytes() }
-      const sealed = seal({ msgId: random.bytes(32), kind: 'ClientQuery', dst, payload: {} }, clientAuthority(keypair))
-      if (Result.isSuccess(sealed)) transport.send(peer, sealed.success.frame)
-    }
-    const closestElder = (sap: SignedSap): string =>
-      [...sap.sap.elders].sort((a, b) => target.compareDistance(a.name, b.name))[0]!.addr
-    transport.onFrame((_from, frame) => {
-      const decoded = decode(frame)
-      if (Result.isFailure(decoded) || Result.isFailure(verifyPeerAuthority(decoded.success.envelope))) return
-      const message = decoded.success
-      if (message.kind === 'ClientAnswer') {
-        done = true
-        return
-      }
-      if (message.kind !== 'AeRetry' && message.kind !== 'AeRedirect') return
-      const bounce = decodeSapAndChain(message.payload)
-      if (bounce === undefined) return
-      const { sap, chain } = bounce
-      hops++
-      // Clients follow as many bounces as the prefix depth needs (bounded well above it).
-      const next = onBounce({ tree, answer: { kind: message.kind === 'AeRetry' ? 'retry' : 'redirect', sap, chain }, dstName: target, sentWithKey, attempt: hops - 1, resendLimit: 64 })
-      if (next.action === 'drop') return
-      sentWithKey = next.sectionKey
-      send(next.to === 'same-node' ? lastPeer : sap.sap.elders.find((e) => e.name.equals(next.to as XorName))!.addr)
-    })
-    send(closestElder(genesis))
-    scheduler.run({ maxTimeMs: scheduler.now + 30_000, until: () => done })
-    if (done) {
-      answered++
-      const responsible = sections.find((s) => s.prefix.matches(target))
-      if (responsible !== undefined && tree.sectionFor(target)?.sap.prefix.equals(responsible.prefix) !== true) hopsMax = Math.max(hopsMax, 99)
-      hopsMax = Math.max(hopsMax, hops)
-    }
-  }
-  return { hopsMax, answered }
 }

@@ -1,0 +1,42 @@
+import { Result } from 'effect'
+import { describe, expect, it } from 'vitest'
+import { NodeKeypair } from '../../src/crypto/index.ts'
+import { CLIENT_RETRY_MS, runClients } from '../../src/sim/scenarios/clients.ts'
+import { SimNetwork } from '../../src/sim/network.ts'
+import { SeededRandom } from '../../src/sim/random.ts'
+import { Scheduler } from '../../src/sim/scheduler.ts'
+import { decode, nodeAuthority, seal } from '../../src/wire/index.ts'
+import { Prefix } from '../../src/xor/index.ts'
+import { dealKeys, signedSap } from '../model/node-harness.ts'
+
+describe('simulated clients', () => {
+  it('meeting a silent elder, ask the next one of the same SAP after 5 s, and get their answer', () => {
+    const random = new SeededRandom(21)
+    const scheduler = new Scheduler()
+    const network = new SimNetwork({ scheduler, random: random.fork('net'), link: { minDelayMs: 5, maxDelayMs: 10, drop: 0, duplicate: 0, reorder: 0 }, stableAfterMs: 0 })
+    const a = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'a' }
+    const b = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'b' }
+    const keys = dealKeys(0, random)
+    const genesis = signedSap(keys, [a, b], 0)
+    // Elder a is down; elder b answers every query.
+    network.crash('a')
+    const asked: number[] = []
+    const endpoint = network.endpoint('b')
+    endpoint.onFrame((from, frame) => {
+      const query = decode(frame)
+      if (Result.isFailure(query) || query.success.kind !== 'ClientQuery') return
+      asked.push(scheduler.now)
+      const answer = seal({ msgId: random.bytes(32), kind: 'ClientAnswer', dst: query.success.envelope.dst, payload: { prefix: { bitCount: 0, name: new Uint8Array(32) }, sectionKey: keys.keySet.publicKey().toBytes() } }, nodeAuthority(b.keypair))
+      if (Result.isSuccess(answer)) endpoint.send(from, answer.success.frame)
+    })
+    const section = { prefix: Prefix.EMPTY, sap: genesis, members: [] }
+    const result = runClients(8, random.fork('clients'), network, scheduler, genesis, [section])
+    expect(result.answered).toBe(8)
+    expect(result.unanswered).toEqual([])
+    // Those whose closest elder was a asked b after the retry delay.
+    expect(result.retries).toBeGreaterThan(0)
+    expect(result.retries).toBeLessThan(8)
+    expect(asked).toHaveLength(8)
+    expect(CLIENT_RETRY_MS).toBe(5_000)
+  })
+})
