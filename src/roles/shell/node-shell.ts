@@ -34,7 +34,7 @@ import { ShellEvents } from './events.ts'
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 /**
- * Encodings of members and decisions, by object (both are immutable): a node persists its section
+ * Encodings of members, decisions and our SAP, by object (all immutable): a node persists its section
  * after every decision, and all but one of the recent decisions it writes are the same objects as
  * last time. Without this, encoding them again was most of what persisting costs.
  */
@@ -289,7 +289,7 @@ export class NodeShell {
     return {
       tree,
       section: {
-        sap: encodeOwn(SignedSapWire, section.sap.toWire()),
+        sap: encodedOnce(section.sap, () => encodeOwn(SignedSapWire, section.sap.toWire())),
         members: section.members.members().map((m) => encodedOnce(m, () => encodeOwn(MemberWire, memberToWire(m)))),
         nextGeneration: section.nextGeneration,
         decisions: options.decisions === false ? [] : this.recentDecisions().map(encodeDecision),

@@ -11,7 +11,6 @@
  * approves it again if it is still a member, and it serves again if it holds its key's share.
  */
 import { Result } from 'effect'
-import type { Decision } from '../../consensus/index.ts'
 import { BlsPublicKey, PublicKeySet, SecretKeyShare, toHex } from '../../crypto/index.ts'
 import { type NodeStore, TreeEntry } from '../../store/index.ts'
 import { decodeValue, encodeOwn, type PayloadOf } from '../../wire/index.ts'
@@ -43,6 +42,31 @@ function treeBlob(entry: EncodedTreeEntry): Uint8Array {
   return blob
 }
 
+/**
+ * Brings namespace `ns` in line with `current`: each entry whose marker differs from what
+ * `written` says is stored under its id is written, each id no longer current deleted, all in one
+ * write; `written` follows.
+ */
+function syncBlobs<Id>(
+  store: NodeStore, ns: string, written: Map<Id, unknown>,
+  current: ReadonlyArray<{ id: Id; marker: unknown; value: () => Uint8Array }>, keyOf: (id: Id) => Uint8Array,
+): void {
+  const changes: Array<{ key: Uint8Array; value: Uint8Array | undefined }> = []
+  const ids = new Set<Id>()
+  for (const entry of current) {
+    ids.add(entry.id)
+    if (written.get(entry.id) === entry.marker) continue
+    changes.push({ key: keyOf(entry.id), value: entry.value() })
+    written.set(entry.id, entry.marker)
+  }
+  for (const id of [...written.keys()]) {
+    if (ids.has(id)) continue
+    changes.push({ key: keyOf(id), value: undefined })
+    written.delete(id)
+  }
+  store.writeBlobs(ns, changes)
+}
+
 export interface PersistenceOptions {
   readonly store: NodeStore
   readonly journal: StoreBallotJournal
@@ -59,9 +83,9 @@ export class NodePersistence {
   /** The SAP keys the stored shares were last pruned against. */
   #prunedFor = ''
   /** The decision stored under each generation, as far as this run knows (undefined: a previous run's). */
-  readonly #written = new Map<number, Decision | undefined>()
-  /** The section keys whose tree entries are stored (as hex). */
-  readonly #writtenTree = new Set<string>()
+  readonly #written = new Map<number, unknown>()
+  /** The section keys (hex) whose tree entries are stored, each its own marker. */
+  readonly #writtenTree = new Map<string, unknown>()
   #stopped = false
 
   constructor(options: PersistenceOptions) {
@@ -89,7 +113,7 @@ export class NodePersistence {
     let badEntries = 0
     const tree = [...stored.tree]
     for (const key of [...store.blobKeys(TREE)]) {
-      this.#writtenTree.add(toHex(key))
+      this.#writtenTree.set(toHex(key), toHex(key))
       const bytes = store.getBlob(TREE, key)
       const entry = bytes === undefined ? undefined : decodeValue(TreeEntry, bytes)
       if (entry === undefined || Result.isFailure(entry)) badEntries++
@@ -137,37 +161,13 @@ export class NodePersistence {
     const node = this.#node
     if (this.#stopped || node === undefined) return
     const store = this.#options.store
-    // Decisions and SAPs first, then the section they belong to: each new one written, each no
-    // longer held dropped, one write per namespace.
-    type BlobChange = { key: Uint8Array; value: Uint8Array | undefined }
+    // Decisions and SAPs first, then the section they belong to, one write per namespace.
     const decisions = node.section === undefined ? [] : node.recentDecisions()
-    const held = new Set(decisions.map((d) => d.generation))
-    const decisionChanges: BlobChange[] = []
-    for (const decision of decisions) {
-      if (this.#written.get(decision.generation) === decision) continue
-      decisionChanges.push({ key: generationKey(decision.generation), value: encodeDecision(decision) })
-      this.#written.set(decision.generation, decision)
-    }
-    for (const generation of [...this.#written.keys()]) {
-      if (held.has(generation)) continue
-      decisionChanges.push({ key: generationKey(generation), value: undefined })
-      this.#written.delete(generation)
-    }
-    store.writeBlobs(DECISIONS, decisionChanges)
+    syncBlobs(store, DECISIONS, this.#written, decisions.map((d) => ({ id: d.generation, marker: d, value: () => encodeDecision(d) })), generationKey)
+    // A section key names one SAP: an entry stored under it (by any run) is never written again.
     const entries = node.treeEntries()
+    syncBlobs(store, TREE, this.#writtenTree, entries.map((e) => ({ id: e.sectionKeyHex, marker: e.sectionKeyHex, value: () => treeBlob(e) })), (hex) => Buffer.from(hex, 'hex'))
     const current = new Set(entries.map((e) => e.sectionKeyHex))
-    const treeChanges: BlobChange[] = []
-    for (const entry of entries) {
-      if (this.#writtenTree.has(entry.sectionKeyHex)) continue
-      treeChanges.push({ key: entry.sectionKey, value: treeBlob(entry) })
-      this.#writtenTree.add(entry.sectionKeyHex)
-    }
-    for (const hex of [...this.#writtenTree]) {
-      if (current.has(hex)) continue
-      treeChanges.push({ key: Buffer.from(hex, 'hex'), value: undefined })
-      this.#writtenTree.delete(hex)
-    }
-    store.writeBlobs(TREE, treeChanges)
     store.saveKnowledge(node.knowledge({ decisions: false, tree: false }))
     // (The contacts are worked out only for a runtime that writes them: a real node's contacts.json.)
     if (this.#options.onPersist !== undefined) this.#options.onPersist(node.contacts())
