@@ -52,7 +52,7 @@ describe('peer authorities', () => {
     const { envelope } = Result.getOrThrow(seal(probe, nodeAuthority(node)))
     const redirected = { ...envelope, dst: { ...dst, name: new Uint8Array(32).fill(2) } }
     expect(Result.isFailure(verifyPeerAuthority(redirected))).toBe(true)
-    const otherPayload = { ...envelope, payload: Uint8Array.from([...envelope.payload.subarray(0, -1), 0]) }
+    const otherPayload = { ...envelope, payload: Uint8Array.from([...envelope.payload.subarray(0, -1), envelope.payload.at(-1)! ^ 1]) }
     expect(Result.isFailure(verifyPeerAuthority(otherPayload))).toBe(true)
     const otherMsgId = { ...envelope, msgId: newMsgId() }
     expect(Result.isFailure(verifyPeerAuthority(otherMsgId))).toBe(true)
