@@ -23,7 +23,8 @@
  *     ├─ watch: every `watchIntervalMs` asks `checkSilence` (members silent too long: Left)
  *     └─ due: notes each CHANGE_DUE (what the section says is due), which `change` must follow
  *   serving ──DECIDED──▶ handingOver   (the handover or split is decided: `signLink`, our share
- *       of each new key's chain link, goes to the collectors)
+ *       of each new key's chain link, goes to the collectors, again every `dkgStartResendMs`
+ *       until the link is ours: a collector that has it answers a late share with it)
  *     handingOver: collectingLinkShares ──LINKED──▶ linked (final: the new elders serve from the
  *       next generation; this term's duties are over)
  *   serving ──RETIRE──▶ retired        (voted off, or the node stopped)
@@ -192,11 +193,16 @@ export const elderMachine = setup({
       },
     },
     handingOver: {
-      entry: 'signLink',
       on: { RETIRE: 'retired' },
       initial: 'collectingLinkShares',
       states: {
-        collectingLinkShares: { on: { LINKED: '#elder.linked' } },
+        // Our share goes out again every `dkgStartResendMs` until we hold the link: a share lost
+        // on the way leaves the new key without a chain nobody else can make up for.
+        collectingLinkShares: {
+          entry: 'signLink',
+          on: { LINKED: '#elder.linked' },
+          after: { dkgStartResend: { target: 'collectingLinkShares', reenter: true } },
+        },
       },
     },
     /** The new key's link is applied: the new elders serve; this term's duties are over. */

@@ -4,6 +4,7 @@
  *   idle ──JOIN──▶ joining ──APPROVED──▶ adult ⇄ elder (PROMOTED / DEMOTED)
  *   idle ──GENESIS──▶ elder
  *   adult ──RELOCATE──▶ relocating ──APPROVED──▶ adult      (age + 1, in the destination)
+ *   relocating ──LEFT_RECENTLY──▶ joining                    (admitted there, voted off since)
  *   adult | elder ──VOTED_OFF──▶ joining                     (a node that is alive joins again)
  *   any ──STOP──▶ left
  *
@@ -20,8 +21,9 @@
  *              ──APPROVED──▶ adult
  *
  * Relocating runs the same loop with the relocation proof on each request (`sendJoin`): a
- * JoinElsewhere re-keys inside the destination and the proof is signed again; there is no
- * LEFT_RECENTLY (a relocated node keeps its age, never a fresh name) and no resuming.
+ * JoinElsewhere re-keys inside the destination and the proof is signed again; no resuming. A
+ * LEFT_RECENTLY there means the destination admitted us under the new name (its approval lost)
+ * and voted us off since: the relocation is spent, and we join as a new node (`rekey` anywhere).
  * Any answer (a verdict, a refusal) ends the hope of resuming: somebody alive heard us.
  * Sans-IO: the runtime sends the request when it hears `sendJoin`.
  */
@@ -144,6 +146,7 @@ export const memberMachine = setup({
         RESEND: { target: '.requesting', reenter: true },
         JOIN_ELSEWHERE: { target: '.requesting', reenter: true, actions: 'rekeyElsewhere' },
         TRY_LATER: { target: '.waiting' },
+        LEFT_RECENTLY: { target: 'joining', actions: 'rekeyAnywhere' },
         APPROVED: { target: 'adult', actions: ['relocated', 'reportRelocated'] },
       },
       states: {

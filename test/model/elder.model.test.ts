@@ -25,8 +25,8 @@
 import { describe, expect, it } from 'vitest'
 import type { AnyMachineSnapshot, EventObject } from 'xstate'
 import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, encodeChange, makeRoster, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
-import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
-import { ProofChain, type SignedSap } from '../../src/knowledge/index.ts'
+import { BlsPublicKey, NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
+import { linkBytes, ProofChain, type SignedSap } from '../../src/knowledge/index.ts'
 import { SECTION_TIMING } from '../../src/roles/constants.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { afterDelay, armedDelays, ModelPathFailure, type SystemUnderTest, Unproducible } from '../../src/verify/model-test.ts'
@@ -47,6 +47,17 @@ class ElderSystem implements SystemUnderTest {
   readonly #elders: Peer[]
   readonly #joiners: Record<'a' | 'b', Peer>
   #mark = 0
+  /** The node under test (for the spec tests below, which watch its wire). */
+  get subject(): Subject {
+    return this.#s
+  }
+
+  /** Founder `i`'s share of the link the node signed last, as that founder would send it. */
+  linkShareOf(i: number): { from: Peer; payload: PayloadOf<'LinkShare'> } {
+    const own = this.#s.sentOf('LinkShare').at(-1)!.payload
+    const share = this.#keys.share!(i).sign(linkBytes(BlsPublicKey.fromBytes(own.child)))
+    return { from: this.#elders[i]!, payload: { ...own, index: i, share: share.toBytes() } }
+  }
   /** The SapShares last sent for a change, and the SAP they sign. */
   #shares: Array<{ readonly from: Peer; readonly payload: PayloadOf<'SapShare'> }> = []
   #newSap: SignedSap | undefined
@@ -113,7 +124,7 @@ class ElderSystem implements SystemUnderTest {
     expect(s.node.isElder).toBe(serving)
     const starts = s.sentOf('DkgStart', this.#mark)
     expect(starts).toHaveLength(countOf(emitted, 'announceDkg'))
-    // A decided handover: the node signs the new key with its old share, once, to the collectors.
+    // A decided handover: the node signs the new key with its old share, for the collectors (again on its timer).
     expect(s.sentOf('LinkShare', this.#mark).length > 0).toBe(countOf(emitted, 'signLink') > 0)
     this.#mark = s.sent.length
     const context = snapshot.context as { target: string }
@@ -124,7 +135,9 @@ class ElderSystem implements SystemUnderTest {
       expect([...start.to].sort()).toEqual(this.#candidates(context.target).filter((a) => a !== 's' && !shared.has(a)).sort())
     }
     expect(serving && this.#proposing()).toBe(JSON.stringify(snapshot.value).includes('proposing'))
-    expect(serving ? s.timers('elder').armed.sort((a, b) => a - b) : []).toEqual(armedDelays(snapshot))
+    // Handing over, the term's duties go on (its link share is resent until the link is ours).
+    const handingOver = typeof snapshot.value === 'object' && 'handingOver' in snapshot.value
+    expect(serving || handingOver ? s.timers('elder').armed.sort((a, b) => a - b) : []).toEqual(armedDelays(snapshot))
   }
 
   /** Addresses of the elder candidates when `target` holds. */
@@ -258,3 +271,31 @@ describe('an elder change whose target moved on', () => {
     expect(system.proposesHandover).toBe(true)
   }, 60_000)
 })
+
+describe('handing over, on the wire', () => {
+  it('an old elder sends its link share again every dkgStartResendMs until it holds the link, then stops', () => {
+    // Found with `sim --nodes 60 --seed 1 --drop 0.2 --churn 0.3 --byzantine 1 --why`: a handover's
+    // link shares, sent once, were lost; no node ever had a chain to the new key, so its elders
+    // answered every join with nothing (approval-without-chain ×595) and knowledge never converged.
+    const system = new ElderSystem()
+    const s = system.subject
+    for (const type of ['CHANGE_DUE', 'SAP_SIGNED', 'DECIDED']) system.exec(type === 'CHANGE_DUE' ? { type, target: 'a', mode: 'elect' } as EventObject : { type, session: 0 } as EventObject)
+    const first = s.sentOf('LinkShare').length
+    expect(first).toBeGreaterThan(0)
+    s.fire('elder', SECTION_TIMING.dkgStartResendMs, 'the link is not ours yet')
+    expect(s.sentOf('LinkShare').length).toBe(2 * first)
+    const late = system.linkShareOf(1)
+    system.exec({ type: 'LINKED' })
+    expect(s.timers('elder').armed).not.toContain(SECTION_TIMING.dkgStartResendMs)
+    // The node, a collector holding the link now, answers an old elder's late share with it; a
+    // share that does not verify gets nothing.
+    const mark = s.sent.length
+    s.deliver(late.from, 'LinkShare', { ...late.payload, share: system.linkShareOf(2).payload.share })
+    expect(s.sentOf('AeUpdate', mark)).toHaveLength(0)
+    s.deliver(late.from, 'LinkShare', late.payload)
+    const answers = s.sentOf('AeUpdate', mark)
+    expect(answers.length).toBeGreaterThan(0)
+    expect(answers.every((a) => a.to.length === 1 && a.to[0] === late.from.addr)).toBe(true)
+  })
+})
+

@@ -10,7 +10,7 @@
  */
 import type { Session } from '../../../machines/elder.machine.ts'
 import { type AppliedDecision, dkgSessionId, type Member, needsNewElders, signDkgStart, splitFor } from '../../consensus/index.ts'
-import { BlsPublicKey, type NodePublicKey, type PublicKeySet, threshold, toHex } from '../../crypto/index.ts'
+import { BlsPublicKey, type NodePublicKey, type PublicKeySet, SignatureShare, threshold, toHex } from '../../crypto/index.ts'
 import { linkBytes, SectionAuthorityProvider, SignedSap } from '../../knowledge/index.ts'
 import type { DkgStartWire, PayloadOf } from '../../wire/index.ts'
 import { Prefix, XorName } from '../../xor/index.ts'
@@ -188,7 +188,8 @@ export class ElderChange {
     }
   }
 
-  onLinkShare(payload: PayloadOf<'LinkShare'>): void {
+  /** A share of a new key's link (`from` an old elder, or our own when `from` is undefined). */
+  onLinkShare(payload: PayloadOf<'LinkShare'>, from?: string): void {
     const c = this.#c
     const parentHex = toHex(payload.parent)
     // The parent key set, looked up once per link (by the time the last shares come the tree may
@@ -205,6 +206,15 @@ export class ElderChange {
       child = BlsPublicKey.fromBytes(payload.child)
     } catch {
       return c.refuse('bad-link-share')
+    }
+    if (c.tree.dag.has(child)) {
+      // Linked already: an old elder resends because it has not heard; it gets the link, on the
+      // SAPs of ours that descend from the key (the key's own, or the newer one it led to). Only
+      // for a valid share (cached: a resent share is the same bytes), so nobody else can make us send.
+      if (from !== undefined && validShare(parent, payload.index, payload.share, linkBytes(child))) {
+        c.antiEntropy.sendSaps(from, c.tree.saps().filter((s) => c.tree.dag.isAncestor(child, s.sap.sectionKey())))
+      }
+      return
     }
     const outcome = c.aggregator.add(linkBytes(child), parent, payload.index, payload.share)
     if (outcome.kind === 'malformed') return c.refuse('bad-link-share')
@@ -237,4 +247,12 @@ function sessionOf(starts: ReadonlyArray<DkgStartWire>, sap: SectionAuthorityPro
 /** Counts shares the aggregator found invalid (a Byzantine signer, or a corrupted share). */
 export function countInvalid(c: NodeComponents, badSigners: ReadonlyArray<number>, tag: string): void {
   for (let i = 0; i < badSigners.length; i++) c.refuse(tag)
+}
+
+function validShare(keySet: PublicKeySet, index: number, share: Uint8Array, message: Uint8Array): boolean {
+  try {
+    return keySet.verifyShare(index, SignatureShare.fromBytes(share), message)
+  } catch {
+    return false
+  }
 }

@@ -149,7 +149,7 @@ export class ElderRole implements Role {
       case 'SapShare':
         return this.onSapShare(message.payload)
       case 'LinkShare':
-        return this.#change.onLinkShare(message.payload)
+        return this.#change.onLinkShare(message.payload, from)
       case 'MergeShare':
         return this.#merging.onMergeShare(message.payload)
       case 'Leaving':

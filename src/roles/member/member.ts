@@ -227,14 +227,17 @@ export class MemberRole implements Role {
       return this.#actor.send({ type: 'JOIN_ELSEWHERE' })
     }
     if (verdict._tag === 'TryJoinLater') return this.#actor.send({ type: 'TRY_LATER' })
-    // Voted off while away (a restart): join again as a new node, under a new name (the chart
-    // does not take this while relocating: a relocated node keeps its age).
+    // Voted off while away (a restart), or (relocating) admitted by the destination under our new
+    // name, its approval lost, and voted off since: join again as a new node, under a new name.
     if (verdict._tag === 'Rejected' && verdict.reason === 'left-recently') return this.#actor.send({ type: 'LEFT_RECENTLY' })
     // Refused for another reason (already a member: approval is on its way): the retry timer stays.
     this.#actor.send({ type: 'REFUSED' })
   }
 
-  /** A new key: in the prefix the elders want us in (balanced joining; a relocation's target), or anywhere. */
+  /**
+   * A new key: in the prefix the elders want us in (balanced joining; a relocation's target), or
+   * anywhere — as a new node, so a relocation proof we held is dropped (it is spent).
+   */
   #rekey(within: 'elsewhere' | 'anywhere'): void {
     const c = this.#c
     const attempt = this.#joinAttempt
@@ -243,6 +246,11 @@ export class MemberRole implements Role {
     this.#elsewhere = undefined
     const keypair = c.env.newKeypair((name) => prefix === undefined || prefix.matches(name))
     c.env.wire.setKeypair(keypair)
+    if (within === 'anywhere') {
+      this.#oldKeypair = undefined
+      this.#joinAttempt = undefined
+      return
+    }
     if (attempt === undefined) return
     if (attempt.relocation === undefined) attempt.dstName = keypair.name
     else attempt.relocation = { ...attempt.relocation, signature: (this.#oldKeypair ?? old).sign(relocationBytes(keypair.name)) }

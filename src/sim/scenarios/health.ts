@@ -122,6 +122,7 @@ export function explainSections(nodes: ReadonlyArray<NodeShell>, sections: Reado
   let whole = 0
   for (const section of sections) {
     const reasons: string[] = []
+    const key = toHex(section.sap.sap.sectionKey().toBytes())
     const elders = section.sap.sap.elders
     if (elders.length !== 7) reasons.push(`${elders.length} elders in its SAP`)
     const absent = elders.filter((e) => byName.get(e.name.toHex()) === undefined).map((e) => e.addr)
@@ -135,9 +136,14 @@ export function explainSections(nodes: ReadonlyArray<NodeShell>, sections: Reado
       const older = view.members().filter((m) => !elderSet.has(m.name.toHex()) && m.age > youngest).map((m) => `${m.addr} (age ${m.age})`)
       if (older.length > 0) reasons.push(`older than its youngest elder (age ${youngest}) but not an elder: ${list(older)}`)
     }
-    const key = toHex(section.sap.sap.sectionKey().toBytes())
     const stale = section.members.filter((n) => toHex(n.section!.sap.sap.sectionKey().toBytes()) !== key).map((n) => n.addr)
     if (stale.length > 0) reasons.push(`members holding another SAP of it than the current one: ${list(stale)}`)
+    // A SAP whose key has no chain from genesis cannot go into a tree: nobody can prove it.
+    const unlinked = section.members.filter((n) => n.tree.dag.chainFromGenesis(section.sap.sap.sectionKey()) === undefined)
+    if (unlinked.length > 0) {
+      const linked = [...byName.values()].filter((n) => n.tree.dag.chainFromGenesis(section.sap.sap.sectionKey()) !== undefined).map((n) => n.addr)
+      reasons.push(`members without a chain from genesis to its key ${key.slice(0, 8)}: ${list(unlinked.map((n) => n.addr))} (nodes that have one: ${linked.length === 0 ? 'none' : list(linked)})`)
+    }
     // What each member must hold: its own section's current SAP and those of the sections on its sibling's side.
     const needed = sections.filter((s) => s.prefix.equals(section.prefix) || s.prefix.isCompatible(section.prefix.sibling()))
     for (const s of needed) {

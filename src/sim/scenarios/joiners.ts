@@ -128,6 +128,8 @@ export class JoinerLog {
       const peer = byAddr.get(addr)
       const belief = peer === undefined ? 'unknown' : peer.crashed ? 'crashed' : `${peer.role}${peer.section === undefined ? '' : ` of ${peer.section.sap.sap.prefix.toString()} gen ${peer.section.nextGeneration}`}, ${peer.tree.saps().length} SAPs known${this.#note(peer)}`
       lines.push(`  asked last: ${addr}: ${belief}`)
+      // What its actors are doing (an elder's agreement round and what it proposes).
+      if (peer !== undefined && !peer.crashed && peer.isElder) lines.push(`    its actors: ${JSON.stringify(peer.actorStates())}`)
     }
     return lines
   }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { memberToWire } from '../../../src/consensus/index.ts'
 import { toHex } from '../../../src/crypto/index.ts'
+import { ProofChain } from '../../../src/knowledge/index.ts'
 import { SECTION_TIMING } from '../../../src/roles/constants.ts'
-import type { Subject } from '../../model/node-harness.ts'
+import { Prefix } from '../../../src/xor/index.ts'
+import { asMember, signedDecision, type Subject } from '../../model/node-harness.ts'
 import { joiningNode } from '../support.ts'
 
 /**
@@ -64,5 +67,30 @@ describe('joining, on the wire', () => {
     expect(s.timers('member').armed).toEqual([SECTION_TIMING.joinRetryMs])
     expect(elapse(s, SECTION_TIMING.joinRetryMs)).toBe(1)
     expect(s.sentOf('JoinRequest')).toHaveLength(2)
+  })
+
+  it('relocating, refused left-recently (admitted there, approval lost, voted off since), it joins as a new node: new name, no relocation proof', () => {
+    // Found with `sim --nodes 60 --seed 1 --drop 0.2 --churn 0.3 --byzantine 1 --why`: a relocating
+    // node was refused left-recently 534 times, asking with the same spent proof to the end.
+    const { s, elder, sap, keys, dst } = joiner()
+    const self = { name: s.node.name, publicKey: s.keypair().publicKey.bytes, addr: 's', age: 5 }
+    const members = [asMember(elder, 9), self]
+    const joined = signedDecision(keys, 1, [{ kind: 'Joined', member: self }])
+    s.deliver(elder, 'JoinApproved', { decision: joined, sap: sap.toWire(), proofChain: new ProofChain(sap.sap.sectionKey(), []).toWire(), members: members.map(memberToWire), nextGeneration: 2 }, dst)
+    expect(s.node.role).toBe('adult')
+    const destination = Prefix.EMPTY.name
+    s.deliver(elder, 'SectionDecisions', { decisions: [signedDecision(keys, 2, [{ kind: 'Relocated', name: s.node.name, destination, age: 5 }])] })
+    expect(s.node.role).toBe('relocating')
+    const relocating = s.sentOf('JoinRequest').at(-1)!
+    expect((relocating.payload as { relocation?: unknown }).relocation).toBeDefined()
+    const relocatedName = s.node.name.toHex()
+    const before = s.sentOf('JoinRequest').length
+    s.deliver(elder, 'JoinResponse', { verdict: { _tag: 'Rejected', reason: 'left-recently' } }, s.dstFor(sap.sap.sectionKey().toBytes()))
+    expect(s.node.role).toBe('joining')
+    expect(s.node.name.toHex()).not.toBe(relocatedName)
+    const fresh = s.sentOf('JoinRequest')
+    expect(fresh).toHaveLength(before + 1)
+    expect((fresh.at(-1)!.payload as { relocation?: unknown }).relocation).toBeUndefined()
+    expect(toHex(fresh.at(-1)!.dst!.name)).toBe(s.node.name.toHex())
   })
 })
