@@ -99,6 +99,7 @@ const commands: Record<string, Command> = {
           'no-share-check': { type: 'boolean', default: false },
           verbose: { type: 'boolean', default: false },
           why: { type: 'boolean', default: false },
+          partition: { type: 'boolean', default: false },
           json: { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -116,12 +117,14 @@ const commands: Record<string, Command> = {
           churn: numberOption(values.churn, 'churn', 0, 0, 0.9),
           drop: numberOption(values.drop, 'drop', 0, 0, 0.9),
           shrink: numberOption(values.shrink, 'shrink', 0, 0, 0.9),
+          partition: values.partition,
           verbose: values.verbose,
           why: values.why,
         }, { json: values.json, progress: process.stderr.isTTY && !values.verbose })
       }
       if (values.scenario === undefined) throw new UsageError('--scenario (agreement, dkg) or --nodes is required')
       if (values.why) throw new UsageError('--why explains a whole network run: use it with --nodes')
+      if (values.partition) throw new UsageError('--partition cuts a whole network in two: use it with --nodes')
       const elders = integerOption(values.elders, 'elders', 7, 1, 64)
       try {
         return await runSim({

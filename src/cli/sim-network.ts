@@ -1,5 +1,5 @@
 /**
- * `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--json]` — grows a
+ * `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--json]` (and `--partition`) — grows a
  * whole network from genesis in the simulator and prints what the checkers found (issue 4).
  */
 import { type NetworkReport, runNetworkScenario, type SimProgress } from '../sim/scenarios/network.ts'
@@ -11,11 +11,12 @@ export interface NetworkSimArguments {
   readonly churn: number
   readonly drop: number
   readonly shrink: number
+  readonly partition: boolean
   readonly verbose: boolean
   readonly why: boolean
 }
 
-export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--why] [--json]
+export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--partition] [--why] [--json]
 
   --nodes N       grow a network from genesis to N nodes (joins spread over 10 virtual minutes),
                   let it settle, then send clients that know only the genesis key to random names
@@ -28,6 +29,8 @@ export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K]
   --shrink R      after growth, fraction of nodes that leave for good over 5 virtual minutes:
                   the ones closest to a random name, so a region empties and its sections
                   merge with their siblings (default 0)
+  --partition     cut the network in two halves (by address, at random) from 30% to 55% of
+                  the growth window; nothing crosses until it heals
   --why           at the end, on stderr: each section that is not whole and why, and each node
                   still unjoined: what it sent and heard while joining, whom it asked last and
                   what they believe now
@@ -45,7 +48,7 @@ export function networkJson(report: NetworkReport): Record<string, unknown> {
 /** A run passes when nothing was violated and the network came out whole. */
 export function networkPassed(report: NetworkReport): boolean {
   return report.agreementViolations === 0 && report.chainViolations === 0 && report.prefixesCoverSpace && report.knowledgeConverged && report.unjoined === 0
-    && report.sectionsWithFullElders === report.sections && report.clientsAnswered > 0
+    && report.sectionsWithFullElders === report.sections && report.clientsAnswered === report.clients
 }
 
 /** The progress line a terminal shows (redrawn in place). */
@@ -61,6 +64,7 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean; p
     churn: args.churn,
     drop: args.drop,
     shrink: args.shrink,
+    partition: args.partition,
     ...(args.verbose ? { log: (line: string) => console.error(line) } : {}),
     ...(args.why ? { why: (line: string) => console.error(line) } : {}),
     ...(out.progress === true ? {
@@ -78,10 +82,11 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean; p
       `network: ${report.nodes} nodes in ${report.sections} sections (prefixes cover the space: ${report.prefixesCoverSpace}), ${report.sectionsWithFullElders} with 7 oldest elders`,
       `knowledge converged: ${report.knowledgeConverged}; ${report.splits} splits, ${report.merges} merges, ${report.relocations} relocations, ${report.decisions} decisions`,
       `violations: agreement ${report.agreementViolations}, chain ${report.chainViolations}; client AE hops at most ${report.clientAeHopsMax}`,
-      `${report.messagesPerJoin} messages per join; ${report.virtualTimeMs} ms virtual, ${report.wallMs} ms wall`,
+      `${report.messagesPerJoin} messages per join; a join's own: mean ${report.joinMessages.mean}, worst ${report.joinMessages.worst}; a relocation's: mean ${report.relocationMessages.mean}, worst ${report.relocationMessages.worst}`,
+      `clients answered ${report.clientsAnswered} of ${report.clients}; ${report.virtualTimeMs} ms virtual (whole ${report.settledAfterFaultsMs === null ? 'never' : `${report.settledAfterFaultsMs} ms after the faults stopped`}), ${report.wallMs} ms wall`,
       `trace ${report.traceHash}`,
     ].join('\n'))
   }
-  if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --shrink ${args.shrink} --why`)
+  if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --shrink ${args.shrink}${args.partition ? ' --partition' : ''} --why`)
   return networkPassed(report) ? 0 : 1
 }

@@ -6,14 +6,18 @@
  *    ballot ‖ voter ‖ H(proposals)`.
  *  - SuperMajority: the voter saw a quorum of votes for one set in its current round (they travel
  *    along as `justification`), locks on it, and adds its BLS share over the decision bytes
- *    `safenet/decision/v1 ‖ section key ‖ generation ‖ round ‖ H(proposals)`.
+ *    `safenet/decision/v1 ‖ section key ‖ generation ‖ round ‖ H(proposals)`, and its share over
+ *    the round-free seed bytes `safenet/decision-seed-sig/v1 ‖ section key ‖ generation ‖
+ *    H(proposals)`.
  *  - Decision: a quorum of SuperMajority ballots of one round for one set, and the section
- *    signature combined from their shares — verifiable by anyone holding the section key.
+ *    signature combined from their shares — verifiable by anyone holding the section key — and
+ *    the section's seed signature, combined from their seed shares: the decision's chance.
  *
  * Proposal sets are canonical: distinct, sorted bytewise. H(proposals) = SHA3-256 of the
  * length-prefixed proposals, and its hex is the set's identity (`valueId`).
  */
 import {
+  type BlsPublicKey,
   BlsSignature,
   concatBytes,
   domain,
@@ -33,7 +37,8 @@ export type Decision = DecisionWire
 const VOTE_DOMAIN = domain('safenet/vote/v1')
 const SUPERMAJORITY_DOMAIN = domain('safenet/supermajority/v1')
 const DECISION_DOMAIN = domain('safenet/decision/v1')
-const DECISION_SEED_DOMAIN = domain('safenet/decision-seed/v1')
+const DECISION_SEED_DOMAIN = domain('safenet/decision-seed/v2')
+const SEED_SIGNATURE_DOMAIN = domain('safenet/decision-seed-sig/v1')
 
 /** Distinct proposals in bytewise order: the one encoding of a set. */
 export function canonicalProposals(proposals: Iterable<Uint8Array>): Uint8Array[] {
@@ -70,7 +75,7 @@ export function voteSigningBytes(sectionKey: Uint8Array, vote: Omit<Vote, 'signa
 export function superMajoritySigningBytes(sectionKey: Uint8Array, sm: Omit<SuperMajority, 'signature' | 'justification'>): Uint8Array {
   return concatBytes(
     SUPERMAJORITY_DOMAIN, sectionKey, u64be(sm.generation), u64be(sm.round), u64be(sm.voter),
-    proposalsHash(sm.proposals), sm.share,
+    proposalsHash(sm.proposals), sm.share, sm.seedShare,
   )
 }
 
@@ -84,14 +89,25 @@ export function decisionBytes(sectionKey: Uint8Array, generation: number, round:
 }
 
 /**
- * What a decided generation's chance is drawn from (genesis-section join ages, the churn id that
- * picks relocations): the section key, the generation and what was decided, so the same at every
- * member. Not the section signature: that covers the round too, and one generation decided in
- * round 0 at some elders and round 1 at others (the same proposals) has two signatures — members
- * then gave a joiner two ages, their elder candidates differed, and elections and splits stalled.
+ * What the section signs for a decided generation's chance: the section key, the generation and
+ * what was decided, and not the round. Every elder signs the same bytes whatever round it decided
+ * in, and a BLS threshold signature is unique, so every member derives the same seed from it.
  */
-export function decisionSeed(sectionKey: Uint8Array, generation: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array {
-  return sha3_256(DECISION_SEED_DOMAIN, sectionKey, u64be(generation), proposalsHash(proposals))
+export function seedBytes(sectionKey: Uint8Array, generation: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array {
+  return concatBytes(SEED_SIGNATURE_DOMAIN, sectionKey, u64be(generation), proposalsHash(proposals))
+}
+
+/**
+ * What a decided generation's chance is drawn from (genesis-section join ages, the churn id that
+ * picks relocations): SHA3 of the section's round-free seed signature ({@link seedBytes}),
+ * checked with the decision. Nobody can compute it before t + 1 elders sign — a joiner cannot
+ * grind keys for a high genesis-section age or a chosen relocation (DESIGN.md §6) — and it is the
+ * same at every member. (Drawn from the decision signature, which covers the round, one
+ * generation decided in two rounds gave two seeds and two ages; drawn from the proposals alone,
+ * anyone could compute it ahead.)
+ */
+export function decisionSeed(decision: Pick<Decision, 'seed'>): Uint8Array {
+  return sha3_256(DECISION_SEED_DOMAIN, decision.seed)
 }
 
 export function signVote(keypair: NodeKeypair, sectionKey: Uint8Array, vote: Omit<Vote, 'signature'>): Vote {
@@ -110,6 +126,7 @@ export type BallotRejection =
   | 'justification-too-small'
   | 'justification-mismatch'
   | 'bad-section-signature'
+  | 'bad-seed-signature'
 
 /**
  * Checks ballots against a roster, remembering what verified (by signature) so a ballot that
@@ -188,6 +205,17 @@ export class BallotVerifier {
     if (!this.roster.keySet.publicKey().verify(decisionBytes(this.sectionKey, decision.generation, decision.round, decision.proposals), signature)) {
       return 'bad-section-signature'
     }
-    return undefined
+    return verifySeed(this.roster.keySet.publicKey(), decision) ? undefined : 'bad-seed-signature'
   }
+}
+
+/** Whether a decision's seed signature is the section's over its {@link seedBytes}. */
+export function verifySeed(key: BlsPublicKey, decision: Pick<Decision, 'generation' | 'proposals' | 'seed'>): boolean {
+  let signature: BlsSignature
+  try {
+    signature = BlsSignature.fromBytes(decision.seed)
+  } catch {
+    return false
+  }
+  return key.verify(seedBytes(key.toBytes(), decision.generation, decision.proposals), signature)
 }

@@ -28,6 +28,7 @@ import {
   canonicalProposals,
   type Decision,
   decisionBytes,
+  seedBytes,
   type SuperMajority,
   signSuperMajority,
   signVote,
@@ -91,7 +92,7 @@ function copyVote(vote: Vote): Vote {
 function copySuperMajority(sm: SuperMajority): SuperMajority {
   return {
     ...sm, proposals: sm.proposals.map((p) => Uint8Array.from(p)), justification: sm.justification.map(copyVote),
-    share: Uint8Array.from(sm.share), signature: Uint8Array.from(sm.signature),
+    share: Uint8Array.from(sm.share), seedShare: Uint8Array.from(sm.seedShare), signature: Uint8Array.from(sm.signature),
   }
 }
 
@@ -395,8 +396,9 @@ export class GenerationVoter {
       if (polka !== undefined && !this.#mySupermajorities.has(this.#round)) {
         const justification = polka.votes.slice(0, this.#roster.quorum)
         const share = this.#share.sign(decisionBytes(this.#verifier.sectionKey, this.generation, this.#round, polka.proposals))
+        const seedShare = this.#share.sign(seedBytes(this.#verifier.sectionKey, this.generation, polka.proposals))
         const sm = signSuperMajority(this.#keypair, this.#verifier.sectionKey, {
-          voter: this.self, generation: this.generation, round: this.#round, proposals: polka.proposals, justification, share: share.toBytes(),
+          voter: this.self, generation: this.generation, round: this.#round, proposals: polka.proposals, justification, share: share.toBytes(), seedShare: seedShare.toBytes(),
         })
         this.#mySupermajorities.set(this.#round, sm)
         polka.proof ??= sm
@@ -472,9 +474,14 @@ export class GenerationVoter {
         const shares = list.map((sm) => ({ index: sm.voter, share: SignatureShare.fromBytes(sm.share), signer: String(sm.voter) }))
         const { signature, badSigners, signers } = this.#roster.keySet.combine(message, shares)
         for (const bad of badSigners) this.#markBadShare(round, Number(bad))
+        // The seed signature, from the same ballots' seed shares (round-free: one value per set).
+        const seedShares = list.filter((sm) => !this.#badShares.has(`${round}/${sm.voter}`))
+          .map((sm) => ({ index: sm.voter, share: SignatureShare.fromBytes(sm.seedShare), signer: String(sm.voter) }))
+        const seeded = this.#roster.keySet.combine(seedBytes(this.#verifier.sectionKey, this.generation, proposals), seedShares)
+        for (const bad of seeded.badSigners) this.#markBadShare(round, Number(bad))
         // The decision carries the ballots whose shares made its signature.
         const used = list.filter((sm) => signers.includes(String(sm.voter)))
-        this.#decision = { generation: this.generation, round, proposals, supermajority: used, signature: signature.toBytes() }
+        this.#decision = { generation: this.generation, round, proposals, supermajority: used, signature: signature.toBytes(), seed: seeded.signature.toBytes() }
         return
       } catch (error) {
         if (error instanceof CombineFailed) {
@@ -486,6 +493,7 @@ export class GenerationVoter {
           for (const sm of list) {
             try {
               SignatureShare.fromBytes(sm.share)
+              SignatureShare.fromBytes(sm.seedShare)
             } catch {
               this.#markBadShare(round, sm.voter)
             }

@@ -39,5 +39,5 @@ export {
   splitFor,
 } from './membership.ts'
 export { DEFAULT_PARAMETERS, type NetworkParameters } from './parameters.ts'
-export { type AppliedDecision, applyDecisionToView, type ElderChangeDue, elderChangeDue, type SectionView, type StructuralChange } from './section-state.ts'
+export { type AppliedDecision, applyDecisionToView, type ElderChangeDue, elderChangeDue, mayLeave, type SectionView, type StructuralChange } from './section-state.ts'
 export { type AggregateOutcome, type AggregatorCounts, type AggregatorOptions, SignatureAggregator } from './signature-aggregator.ts'

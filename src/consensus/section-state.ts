@@ -62,9 +62,17 @@ export type ElderChangeDue = 'none' | 'elect' | 'split' | 'merge' | 'merging'
 export function applyDecisionToView(view: SectionView, decision: Decision, self: XorName, params: NetworkParameters): AppliedDecision | undefined {
   if (decision.generation !== view.nextGeneration) return undefined
   const decoded = decision.proposals.map(decodeChange).filter((c): c is MembershipChange => c !== undefined)
-  const departures = decoded.filter((c) => c.kind === 'Left' || c.kind === 'Relocated')
+  // Departures one by one, each checked against the ones before it: each elder checked each alone,
+  // and a batch must not take the SAP below the elders that can sign its successor (mayLeave).
+  let members = view.members
+  const departures: Array<Extract<MembershipChange, { kind: 'Left' | 'Relocated' }>> = []
+  for (const c of decoded) {
+    if (c.kind !== 'Left' && c.kind !== 'Relocated') continue
+    if (c.kind === 'Left' && !mayLeave(members, view.sap, c.name)) continue
+    departures.push(c)
+    members = members.apply([c], decision.generation)
+  }
   const leaving = departures.flatMap((c) => [view.members.get(c.name)].filter((m) => m !== undefined))
-  let members = view.members.apply(departures, decision.generation)
   // Joins go in after the departures, one by one in the decision's order, each checked against the
   // ones before it: each elder checked each join alone, so a batch could tip one half (30 nodes at
   // 17/13 never split) or hold one address twice (a renamed joiner and its old name). A join that
@@ -73,9 +81,13 @@ export function applyDecisionToView(view: SectionView, decision: Decision, self:
   // is a member's own history (one approved after a restart starts it empty). A join of a name
   // already a member (decided again; why is not yet found) is made as always, which keeps views
   // that came apart coming back together.
-  const seed = decisionSeed(view.sap.sap.sectionKey().toBytes(), decision.generation, decision.proposals)
+  const seed = decisionSeed(decision)
   const changes: MembershipChange[] = []
   for (const c of decoded) {
+    if (c.kind === 'Left' || c.kind === 'Relocated') {
+      if (departures.includes(c)) changes.push(c)
+      continue
+    }
     if (c.kind !== 'Joined') {
       changes.push(c)
       continue
@@ -111,6 +123,21 @@ export function applyDecisionToView(view: SectionView, decision: Decision, self:
   const relocated = quiet ? [] : relocations(members, elders, seed, params)
     .map((r) => ({ member: members.get(r.name)!, destination: r.destination }))
   return { decision, signingKey: view.sap, view: next, changes, structural, leaving, relocations: relocated }
+}
+
+/**
+ * Whether `name` may be voted off now: a member and, if an elder of the SAP, one whose going still
+ * leaves threshold + 1 of the SAP's elders members — enough to sign the handover that replaces
+ * them. Deterministic (agreed state only), so every elder judges alike. Without it, a healed
+ * partition decided both sides' silence proposals together and voted off 4 of 7 elders at once:
+ * the SAP could never sign its successor, and the section stopped for good (120 nodes, seed 3).
+ */
+export function mayLeave(members: SectionMembers, sap: SignedSap, name: XorName): boolean {
+  if (!members.has(name)) return false
+  const elders = sap.sap.elders
+  if (!elders.some((e) => e.name.equals(name))) return true
+  const remaining = elders.filter((e) => !e.name.equals(name) && members.has(e.name)).length
+  return remaining >= sap.sap.publicKeySet.threshold + 1
 }
 
 /** Whether the section should split, elect new elders, or neither. */

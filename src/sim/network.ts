@@ -52,7 +52,7 @@ export class SimNetwork {
   readonly #handlers = new Map<PeerId, (from: PeerId, frame: Uint8Array) => void>()
   readonly #crashed = new Set<PeerId>()
   readonly #interceptors = new Map<PeerId, Interceptor>()
-  #partition: Map<PeerId, number> | undefined
+  #partition: ((peer: PeerId) => number | undefined) | undefined
   #linkFaults: (from: PeerId, to: PeerId) => LinkFaults
   readonly #stableAfterMs: number
   readonly #trace = createHash('sha3-256')
@@ -139,10 +139,18 @@ export class SimNetwork {
     return this.#crashed.has(peer)
   }
 
-  /** Frames cross only within a group; peers in no group are isolated. */
-  partition(groups: ReadonlyArray<ReadonlyArray<PeerId>>): void {
-    this.#partition = new Map()
-    groups.forEach((group, index) => group.forEach((peer) => this.#partition!.set(peer, index)))
+  /**
+   * Frames cross only within a group; peers in no group are isolated. Groups are lists of peers,
+   * or a function giving each peer's side (asked at each frame, so peers that come later have one).
+   */
+  partition(groups: ReadonlyArray<ReadonlyArray<PeerId>> | ((peer: PeerId) => number | undefined)): void {
+    if (typeof groups === 'function') {
+      this.#partition = groups
+      return
+    }
+    const sides = new Map<PeerId, number>()
+    groups.forEach((group, index) => group.forEach((peer) => sides.set(peer, index)))
+    this.#partition = (peer) => sides.get(peer)
   }
 
   heal(): void {
@@ -150,11 +158,15 @@ export class SimNetwork {
   }
 
   /**
-   * Shows `tap` what becomes of every frame (the simulator's `--why` keeps joiners' traffic with
-   * it). Only watches: it draws no randomness and changes nothing, so traces are the same with it.
+   * Shows `tap` what becomes of every frame, besides the taps before it (the simulator counts
+   * each join's messages, and `--why` keeps joiners' traffic). Only watches: it draws no randomness and changes nothing, so traces are the same with it.
    */
   tap(tap: FrameTap): void {
-    this.#tap = tap
+    const before = this.#tap
+    this.#tap = before === undefined ? tap : (from, to, frame, fate) => {
+      before(from, to, frame, fate)
+      tap(from, to, frame, fate)
+    }
   }
 
   /** Replaces `peer`'s outbound frames through `interceptor` (Byzantine strategies). */
@@ -180,8 +192,8 @@ export class SimNetwork {
   #reachable(from: PeerId, to: PeerId): boolean {
     if (this.#crashed.has(from) || this.#crashed.has(to)) return false
     if (this.#partition === undefined || this.#scheduler.now >= this.#stableAfterMs) return true
-    const a = this.#partition.get(from)
-    return a !== undefined && a === this.#partition.get(to)
+    const a = this.#partition(from)
+    return a !== undefined && a === this.#partition(to)
   }
 
   #send(from: PeerId, to: PeerId, frame: Uint8Array): void {

@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import {
   Agreement,
+  applyDecisionToView,
   BallotVerifier,
   type Decision,
+  decisionSeed,
+  DEFAULT_PARAMETERS,
+  encodeChange,
   makeRoster,
+  proposalsHash,
+  SectionMembers,
+  seedBytes,
   signVote,
   type SuperMajority,
   type Vote,
 } from '../../src/consensus/index.ts'
-import { NodeKeypair, SecretKeySet, threshold } from '../../src/crypto/index.ts'
+import { BlsSignature, CombineFailed, domain, NodeKeypair, SecretKeySet, sha3_256, threshold, u64be } from '../../src/crypto/index.ts'
+import { SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
+import { verifyDecision } from '../../src/roles/section/section.ts'
+import { Prefix } from '../../src/xor/index.ts'
 
 const n = 7
 const random = new SeededRandom(2024)
@@ -93,3 +103,45 @@ describe('generation agreement', () => {
     expect(listener.voter.stats.equivocations).toBe(1)
   })
 })
+
+describe('the decision seed: unpredictable churn (DESIGN.md §6)', () => {
+  const sectionKey = roster.keySet.publicKey().toBytes()
+  const joiner = NodeKeypair.fromSeed(random.bytes(32))
+  const joined = encodeChange({ kind: 'Joined', member: { name: joiner.name, publicKey: joiner.publicKey.bytes, addr: 'j', age: 0 } })
+  const decision = decideOnce(() => [joined])[0]!.decision(0)!
+
+  it('is the section threshold signature over the round-free seed bytes, so t shares cannot make it', () => {
+    const message = seedBytes(sectionKey, 0, decision.proposals)
+    expect(roster.keySet.publicKey().verify(message, BlsSignature.fromBytes(decision.seed))).toBe(true)
+    expect(decisionSeed(decision)).toEqual(sha3_256(domain('safenet/decision-seed/v2'), decision.seed))
+    // t shares (one fewer than needed) do not combine: t colluding elders cannot know it ahead.
+    const t = threshold(n)
+    const shares = Array.from({ length: t }, (_, i) => ({ index: i, share: keys.secretKeyShare(i).sign(message), signer: String(i) }))
+    expect(() => roster.keySet.combine(message, shares)).toThrow(CombineFailed)
+  })
+
+  it('cannot be computed from the proposals alone: a seed drawn from public data is refused, and ages follow the signature', () => {
+    // What a joiner could compute before the decision: the old derivation (section key, generation, proposals).
+    const predictable = sha3_256(sectionKey, u64be(0), proposalsHash(decision.proposals))
+    expect(decisionSeed(decision)).not.toEqual(predictable)
+    const forged: Decision = { ...decision, seed: Uint8Array.from(decision.signature) }
+    expect(new BallotVerifier(roster).decision(forged)).toBe('bad-seed-signature')
+    expect(verifyDecision(roster.keySet.publicKey(), forged)).toBe(false)
+    expect(verifyDecision(roster.keySet.publicKey(), decision)).toBe(true)
+    // The genesis section's join age comes from the seed: the same proposals under another
+    // section key (another secret) give another age, and the round does not matter.
+    const ageUnder = (keySet: SecretKeySet, d: Decision) => {
+      const sap = new SectionAuthorityProvider({ prefix: Prefix.EMPTY, publicKeySet: keySet.publicKeys(), elders: [{ name: keypairs[0]!.name, addr: 'e' }], members: [], generation: 0 })
+      const view = { sap: new SignedSap(sap, keySet.secretKey().sign(sap.signingBytes())), members: new SectionMembers(Prefix.EMPTY, [{ name: keypairs[0]!.name, publicKey: keypairs[0]!.publicKey.bytes, addr: 'e', age: 50 }], -1), nextGeneration: 0 }
+      return applyDecisionToView(view, d, keypairs[0]!.name, DEFAULT_PARAMETERS)!.view.members.get(joiner.name)!.age
+    }
+    expect(ageUnder(keys, { ...decision, round: 3 })).toBe(ageUnder(keys, decision))
+    const ages = new Set(Array.from({ length: 6 }, (_, i) => {
+      const other = SecretKeySet.random(0, new SeededRandom(i).byteSource())
+      const key = other.publicKeys().publicKey().toBytes()
+      return ageUnder(other, { ...decision, seed: other.secretKey().sign(seedBytes(key, 0, decision.proposals)).toBytes() })
+    }))
+    expect(ages.size).toBeGreaterThan(1)
+  })
+})
+

@@ -1,6 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  applyDecisionToView,
+  canonicalProposals,
   checkJoin,
   churnId,
   decodeChange,
@@ -8,13 +10,18 @@ import {
   elderCandidates,
   encodeChange,
   joinAge,
+  mayLeave,
   type Member,
   type MembershipChange,
   needsNewElders,
   relocations,
   SectionMembers,
+  seedBytes,
   splitFor,
 } from '../../src/consensus/index.ts'
+import { NodeKeypair, SecretKeySet, threshold } from '../../src/crypto/index.ts'
+import { SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
+import { SeededRandom } from '../../src/sim/random.ts'
 import { Prefix, XorName } from '../../src/xor/index.ts'
 import { xorName } from '../support/arbitraries.ts'
 
@@ -157,5 +164,35 @@ describe('split (DESIGN.md §8)', () => {
     expect(split.zero.prefix.toBits()).toBe('10')
     expect(split.one.prefix.toBits()).toBe('11')
     expect(split.zero.size + split.one.size).toBe(28)
+  })
+})
+
+describe('voting elders off (mayLeave)', () => {
+  // Found with a partition (120 nodes, seed 3, --partition --churn 0.2 --drop 0.1 --byzantine 2):
+  // once it healed, both sides' proposals to vote off the members they had not heard from were
+  // decided together, 4 of 7 elders among them; the SAP could never sign its successor again.
+  it('a decision leaves the SAP at least threshold + 1 elders that are members, at every member alike; adults go freely', () => {
+    const random = new SeededRandom(5)
+    const nodes = Array.from({ length: 10 }, () => NodeKeypair.fromSeed(random.bytes(32)))
+    const members = nodes.map((k, i) => ({ name: k.name, publicKey: k.publicKey.bytes, addr: `n${i}`, age: 50 - i }))
+    const keys = SecretKeySet.random(threshold(7), random.byteSource())
+    const sapValue = new SectionAuthorityProvider({ prefix: Prefix.EMPTY, publicKeySet: keys.publicKeys(), elders: members.slice(0, 7).map((m) => ({ name: m.name, addr: m.addr })), members: [], generation: 1 })
+    const sap = new SignedSap(sapValue, keys.secretKey().sign(sapValue.signingBytes()))
+    const view = { sap, members: new SectionMembers(Prefix.EMPTY, members, 0), nextGeneration: 1 }
+    expect(keys.publicKeys().threshold + 1).toBe(5)
+    // Alone, each elder may go; an adult always may.
+    for (const m of members) expect(mayLeave(view.members, sap, m.name)).toBe(true)
+    const lefts = [0, 1, 2, 3, 8].map((i) => encodeChange({ kind: 'Left', name: members[i]!.name }))
+    const proposals = canonicalProposals(lefts)
+    const decision = { generation: 1, round: 0, proposals, supermajority: [], signature: new Uint8Array(96), seed: keys.secretKey().sign(seedBytes(keys.publicKeys().publicKey().toBytes(), 1, proposals)).toBytes() }
+    const applied = applyDecisionToView(view, decision, members[9]!.name, P)!
+    const left = applied.changes.filter((c) => c.kind === 'Left').map((c) => (c as { name: XorName }).name.toHex())
+    // Two of the four elders go (in the decision's order), the adult goes; 5 elders stay members.
+    expect(left).toHaveLength(3)
+    expect(left).toContain(members[8]!.name.toHex())
+    expect(members.slice(0, 7).filter((m) => applied.view.members.has(m.name))).toHaveLength(5)
+    expect(applied.leaving).toHaveLength(3)
+    // And now no further elder may go until a handover replaces them.
+    for (const m of members.slice(0, 7).filter((x) => applied.view.members.has(x.name))) expect(mayLeave(applied.view.members, sap, m.name)).toBe(false)
   })
 })

@@ -4,12 +4,16 @@ import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
 import { elderMachine } from '../../machines/elder.machine.ts'
 import { memberMachine } from '../../machines/member.machine.ts'
 import { sectionMachine } from '../../machines/section.machine.ts'
-import { canonicalProposals, DEFAULT_PARAMETERS, encodeChange, type Member, SectionMembers } from '../../src/consensus/index.ts'
+import { canonicalProposals, DEFAULT_PARAMETERS, encodeChange, type Member, SectionMembers, seedBytes } from '../../src/consensus/index.ts'
 import { NodeKeypair, SecretKeySet } from '../../src/crypto/index.ts'
 import { SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { Scheduler } from '../../src/sim/scheduler.ts'
 import { Prefix } from '../../src/xor/index.ts'
+
+/** The section's seed signature over a decided set (the round-free one every elder signs alike). */
+const seedOf = (keys: SecretKeySet, generation: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array =>
+  keys.secretKey().sign(seedBytes(keys.publicKeys().publicKey().toBytes(), generation, proposals)).toBytes()
 
 describe('member machine', () => {
   function member() {
@@ -135,7 +139,7 @@ describe('section machine', () => {
     prefix: Prefix.EMPTY, publicKeySet: keys.publicKeys(), elders: elders.map((k) => ({ name: k.name, addr: k.name.toHex().slice(0, 4) })), members: [], generation: 0,
   })
   const sap = new SignedSap(sapValue, keys.secretKey().sign(sapValue.signingBytes()))
-  const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: keys.secretKey().sign(Uint8Array.of(generation)).toBytes() })
+  const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: keys.secretKey().sign(Uint8Array.of(generation)).toBytes(), seed: seedOf(keys, generation, proposals) })
 
   it('applies decided generations in order only, gives fresh joiners an age, and says when elders must change', () => {
     const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
@@ -175,7 +179,7 @@ describe('section machine: a decided batch of joins', () => {
     prefix: Prefix.EMPTY, publicKeySet: keys.publicKeys(), elders: [{ name: half(0)[0]!.name, addr: 'e' }], members: [], generation: 0,
   })
   const sap = new SignedSap(sapValue, keys.secretKey().sign(sapValue.signingBytes()))
-  const decide = (proposals: Uint8Array[]) => ({ generation: 0, round: 0, proposals: canonicalProposals(proposals), supermajority: [], signature: keys.secretKey().sign(Uint8Array.of(0)).toBytes() })
+  const decide = (proposals: Uint8Array[]) => ({ generation: 0, round: 0, proposals: canonicalProposals(proposals), supermajority: [], signature: keys.secretKey().sign(Uint8Array.of(0)).toBytes(), seed: seedOf(keys, 0, canonicalProposals(proposals)) })
   const apply = (members: Member[], joins: Member[]) => {
     const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
     actor.start()
@@ -259,7 +263,7 @@ describe('section machine: merge (DESIGN.md §8)', () => {
     const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
     actor.start()
     actor.send({ type: 'START', view: { sap: section.sap, members: new SectionMembers(prefixOf(bit), members, 0), nextGeneration: 1 } })
-    const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: section.keys.secretKey().sign(Uint8Array.of(generation)).toBytes() })
+    const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: section.keys.secretKey().sign(Uint8Array.of(generation)).toBytes(), seed: seedOf(section.keys, generation, proposals) })
     return { actor, section, decide }
   }
 

@@ -15,7 +15,7 @@
  */
 import { Result } from 'effect'
 import type { EventObject } from 'xstate'
-import { canonicalProposals, decisionBytes, type Decision, encodeChange, type Member, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
+import { canonicalProposals, decisionBytes, type Decision, encodeChange, type Member, type MembershipChange, type NetworkParameters, seedBytes } from '../../src/consensus/index.ts'
 import { type BlsSecretKey, type BlsSignature, NodeKeypair, type PublicKeySet, type SecretKeyShare, SecretKeySet } from '../../src/crypto/index.ts'
 import { linkBytes, ProofChain, SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
 import { NodeShell } from '../../src/roles/shell/node-shell.ts'
@@ -103,8 +103,9 @@ export function signedSap(keys: HeldKeys, elders: ReadonlyArray<Peer>, generatio
 /** A decision of `changes` at `generation`, signed by `keys` (members check only the signature). */
 export function signedDecision(keys: HeldKeys, generation: number, changes: ReadonlyArray<MembershipChange>): Decision {
   const proposals = canonicalProposals(changes.map(encodeChange))
-  const signature = signWith(keys, decisionBytes(keys.keySet.publicKey().toBytes(), generation, 0, proposals))
-  return { generation, round: 0, proposals, supermajority: [], signature: signature.toBytes() }
+  const key = keys.keySet.publicKey().toBytes()
+  const signature = signWith(keys, decisionBytes(key, generation, 0, proposals))
+  return { generation, round: 0, proposals, supermajority: [], signature: signature.toBytes(), seed: signWith(keys, seedBytes(key, generation, proposals)).toBytes() }
 }
 
 /** The chain `chain` with one more link, to `sap`'s key, signed by `parent`. */

@@ -83,6 +83,19 @@ describe('SimNetwork', () => {
     expect(network.stats.unreachable).toBe(2)
   })
 
+  it('partitions by a side function too, asked at each frame (peers seen later get a side)', () => {
+    const { scheduler, network, received } = net()
+    const sides = new Map([['a', 0], ['b', 1]])
+    network.partition((peer) => sides.get(peer))
+    network.endpoint('a').send('b', Uint8Array.of(1))
+    network.endpoint('a').send('c', Uint8Array.of(2)) // c has no side yet: isolated
+    sides.set('c', 0)
+    network.endpoint('a').send('c', Uint8Array.of(3))
+    scheduler.run({ maxTimeMs: 100 })
+    expect(received).toEqual([['a', 'c', 3]])
+    expect(network.stats.unreachable).toBe(2)
+  })
+
   it('drops and duplicates at the configured rates, and stops faulting once stable', () => {
     const { scheduler, network, received } = net({ drop: 0.3, duplicate: 0.2 }, 50)
     for (let i = 0; i < 1000; i++) network.endpoint('a').send('b', Uint8Array.of(i & 0xff))

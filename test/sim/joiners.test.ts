@@ -2,6 +2,7 @@ import { Result } from 'effect'
 import { describe, expect, it } from 'vitest'
 import { type NodeKeypair, toHex } from '../../src/crypto/index.ts'
 import { JOINER_RECENT_FRAMES, JoinerLog } from '../../src/sim/scenarios/joiners.ts'
+import { JoinCost } from '../../src/sim/scenarios/join-cost.ts'
 import { type Dst, type Kind, nodeAuthority, type PayloadOf, seal } from '../../src/wire/index.ts'
 import { joiningNode } from '../roles/support.ts'
 
@@ -57,3 +58,29 @@ describe('the joiner log behind safenet sim --why', () => {
     expect(new JoinerLog({ now: () => 0, joining: () => true, keyLabel: () => '' }).explain(other.node, new Map())[1]).toBe('  sent and heard nothing while joining')
   })
 })
+
+describe("each join's own messages (JoinCost)", () => {
+  it('counts what a joiner sends and is delivered until it is admitted, joins and relocations apart, a restart starting afresh', () => {
+    const joining = new Set(['a', 'b'])
+    const cost = new JoinCost((addr) => joining.has(addr))
+    const f = new Uint8Array(1)
+    cost.record('a', 'e', f, 'delivered')
+    cost.record('a', 'e', f, 'dropped') // sent all the same
+    cost.record('e', 'a', f, 'delivered')
+    cost.record('e', 'a', f, 'dropped') // never reached it
+    cost.record('e', 'x', f, 'delivered') // not a joiner's
+    cost.record('b', 'e', f, 'delivered')
+    cost.started('b') // b restarted: its predecessor's frame is not this join's
+    cost.record('b', 'e', f, 'delivered')
+    cost.record('b', 'e', f, 'delivered')
+    joining.delete('a')
+    cost.admitted('a', false)
+    cost.record('a', 'e', f, 'delivered') // a member now: not counted
+    cost.admitted('b', true)
+    expect(cost.summary()).toEqual({
+      joins: { count: 1, mean: 3, worst: 3, worstAt: 'a' },
+      relocations: { count: 1, mean: 2, worst: 2, worstAt: 'b' },
+    })
+  })
+})
+

@@ -4,7 +4,7 @@
  * alike — a join by the join rules, a departure of a member, a relocation the churn chose, a
  * handover or split to the candidates the members give, a merge when the section is too small.
  */
-import { checkJoin, decodeChange, elderCandidates, type Member, type MembershipChange, mergeBytes, needsNewElders, type SectionMembers, splitFor } from '../../consensus/index.ts'
+import { checkJoin, decodeChange, elderCandidates, mayLeave, type Member, type MembershipChange, mergeBytes, needsNewElders, type SectionMembers, splitFor } from '../../consensus/index.ts'
 import { sha3_256, toHex } from '../../crypto/index.ts'
 import { linkBytes, type SectionAuthorityProvider } from '../../knowledge/index.ts'
 import type { NodeComponents } from '../shell/components.ts'
@@ -25,7 +25,7 @@ export function isValid(c: NodeComponents, term: ElderTerm, bytes: Uint8Array): 
       return checkJoin(members, { name: m.name, addr: m.addr, relocated: m.age > 0 }, c.params).kind === 'Approve'
     }
     case 'Left':
-      return members.has(change.name)
+      return mayLeave(members, section.sap, change.name)
     case 'Relocated': {
       const m = members.get(change.name)
       return m !== undefined && m.age === change.age && !term.elders.some((e) => e.name.equals(change.name))

@@ -48,6 +48,8 @@ export class MemberRole implements Role {
   #resumedAt: number | undefined
   /** Resends on AE bounces in the current retry interval (the loop guard). */
   #bounces = { since: -Infinity, count: 0 }
+  /** Join requests sent since we last heard anything back: each round asks the next elders. */
+  #unheard = 0
 
   constructor(components: NodeComponents) {
     this.#c = components
@@ -159,9 +161,13 @@ export class MemberRole implements Role {
     const key = target.sap.sectionKey()
     this.#joinAttempt = { dstName, sentWithKey: key, ...(relocation === undefined ? {} : { relocation }), ...(via === undefined ? {} : { via }) }
     c.stats.joinAttempts++
-    // The elders closest to the name: enough that one honest elder hears it (f + 1 of 7).
+    // The elders closest to the name: enough that one honest elder hears it (f + 1 of 7). Asked
+    // and unheard, the next round goes to the next ones (wrapping): elders named by a SAP we hold
+    // may have crashed or left since, and one that is not a member drops a join unanswered.
     // (An elder restarting asks all its fellow elders: any one that is up takes it back.)
-    const elders = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name)).slice(0, resumable ? undefined : JOIN_FANOUT)
+    const byDistance = [...target.sap.elders].sort((a, b) => dstName.compareDistance(a.name, b.name))
+    const from = (this.#unheard++ * JOIN_FANOUT) % byDistance.length
+    const elders = resumable ? byDistance : [...byDistance, ...byDistance].slice(from, from + Math.min(JOIN_FANOUT, byDistance.length))
     // Restarted with the share of the key we are an elder of: we prove it, to be approved again.
     const held = relocation === undefined ? c.dkg.shareFor(key) : undefined
     const elderShare = held === undefined || !target.sap.elders.some((e) => e.name.equals(c.name))
@@ -178,6 +184,7 @@ export class MemberRole implements Role {
     const c = this.#c
     const decoded = decodeSapAndChain(payload)
     if (decoded === undefined) return c.refuse('bad-ae-keys')
+    this.#unheard = 0
     const { sap, chain } = decoded
     c.stats.aeBounces++
     const attempt = this.#joinAttempt
@@ -212,6 +219,7 @@ export class MemberRole implements Role {
     const c = this.#c
     if (!this.joining) return
     this.#stored = undefined
+    this.#unheard = 0
     const verdict = payload.verdict
     const attempt = this.#joinAttempt
     if (verdict._tag === 'JoinElsewhere' || (verdict._tag === 'Rejected' && verdict.reason === 'outside-prefix')) {
@@ -284,6 +292,7 @@ export class MemberRole implements Role {
     this.#joinAttempt = undefined
     this.#oldKeypair = undefined
     this.#stored = undefined
+    this.#unheard = 0
     this.#actor.send({ type: 'APPROVED' })
     // Restarted with the share of the key our section still has, and still one of its elders:
     // we serve again from the generation we were approved at (agreement catches us up).
@@ -299,6 +308,7 @@ export class MemberRole implements Role {
   #leave(change: MembershipChange, decision: Decision, signingKey: BlsPublicKey): void {
     const c = this.#c
     c.elder.stepDown()
+    this.#unheard = 0
     if (change.kind !== 'Relocated') {
       // Voted off while alive: join again, as a new node.
       c.section.leave()

@@ -12,7 +12,7 @@
  */
 import { createActor, type Actor } from 'xstate'
 import { sectionMachine } from '../../../machines/section.machine.ts'
-import { decisionBytes, type Decision, decodeChange, type Member, memberFromWire, SectionMembers, type SectionView } from '../../consensus/index.ts'
+import { decisionBytes, type Decision, decodeChange, type Member, memberFromWire, SectionMembers, type SectionView, verifySeed } from '../../consensus/index.ts'
 import { type BlsPublicKey, BlsSignature, type NodePublicKey, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, type SignedSap } from '../../knowledge/index.ts'
 import type { Message, PayloadOf } from '../../wire/index.ts'
@@ -215,7 +215,10 @@ export class SectionRole implements Role {
   }
 }
 
-/** Checks a decision's section signature (not its ballots): what members need. */
+/**
+ * Checks a decision's section signature and its seed signature (not its ballots): what members
+ * need, since what they apply is drawn from the seed.
+ */
 export function verifyDecision(key: BlsPublicKey, decision: Decision): boolean {
   let signature: BlsSignature
   try {
@@ -223,5 +226,5 @@ export function verifyDecision(key: BlsPublicKey, decision: Decision): boolean {
   } catch {
     return false
   }
-  return key.verify(decisionBytes(key.toBytes(), decision.generation, decision.round, decision.proposals), signature)
+  return key.verify(decisionBytes(key.toBytes(), decision.generation, decision.round, decision.proposals), signature) && verifySeed(key, decision)
 }

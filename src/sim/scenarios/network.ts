@@ -23,6 +23,7 @@ import { WirePeer } from '../../transport/wire-peer.ts'
 import { diagnose, explainSections, measure } from './health.ts'
 import { runClients } from './clients.ts'
 import { JoinerLog } from './joiners.ts'
+import { type CostSummary, JoinCost } from './join-cost.ts'
 import { flip, reseal } from './world.ts'
 
 export interface NetworkScenarioOptions {
@@ -36,6 +37,11 @@ export interface NetworkScenarioOptions {
    * region of the space empties and its sections merge (DESIGN.md §8). Spread over `shrinkWindowMs`.
    */
   readonly shrink?: number
+  /**
+   * Cut the network in two halves (each address on a side at random) from 30% to 55% of the join
+   * window; frames do not cross until it heals.
+   */
+  readonly partition?: boolean
   /** Virtual time over which the shrink's departures are spread (default 5 min). */
   readonly shrinkWindowMs?: number
   /** How long after its crash a node that comes back does (default 30–90 s, random). */
@@ -82,11 +88,22 @@ export interface NetworkReport {
   readonly agreementViolations: number
   readonly chainViolations: number
   readonly clientAeHopsMax: number
+  /** Clients run, and how many found their section and got an answer. */
+  readonly clients: number
   readonly clientsAnswered: number
   /** Times a client met silence for 5 s and asked the next elder of the same SAP. */
   readonly clientRetries: number
+  /** All messages sent before the clients ran, over the joins: the mean cost of a join to the network. */
   readonly messagesPerJoin: number
+  /**
+   * Each join's own messages (what the joiner sent and was sent while not a member, first request
+   * to admission): mean and worst, for joins as a new node and for relocations apart.
+   */
+  readonly joinMessages: CostSummary
+  readonly relocationMessages: CostSummary
   readonly virtualTimeMs: number
+  /** Virtual time from the end of the faults (joins, churn, loss, shrink) to a whole network; null if it never was. */
+  readonly settledAfterFaultsMs: number | null
   readonly wallMs: number
   readonly joins: number
   readonly crashed: number
@@ -114,6 +131,8 @@ export interface NetworkReport {
 
 
 const GENESIS_AGE = 255
+/** When `partition` cuts the network, and heals it: fractions of the join window. */
+const PARTITION_WINDOW = [0.3, 0.55] as const
 /** Unjoined nodes `--why` explains one by one (the rest are counted). */
 const JOINERS_EXPLAINED = 40
 
@@ -197,11 +216,13 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
         log?.(`chain fork under ${key}`)
       }
     },
-    relocated() {
+    relocated(node) {
       relocations++
+      relocatedNow.add(node.addr)
     },
-    joined() {
+    joined(node) {
       joins++
+      joinCost.admitted(node.addr, relocatedNow.delete(node.addr))
     },
   }
 
@@ -210,12 +231,17 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const byAddr = new Map<string, NodeShell>()
   // Which prefix each section key is of (from every chain link a node applied), for --why.
   const keyPrefixes = new Map<string, string>([[toHex(genesis.sap.sectionKey().toBytes()), Prefix.EMPTY.toString()]])
+  const joiningAt = (addr: string): boolean => {
+    const node = byAddr.get(addr)
+    return node !== undefined && !node.crashed && node.role !== 'adult' && node.role !== 'elder'
+  }
+  // Each join's messages, always; what joiners sent and heard, for --why.
+  const joinCost = new JoinCost(joiningAt)
+  const relocatedNow = new Set<string>()
+  network.tap((from, to, frame, fate) => joinCost.record(from, to, frame, fate))
   const joiners = options.why === undefined ? undefined : new JoinerLog({
     now: () => scheduler.now,
-    joining: (addr) => {
-      const node = byAddr.get(addr)
-      return node !== undefined && !node.crashed && node.role !== 'adult' && node.role !== 'elder'
-    },
+    joining: joiningAt,
     keyLabel: (key) => {
       const hex = toHex(key)
       return `key ${hex.slice(0, 8)} of ${keyPrefixes.get(hex) ?? 'a section unknown to the simulator'}`
@@ -315,6 +341,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     persistences.set(node, persistence)
     nodes.push(node)
     byAddr.set(addr, node)
+    joinCost.started(addr)
     return node
   }
 
@@ -324,6 +351,16 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   // must find and drop them) and Decision announcements with broken signatures.
   const byzantine = new Set<NodeShell>()
   const byzantineRandom = random.fork('byzantine')
+  // The partition (`options.partition`): each address's side, drawn when first asked.
+  let partitioned = false
+  const sides = random.fork('partition')
+  const side = new Map<string, number>([['n0', 0]])
+  const sideOf = (addr: string): number => {
+    let s = side.get(addr)
+    if (s === undefined) side.set(addr, s = sides.int(2))
+    return s
+  }
+  const cutOff = (a: string, b: string): boolean => partitioned && sideOf(a) !== sideOf(b)
   // Never beyond the fault model (below): a section of E elders tolerates f = ⌊(E − 1)/3⌋ faulty,
   // and its elders that are down (crashed, or back without serving) count against f first.
   const acting = (node: NodeShell): boolean => {
@@ -334,7 +371,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     const mine = elders.filter((e) => names.has(e.name.toHex())).map((e) => e.name.toHex()).sort()
     const down = elders.filter((e) => {
       const at = byAddr.get(e.addr)
-      return at === undefined || at.crashed || !at.isElder || !at.name.equals(e.name)
+      return at === undefined || at.crashed || !at.isElder || !at.name.equals(e.name) || cutOff(node.addr, e.addr)
     }).length
     return mine.indexOf(node.name.toHex()) < byzantineAllowed(elders.length, down, options.byzantine ?? 0)
   }
@@ -347,7 +384,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       const message = decoded.success
       if (message.kind === 'AgreementVotes') {
         const payload = message.payload
-        const bad = { ...payload, supermajorities: payload.supermajorities.map((sm) => (sm.voter === node.elderIndex ? { ...sm, share: flip(sm.share) } : sm)) }
+        const bad = { ...payload, supermajorities: payload.supermajorities.map((sm) => (sm.voter === node.elderIndex ? { ...sm, share: flip(sm.share), seedShare: flip(sm.seedShare) } : sm)) }
         return [reseal(message, bad, wire.keypair, byzantineRandom, frame)]
       }
       if (message.kind === 'DecisionAnnounce') {
@@ -382,6 +419,8 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   function wouldExceedF(victim: NodeShell, byName: ReadonlyMap<string, NodeShell>): boolean {
     const sap = victim.section?.sap.sap
     if (!victim.isElder || sap === undefined) return false
+    // Cut off by a partition, elders are faulty to each other: a section split across it is at f.
+    if (sap.elders.some((e) => cutOff(victim.addr, e.addr))) return true
     const faulty = sap.elders.filter((e) => {
       const node = byName.get(e.name.toHex())
       return node === undefined || !node.isElder || (byzantine.has(node) && acting(node))
@@ -432,6 +471,18 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     })
   }
 
+  // A partition during growth: each address on a side at random (the genesis node on side 0).
+  if (options.partition === true) {
+    scheduler.schedule(Math.floor(joinWindowMs * PARTITION_WINDOW[0]), () => {
+      partitioned = true
+      network.partition(sideOf)
+    })
+    scheduler.schedule(Math.floor(joinWindowMs * PARTITION_WINDOW[1]), () => {
+      partitioned = false
+      network.heal()
+    })
+  }
+
   // Grow, then settle until the network is whole (checked every 10 virtual seconds).
   let progress = 0
   const report = (sections: number): void => {
@@ -459,6 +510,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   }
   const virtualTimeMs = scheduler.now
   const sentBeforeClients = network.stats.sent
+  const cost = joinCost.summary()
   const final = measure(nodes)
   if (log !== undefined && !settled) for (const line of diagnose(nodes, final.sections)) log(line)
   if (options.why !== undefined) {
@@ -491,10 +543,14 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     agreementViolations,
     chainViolations,
     clientAeHopsMax: clientResults.hopsMax,
+    clients: options.clients ?? 20,
     clientsAnswered: clientResults.answered,
     clientRetries: clientResults.retries,
     messagesPerJoin: Math.round(sentBeforeClients / Math.max(1, joins)),
+    joinMessages: cost.joins,
+    relocationMessages: cost.relocations,
     virtualTimeMs,
+    settledAfterFaultsMs: settled ? virtualTimeMs - joinWindowMs - shrinkWindowMs : null,
     wallMs: Math.round(performance.now() - started),
     joins,
     crashed,

@@ -1,0 +1,68 @@
+/**
+ * What each join costs in messages (issue 16: a join costs a bounded number of messages whatever
+ * happened before): every frame a node sends while it is not a member, and every frame delivered
+ * to it meanwhile — its join requests and resends, the bounces, verdicts and approvals it gets —
+ * from its first request to its admission. Counted per incarnation; a join as a new node and a
+ * relocation are reported apart. Fed by the simulated network's tap: it changes nothing.
+ */
+import type { FrameFate } from '../network.ts'
+
+/**
+ * What one join's own messages may come to in the simulator's runs, worst case (README limits):
+ * a joiner sends at most JOIN_FANOUT × (1 + aeResendLimit) = 18 requests per 5 s retry interval
+ * and gets at most one answer to each; a join that waits out the faults costs more the longer they
+ * last. Runs check the worst join against it; before the fixes of issue 16 a joiner refused or
+ * unanswered in a loop passed 1,000.
+ */
+export const JOIN_MESSAGES_BOUND = 400
+
+export interface CostSummary {
+  /** Joins (or relocations) completed. */
+  readonly count: number
+  readonly mean: number
+  readonly worst: number
+  /** The address of the worst one. */
+  readonly worstAt: string
+}
+
+export class JoinCost {
+  readonly #joining: (addr: string) => boolean
+  readonly #open = new Map<string, number>()
+  readonly #done = { joins: [] as Array<[string, number]>, relocations: [] as Array<[string, number]> }
+
+  /** `joining`: whether the node at an address is joining (or relocating) now. */
+  constructor(joining: (addr: string) => boolean) {
+    this.#joining = joining
+  }
+
+  /** The network's tap. */
+  record(from: string, to: string, _frame: Uint8Array, fate: FrameFate): void {
+    if (this.#joining(from)) this.#open.set(from, (this.#open.get(from) ?? 0) + 1)
+    if (fate === 'delivered' && this.#joining(to)) this.#open.set(to, (this.#open.get(to) ?? 0) + 1)
+  }
+
+  /** A new incarnation at `addr` (a restart): what its predecessor spent is not this join's. */
+  started(addr: string): void {
+    this.#open.delete(addr)
+  }
+
+  /** The node at `addr` was admitted (as a new member, or relocated): its join is closed. */
+  admitted(addr: string, relocated: boolean): void {
+    ;(relocated ? this.#done.relocations : this.#done.joins).push([addr, this.#open.get(addr) ?? 0])
+    this.#open.delete(addr)
+  }
+
+  summary(): { joins: CostSummary; relocations: CostSummary } {
+    return { joins: summarise(this.#done.joins), relocations: summarise(this.#done.relocations) }
+  }
+}
+
+function summarise(done: ReadonlyArray<[string, number]>): CostSummary {
+  let worst: [string, number] = ['-', 0]
+  let total = 0
+  for (const entry of done) {
+    total += entry[1]
+    if (entry[1] > worst[1]) worst = entry
+  }
+  return { count: done.length, mean: done.length === 0 ? 0 : Math.round(total / done.length), worst: worst[1], worstAt: worst[0] }
+}
