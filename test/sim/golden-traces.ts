@@ -15,8 +15,8 @@ export const GOLDEN_TRACES = {
   faults100seed1: 'b0436725c96dfef8e127f1f990602bdcc9476d886e39e5642d6716911c74d0dd',
   /** `network-faults.test.ts`: 150 nodes, crashes, 5% loss, 2 Byzantine elders per section, seed 2. */
   faults150seed2: '05907afb195adc0b61e06e6da5306686f2e71b45bd345e7b21a95e84352a2f42',
-  /** `network-faults.test.ts`: 120 nodes cut in two during growth, crashes, 10% loss, 2 Byzantine, seed 3. */
+  /** `network-partition.test.ts`: 120 nodes cut in two during growth, crashes, 10% loss, 2 Byzantine, seed 3. */
   partition120seed3: '40a1a378cd43bbe6602cdd3d90e3750d3886b1ba9d8447272f6a7123ac7418ee',
-  /** `network-faults.test.ts`: 60 nodes, a quarter leave from one region (merges), seed 4. */
+  /** `network-partition.test.ts`: 60 nodes, a quarter leave from one region (merges), seed 4. */
   shrink60seed4: '377a2d653017d5d9f896719e13d455ded7c821467f2bb56d73b6191fde131442',
 } as const
