@@ -152,9 +152,20 @@ export function explainSections(nodes: ReadonlyArray<NodeShell>, sections: Reado
       const older = lacking.filter((n) => n.tree.get(s.prefix) !== undefined).length
       reasons.push(`members without the current SAP of ${s.prefix.toString()} (gen ${s.sap.sap.generation}; ${older} hold another one): ${list(lacking.map((n) => n.addr))}`)
     }
+    // Every SAP a member holds must have its chain from genesis (measure's third rule).
+    const unproven = section.members.flatMap((n) => n.tree.saps().filter((held) => {
+      const chain = n.tree.dag.chainFromGenesis(held.sap.sectionKey())
+      return chain === undefined || chain.firstBrokenLink() !== -1
+    }).map((held) => `${n.addr} (${held.sap.prefix.toString()} gen ${held.sap.generation})`))
+    if (unproven.length > 0) reasons.push(`members holding a SAP without a chain from genesis: ${list(unproven)}`)
     if (reasons.length === 0) whole++
     else lines.push(`section ${section.prefix.toString()} gen ${section.sap.sap.generation}: ${reasons.join('; ')}`)
   }
+  // Members still in a section that split or merged since (their prefix is no section now): no
+  // section lists them, so they are named here.
+  const current = new Set(sections.map((s) => s.prefix.toString()))
+  const stranded = nodes.filter((n) => !n.crashed && (n.role === 'adult' || n.role === 'elder') && n.section !== undefined && !current.has(n.section.sap.sap.prefix.toString()))
+  if (stranded.length > 0) lines.push(`members of a section that is gone (split or merged since): ${list(stranded.map((n) => `${n.addr} (${n.role} of ${n.section!.sap.sap.prefix.toString()} gen ${n.section!.nextGeneration})`))}`)
   lines.unshift(`${whole} of ${sections.length} sections whole (7 oldest elders serving, every member's knowledge current)`)
   return lines
 }
