@@ -16,7 +16,8 @@
  *     │            tick with `neighbours: true`: elders then probe the sibling sections too)
  *     └─ catchUp:  inSync ──BEHIND──▶ requesting ──CAUGHT_UP──▶ inSync
  *                  requesting re-asks every `retryMs` (a lost request or a crashed elder must not
- *                  leave a member behind for good), giving up after `maxRequests`
+ *                  leave a member behind for good), giving up after `maxRequests` (`gaveUp`: a
+ *                  member whose section moved on past what anyone can send it joins again)
  *   active ──STOP──▶ stopped
  *
  * The first probe comes after `firstProbeMs` (jittered by the runtime so that members do not
@@ -44,6 +45,7 @@ export type AntiEntropyEmitted =
   | { type: 'learn' }
   | { type: 'probe'; neighbours: boolean }
   | { type: 'requestDecisions'; attempt: number }
+  | { type: 'gaveUp' }
 
 export interface AntiEntropyContext {
   readonly firstProbeMs: number
@@ -74,6 +76,7 @@ export const antiEntropyMachine = setup({
     drop: emit({ type: 'drop' as const }),
     resend: emit({ type: 'resend' as const }),
     learn: emit({ type: 'learn' as const }),
+    gaveUp: emit({ type: 'gaveUp' as const }),
   },
   guards: {
     mayRetry: ({ context }) => context.requests < context.maxRequests,
@@ -146,7 +149,7 @@ export const antiEntropyMachine = setup({
               after: {
                 retry: [
                   { guard: 'mayRetry', target: 'requesting', reenter: true },
-                  { target: 'inSync' },
+                  { target: 'inSync', actions: 'gaveUp' },
                 ],
               },
             },

@@ -36,6 +36,7 @@ import {
   type Vote,
 } from './ballots.ts'
 import { faultTolerance, type Roster } from './roster.ts'
+import { MAX_PROPOSALS } from '../wire/index.ts'
 
 export interface VoterTiming {
   /** Round 0's timer; later rounds grow by `roundTimeoutGrowth` each, up to `maxRoundTimeoutMs`. */
@@ -135,6 +136,8 @@ export class GenerationVoter {
   #highestPolka: Polka | undefined
   readonly #myVotes = new Map<number, Vote>()
   readonly #mySupermajorities = new Map<number, SuperMajority>()
+  /** Our seed share by value: round-free, so a later round's ballot for the same set reuses it (~7 ms a signature). */
+  readonly #mySeedShares = new Map<string, Uint8Array>()
   #decision: Decision | undefined
   readonly stats: VoterStats = { rejected: {}, equivocations: 0, rounds: 0 }
 
@@ -210,6 +213,28 @@ export class GenerationVoter {
   /** The ballots we cast in this generation, for the node store. */
   ownBallots(): { votes: Vote[]; supermajorities: SuperMajority[] } {
     return { votes: [...this.#myVotes.values()], supermajorities: [...this.#mySupermajorities.values()] }
+  }
+
+  /**
+   * What this voter has seen, for `--why`: per round from the current one back (at most 3), each
+   * voter's set (a short id and its size), the union we would vote next, the highest polka and
+   * the voters we hold faulty. A stalled generation shows here why its votes never meet.
+   */
+  describe(label: (proposal: Uint8Array) => string = (p) => toHex(p.subarray(0, 6))): Record<string, unknown> {
+    const short = (proposals: ReadonlyArray<Uint8Array>) => `${valueId(proposals).slice(0, 6)}/${proposals.length}`
+    const rounds: Record<string, Record<number, string>> = {}
+    for (const round of [...this.#votes.keys()].sort((a, b) => b - a).slice(0, 3)) {
+      rounds[round] = Object.fromEntries([...this.#votes.get(round)!].map(([voter, vote]) => [voter, short(vote.proposals)]))
+    }
+    const union = [...this.#proposals.values()].filter((e) => [...e.voters].some((v) => !this.#faulty.has(v)))
+    const valid = union.filter((e) => this.#isValid(e.proposal))
+    // The proposals we hold invalid, each by what it is and who put it forward.
+    const invalid = union.filter((e) => !valid.includes(e)).slice(0, 4).map((e) => `${label(e.proposal)} from ${[...e.voters].join(',')}`)
+    return {
+      round: this.#round, rounds, known: this.#proposals.size, union: union.length, validUnion: valid.length, invalid,
+      ...(this.#highestPolka === undefined ? {} : { polka: `${this.#highestPolka.round}:${short(this.#highestPolka.proposals)}` }),
+      faulty: [...this.#faulty], supermajorities: [...this.#supermajorities].map(([round, sms]) => `${round}:${sms.size}`).slice(-3),
+    }
   }
 
   /** Handles ballots from the network (or from inside another ballot). */
@@ -372,11 +397,19 @@ export class GenerationVoter {
       this.#forwardPolka(polka, out)
     } else {
       // Validity is asked now, not when the vote came: what a voter can check may grow (a DKG
-      // message that arrived late), and the union must reflect what is valid by now.
+      // message that arrived late), and the union must reflect what is valid by now. From round 2
+      // on, a proposal only we have voted is left out: the others have had a round to take it up
+      // and did not (they hold it invalid, or never heard it; it stays pending with us for the
+      // next generation), and a proposal valid to one elder alone must not keep the rest apart. (300 nodes, seed 2, `--partition`: with two elders gone, four voted one set and the
+      // fifth, holding one more proposal valid, its union — 48 rounds, never a quorum.)
       const union = [...this.#proposals.values()]
-        .filter((e) => [...e.voters].some((v) => !this.#faulty.has(v)) && this.#isValid(e.proposal))
+        .filter((e) => [...e.voters].some((v) => !this.#faulty.has(v) && (round < 2 || v !== this.self)) && this.#isValid(e.proposal))
         .map((e) => e.proposal)
-      this.#castVote(round, 'Merge', canonicalProposals(union), out)
+      // At most what a vote carries (MAX_PROPOSALS), the same first ones at every voter with the
+      // same union; the rest stay pending with their proposers for the next generation. (Seven
+      // elders with 40 joins pending each made a union no vote could carry: the vote failed at
+      // the sender, `outbound AgreementVotes InvalidOutbound`, and the generation stalled.)
+      this.#castVote(round, 'Merge', canonicalProposals(union).slice(0, MAX_PROPOSALS), out)
     }
   }
 
@@ -396,9 +429,14 @@ export class GenerationVoter {
       if (polka !== undefined && !this.#mySupermajorities.has(this.#round)) {
         const justification = polka.votes.slice(0, this.#roster.quorum)
         const share = this.#share.sign(decisionBytes(this.#verifier.sectionKey, this.generation, this.#round, polka.proposals))
-        const seedShare = this.#share.sign(seedBytes(this.#verifier.sectionKey, this.generation, polka.proposals))
+        const value = valueId(polka.proposals)
+        let seedShare = this.#mySeedShares.get(value)
+        if (seedShare === undefined) {
+          seedShare = this.#share.sign(seedBytes(this.#verifier.sectionKey, this.generation, polka.proposals)).toBytes()
+          this.#mySeedShares.set(value, seedShare)
+        }
         const sm = signSuperMajority(this.#keypair, this.#verifier.sectionKey, {
-          voter: this.self, generation: this.generation, round: this.#round, proposals: polka.proposals, justification, share: share.toBytes(), seedShare: seedShare.toBytes(),
+          voter: this.self, generation: this.generation, round: this.#round, proposals: polka.proposals, justification, share: share.toBytes(), seedShare,
         })
         this.#mySupermajorities.set(this.#round, sm)
         polka.proof ??= sm

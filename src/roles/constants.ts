@@ -44,6 +44,10 @@ export const RESUME_AFTER_ATTEMPTS = 3
 export const RESUME_SYNC_MS = 10_000
 /** Proposals an elder holds for the next generation: more are refused, counted `proposals-full`. */
 export const MAX_PENDING_PROPOSALS = 64
+/** A node that votes under a SAP we have replaced is sent ours at most this often (10 s, a probe interval). */
+export const STALE_VOTER_ANSWER_MS = 10_000
+/** Stale voters remembered for that: the oldest goes, counted `stale-voters-evicted`. */
+export const MAX_STALE_VOTERS = 64
 /** DKG sessions a node runs or keeps (a late candidate can still finish): the oldest goes, counted `dkg-run-evicted`. */
 export const MAX_DKG_RUNS = 8
 /** Chain links received before their SAP (the decision comes after): the oldest goes, counted `link-evicted`. */
@@ -62,6 +66,8 @@ export const MAX_AGGREGATIONS = 128
  * deadlines; shares that still matter are sent again (DkgStart and merge announcements resend).
  */
 export const AGGREGATION_EXPIRY_MS = 300_000
+/** Late link shares remembered by new key and sender, to tell a resend from a slow first share: the oldest goes, counted `late-link-senders-evicted`. */
+export const MAX_LATE_LINK_SENDERS = 256
 /** Parent key sets of links being combined, remembered by key: the oldest goes first. */
 export const MAX_LINK_PARENTS = 16
 

@@ -67,7 +67,7 @@ export class WirePeer {
     const sealed = seal({ msgId: this.#msgIds(32), kind, dst, payload }, nodeAuthority(this.#keypair))
     if (Result.isFailure(sealed)) {
       // Our own message failed its schema or size: a bug, counted where it shows.
-      this.#refuse(`outbound ${sealed.failure._tag}`)
+      this.#refuse(`outbound ${kind} ${sealed.failure._tag}`)
       return undefined
     }
     this.stats.sentByKind[kind] = (this.stats.sentByKind[kind] ?? 0) + to.length

@@ -19,6 +19,7 @@ import { BlsSignature, CombineFailed, domain, NodeKeypair, SecretKeySet, sha3_25
 import { SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { verifyDecision } from '../../src/roles/section/section.ts'
+import { MAX_PROPOSALS } from '../../src/wire/index.ts'
 import { Prefix } from '../../src/xor/index.ts'
 
 const n = 7
@@ -29,9 +30,9 @@ const roster = makeRoster(keypairs.map((k) => k.publicKey), keys.publicKeys())
 const change = (text: string) => new TextEncoder().encode(text)
 
 /** Elders exchanging ballots over a perfect broadcast, in order, until one generation is decided. */
-function decideOnce(proposals: (i: number) => Uint8Array[], silent: ReadonlySet<number> = new Set()) {
+function decideOnce(proposals: (i: number) => Uint8Array[], silent: ReadonlySet<number> = new Set(), onVote?: (vote: Vote) => void, valid: (self: number, proposal: Uint8Array) => boolean = () => true) {
   const elders = keypairs.map((keypair, self) => new Agreement({
-    roster, self, keypair, share: keys.secretKeyShare(self), isValid: () => true,
+    roster, self, keypair, share: keys.secretKeyShare(self), isValid: (proposal) => valid(self, proposal),
     proposalsFor: (g) => (g === 0 ? proposals(self) : undefined), lastGeneration: 0,
   }))
   const queue: Array<{ from: number; votes: Vote[]; supermajorities: SuperMajority[] }> = []
@@ -39,6 +40,7 @@ function decideOnce(proposals: (i: number) => Uint8Array[], silent: ReadonlySet<
   const push = (from: number, effects: ReturnType<Agreement['start']>) => {
     if (silent.has(from)) return
     for (const b of effects.broadcast) queue.push({ from, ...b })
+    for (const b of effects.broadcast) for (const vote of b.votes) onVote?.(vote)
     for (const a of effects.announce) announced.push(a.decision)
   }
   elders.forEach((e, i) => push(i, e.start()))
@@ -89,6 +91,31 @@ describe('generation agreement', () => {
     expect(verifier.vote({ ...vote, ballot: 'Merge' })).toBe('bad-signature')
     expect(verifier.vote({ ...vote, proposals: [change('b')] })).toBe('bad-signature')
     expect(verifier.vote({ ...vote, voter: 3 })).toBe('bad-signature')
+  })
+
+  it('never votes more proposals than a vote carries, and still decides when the union is larger', () => {
+    // 300 nodes, seed 2, `--partition`: elders with ~40 joins pending each merged a union no vote
+    // could carry (MAX_PROPOSALS); it failed at the sender and the generation could not move.
+    let largest = 0
+    const elders = decideOnce((i) => Array.from({ length: 40 }, (_, k) => change(`join:${i}:${k}`)), new Set(), (vote) => {
+      largest = Math.max(largest, vote.proposals.length)
+    })
+    expect(largest).toBeGreaterThan(0)
+    expect(largest).toBeLessThanOrEqual(MAX_PROPOSALS)
+    const decisions = elders.map((e) => e.decision(0))
+    expect(decisions.every((d) => d !== undefined)).toBe(true)
+    expect(new Set(decisions.map((d) => d!.proposals.map((p) => Buffer.from(p).toString()).join(','))).size).toBe(1)
+    expect(decisions[0]!.proposals.length).toBe(MAX_PROPOSALS)
+  })
+
+  it('decides with two elders gone when one of the five holds a proposal valid that the others do not', () => {
+    // 300 nodes, seed 2, `--partition`: four voted {a}; the fifth, holding x valid too, voted its
+    // union {a, x} round after round (48 rounds), and five of seven votes never met.
+    const x = change('merge:x')
+    const elders = decideOnce((i) => (i === 4 ? [change('leave:a'), x] : [change('leave:a')]), new Set([5, 6]), undefined, (self, proposal) => self === 4 || Buffer.compare(proposal, x) !== 0)
+    const decisions = elders.slice(0, 5).map((e) => e.decision(0))
+    expect(decisions.every((d) => d !== undefined)).toBe(true)
+    expect(decisions.map((d) => d!.proposals.map((p) => Buffer.from(p).toString()).join(','))).toEqual(Array(5).fill('leave:a'))
   })
 
   it('catches an elder voting two sets in one round', () => {

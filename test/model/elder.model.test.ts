@@ -26,7 +26,7 @@ import { describe, expect, it } from 'vitest'
 import type { AnyMachineSnapshot, EventObject } from 'xstate'
 import { Agreement, canonicalProposals, DEFAULT_PARAMETERS, encodeChange, makeRoster, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
 import { BlsPublicKey, NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
-import { linkBytes, ProofChain, type SignedSap } from '../../src/knowledge/index.ts'
+import { linkBytes, ProofChain, SignedSap } from '../../src/knowledge/index.ts'
 import { SECTION_TIMING } from '../../src/roles/constants.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { afterDelay, armedDelays, ModelPathFailure, type SystemUnderTest, Unproducible } from '../../src/verify/model-test.ts'
@@ -287,9 +287,12 @@ describe('handing over, on the wire', () => {
     const late = system.linkShareOf(1)
     system.exec({ type: 'LINKED' })
     expect(s.timers('elder').armed).not.toContain(SECTION_TIMING.dkgStartResendMs)
-    // The node, a collector holding the link now, answers an old elder's late share with it; a
-    // share that does not verify gets nothing.
+    // The node, a collector holding the link now, answers an old elder's resent share with it. A
+    // first late share is the handover's own (a slow elder), not answered; a resend that does not
+    // verify gets nothing.
     const mark = s.sent.length
+    s.deliver(late.from, 'LinkShare', late.payload)
+    expect(s.sentOf('AeUpdate', mark)).toHaveLength(0)
     s.deliver(late.from, 'LinkShare', { ...late.payload, share: system.linkShareOf(2).payload.share })
     expect(s.sentOf('AeUpdate', mark)).toHaveLength(0)
     s.deliver(late.from, 'LinkShare', late.payload)
@@ -299,3 +302,41 @@ describe('handing over, on the wire', () => {
   })
 })
 
+
+describe('votes from an elder the section replaced', () => {
+  it('are answered with our SAP and its chain, once a probe interval per voter', () => {
+    // Found with `sim --nodes 300 --seed 3 --byzantine 2 --churn 0.25 --drop 0.15 --partition`:
+    // elders cut off by the partition were voted off on the other side and, once it healed, kept
+    // voting under the SAP they knew (`votes-from-non-elder` 9,595); cut off together they only
+    // heard each other, and the section never converged.
+    const system = new ElderSystem()
+    const s = system.subject
+    system.exec({ type: 'CHANGE_DUE', target: 'a', mode: 'elect' } as EventObject)
+    expect(s.node.section!.nextGeneration).toBeGreaterThan(0)
+    // An elder of a SAP of its own (the one it still believes in) votes for generation 0.
+    const gone: Peer = { keypair: NodeKeypair.fromSeed(new Uint8Array(32).fill(7)), addr: 'gone' }
+    const keys = dealKeys(threshold(1), new SeededRandom(5))
+    const proposals = canonicalProposals([encodeChange({ kind: 'Left', name: gone.keypair.name })])
+    const voter = new Agreement({
+      roster: makeRoster([gone.keypair.publicKey], keys.keySet), self: 0, keypair: gone.keypair, share: keys.share!(0), isValid: () => true,
+      proposalsFor: (g) => (g === 0 ? proposals : undefined), firstGeneration: 0, lastGeneration: 0,
+    })
+    const ballot = voter.start().broadcast[0]!
+    const stale = { votes: ballot.votes, supermajorities: ballot.supermajorities }
+    // Votes for the generation we are at are not stale: no answer (we may be the one behind).
+    let mark = s.sent.length
+    s.deliver(gone, 'AgreementVotes', { ...stale, votes: stale.votes.map((v) => ({ ...v, generation: s.node.section!.nextGeneration })) })
+    expect(s.sentOf('AeUpdate', mark)).toHaveLength(0)
+    mark = s.sent.length
+    s.deliver(gone, 'AgreementVotes', stale)
+    const answers = s.sentOf('AeUpdate', mark)
+    expect(answers).toHaveLength(1)
+    expect(answers[0]!.to).toEqual(['gone'])
+    expect(SignedSap.fromWire(answers[0]!.payload.sap).sap.sectionKey().equals(s.node.section!.sap.sap.sectionKey())).toBe(true)
+    // Again at once: not answered again before a probe interval has passed.
+    mark = s.sent.length
+    s.deliver(gone, 'AgreementVotes', stale)
+    expect(s.sentOf('AeUpdate', mark)).toHaveLength(0)
+    expect(s.refused.filter((r) => r === 'votes-from-non-elder').length).toBeGreaterThanOrEqual(2)
+  })
+})

@@ -124,6 +124,8 @@ export class Subject {
   /** What the node told its observer: joins, and which of them were relocations. */
   readonly observed = { joined: 0, relocated: 0 }
   readonly #timers = new Map<NodeActorKind, TimerClock>()
+  /** The node's clock (`now`): still unless a test moves it with {@link advance}. */
+  readonly clock = new Scheduler()
   readonly #msgIds: (length: number) => Uint8Array
 
   constructor(options: { readonly addr: string; readonly keypair: NodeKeypair; readonly params: NetworkParameters; readonly genesis: SignedSap; readonly random: SeededRandom; readonly ballots?: BallotJournal }) {
@@ -153,8 +155,8 @@ export class Subject {
             refused.push(tag)
           },
         },
-        // Time moves only when a timer fires (below); nothing is ever scheduled on this one.
-        clock: new Scheduler(),
+        // Time moves only when a test moves it (`clock`); nothing is ever scheduled on this one.
+        clock: this.clock,
         clockFor: (actor) => this.timers(actor),
         schedule: () => {
           throw new Error('the node scheduled work outside its actors')
@@ -180,6 +182,13 @@ export class Subject {
         },
       },
     })
+  }
+
+  /** Moves the node's clock (`now`) on by `ms`; no timer fires (see {@link fire}). */
+  advance(ms: number): void {
+    const wake = this.clock.schedule(ms, () => {})
+    this.clock.run({ maxTimeMs: this.clock.now + ms })
+    this.clock.cancel(wake)
   }
 
   timers(actor: NodeActorKind): TimerClock {

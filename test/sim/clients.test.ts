@@ -39,4 +39,30 @@ describe('simulated clients', () => {
     expect(asked).toHaveLength(8)
     expect(CLIENT_RETRY_MS).toBe(5_000)
   })
+
+  it('whose genesis elder is silent for good, ask their bootstrap peers and are answered', () => {
+    // Found with `sim --nodes 300 --seed 2 --partition`: the genesis node was relocating at the end
+    // (a non-member drops queries) and all 20 clients, knowing only it, heard nothing.
+    const random = new SeededRandom(22)
+    const scheduler = new Scheduler()
+    const network = new SimNetwork({ scheduler, random: random.fork('net'), link: { minDelayMs: 5, maxDelayMs: 10, drop: 0, duplicate: 0, reorder: 0 }, stableAfterMs: 0 })
+    const g = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'g' }
+    const c = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'c' }
+    const keys = dealKeys(0, random)
+    const genesis = signedSap(keys, [g], 0)
+    network.crash('g')
+    const endpoint = network.endpoint('c')
+    endpoint.onFrame((from, frame) => {
+      const query = decode(frame)
+      if (Result.isFailure(query) || query.success.kind !== 'ClientQuery') return
+      const answer = seal({ msgId: random.bytes(32), kind: 'ClientAnswer', dst: query.success.envelope.dst, payload: { prefix: { bitCount: 0, name: new Uint8Array(32) }, sectionKey: keys.keySet.publicKey().toBytes() } }, nodeAuthority(c.keypair))
+      if (Result.isSuccess(answer)) endpoint.send(from, answer.success.frame)
+    })
+    const section = { prefix: Prefix.EMPTY, sap: genesis, members: [] }
+    // Without bootstrap peers none is answered; with them (the silent genesis node listed too), all.
+    expect(runClients(2, random.fork('alone'), network, scheduler, genesis, [section]).answered).toBe(0)
+    const result = runClients(4, random.fork('clients'), network, scheduler, genesis, [section], ['g', 'x', 'c'])
+    expect(result.answered).toBe(4)
+    expect(result.retries).toBe(4 * 2)
+  })
 })

@@ -29,6 +29,9 @@ export class AntiEntropyRole implements Role {
   readonly #actor: Actor<typeof antiEntropyMachine>
   readonly links: ChainLinks
   #neighbourProbes = 0
+  /** When we last heard from an elder of our SAP, and how many probes went to another elder since. */
+  #heardFromElders: number | undefined
+  #otherProbes = 0
   /** What the machine made of the verdict just sent to it (its emits are synchronous). */
   #outcome: Outcome | undefined
 
@@ -50,6 +53,11 @@ export class AntiEntropyRole implements Role {
     this.#actor.on('answer', ({ kind }) => (this.#outcome = kind))
     this.#actor.on('probe', ({ neighbours }) => this.#probe(neighbours))
     this.#actor.on('requestDecisions', ({ attempt }) => this.#sendDecisionsRequest(attempt))
+    this.#actor.on('gaveUp', () => this.#onGaveUp())
+    components.events.on('decision-applied', () => (this.#heardFromElders = components.env.clock.now))
+    components.events.on('heard', ({ from }) => {
+      if (components.view?.sap.sap.elders.some((e) => e.name.equals(from)) === true) this.#heardFromElders = components.env.clock.now
+    })
     // The new SAP(s) of a handover or split wait for their chain link, which may be here already.
     components.events.on('elders-changed', ({ saps }) => this.links.await(saps))
   }
@@ -176,11 +184,24 @@ export class AntiEntropyRole implements Role {
     const c = this.#c
     if (c.crashed) return
     const section = c.view
-    if (section === undefined || c.member.joining) return
+    if (section === undefined || c.member.joining) {
+      this.#heardFromElders = undefined
+      return
+    }
+    // Approved since the last tick: the silence counts from now.
+    this.#heardFromElders ??= c.env.clock.now
     const elder = responsibleElder(c.name, section.sap.sap, section.members)
     // The key our tree holds for our prefix: if the tree lags our view, the answer fills it in.
     const held = c.tree.get(section.sap.sap.prefix)?.sap.sectionKey() ?? c.genesisKey
     if (elder !== undefined && elder.addr !== c.addr) c.send([elder.addr], 'AeProbe', { sectionKey: held.toBytes(), neighbours: this.#neighboursDigest() })
+    // No elder of our SAP has said anything for a silence period: ours may be gone (crashed, or
+    // moved to another section), and an elder that is not current answers nothing. Another elder
+    // of the SAP each tick, until one is heard: one that moved on answers with where it is now.
+    const others = section.sap.sap.elders.filter((e) => e.addr !== c.addr && e.addr !== elder?.addr)
+    if (others.length > 0 && c.env.clock.now - this.#heardFromElders >= SECTION_TIMING.silenceMs) {
+      const other = others[this.#otherProbes++ % others.length]!
+      c.send([other.addr], 'AeProbe', { sectionKey: held.toBytes(), neighbours: this.#neighboursDigest() })
+    }
     if (!c.elder.serving || !neighbours) return
     // Now and then, elders ask each neighbouring section whether what we hold of it is stale.
     this.#neighbourProbes++
@@ -227,6 +248,22 @@ export class AntiEntropyRole implements Role {
       }
     }
     if (siblings) this.sendSaps(from, this.#siblingRegion())
+  }
+
+  /**
+   * We asked every elder for the decisions we miss and none came. If we hold a newer SAP for our
+   * name (our section moved on: a handover, a split), no elder may hold them any more: we join
+   * again (see MemberRole.rejoin). Otherwise we wait for the next news.
+   */
+  #onGaveUp(): void {
+    const c = this.#c
+    const section = c.view
+    if (section === undefined || c.member.joining) return
+    const ours = section.sap.sap.sectionKey()
+    const held = c.tree.sectionFor(c.name)?.sap.sectionKey()
+    if (held === undefined || held.equals(ours) || !c.tree.dag.has(ours) || !c.tree.dag.isAncestor(ours, held)) return
+    c.refuse('stranded-rejoin')
+    c.member.rejoin()
   }
 
   /** Asks for missed decisions: the elder that looks after us first, then each other elder in turn. */

@@ -14,7 +14,7 @@ import { BlsPublicKey, type NodePublicKey, type PublicKeySet, SignatureShare, th
 import { linkBytes, SectionAuthorityProvider, SignedSap } from '../../knowledge/index.ts'
 import type { DkgStartWire, PayloadOf } from '../../wire/index.ts'
 import { Prefix, XorName } from '../../xor/index.ts'
-import { collectors, COLLECTORS, MAX_LINK_PARENTS } from '../constants.ts'
+import { collectors, COLLECTORS, MAX_LATE_LINK_SENDERS, MAX_LINK_PARENTS } from '../constants.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import type { ElderRole, ElderTerm } from './elder.ts'
 import type { Merging } from './merge.ts'
@@ -26,6 +26,14 @@ export class ElderChange {
   readonly #merging: Merging
   /** Parent key sets of the links we combine, by parent key. */
   readonly #linkParents = new Map<string, PublicKeySet>()
+  /**
+   * `child/from` of late link shares seen once: shares that arrive just after we combined the link
+   * are the handover's own (the slowest of the old elders), not a resend, and need no answer —
+   * checking each cost 3.1 s of a 126 s 150-node run. A second share from the same address is a
+   * resend (its sender has not heard of the link): that one is checked and answered. Bounded:
+   * {@link MAX_LATE_LINK_SENDERS}, the oldest goes, counted `late-link-senders-evicted`.
+   */
+  readonly #lateLinkSenders = new Set<string>()
 
   constructor(components: NodeComponents, elder: ElderRole, merging: Merging) {
     this.#c = components
@@ -211,7 +219,7 @@ export class ElderChange {
       // Linked already: an old elder resends because it has not heard; it gets the link, on the
       // SAPs of ours that descend from the key (the key's own, or the newer one it led to). Only
       // for a valid share (cached: a resent share is the same bytes), so nobody else can make us send.
-      if (from !== undefined && validShare(parent, payload.index, payload.share, linkBytes(child))) {
+      if (from !== undefined && this.#resent(`${toHex(payload.child)}/${from}`) && validShare(parent, payload.index, payload.share, linkBytes(child))) {
         c.antiEntropy.sendSaps(from, c.tree.saps().filter((s) => c.tree.dag.isAncestor(child, s.sap.sectionKey())))
       }
       return
@@ -221,6 +229,17 @@ export class ElderChange {
     if (outcome.kind === 'pending') countInvalid(c, outcome.badSigners, 'invalid-link-share')
     if (outcome.kind !== 'combined') return
     c.antiEntropy.links.combined({ parent: parent.publicKey(), child, signature: outcome.signature })
+  }
+
+  /** Whether a late share from this `child/from` came before (see {@link #lateLinkSenders}). */
+  #resent(key: string): boolean {
+    if (this.#lateLinkSenders.has(key)) return true
+    this.#lateLinkSenders.add(key)
+    while (this.#lateLinkSenders.size > MAX_LATE_LINK_SENDERS) {
+      this.#lateLinkSenders.delete(this.#lateLinkSenders.values().next().value!)
+      this.#c.refuse('late-link-senders-evicted')
+    }
+    return false
   }
 
   /** The key set of a section key we were a member under (current or the one before). */

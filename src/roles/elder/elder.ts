@@ -15,7 +15,7 @@ import { NodePublicKey, type PublicKeySet, type SecretKeyShare, toHex } from '..
 import type { SignedSap } from '../../knowledge/index.ts'
 import type { DkgStartWire, Kind, Message, PayloadOf } from '../../wire/index.ts'
 import type { XorName } from '../../xor/index.ts'
-import { MAX_PENDING_PROPOSALS, RECENT_DECISIONS, SECTION_TIMING } from '../constants.ts'
+import { MAX_PENDING_PROPOSALS, MAX_STALE_VOTERS, RECENT_DECISIONS, SECTION_TIMING, STALE_VOTER_ANSWER_MS } from '../constants.ts'
 import type { Role } from '../role.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import { Admission } from './admission.ts'
@@ -66,6 +66,8 @@ export class ElderRole implements Role {
   readonly #change: ElderChange
   readonly #merging: Merging
   readonly #watch: Watch
+  /** When each stale voter was last sent our SAP (bounded: {@link MAX_STALE_VOTERS}). */
+  readonly #staleAnswers = new Map<string, number>()
 
   constructor(components: NodeComponents) {
     this.#c = components
@@ -130,7 +132,7 @@ export class ElderRole implements Role {
     const proposing = [...term.pending.values()].map((bytes) => decodeChange(bytes)?.kind ?? '?')
     return {
       elder: term.duties.getSnapshot().value,
-      agreement: { ...term.host.state(), pending: term.pending.size, proposing },
+      agreement: { ...term.host.state(), pending: term.pending.size, proposing, voter: term.agreement.voter.describe(describeChange) },
     }
   }
 
@@ -139,7 +141,7 @@ export class ElderRole implements Role {
       case 'JoinRequest':
         return this.#admission.onJoinRequest(from, message.payload, sender, message.envelope.dst)
       case 'AgreementVotes':
-        return this.#onVotes(sender, message.payload)
+        return this.#onVotes(from, sender, message.payload)
       case 'DecisionAnnounce':
         return this.#onAnnounce(sender, message.payload.decision)
       case 'DecisionRequest':
@@ -313,12 +315,15 @@ export class ElderRole implements Role {
     if (term !== undefined) this.toElders(term, 'DecisionRequest', { generation })
   }
 
-  #onVotes(sender: NodePublicKey, payload: PayloadOf<'AgreementVotes'>): void {
+  #onVotes(addr: string, sender: NodePublicKey, payload: PayloadOf<'AgreementVotes'>): void {
     const c = this.#c
     const term = this.#term
-    if (term === undefined) return
+    if (term === undefined) return this.#answerStaleVoter(addr, sender, payload)
     const from = term.elders.findIndex((e) => e.name.equals(sender.name))
-    if (from < 0) return c.refuse('votes-from-non-elder')
+    if (from < 0) {
+      c.refuse('votes-from-non-elder')
+      return this.#answerStaleVoter(addr, sender, payload)
+    }
     // Proposals others put forward for our current generation become ours too, so that an elder
     // that heard of no join still votes (otherwise a lone proposer could never reach a quorum).
     let adopted = false
@@ -340,6 +345,33 @@ export class ElderRole implements Role {
     }
     term.host.onVotes(from, payload)
     if (adopted) term.host.proposalsReady()
+  }
+
+  /**
+   * Votes for a generation we are past, from a node our SAP does not make an elder: an elder cut
+   * off (a partition, a lossy hour) that still votes under a SAP its section has replaced. Elders
+   * cut off together only hear each other, so it learns of the handover from whoever it reaches
+   * on the other side: our SAP with its chain (it then asks for the decisions it missed). Once per
+   * {@link STALE_VOTER_ANSWER_MS} per voter; at a partition's heal 9,595 such votes went unanswered
+   * and the section never converged (300 nodes, seed 3, `--partition`).
+   */
+  #answerStaleVoter(addr: string, sender: NodePublicKey, payload: PayloadOf<'AgreementVotes'>): void {
+    const c = this.#c
+    const view = c.view
+    if (view === undefined || c.member.joining) return
+    if (!payload.votes.some((vote) => vote.generation < view.nextGeneration)) return
+    const key = sender.name.toHex()
+    const now = c.env.clock.now
+    const last = this.#staleAnswers.get(key)
+    if (last !== undefined && now - last < STALE_VOTER_ANSWER_MS) return
+    this.#staleAnswers.delete(key)
+    this.#staleAnswers.set(key, now)
+    while (this.#staleAnswers.size > MAX_STALE_VOTERS) {
+      this.#staleAnswers.delete(this.#staleAnswers.keys().next().value!)
+      c.refuse('stale-voters-evicted')
+    }
+    c.refuse('stale-voter-answered')
+    c.antiEntropy.sendSaps(addr, [view.sap])
   }
 
   #onAnnounce(sender: NodePublicKey, decision: Decision): void {
@@ -385,4 +417,21 @@ export class ElderRole implements Role {
 /** Agreement options that take back ballots cast before a restart, if there are any. */
 function restoreFrom(cast: CastBallots | undefined): { restore?: CastBallots } {
   return cast === undefined ? {} : { restore: cast }
+}
+
+/** A proposal as `--why` shows it: its kind and whom it names. */
+function describeChange(bytes: Uint8Array): string {
+  const change = decodeChange(bytes)
+  if (change === undefined) return 'undecodable'
+  switch (change.kind) {
+    case 'Joined':
+      return `Joined ${change.member.addr} (age ${change.member.age})`
+    case 'Left':
+    case 'Relocated':
+      return `${change.kind} ${change.name.toHex().slice(0, 8)}`
+    case 'Handover':
+      return `Handover to ${change.sap.sap.elders.map((e) => e.addr).join(',')}`
+    default:
+      return change.kind
+  }
 }

@@ -304,6 +304,23 @@ export class MemberRole implements Role {
     }
   }
 
+  /**
+   * Our section moved on past what any elder can send us (we gave up catching up, and hold a newer
+   * SAP for our name): we ask to join again under our name. Still a member, we are approved with
+   * the section's members as they are now (as after a restart); voted off meanwhile, we are told
+   * we left recently and join as a new node. (300 nodes, seed 2, `--partition`: two adults cut
+   * off through two splits stayed in a section that no longer existed.)
+   */
+  rejoin(): void {
+    const c = this.#c
+    if (this.joining || c.member.state === 'left' || c.member.state === 'relocating') return
+    c.elder.stepDown()
+    this.#unheard = 0
+    c.section.leave()
+    this.#joinAttempt = undefined
+    this.#actor.send({ type: 'VOTED_OFF' })
+  }
+
   /** A decision voted us off (we rejoin as a new node) or relocated us (we join the destination). */
   #leave(change: MembershipChange, decision: Decision, signingKey: BlsPublicKey): void {
     const c = this.#c

@@ -166,6 +166,21 @@ export function explainSections(nodes: ReadonlyArray<NodeShell>, sections: Reado
   const current = new Set(sections.map((s) => s.prefix.toString()))
   const stranded = nodes.filter((n) => !n.crashed && (n.role === 'adult' || n.role === 'elder') && n.section !== undefined && !current.has(n.section.sap.sap.prefix.toString()))
   if (stranded.length > 0) lines.push(`members of a section that is gone (split or merged since): ${list(stranded.map((n) => `${n.addr} (${n.role} of ${n.section!.sap.sap.prefix.toString()} gen ${n.section!.nextGeneration})`))}`)
+  // Each one (a few): what it knows of where its name is now, who it would ask, and where they are.
+  for (const node of stranded.slice(0, NAMES_LISTED)) {
+    const view = node.section!
+    const now = sections.find((s) => s.prefix.matches(node.name))
+    const held = node.tree.sectionFor(node.name)
+    const agreed = now?.sap.sap.elders.map((e) => byName.get(e.name.toHex())).find((n) => n?.isElder === true)?.section?.members
+    const listed = agreed === undefined ? 'no serving elder' : agreed.has(node.name) ? 'lists it' : 'does not list it'
+    const whereabouts = view.sap.sap.elders.map((e) => {
+      const peer = byName.get(e.name.toHex())
+      return `${e.addr}: ${peer === undefined ? 'gone' : `${peer.role} of ${peer.section?.sap.sap.prefix.toString() ?? '-'} gen ${peer.section?.nextGeneration ?? '-'}`}`
+    })
+    lines.push(`  ${node.addr}: its SAP ${view.sap.sap.prefix.toString()} gen ${view.sap.sap.generation}; its tree's SAP for its name ${held === undefined ? 'none' : `${held.sap.prefix.toString()} gen ${held.sap.generation}`}; ${now?.prefix.toString() ?? '?'} now ${listed}`)
+    lines.push(`    its elders: ${whereabouts.join(', ')}`)
+    lines.push(`    its actors: ${JSON.stringify(node.actorStates())}; stats ${JSON.stringify(node.stats)}`)
+  }
   lines.unshift(`${whole} of ${sections.length} sections whole (7 oldest elders serving, every member's knowledge current)`)
   return lines
 }

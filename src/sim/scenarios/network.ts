@@ -21,7 +21,7 @@ import { SeededRandom } from '../random.ts'
 import { Scheduler } from '../scheduler.ts'
 import { WirePeer } from '../../transport/wire-peer.ts'
 import { diagnose, explainSections, measure } from './health.ts'
-import { runClients } from './clients.ts'
+import { CLIENT_BOOTSTRAP_PEERS, runClients } from './clients.ts'
 import { JoinerLog } from './joiners.ts'
 import { type CostSummary, JoinCost } from './join-cost.ts'
 import { flip, reseal } from './world.ts'
@@ -520,8 +520,9 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     for (const node of unjoined.slice(0, JOINERS_EXPLAINED)) for (const line of joiners!.explain(node, byAddr)) options.why(line)
   }
 
-  // Clients: genesis knowledge only, a random name each.
-  const clientResults = runClients(options.clients ?? 20, random.fork('clients'), network, scheduler, genesis, final.sections)
+  // Clients: genesis and the first nodes' addresses, a random name each.
+  const bootstrap = nodes.slice(0, CLIENT_BOOTSTRAP_PEERS).map((n) => n.addr)
+  const clientResults = runClients(options.clients ?? 20, random.fork('clients'), network, scheduler, genesis, final.sections, bootstrap)
   if (options.why !== undefined) {
     for (const c of clientResults.unanswered) {
       const peer = byAddr.get(c.lastPeer)

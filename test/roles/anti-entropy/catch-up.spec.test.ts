@@ -3,7 +3,7 @@ import { memberToWire } from '../../../src/consensus/index.ts'
 import { NodeKeypair } from '../../../src/crypto/index.ts'
 import { ProofChain } from '../../../src/knowledge/index.ts'
 import { AE_MAX_REQUESTS, SECTION_TIMING } from '../../../src/roles/constants.ts'
-import { asMember, signedDecision } from '../../model/node-harness.ts'
+import { asMember, dealKeys, extendChain, signedDecision, signedSap } from '../../model/node-harness.ts'
 import { joiningNode } from '../support.ts'
 
 /**
@@ -23,7 +23,7 @@ describe('catching up on decisions, on the wire', () => {
     // Generation 3 arrives; 1 and 2 were lost.
     const stranger = { keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: 'x' }
     s.deliver(elder, 'SectionDecisions', { decisions: [signedDecision(keys, 3, [{ kind: 'Joined', member: asMember(stranger, 5) }])] })
-    return { s }
+    return { s, elder, keys, sap, random }
   }
 
   it('a member that hears a decision ahead asks at once for the ones it missed', () => {
@@ -35,6 +35,7 @@ describe('catching up on decisions, on the wire', () => {
 
   it('still behind, it asks again every catchUpRetryMs, at most AE_MAX_REQUESTS times in all', () => {
     const { s } = behindMember()
+    const mark = s.sent.length
     for (let i = 2; i <= AE_MAX_REQUESTS; i++) {
       s.fire('antiEntropy', SECTION_TIMING.catchUpRetryMs, 'catch-up retry')
       expect(s.sentOf('SectionDecisionsRequest')).toHaveLength(i)
@@ -42,5 +43,28 @@ describe('catching up on decisions, on the wire', () => {
     s.fire('antiEntropy', SECTION_TIMING.catchUpRetryMs, 'catch-up retry')
     expect(s.sentOf('SectionDecisionsRequest')).toHaveLength(AE_MAX_REQUESTS)
     expect(s.timers('antiEntropy').armed).not.toContain(SECTION_TIMING.catchUpRetryMs)
+    // It knows of no newer SAP for its name: it stays a member and waits for the next news.
+    expect(s.node.role).toBe('adult')
+    expect(s.sentOf('JoinRequest', mark)).toHaveLength(0)
+  })
+
+  it('giving up while it holds a newer SAP for its name, it asks to join again under its name', () => {
+    // 300 nodes, seed 2, `--partition`: two adults cut off through two splits kept a view of a
+    // section that was gone, and nobody held the decisions they missed.
+    const { s, elder, keys, sap, random } = behindMember()
+    const name = s.node.name
+    const next = dealKeys(0, random)
+    const newer = signedSap(next, [elder], 5)
+    s.deliver(elder, 'AeUpdate', { sap: newer.toWire(), proofChain: extendChain(new ProofChain(sap.sap.sectionKey()), keys, newer).toWire() })
+    const mark = s.sent.length
+    for (let i = 0; i < AE_MAX_REQUESTS; i++) s.fire('antiEntropy', SECTION_TIMING.catchUpRetryMs, 'catch-up retry')
+    expect(s.refused).toContain('stranded-rejoin')
+    expect(s.node.role).toBe('joining')
+    expect(s.node.name.equals(name)).toBe(true)
+    const asks = s.sentOf('JoinRequest', mark)
+    expect(asks.length).toBeGreaterThan(0)
+    // Under the newer key, to its elder.
+    expect(asks.at(-1)!.to).toEqual(['g'])
+    expect(Buffer.from(asks.at(-1)!.dst!.sectionKey).equals(Buffer.from(newer.sap.sectionKey().toBytes()))).toBe(true)
   })
 })
