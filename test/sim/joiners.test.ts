@@ -1,6 +1,6 @@
 import { Result } from 'effect'
 import { describe, expect, it } from 'vitest'
-import { type NodeKeypair, toHex } from '../../src/crypto/index.ts'
+import { NodeKeypair, toHex } from '../../src/crypto/index.ts'
 import { JOINER_RECENT_FRAMES, JoinerLog } from '../../src/sim/scenarios/joiners.ts'
 import { JoinCost } from '../../src/sim/scenarios/join-cost.ts'
 import { type Dst, type Kind, nodeAuthority, type PayloadOf, seal } from '../../src/wire/index.ts'
@@ -60,15 +60,20 @@ describe('the joiner log behind safenet sim --why', () => {
 })
 
 describe("each join's own messages (JoinCost)", () => {
-  it('counts what a joiner sends and is delivered until it is admitted, joins and relocations apart, a restart starting afresh', () => {
+  it('counts what a joiner sends and the answers it is delivered until it is admitted, joins and relocations apart, a restart starting afresh', () => {
     const joining = new Set(['a', 'b'])
     const cost = new JoinCost((addr) => joining.has(addr))
     const f = new Uint8Array(1)
+    const elder = NodeKeypair.fromSeed(new Uint8Array(32).fill(3))
+    const dst = { name: new Uint8Array(32), sectionKey: new Uint8Array(48) }
+    const answer = frame(elder, 'JoinResponse', { verdict: { _tag: 'TryJoinLater' } }, dst, 1)
     cost.record('a', 'e', f, 'delivered')
     cost.record('a', 'e', f, 'dropped') // sent all the same
-    cost.record('e', 'a', f, 'delivered')
-    cost.record('e', 'a', f, 'dropped') // never reached it
-    cost.record('e', 'x', f, 'delivered') // not a joiner's
+    cost.record('e', 'a', answer, 'delivered')
+    cost.record('e', 'a', answer, 'dropped') // never reached it
+    // Not an answer to its join: an old fellow elder's ballots to a restarted elder.
+    cost.record('e', 'a', frame(elder, 'DecisionRequest', { generation: 4 }, dst, 2), 'delivered')
+    cost.record('e', 'x', answer, 'delivered') // not a joiner's
     cost.record('b', 'e', f, 'delivered')
     cost.started('b') // b restarted: its predecessor's frame is not this join's
     cost.record('b', 'e', f, 'delivered')

@@ -214,8 +214,12 @@ export class DkgRole implements Role {
       members: [],
       generation: start.generation,
     })
-    const share = result.secretKeyShare.sign(sap.signingBytes())
     const self = start.candidates.findIndex((cand) => toHex(cand) === c.name.toHex())
+    // Renamed since the session started (voted off, it joins again as a new node): not one of
+    // its candidates now, so no share of ours can sign their SAP (it failed the wire's schema:
+    // `outbound SapShare InvalidOutbound`, 300 nodes seed 2 --partition).
+    if (self < 0) return c.refuse('dkg-done-after-rename')
+    const share = result.secretKeyShare.sign(sap.signingBytes())
     const payload = { sap: sap.toWire(), index: self, share: share.toBytes() }
     const section = c.view
     if (section === undefined) return
