@@ -34,6 +34,8 @@ export class ElderChange {
    * {@link MAX_LATE_LINK_SENDERS}, the oldest goes, counted `late-link-senders-evicted`.
    */
   readonly #lateLinkSenders = new Set<string>()
+  /** New keys (hex) we sent our link share for, so a resend goes to every old elder (bounded: MAX_LINK_PARENTS). */
+  readonly #linksSent = new Set<string>()
 
   constructor(components: NodeComponents, elder: ElderRole, merging: Merging) {
     this.#c = components
@@ -191,8 +193,16 @@ export class ElderChange {
       const payload = { parent: signingKey.toBytes(), child: child.toBytes(), index: term.index, share: share.toBytes() }
       // To the collectors, who combine the link and pass it on as an AeUpdate (see ChainLinks).
       c.antiEntropy.links.recipients(child, [...new Set([...term.elders, ...saps.flatMap((x) => x.sap.elders)].map((e) => e.addr))])
-      if (term.index < COLLECTORS) this.onLinkShare(payload)
-      c.send(collectors(term.elders).map((e) => e.addr), 'LinkShare', payload)
+      // Sent again (the link is not ours yet): to every old elder, and we combine too. The first
+      // three by name may have crashed since the decision, and then nobody combined the link:
+      // 300 nodes, seed 8, `--byzantine 2 --churn 0.25 --drop 0.15` resent 6,107 shares to
+      // them and Prefix(000)'s new key never had a chain (approval-without-chain 1,347).
+      const again = this.#linksSent.has(toHex(child.toBytes()))
+      this.#linksSent.add(toHex(child.toBytes()))
+      while (this.#linksSent.size > MAX_LINK_PARENTS) this.#linksSent.delete(this.#linksSent.values().next().value!)
+      if (again || term.index < COLLECTORS) this.onLinkShare(payload)
+      const to = again ? term.elders.filter((e) => e.addr !== c.addr) : collectors(term.elders)
+      c.send(to.map((e) => e.addr), 'LinkShare', payload)
     }
   }
 
