@@ -241,6 +241,9 @@ export class RealNode {
             transport.bind(keypair)
             const current = store.identity()
             if (current !== undefined) store.saveIdentity({ ...current, nodeSeed: keypair.seed() })
+            // status.json names the node as its store does: a reader never sees the old name after it
+            // is gone from the store (a relocated node killed a moment later comes back as the new one).
+            made.node?.writeStatus()
             log.info({ name: keypair.name.toHex() }, 'took a new name')
           },
         },
@@ -352,8 +355,8 @@ export class RealNode {
   }
 
   #run(): void {
-    this.#writeStatus()
-    this.#timers.push(setInterval(() => this.#writeStatus(), STATUS_EVERY_MS))
+    this.writeStatus()
+    this.#timers.push(setInterval(() => this.writeStatus(), STATUS_EVERY_MS))
     this.#timers.push(setInterval(() => {
       const status = this.status()
       this.#log.info({ role: status.role, prefix: status.prefix, generation: status.generation, sent: this.#wire.stats.sentByKind, received: status.messages.received, refused: status.messages.refused, rssMb: status.rssMb, connections: status.connections }, 'accounting')
@@ -361,7 +364,8 @@ export class RealNode {
     for (const timer of this.#timers) timer.unref()
   }
 
-  #writeStatus(): void {
+  /** Writes status.json now (also each {@link STATUS_EVERY_MS}, and when the node takes a new name). */
+  writeStatus(): void {
     try {
       writeAtomically(join(this.#root, 'status.json'), `${JSON.stringify(this.status())}\n`)
     } catch (error) {
@@ -384,7 +388,7 @@ export class RealNode {
       this.section.crash()
     }
     this.#stopped = true
-    this.#writeStatus()
+    this.writeStatus()
     this.#pool.close()
     await this.transport.stop()
     await this.#store.close()

@@ -27,11 +27,13 @@ describe('a 30-node network of processes', () => {
     expect(net.health().sections).toBeGreaterThanOrEqual(2)
     console.log(`settled in ${settledMs} ms: ${JSON.stringify(net.health())}`)
 
-    const before = net.statuses()
     const victims = [7, 15, 23]
+    await Promise.all(victims.map((i) => net!.kill(i)))
+    // The names each had when it died: a node relocated (or voted off) a moment before takes a new
+    // name, and writes its status as it saves the key, so status.json names the key in its store.
+    const before = net.statuses()
     const names = victims.map((i) => before[i]!.name)
     const roles = victims.map((i) => before[i]!.role)
-    for (const i of victims) await net.kill(i)
     const down = net.health()
     expect(down.healthy).toBe(false)
     expect(down.nodes).toBe(27)
