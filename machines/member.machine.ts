@@ -11,7 +11,10 @@
  * Joining is the protocol's order, step by step (the role supplies the data behind the guards and
  * does what the emitted events ask):
  *
- *   asking ──▶ requesting      a JoinRequest goes out (`sendJoin`); again every `joinRetryMs`
+ *   asking ──▶ requesting      a JoinRequest goes out (`sendJoin`); again after `joinRetryMs`,
+ *                              the first `backoffAfterRounds` rounds; then each round waits twice
+ *                              as long, up to `joinRetryMaxMs` (a joiner nobody answers — a
+ *                              partition, its section gone — costs a few requests a minute)
  *          ──▶ resuming        a restarted elder unanswered `resumeAfterAttempts` times, that may
  *                              resume from its store (`canResume`): it does (`resume`), RESUMED
  *   requesting ──RESEND──▶ asking             an AE bounce brought a newer view: at once
@@ -51,14 +54,23 @@ export type MemberEmitted =
   | { type: 'resume' }
   | { type: 'joined'; relocated: boolean }
 
-export interface MemberContext {
+export interface MemberTiming {
   readonly joinRetryMs: number
+  /** Rounds of a join asked at `joinRetryMs` before the wait doubles each round. */
+  readonly backoffAfterRounds: number
+  /** The longest wait between rounds of one join. */
+  readonly joinRetryMaxMs: number
   readonly tryJoinLaterMs: number
   readonly resumeAfterAttempts: number
+}
+
+export interface MemberContext extends MemberTiming {
   /** Join requests sent in the current attempt to join (reset when it succeeds). */
   readonly attempts: number
   /** Restarted with a stored section and no answer heard since: we may resume from it. */
   readonly stored: boolean
+  /** Rounds of this join whose retry timer ran out (saturating: {@link maxRounds}). */
+  readonly rounds: number
   /** Requests sent unanswered while we could resume. */
   readonly unanswered: number
   /** Times this node joined (the first join included) and was relocated. */
@@ -70,10 +82,17 @@ export type MemberRole = 'idle' | 'joining' | 'adult' | 'elder' | 'relocating' |
 
 const ask = { target: '.asking', reenter: true } as const
 
+/** Past this many rounds the wait is `joinRetryMaxMs` anyway: the count stops there. */
+export const maxRounds = (t: MemberTiming): number => t.backoffAfterRounds + Math.ceil(Math.log2(t.joinRetryMaxMs / t.joinRetryMs))
+
+/** The wait before the next round of a join, after `rounds` timed-out rounds. */
+export const joinRetryDelay = (c: Pick<MemberContext, keyof MemberTiming | 'rounds'>): number =>
+  Math.min(c.joinRetryMs * 2 ** Math.max(0, c.rounds - c.backoffAfterRounds + 1), c.joinRetryMaxMs)
+
 export const memberMachine = setup({
   types: {
     context: {} as MemberContext,
-    input: {} as { joinRetryMs: number; tryJoinLaterMs: number; resumeAfterAttempts: number },
+    input: {} as MemberTiming,
     events: {} as MemberEvent,
     emitted: {} as MemberEmitted,
   },
@@ -85,24 +104,25 @@ export const memberMachine = setup({
   actions: {
     remember: assign({ stored: ({ event }) => event.type === 'JOIN' && event.restored === true, unanswered: 0 }),
     countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
+    countRound: assign({ rounds: ({ context }) => Math.min(context.rounds + 1, maxRounds(context)) }),
     countUnanswered: assign({ unanswered: ({ context }) => context.unanswered + 1 }),
     answered: assign({ stored: false }),
     sendJoin: emit(({ context }) => ({ type: 'sendJoin' as const, attempt: context.attempts })),
     rekeyElsewhere: emit({ type: 'rekey' as const, within: 'elsewhere' as const }),
     rekeyAnywhere: emit({ type: 'rekey' as const, within: 'anywhere' as const }),
     resume: emit({ type: 'resume' as const }),
-    joined: assign({ attempts: 0, stored: false, joins: ({ context }) => context.joins + 1 }),
-    relocated: assign({ attempts: 0, relocations: ({ context }) => context.relocations + 1 }),
+    joined: assign({ attempts: 0, rounds: 0, stored: false, joins: ({ context }) => context.joins + 1 }),
+    relocated: assign({ attempts: 0, rounds: 0, relocations: ({ context }) => context.relocations + 1 }),
     reportJoined: emit({ type: 'joined' as const, relocated: false }),
     reportRelocated: emit({ type: 'joined' as const, relocated: true }),
   },
   delays: {
-    joinRetry: ({ context }) => context.joinRetryMs,
+    joinRetry: ({ context }) => joinRetryDelay(context),
     tryJoinLater: ({ context }) => context.tryJoinLaterMs,
   },
 }).createMachine({
   id: 'member',
-  context: ({ input }) => ({ ...input, attempts: 0, stored: false, unanswered: 0, joins: 0, relocations: 0 }),
+  context: ({ input }) => ({ ...input, attempts: 0, rounds: 0, stored: false, unanswered: 0, joins: 0, relocations: 0 }),
   initial: 'idle',
   on: { STOP: '.left' },
   states: {
@@ -129,7 +149,7 @@ export const memberMachine = setup({
         },
         requesting: {
           entry: ['countAttempt', 'sendJoin'],
-          after: { joinRetry: { target: 'asking' } },
+          after: { joinRetry: { target: 'asking', actions: 'countRound' } },
         },
         waiting: {
           after: { tryJoinLater: { target: 'asking' } },
@@ -152,7 +172,7 @@ export const memberMachine = setup({
       states: {
         requesting: {
           entry: ['countAttempt', 'sendJoin'],
-          after: { joinRetry: { target: 'requesting', reenter: true } },
+          after: { joinRetry: { target: 'requesting', reenter: true, actions: 'countRound' } },
         },
         waiting: {
           after: { tryJoinLater: { target: 'requesting' } },

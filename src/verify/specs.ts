@@ -5,7 +5,8 @@
 import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
 import { connectionMachine, type ConnectionSettings } from '../../machines/connection.machine.ts'
 import { elderMachine } from '../../machines/elder.machine.ts'
-import { memberMachine } from '../../machines/member.machine.ts'
+import { joinRetryDelay, maxRounds, memberMachine } from '../../machines/member.machine.ts'
+import { SECTION_TIMING } from '../roles/constants.ts'
 import { defineSpec, type MachineSpec, within } from './verify.ts'
 import { agreementSpec, dkgSpec } from './protocol-specs.ts'
 import { sectionSpec } from './section-spec.ts'
@@ -26,12 +27,13 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
   defineSpec({
     name: 'member',
     machine: memberMachine,
-    input: { joinRetryMs: 5_000, tryJoinLaterMs: 20_000, resumeAfterAttempts: 2 },
+    // The node's timing (the model-based tests hold the node's timers to the model's).
+    input: { joinRetryMs: SECTION_TIMING.joinRetryMs, backoffAfterRounds: SECTION_TIMING.joinBackoffAfterRounds, joinRetryMaxMs: SECTION_TIMING.joinRetryMaxMs, tryJoinLaterMs: SECTION_TIMING.tryJoinLaterMs, resumeAfterAttempts: 2 },
     events: [
       { type: 'JOIN', restored: false }, { type: 'JOIN', restored: true },
       ...['GENESIS', 'RESEND', 'JOIN_ELSEWHERE', 'LEFT_RECENTLY', 'TRY_LATER', 'REFUSED', 'APPROVED', 'RESUMED', 'PROMOTED', 'DEMOTED', 'RELOCATE', 'VOTED_OFF', 'STOP'].map((type) => ({ type })),
     ],
-    key: (s) => ({ attempts: cap(s.context.attempts, 2), joined: s.context.joins > 0, stored: s.context.stored, unanswered: s.context.unanswered }),
+    key: (s) => ({ attempts: cap(s.context.attempts, 2), rounds: s.context.rounds, joined: s.context.joins > 0, stored: s.context.stored, unanswered: s.context.unanswered }),
     stable: ['member.adult', 'member.elder'],
     // Answers to our requests, and what the section decides about us, come from other nodes;
     // RESUMED is the role's own answer to `resume` (it takes up its store at once).
@@ -46,6 +48,10 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
       // Resuming is for a restarted elder nobody answered, after enough unanswered requests.
       { name: 'a node resumes only after unanswered requests', holds: (s) => !within(s, 'member.joining.resuming') || s.context.unanswered >= s.context.resumeAfterAttempts },
       { name: 'unanswered requests are counted only while we may resume', holds: (s) => s.context.unanswered <= s.context.resumeAfterAttempts },
+      // The backoff's count is bounded (the wait is joinRetryMaxMs past it) and starts again for each join.
+      { name: 'timed-out rounds are counted up to maxRounds', holds: (s) => s.context.rounds <= maxRounds(s.context) },
+      { name: 'a member has no rounds of a join counted', holds: (s) => !(within(s, 'member.adult') || within(s, 'member.elder')) || s.context.rounds === 0 },
+      { name: 'a joiner waits at most joinRetryMaxMs between rounds', holds: (s) => joinRetryDelay(s.context) <= s.context.joinRetryMaxMs },
       { name: 'a member no longer hopes to resume', holds: (s) => !(within(s, 'member.adult') || within(s, 'member.elder')) || !s.context.stored },
     ],
   }),

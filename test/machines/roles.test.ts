@@ -19,7 +19,7 @@ describe('member machine', () => {
   function member() {
     const clock = new Scheduler()
     const sends: number[] = []
-    const actor = createActor(memberMachine, { input: { joinRetryMs: 5_000, tryJoinLaterMs: 20_000, resumeAfterAttempts: 3 }, clock })
+    const actor = createActor(memberMachine, { input: { joinRetryMs: 5_000, backoffAfterRounds: 4, joinRetryMaxMs: 30_000, tryJoinLaterMs: 20_000, resumeAfterAttempts: 3 }, clock })
     actor.on('sendJoin', () => sends.push(clock.now))
     actor.start()
     return { clock, sends, actor }

@@ -74,8 +74,9 @@ class MemberSystem implements SystemUnderTest {
   exec(event: EventObject): void {
     const delay = afterDelay(event)
     if (delay !== undefined) {
-      const ms = delay === 'joinRetry' ? SECTION_TIMING.joinRetryMs : SECTION_TIMING.tryJoinLaterMs
-      return this.#s.fire('member', ms, delay)
+      // The member actor arms one timer at a time; check() holds its delay to the model's (the
+      // join retry's grows with the rounds of a join).
+      return this.#s.fire('member', delay === 'joinRetry' ? () => true : SECTION_TIMING.tryJoinLaterMs, delay)
     }
     if (event.type === 'JOIN' && (event as { restored?: boolean }).restored === true) throw new Unproducible('a fresh node has no store to resume from')
     if (event.type === 'RESUMED') throw new Unproducible('only a restarted elder resumes')

@@ -57,7 +57,7 @@ export class MemberRole implements Role {
       guards: { canResume: ({ context }) => context.stored && this.#canResume() !== undefined },
     })
     this.#actor = createActor(machine, {
-      input: { joinRetryMs: SECTION_TIMING.joinRetryMs, tryJoinLaterMs: SECTION_TIMING.tryJoinLaterMs, resumeAfterAttempts: RESUME_AFTER_ATTEMPTS },
+      input: { joinRetryMs: SECTION_TIMING.joinRetryMs, backoffAfterRounds: SECTION_TIMING.joinBackoffAfterRounds, joinRetryMaxMs: SECTION_TIMING.joinRetryMaxMs, tryJoinLaterMs: SECTION_TIMING.tryJoinLaterMs, resumeAfterAttempts: RESUME_AFTER_ATTEMPTS },
       clock: components.clock('member'),
       systemId: components.systemId('member'),
     })

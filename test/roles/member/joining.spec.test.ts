@@ -29,6 +29,34 @@ describe('joining, on the wire', () => {
     expect(s.sentOf('JoinRequest')).toHaveLength(2)
   })
 
+  it('unanswered, it asks two rounds 5 s apart, then waits 10 s, and 20 s from then on', () => {
+    // Found with `sim --nodes 300 --seed 5 --partition …`: joiners cut off for the partition's
+    // 150 s asked every 5 s throughout, and a join cost 431 messages (JOIN_MESSAGES_BOUND is 400).
+    const { s } = joiner()
+    const waits: number[] = []
+    for (let round = 0; round < 9; round++) {
+      const armed = s.timers('member').armed
+      expect(armed).toHaveLength(1)
+      waits.push(armed[0]!)
+      expect(elapse(s, armed[0]!)).toBe(1)
+    }
+    expect(waits).toEqual([5_000, 5_000, 10_000, 20_000, 20_000, 20_000, 20_000, 20_000, 20_000])
+    expect(s.sentOf('JoinRequest')).toHaveLength(10)
+  })
+
+  it('the rounds of a join start again at 5 s for its next join (a relocation)', () => {
+    const { s, elder, sap, keys, dst } = joiner()
+    for (const ms of [5_000, 5_000, 10_000, 20_000, 20_000]) expect(elapse(s, ms)).toBe(1)
+    const self = { name: s.node.name, publicKey: s.keypair().publicKey.bytes, addr: 's', age: 5 }
+    const joined = signedDecision(keys, 1, [{ kind: 'Joined', member: self }])
+    s.deliver(elder, 'JoinApproved', { decision: joined, sap: sap.toWire(), proofChain: new ProofChain(sap.sap.sectionKey(), []).toWire(), members: [asMember(elder, 9), self].map(memberToWire), nextGeneration: 2 }, dst)
+    expect(s.node.role).toBe('adult')
+    expect(s.timers('member').armed).toEqual([])
+    s.deliver(elder, 'SectionDecisions', { decisions: [signedDecision(keys, 2, [{ kind: 'Relocated', name: s.node.name, destination: Prefix.EMPTY.name, age: 5 }])] })
+    expect(s.node.role).toBe('relocating')
+    expect(s.timers('member').armed).toEqual([5_000])
+  })
+
   it('after TryJoinLater it waits tryJoinLaterMs, sends nothing meanwhile, then sends a JoinRequest', () => {
     const { s, elder, dst } = joiner()
     s.deliver(elder, 'JoinResponse', { verdict: { _tag: 'TryJoinLater' } }, dst)
