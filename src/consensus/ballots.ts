@@ -196,26 +196,29 @@ export class BallotVerifier {
       voters.add(sm.voter)
     }
     if (voters.size < this.roster.quorum) return 'justification-too-small'
-    let signature: BlsSignature
-    try {
-      signature = BlsSignature.fromBytes(decision.signature)
-    } catch {
-      return 'bad-section-signature'
-    }
-    if (!this.roster.keySet.publicKey().verify(decisionBytes(this.sectionKey, decision.generation, decision.round, decision.proposals), signature)) {
-      return 'bad-section-signature'
-    }
-    return verifySeed(this.roster.keySet.publicKey(), decision) ? undefined : 'bad-seed-signature'
+    return decisionSignatures(this.roster.keySet.publicKey(), decision)
   }
 }
 
-/** Whether a decision's seed signature is the section's over its {@link seedBytes}. */
-export function verifySeed(key: BlsPublicKey, decision: Pick<Decision, 'generation' | 'proposals' | 'seed'>): boolean {
+/**
+ * Whether a decision's section signature and seed signature are the section's (over
+ * {@link decisionBytes} and {@link seedBytes}): both in one pairing product; which one is bad is
+ * worked out only when they fail.
+ */
+export function decisionSignatures(key: BlsPublicKey, decision: Pick<Decision, 'generation' | 'round' | 'proposals' | 'signature' | 'seed'>): 'bad-section-signature' | 'bad-seed-signature' | undefined {
   let signature: BlsSignature
+  let seed: BlsSignature
   try {
-    signature = BlsSignature.fromBytes(decision.seed)
+    signature = BlsSignature.fromBytes(decision.signature)
   } catch {
-    return false
+    return 'bad-section-signature'
   }
-  return key.verify(seedBytes(key.toBytes(), decision.generation, decision.proposals), signature)
+  try {
+    seed = BlsSignature.fromBytes(decision.seed)
+  } catch {
+    return 'bad-seed-signature'
+  }
+  const signed = { message: decisionBytes(key.toBytes(), decision.generation, decision.round, decision.proposals), signature }
+  if (key.verifyBoth(signed, { message: seedBytes(key.toBytes(), decision.generation, decision.proposals), signature: seed })) return undefined
+  return key.verify(signed.message, signature) ? 'bad-seed-signature' : 'bad-section-signature'
 }

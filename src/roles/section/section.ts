@@ -12,8 +12,8 @@
  */
 import { createActor, type Actor } from 'xstate'
 import { sectionMachine } from '../../../machines/section.machine.ts'
-import { decisionBytes, type Decision, decodeChange, type Member, memberFromWire, SectionMembers, type SectionView, verifySeed } from '../../consensus/index.ts'
-import { type BlsPublicKey, BlsSignature, type NodePublicKey, toHex } from '../../crypto/index.ts'
+import { type Decision, decisionSignatures, decodeChange, type Member, memberFromWire, SectionMembers, type SectionView } from '../../consensus/index.ts'
+import { type BlsPublicKey, type NodePublicKey, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, type SignedSap } from '../../knowledge/index.ts'
 import type { Message, PayloadOf } from '../../wire/index.ts'
 import { DECISIONS_PER_ANSWER, MAX_DECISIONS_AHEAD, RECENT_DECISIONS } from '../constants.ts'
@@ -220,11 +220,5 @@ export class SectionRole implements Role {
  * need, since what they apply is drawn from the seed.
  */
 export function verifyDecision(key: BlsPublicKey, decision: Decision): boolean {
-  let signature: BlsSignature
-  try {
-    signature = BlsSignature.fromBytes(decision.signature)
-  } catch {
-    return false
-  }
-  return key.verify(decisionBytes(key.toBytes(), decision.generation, decision.round, decision.proposals), signature) && verifySeed(key, decision)
+  return decisionSignatures(key, decision) === undefined
 }
