@@ -186,6 +186,9 @@ const CHECKS: readonly Check[] = [
   ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((seed) => net(`heal-300-s${seed}`, '16', `--nodes 300 --seed ${seed} --byzantine 2 --churn 0.25 --drop 0.15`, joinBound)),
   ...[1, 2].map((seed) => net(`heal-700-s${seed}`, '16', `--nodes 700 --seed ${seed} --byzantine 2 --churn 0.25 --drop 0.15`, joinBound)),
   ...[1, 2, 3, 4, 5].map((seed) => net(`partition-300-s${seed}`, '16', `--nodes 300 --seed ${seed} --byzantine 2 --churn 0.25 --drop 0.15 --partition`, joinBound)),
+  // The issue's own examples: loss alone left knowledge unconverged; with churn and Byzantine elders, 28 unjoined.
+  net('loss-300-s90210', '16', '--nodes 300 --seed 90210 --drop 0.2', joinBound),
+  net('loss-300-s90210-faults', '16', '--nodes 300 --seed 90210 --drop 0.2 --byzantine 2 --churn 0.3', joinBound),
   net('sim-300-s3', '4, 15, 16', '--nodes 300 --seed 3 --byzantine 2 --churn 0.2 --drop 0.05', { what: '; client AE hops ≤ prefix bits + 2', conds: (j) => [hops(j)] }),
   net('sim-250-s7', '4', '--nodes 250 --seed 7', { what: '; client AE hops ≤ prefix bits + 2', conds: (j) => [hops(j)] }),
   net('sim-1000-s7', '4, 15, 16', '--nodes 1000 --seed 7', { what: '; ≥ 32 sections, relocations > 0, client AE hops ≤ prefix bits + 2 (wallMs printed)',

@@ -9,6 +9,7 @@
 import type { MembershipChange } from '../../consensus/index.ts'
 import { type BlsPublicKey, type BlsSignature, toHex } from '../../crypto/index.ts'
 import { ProofChain, type SignedSap } from '../../knowledge/index.ts'
+import { dropOldest } from '../bounded.ts'
 import { MAX_COMBINED_LINKS, MAX_PENDING_LINKS } from '../constants.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import { isNeighbour } from './neighbours.ts'
@@ -77,20 +78,11 @@ export class ChainLinks {
         const to = this.#recipients.get(childHex) ?? sap.sap.elders.map((e) => e.addr)
         c.send(to, 'AeUpdate', { sap: sap.toWire(), proofChain: chain.toWire() })
       }
-      if (this.#recipients.size > MAX_COMBINED_LINKS) {
-        this.#recipients.delete(this.#recipients.keys().next().value!)
-        c.refuse('link-recipients-evicted')
-      }
-      if (this.#combined.size > MAX_COMBINED_LINKS) {
-        this.#combined.delete(this.#combined.values().next().value!)
-        c.refuse('link-recipients-evicted')
-      }
+      dropOldest(this.#recipients, MAX_COMBINED_LINKS, () => c.refuse('link-recipients-evicted'))
+      dropOldest(this.#combined, MAX_COMBINED_LINKS, () => c.refuse('link-recipients-evicted'))
       if (c.elder.serving) this.#announceSap(sap, chain)
     }
-    while (this.#links.size > MAX_PENDING_LINKS) {
-      this.#links.delete(this.#links.keys().next().value!)
-      c.refuse('link-evicted')
-    }
+    dropOldest(this.#links, MAX_PENDING_LINKS, () => c.refuse('link-evicted'))
   }
 
   /**

@@ -14,6 +14,7 @@ import { BlsPublicKey, type NodePublicKey, type PublicKeySet, SignatureShare, th
 import { linkBytes, SectionAuthorityProvider, SignedSap } from '../../knowledge/index.ts'
 import type { DkgStartWire, PayloadOf } from '../../wire/index.ts'
 import { Prefix, XorName } from '../../xor/index.ts'
+import { addBounded, dropOldest } from '../bounded.ts'
 import { collectors, COLLECTORS, MAX_LATE_LINK_SENDERS, MAX_LINK_PARENTS } from '../constants.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import type { ElderRole, ElderTerm } from './elder.ts'
@@ -197,9 +198,7 @@ export class ElderChange {
       // three by name may have crashed since the decision, and then nobody combined the link:
       // 300 nodes, seed 8, `--byzantine 2 --churn 0.25 --drop 0.15` resent 6,107 shares to
       // them and Prefix(000)'s new key never had a chain (approval-without-chain 1,347).
-      const again = this.#linksSent.has(toHex(child.toBytes()))
-      this.#linksSent.add(toHex(child.toBytes()))
-      while (this.#linksSent.size > MAX_LINK_PARENTS) this.#linksSent.delete(this.#linksSent.values().next().value!)
+      const again = addBounded(this.#linksSent, toHex(child.toBytes()), MAX_LINK_PARENTS)
       if (again || term.index < COLLECTORS) this.onLinkShare(payload)
       const to = again ? term.elders.filter((e) => e.addr !== c.addr) : collectors(term.elders)
       c.send(to.map((e) => e.addr), 'LinkShare', payload)
@@ -217,7 +216,7 @@ export class ElderChange {
       parent = this.#keySetFor(payload.parent)
       if (parent === undefined) return
       this.#linkParents.set(parentHex, parent)
-      if (this.#linkParents.size > MAX_LINK_PARENTS) this.#linkParents.delete(this.#linkParents.keys().next().value!)
+      dropOldest(this.#linkParents, MAX_LINK_PARENTS)
     }
     let child: BlsPublicKey
     try {
@@ -243,13 +242,7 @@ export class ElderChange {
 
   /** Whether a late share from this `child/from` came before (see {@link #lateLinkSenders}). */
   #resent(key: string): boolean {
-    if (this.#lateLinkSenders.has(key)) return true
-    this.#lateLinkSenders.add(key)
-    while (this.#lateLinkSenders.size > MAX_LATE_LINK_SENDERS) {
-      this.#lateLinkSenders.delete(this.#lateLinkSenders.values().next().value!)
-      this.#c.refuse('late-link-senders-evicted')
-    }
-    return false
+    return addBounded(this.#lateLinkSenders, key, MAX_LATE_LINK_SENDERS, () => this.#c.refuse('late-link-senders-evicted'))
   }
 
   /** The key set of a section key we were a member under (current or the one before). */

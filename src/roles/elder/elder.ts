@@ -15,6 +15,7 @@ import { NodePublicKey, type PublicKeySet, type SecretKeyShare, toHex } from '..
 import type { SignedSap } from '../../knowledge/index.ts'
 import type { DkgStartWire, Kind, Message, PayloadOf } from '../../wire/index.ts'
 import type { XorName } from '../../xor/index.ts'
+import { dropOldest } from '../bounded.ts'
 import { MAX_PENDING_PROPOSALS, MAX_STALE_VOTERS, RECENT_DECISIONS, SECTION_TIMING, STALE_VOTER_ANSWER_MS } from '../constants.ts'
 import type { Role } from '../role.ts'
 import type { NodeComponents } from '../shell/components.ts'
@@ -366,10 +367,7 @@ export class ElderRole implements Role {
     if (last !== undefined && now - last < STALE_VOTER_ANSWER_MS) return
     this.#staleAnswers.delete(key)
     this.#staleAnswers.set(key, now)
-    while (this.#staleAnswers.size > MAX_STALE_VOTERS) {
-      this.#staleAnswers.delete(this.#staleAnswers.keys().next().value!)
-      c.refuse('stale-voters-evicted')
-    }
+    dropOldest(this.#staleAnswers, MAX_STALE_VOTERS, () => c.refuse('stale-voters-evicted'))
     c.refuse('stale-voter-answered')
     c.antiEntropy.sendSaps(addr, [view.sap])
   }
