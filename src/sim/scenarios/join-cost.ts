@@ -16,10 +16,11 @@ const ANSWERS: ReadonlySet<Kind> = new Set<Kind>(['JoinResponse', 'JoinApproved'
 
 /**
  * What one join's own messages may come to in the simulator's runs, worst case (README limits):
- * a joiner sends at most JOIN_FANOUT × (1 + aeResendLimit) = 18 requests per 5 s retry interval
- * and gets at most one answer to each; a join that waits out the faults costs more the longer they
- * last. Runs check the worst join against it; before the fixes of issue 16 a joiner refused or
- * unanswered in a loop passed 1,000.
+ * a joiner sends at most JOIN_FANOUT × (1 + aeResendLimit) = 18 requests per round and gets at
+ * most one answer to each; its rounds start at 0, 5, 10 and 20 s, then every 20 s (the member
+ * chart's backoff), so a join that waits out 150 s of partition costs at most 36 × 10 = 360. Runs
+ * check the worst join against it; before the fixes of issue 16 a joiner refused or unanswered in
+ * a loop passed 1,000, and one cut off by a partition, asking every 5 s, 436.
  */
 export const JOIN_MESSAGES_BOUND = 400
 
