@@ -28,7 +28,6 @@ import {
   canonicalProposals,
   type Decision,
   decisionBytes,
-  seedBytes,
   type SuperMajority,
   signSuperMajority,
   signVote,
@@ -93,7 +92,7 @@ function copyVote(vote: Vote): Vote {
 function copySuperMajority(sm: SuperMajority): SuperMajority {
   return {
     ...sm, proposals: sm.proposals.map((p) => Uint8Array.from(p)), justification: sm.justification.map(copyVote),
-    share: Uint8Array.from(sm.share), seedShare: Uint8Array.from(sm.seedShare), signature: Uint8Array.from(sm.signature),
+    share: Uint8Array.from(sm.share), signature: Uint8Array.from(sm.signature),
   }
 }
 
@@ -136,8 +135,8 @@ export class GenerationVoter {
   #highestPolka: Polka | undefined
   readonly #myVotes = new Map<number, Vote>()
   readonly #mySupermajorities = new Map<number, SuperMajority>()
-  /** Our seed share by value: round-free, so a later round's ballot for the same set reuses it (~7 ms a signature). */
-  readonly #mySeedShares = new Map<string, Uint8Array>()
+  /** Our decision share by value: round-free, so a later round's ballot for the same set reuses it (~7 ms a signature). */
+  readonly #myShares = new Map<string, Uint8Array>()
   #decision: Decision | undefined
   readonly stats: VoterStats = { rejected: {}, equivocations: 0, rounds: 0 }
 
@@ -428,15 +427,15 @@ export class GenerationVoter {
       const polka = this.#polkas.get(this.#round)
       if (polka !== undefined && !this.#mySupermajorities.has(this.#round)) {
         const justification = polka.votes.slice(0, this.#roster.quorum)
-        const share = this.#share.sign(decisionBytes(this.#verifier.sectionKey, this.generation, this.#round, polka.proposals))
+        // Round-free: one share per set, whichever round we lock on it in.
         const value = valueId(polka.proposals)
-        let seedShare = this.#mySeedShares.get(value)
-        if (seedShare === undefined) {
-          seedShare = this.#share.sign(seedBytes(this.#verifier.sectionKey, this.generation, polka.proposals)).toBytes()
-          this.#mySeedShares.set(value, seedShare)
+        let share = this.#myShares.get(value)
+        if (share === undefined) {
+          share = this.#share.sign(decisionBytes(this.#verifier.sectionKey, this.generation, polka.proposals)).toBytes()
+          this.#myShares.set(value, share)
         }
         const sm = signSuperMajority(this.#keypair, this.#verifier.sectionKey, {
-          voter: this.self, generation: this.generation, round: this.#round, proposals: polka.proposals, justification, share: share.toBytes(), seedShare,
+          voter: this.self, generation: this.generation, round: this.#round, proposals: polka.proposals, justification, share,
         })
         this.#mySupermajorities.set(this.#round, sm)
         polka.proof ??= sm
@@ -507,19 +506,14 @@ export class GenerationVoter {
     for (const list of byValue.values()) {
       if (list.length < this.#roster.quorum) continue
       const proposals = list[0]!.proposals
-      const message = decisionBytes(this.#verifier.sectionKey, this.generation, round, proposals)
+      const message = decisionBytes(this.#verifier.sectionKey, this.generation, proposals)
       try {
         const shares = list.map((sm) => ({ index: sm.voter, share: SignatureShare.fromBytes(sm.share), signer: String(sm.voter) }))
         const { signature, badSigners, signers } = this.#roster.keySet.combine(message, shares)
         for (const bad of badSigners) this.#markBadShare(round, Number(bad))
-        // The seed signature, from the same ballots' seed shares (round-free: one value per set).
-        const seedShares = list.filter((sm) => !this.#badShares.has(`${round}/${sm.voter}`))
-          .map((sm) => ({ index: sm.voter, share: SignatureShare.fromBytes(sm.seedShare), signer: String(sm.voter) }))
-        const seeded = this.#roster.keySet.combine(seedBytes(this.#verifier.sectionKey, this.generation, proposals), seedShares)
-        for (const bad of seeded.badSigners) this.#markBadShare(round, Number(bad))
         // The decision carries the ballots whose shares made its signature.
         const used = list.filter((sm) => signers.includes(String(sm.voter)))
-        this.#decision = { generation: this.generation, round, proposals, supermajority: used, signature: signature.toBytes(), seed: seeded.signature.toBytes() }
+        this.#decision = { generation: this.generation, round, proposals, supermajority: used, signature: signature.toBytes() }
         return
       } catch (error) {
         if (error instanceof CombineFailed) {
@@ -531,7 +525,6 @@ export class GenerationVoter {
           for (const sm of list) {
             try {
               SignatureShare.fromBytes(sm.share)
-              SignatureShare.fromBytes(sm.seedShare)
             } catch {
               this.#markBadShare(round, sm.voter)
             }

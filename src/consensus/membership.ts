@@ -245,7 +245,7 @@ export function joinAge(section: SectionMembers, seed: Uint8Array, parameters: N
 
 // --- Ageing and relocation (DESIGN.md §6) ---------------------------------------------------------
 
-/** churnId = SHA3 of the decision's seed ({@link decisionSeed}: from the section's round-free seed signature, DESIGN.md §6). */
+/** churnId = SHA3 of the decision's seed ({@link decisionSeed}: from the section's round-free decision signature, DESIGN.md §6). */
 export function churnId(seed: Uint8Array): XorName {
   return XorName.fromContent(seed)
 }

@@ -54,7 +54,7 @@ export function sectionSpec(): MachineSpec {
   const decisions: Decision[] = []
   for (let generation = 1; generation <= GENERATIONS; generation++) {
     for (const change of changes) {
-      decisions.push({ generation, round: 0, proposals: [encodeChange(change)], supermajority: [], signature: sign(Uint8Array.of(generation, decisions.length)).toBytes(), seed: sign(Uint8Array.of(generation, decisions.length, 1)).toBytes() })
+      decisions.push({ generation, round: 0, proposals: [encodeChange(change)], supermajority: [], signature: sign(Uint8Array.of(generation, decisions.length)).toBytes() })
     }
   }
   return defineSpec({

@@ -168,8 +168,7 @@ export type VoteWire = typeof VoteWire.Type
 
 /**
  * A SuperMajority ballot: the voter saw a supermajority of votes for `proposals` in `round`
- * (the `justification`), locks on them, and adds its BLS shares over the decision bytes and the
- * seed bytes.
+ * (the `justification`), locks on them, and adds its BLS share over the decision bytes.
  */
 export const SuperMajorityWire = Schema.Struct({
   voter: IntBetween(0, MAX_ELDERS - 1),
@@ -177,22 +176,20 @@ export const SuperMajorityWire = Schema.Struct({
   round: Uint,
   proposals: Proposals,
   justification: BoundedArray(VoteWire, MAX_ELDERS),
+  /** Its share of the section's signature over the round-free decision bytes (`decisionBytes`). */
   share: BlsSignatureBytes,
-  /** Its share of the round-free seed signature (`seedBytes`): the decision's chance. */
-  seedShare: BlsSignatureBytes,
   signature: Ed25519SignatureBytes,
 })
 export type SuperMajorityWire = typeof SuperMajorityWire.Type
 
-/** A decided generation: the supermajority ballots, the section's combined signature and its seed signature. */
+/** A decided generation: the supermajority ballots and the section's combined signature. */
 export const DecisionWire = Schema.Struct({
   generation: Uint,
   round: Uint,
   proposals: Proposals,
   supermajority: BoundedArray(SuperMajorityWire, MAX_ELDERS),
+  /** The section's signature over the round-free decision bytes: what the decision's chance is drawn from, too. */
   signature: BlsSignatureBytes,
-  /** The section's signature over the round-free seed bytes: what the decision's chance is drawn from. */
-  seed: BlsSignatureBytes,
 })
 export type DecisionWire = typeof DecisionWire.Type
 

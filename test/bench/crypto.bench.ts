@@ -69,14 +69,6 @@ describe('crypto', () => {
     figure('BLS share sign, message signed before', shareSign.period, 'ms/op')
     figure('BLS 5-of-7 combine + verify', combine.period, 'ms/op', { name: '5 share verifies', value: 5 * verify.period, higherIsBetter: false })
     expect(publicKey.verify(fixed, signature)).toBe(true)
-
-    // A decision's section signature and seed signature (every member checks both).
-    const seedMessage = freshMessage()
-    const pair = [{ message: fixed, signature }, { message: seedMessage, signature: secretKey.sign(seedMessage) }] as const
-    const both = await bench('bls two signatures under one key, one pairing product', () => { forgetVerifiedBls(); publicKey.verifyBoth(pair[0], pair[1]) }).run(options)
-    const two = await bench('bls two signatures under one key, two checks', () => { forgetVerifiedBls(); for (const p of pair) publicKey.verify(p.message, p.signature) }).run(options)
-    figure('BLS decision + seed signatures (one product)', both.period, 'ms/op', { name: 'two checks', value: two.period, higherIsBetter: false })
-    expect(publicKey.verifyBoth(pair[0], pair[1])).toBe(true)
   })
 
   test('BLS: 7 shares of one message (table from the 2nd), interpolation by Strauss–Shamir', async ({ bench }) => {

@@ -10,7 +10,7 @@ import {
   makeRoster,
   proposalsHash,
   SectionMembers,
-  seedBytes,
+  decisionBytes,
   signVote,
   type SuperMajority,
   type Vote,
@@ -137,10 +137,10 @@ describe('the decision seed: unpredictable churn (DESIGN.md §6)', () => {
   const joined = encodeChange({ kind: 'Joined', member: { name: joiner.name, publicKey: joiner.publicKey.bytes, addr: 'j', age: 0 } })
   const decision = decideOnce(() => [joined])[0]!.decision(0)!
 
-  it('is the section threshold signature over the round-free seed bytes, so t shares cannot make it', () => {
-    const message = seedBytes(sectionKey, 0, decision.proposals)
-    expect(roster.keySet.publicKey().verify(message, BlsSignature.fromBytes(decision.seed))).toBe(true)
-    expect(decisionSeed(decision)).toEqual(sha3_256(domain('safenet/decision-seed/v2'), decision.seed))
+  it('is drawn from the section threshold signature over the round-free decision bytes, so t shares cannot make it', () => {
+    const message = decisionBytes(sectionKey, 0, decision.proposals)
+    expect(roster.keySet.publicKey().verify(message, BlsSignature.fromBytes(decision.signature))).toBe(true)
+    expect(decisionSeed(decision)).toEqual(sha3_256(domain('safenet/decision-seed/v3'), decision.signature))
     // t shares (one fewer than needed) do not combine: t colluding elders cannot know it ahead.
     const t = threshold(n)
     const shares = Array.from({ length: t }, (_, i) => ({ index: i, share: keys.secretKeyShare(i).sign(message), signer: String(i) }))
@@ -151,8 +151,9 @@ describe('the decision seed: unpredictable churn (DESIGN.md §6)', () => {
     // What a joiner could compute before the decision: the old derivation (section key, generation, proposals).
     const predictable = sha3_256(sectionKey, u64be(0), proposalsHash(decision.proposals))
     expect(decisionSeed(decision)).not.toEqual(predictable)
-    const forged: Decision = { ...decision, seed: Uint8Array.from(decision.signature) }
-    expect(new BallotVerifier(roster).decision(forged)).toBe('bad-seed-signature')
+    // Its signature swapped for one over the public bytes (by the section key, even): refused.
+    const forged: Decision = { ...decision, signature: keys.secretKey().sign(predictable).toBytes() }
+    expect(new BallotVerifier(roster).decision(forged)).toBe('bad-section-signature')
     expect(verifyDecision(roster.keySet.publicKey(), forged)).toBe(false)
     expect(verifyDecision(roster.keySet.publicKey(), decision)).toBe(true)
     // The genesis section's join age comes from the seed: the same proposals under another
@@ -166,7 +167,7 @@ describe('the decision seed: unpredictable churn (DESIGN.md §6)', () => {
     const ages = new Set(Array.from({ length: 6 }, (_, i) => {
       const other = SecretKeySet.random(0, new SeededRandom(i).byteSource())
       const key = other.publicKeys().publicKey().toBytes()
-      return ageUnder(other, { ...decision, seed: other.secretKey().sign(seedBytes(key, 0, decision.proposals)).toBytes() })
+      return ageUnder(other, { ...decision, signature: other.secretKey().sign(decisionBytes(key, 0, decision.proposals)).toBytes() })
     }))
     expect(ages.size).toBeGreaterThan(1)
   })

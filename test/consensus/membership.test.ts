@@ -5,6 +5,7 @@ import {
   canonicalProposals,
   checkJoin,
   churnId,
+  decisionBytes,
   decodeChange,
   DEFAULT_PARAMETERS as P,
   elderCandidates,
@@ -16,7 +17,6 @@ import {
   needsNewElders,
   relocations,
   SectionMembers,
-  seedBytes,
   splitFor,
 } from '../../src/consensus/index.ts'
 import { NodeKeypair, SecretKeySet, threshold } from '../../src/crypto/index.ts'
@@ -184,7 +184,7 @@ describe('voting elders off (mayLeave)', () => {
     for (const m of members) expect(mayLeave(view.members, sap, m.name)).toBe(true)
     const lefts = [0, 1, 2, 3, 8].map((i) => encodeChange({ kind: 'Left', name: members[i]!.name }))
     const proposals = canonicalProposals(lefts)
-    const decision = { generation: 1, round: 0, proposals, supermajority: [], signature: new Uint8Array(96), seed: keys.secretKey().sign(seedBytes(keys.publicKeys().publicKey().toBytes(), 1, proposals)).toBytes() }
+    const decision = { generation: 1, round: 0, proposals, supermajority: [], signature: keys.secretKey().sign(decisionBytes(keys.publicKeys().publicKey().toBytes(), 1, proposals)).toBytes() }
     const applied = applyDecisionToView(view, decision, members[9]!.name, P)!
     const left = applied.changes.filter((c) => c.kind === 'Left').map((c) => (c as { name: XorName }).name.toHex())
     // Two of the four elders go (in the decision's order), the adult goes; 5 elders stay members.

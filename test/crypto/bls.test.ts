@@ -64,26 +64,6 @@ describe('BLS12-381 keys and signatures', () => {
     expect(verifyAggregate(batch, items.slice(1))).toBe(false)
     expect(verifyAggregate(batch, [items[0]!, items[0]!, items[2]!])).toBe(false)
   })
-
-  it('checks two signatures under one key at once: both good passes; either bad, swapped, or errors that cancel in a sum fail', () => {
-    const sk = BlsSecretKey.random()
-    const pk = sk.publicKey()
-    const [m1, m2] = [message(`decision ${Math.random()}`), message(`seed ${Math.random()}`)]
-    const [s1, s2] = [sk.sign(m1), sk.sign(m2)]
-    const other = BlsSecretKey.random().sign(m2)
-    expect(pk.verifyBoth({ message: m1, signature: s1 }, { message: m2, signature: other })).toBe(false)
-    expect(pk.verifyBoth({ message: m1, signature: other }, { message: m2, signature: s2 })).toBe(false)
-    expect(pk.verifyBoth({ message: m1, signature: s2 }, { message: m2, signature: s1 })).toBe(false)
-    // σ₁ + Δ and σ₂ − Δ sum to σ₁ + σ₂: a plain aggregate check would pass them; the random weight does not.
-    const delta = sk.sign(message('delta')).point
-    const shifted = [new BlsSignature(s1.point.add(delta)), new BlsSignature(s2.point.subtract(delta))] as const
-    expect(verifyAggregate(aggregateSignatures([...shifted]), [{ message: m1, publicKey: pk }, { message: m2, publicKey: pk }])).toBe(true)
-    expect(pk.verifyBoth({ message: m1, signature: shifted[0] }, { message: m2, signature: shifted[1] })).toBe(false)
-    expect(pk.verifyBoth({ message: m1, signature: s1 }, { message: m2, signature: s2 })).toBe(true)
-    // Remembered: a second check of the good pair, or of one of it with a bad partner, is one check.
-    expect(pk.verifyBoth({ message: m1, signature: s1 }, { message: m2, signature: s2 })).toBe(true)
-    expect(pk.verifyBoth({ message: m1, signature: s1 }, { message: m2, signature: other })).toBe(false)
-  })
 })
 
 describe('BLS decoding refuses bad bytes with typed errors', () => {

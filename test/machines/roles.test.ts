@@ -4,16 +4,16 @@ import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
 import { elderMachine } from '../../machines/elder.machine.ts'
 import { memberMachine } from '../../machines/member.machine.ts'
 import { sectionMachine } from '../../machines/section.machine.ts'
-import { canonicalProposals, DEFAULT_PARAMETERS, encodeChange, type Member, SectionMembers, seedBytes } from '../../src/consensus/index.ts'
-import { NodeKeypair, SecretKeySet } from '../../src/crypto/index.ts'
+import { canonicalProposals, decisionBytes, DEFAULT_PARAMETERS, encodeChange, type Member, SectionMembers } from '../../src/consensus/index.ts'
+import { NodeKeypair, SecretKeySet, toHex } from '../../src/crypto/index.ts'
 import { SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { Scheduler } from '../../src/sim/scheduler.ts'
 import { Prefix } from '../../src/xor/index.ts'
 
-/** The section's seed signature over a decided set (the round-free one every elder signs alike). */
-const seedOf = (keys: SecretKeySet, generation: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array =>
-  keys.secretKey().sign(seedBytes(keys.publicKeys().publicKey().toBytes(), generation, proposals)).toBytes()
+/** The section's signature over a decided set (round-free: every elder signs it alike). */
+const signedBy = (keys: SecretKeySet, generation: number, proposals: ReadonlyArray<Uint8Array>): Uint8Array =>
+  keys.secretKey().sign(decisionBytes(keys.publicKeys().publicKey().toBytes(), generation, proposals)).toBytes()
 
 describe('member machine', () => {
   function member() {
@@ -139,7 +139,7 @@ describe('section machine', () => {
     prefix: Prefix.EMPTY, publicKeySet: keys.publicKeys(), elders: elders.map((k) => ({ name: k.name, addr: k.name.toHex().slice(0, 4) })), members: [], generation: 0,
   })
   const sap = new SignedSap(sapValue, keys.secretKey().sign(sapValue.signingBytes()))
-  const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: keys.secretKey().sign(Uint8Array.of(generation)).toBytes(), seed: seedOf(keys, generation, proposals) })
+  const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: signedBy(keys, generation, proposals) })
 
   it('applies decided generations in order only, gives fresh joiners an age, and says when elders must change', () => {
     const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
@@ -179,7 +179,7 @@ describe('section machine: a decided batch of joins', () => {
     prefix: Prefix.EMPTY, publicKeySet: keys.publicKeys(), elders: [{ name: half(0)[0]!.name, addr: 'e' }], members: [], generation: 0,
   })
   const sap = new SignedSap(sapValue, keys.secretKey().sign(sapValue.signingBytes()))
-  const decide = (proposals: Uint8Array[]) => ({ generation: 0, round: 0, proposals: canonicalProposals(proposals), supermajority: [], signature: keys.secretKey().sign(Uint8Array.of(0)).toBytes(), seed: seedOf(keys, 0, canonicalProposals(proposals)) })
+  const decide = (proposals: Uint8Array[]) => ({ generation: 0, round: 0, proposals: canonicalProposals(proposals), supermajority: [], signature: signedBy(keys, 0, canonicalProposals(proposals)) })
   const apply = (members: Member[], joins: Member[]) => {
     const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
     actor.start()
@@ -214,17 +214,29 @@ describe('section machine: a decided batch of joins', () => {
     expect(sizes).toEqual([7, 7])
   })
 
-  it('gives a joiner one age at every member, whichever round its generation was decided in (the signatures differ)', () => {
+  it('gives a joiner one age at every member, whichever round its generation was decided in (the section signs no round)', () => {
     const joiner = half(1)[0]!
     const ages = [0, 1].map((round) => {
       const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
       actor.start()
       actor.send({ type: 'START', view: { sap, members: new SectionMembers(Prefix.EMPTY, [{ ...member(half(0)[0]!), age: 50 }], -1), nextGeneration: 0 } })
-      const decision = { ...decide([encodeChange({ kind: 'Joined', member: member(joiner) })]), round, signature: keys.secretKey().sign(Uint8Array.of(round)).toBytes() }
+      // What elders that locked in different rounds combine: the same bytes, so the same signature.
+      const decision = { ...decide([encodeChange({ kind: 'Joined', member: member(joiner) })]), round }
+      actor.send({ type: 'APPLY', decision, self: half(0)[0]!.name })
+      return [actor.getSnapshot().context.view!.members.get(joiner.name)!.age, toHex(decision.signature)] as const
+    })
+    expect(ages[0]).toEqual(ages[1])
+    // Another signature (another key's) gives another age: the age is drawn from the signature.
+    const drawn = new Set(Array.from({ length: 6 }, (_, i) => {
+      const key = SecretKeySet.random(0, new SeededRandom(100 + i).byteSource())
+      const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
+      actor.start()
+      actor.send({ type: 'START', view: { sap, members: new SectionMembers(Prefix.EMPTY, [{ ...member(half(0)[0]!), age: 50 }], -1), nextGeneration: 0 } })
+      const decision = { ...decide([encodeChange({ kind: 'Joined', member: member(joiner) })]), signature: signedBy(key, 0, [encodeChange({ kind: 'Joined', member: member(joiner) })]) }
       actor.send({ type: 'APPLY', decision, self: half(0)[0]!.name })
       return actor.getSnapshot().context.view!.members.get(joiner.name)!.age
-    })
-    expect(ages[0]).toBe(ages[1])
+    }))
+    expect(drawn.size).toBeGreaterThan(1)
   })
 
   it('takes a join decided again for a member as that decision says (views that came apart come back together)', () => {
@@ -263,7 +275,7 @@ describe('section machine: merge (DESIGN.md §8)', () => {
     const actor = createActor(sectionMachine, { input: { params: DEFAULT_PARAMETERS } })
     actor.start()
     actor.send({ type: 'START', view: { sap: section.sap, members: new SectionMembers(prefixOf(bit), members, 0), nextGeneration: 1 } })
-    const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: section.keys.secretKey().sign(Uint8Array.of(generation)).toBytes(), seed: seedOf(section.keys, generation, proposals) })
+    const decide = (generation: number, proposals: Uint8Array[]) => ({ generation, round: 0, proposals, supermajority: [], signature: signedBy(section.keys, generation, proposals) })
     return { actor, section, decide }
   }
 

@@ -15,7 +15,7 @@
  */
 import { Result } from 'effect'
 import type { EventObject } from 'xstate'
-import { canonicalProposals, decisionBytes, type Decision, encodeChange, type Member, type MembershipChange, type NetworkParameters, seedBytes } from '../../src/consensus/index.ts'
+import { canonicalProposals, decisionBytes, type Decision, encodeChange, type Member, type MembershipChange, type NetworkParameters } from '../../src/consensus/index.ts'
 import { type BlsSecretKey, type BlsSignature, NodeKeypair, type PublicKeySet, type SecretKeyShare, SecretKeySet } from '../../src/crypto/index.ts'
 import { linkBytes, ProofChain, SectionAuthorityProvider, SignedSap } from '../../src/knowledge/index.ts'
 import { NodeShell } from '../../src/roles/shell/node-shell.ts'
@@ -104,8 +104,8 @@ export function signedSap(keys: HeldKeys, elders: ReadonlyArray<Peer>, generatio
 export function signedDecision(keys: HeldKeys, generation: number, changes: ReadonlyArray<MembershipChange>): Decision {
   const proposals = canonicalProposals(changes.map(encodeChange))
   const key = keys.keySet.publicKey().toBytes()
-  const signature = signWith(keys, decisionBytes(key, generation, 0, proposals))
-  return { generation, round: 0, proposals, supermajority: [], signature: signature.toBytes(), seed: signWith(keys, seedBytes(key, generation, proposals)).toBytes() }
+  const signature = signWith(keys, decisionBytes(key, generation, proposals))
+  return { generation, round: 0, proposals, supermajority: [], signature: signature.toBytes() }
 }
 
 /** The chain `chain` with one more link, to `sap`'s key, signed by `parent`. */

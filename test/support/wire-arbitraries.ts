@@ -44,7 +44,7 @@ const vote = fc.record({
   voter, generation: fc.nat(), round: fc.nat(), ballot: fc.constantFrom('Propose' as const, 'Merge' as const), proposals, signature: bytes(64),
 })
 const supermajority = fc.record({
-  voter, generation: fc.nat(), round: fc.nat(), proposals, justification: fc.array(vote, { maxLength: 5 }), share: blsSignature, seedShare: blsSignature, signature: bytes(64),
+  voter, generation: fc.nat(), round: fc.nat(), proposals, justification: fc.array(vote, { maxLength: 5 }), share: blsSignature, signature: bytes(64),
 })
 
 const index = fc.integer({ min: 0, max: 63 })
@@ -55,7 +55,7 @@ const dkgAck = fc.record({
 })
 const dkgJustification = fc.record({ sessionId: bytes(32), dealer: index, accuser: index, share: bytes(32), signature: bytes(64) })
 
-const decision = fc.record({ generation: fc.nat(), round: fc.nat(), proposals, supermajority: fc.array(supermajority, { maxLength: 3 }), signature: blsSignature, seed: blsSignature })
+const decision = fc.record({ generation: fc.nat(), round: fc.nat(), proposals, supermajority: fc.array(supermajority, { maxLength: 3 }), signature: blsSignature })
 const memberWire = fc.record({ name, publicKey: bytes(32), addr: address, age: fc.integer({ min: 0, max: 255 }) })
 const relocation = fc.record({ decision, sectionKey: blsKey, proofChain, oldPublicKey: bytes(32), signature: bytes(64) })
 

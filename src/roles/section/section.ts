@@ -12,7 +12,7 @@
  */
 import { createActor, type Actor } from 'xstate'
 import { sectionMachine } from '../../../machines/section.machine.ts'
-import { type Decision, decisionSignatures, decodeChange, type Member, memberFromWire, SectionMembers, type SectionView } from '../../consensus/index.ts'
+import { type Decision, decisionSigned, decodeChange, type Member, memberFromWire, SectionMembers, type SectionView } from '../../consensus/index.ts'
 import { type BlsPublicKey, type NodePublicKey, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, type SignedSap } from '../../knowledge/index.ts'
 import type { Message, PayloadOf } from '../../wire/index.ts'
@@ -216,9 +216,9 @@ export class SectionRole implements Role {
 }
 
 /**
- * Checks a decision's section signature and its seed signature (not its ballots): what members
- * need, since what they apply is drawn from the seed.
+ * Checks a decision's section signature (not its ballots): what members need, since what they
+ * apply is drawn from its seed.
  */
 export function verifyDecision(key: BlsPublicKey, decision: Decision): boolean {
-  return decisionSignatures(key, decision) === undefined
+  return decisionSigned(key, decision)
 }

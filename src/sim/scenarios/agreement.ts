@@ -12,7 +12,6 @@ import {
   Agreement,
   type Decision,
   decisionBytes,
-  seedBytes,
   type Roster,
   type SuperMajority,
   signSuperMajority,
@@ -345,7 +344,7 @@ class MirrorAdversary {
   readonly #valueOf = new Map<string, string>()
   readonly #sent = new Set<string>()
   /** BLS shares already made, by `byzantine/generation/valueId` (a share costs ~7 ms). */
-  readonly #shares = new Map<string, { share: Uint8Array; seedShare: Uint8Array }>()
+  readonly #shares = new Map<string, { share: Uint8Array }>()
 
   constructor(roster: Roster, sectionKey: Uint8Array, keySet: SecretKeySet, keypairs: ReadonlyArray<NodeKeypair>, peers: ReadonlyArray<PeerId>, wire: ReadonlyArray<WirePeer>) {
     this.#roster = roster
@@ -406,11 +405,11 @@ class MirrorAdversary {
       const fresh = targets.filter((t) => !this.#sent.has(`sm/${b}/${t}/${generation}/${round}`))
       if (fresh.length === 0) continue
       for (const t of fresh) this.#sent.add(`sm/${b}/${t}/${generation}/${round}`)
-      const shareKey = `${b}/${generation}/${round}/${id}`
+      const shareKey = `${b}/${generation}/${id}`
       let shares = this.#shares.get(shareKey)
       if (shares === undefined) {
         const secret = this.#keySet.secretKeyShare(b)
-        shares = { share: secret.sign(decisionBytes(this.#sectionKey, generation, round, proposals)).toBytes(), seedShare: secret.sign(seedBytes(this.#sectionKey, generation, proposals)).toBytes() }
+        shares = { share: secret.sign(decisionBytes(this.#sectionKey, generation, proposals)).toBytes() }
         this.#shares.set(shareKey, shares)
       }
       const ballot = signSuperMajority(this.#keypairs[b]!, this.#sectionKey, { voter: b, generation, round, proposals: [...proposals], justification, ...shares })

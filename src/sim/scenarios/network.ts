@@ -384,7 +384,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       const message = decoded.success
       if (message.kind === 'AgreementVotes') {
         const payload = message.payload
-        const bad = { ...payload, supermajorities: payload.supermajorities.map((sm) => (sm.voter === node.elderIndex ? { ...sm, share: flip(sm.share), seedShare: flip(sm.seedShare) } : sm)) }
+        const bad = { ...payload, supermajorities: payload.supermajorities.map((sm) => (sm.voter === node.elderIndex ? { ...sm, share: flip(sm.share) } : sm)) }
         return [reseal(message, bad, wire.keypair, byzantineRandom, frame)]
       }
       if (message.kind === 'DecisionAnnounce') {
