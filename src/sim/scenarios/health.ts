@@ -120,6 +120,8 @@ export function explainSections(nodes: ReadonlyArray<NodeShell>, sections: Reado
   const byName = new Map(nodes.filter((n) => !n.crashed).map((n) => [n.name.toHex(), n]))
   const list = (names: string[]) => `${names.slice(0, NAMES_LISTED).join(' ')}${names.length > NAMES_LISTED ? ` and ${names.length - NAMES_LISTED} more` : ''}`
   let whole = 0
+  // Members of a current section whose SAP of it is not the current one: described below.
+  const behind: NodeShell[] = []
   for (const section of sections) {
     const reasons: string[] = []
     const key = toHex(section.sap.sap.sectionKey().toBytes())
@@ -136,8 +138,9 @@ export function explainSections(nodes: ReadonlyArray<NodeShell>, sections: Reado
       const older = view.members().filter((m) => !elderSet.has(m.name.toHex()) && m.age > youngest).map((m) => `${m.addr} (age ${m.age})`)
       if (older.length > 0) reasons.push(`older than its youngest elder (age ${youngest}) but not an elder: ${list(older)}`)
     }
-    const stale = section.members.filter((n) => toHex(n.section!.sap.sap.sectionKey().toBytes()) !== key).map((n) => n.addr)
-    if (stale.length > 0) reasons.push(`members holding another SAP of it than the current one: ${list(stale)}`)
+    const stale = section.members.filter((n) => toHex(n.section!.sap.sap.sectionKey().toBytes()) !== key)
+    if (stale.length > 0) reasons.push(`members holding another SAP of it than the current one: ${list(stale.map((n) => n.addr))}`)
+    behind.push(...stale)
     // A SAP whose key has no chain from genesis cannot go into a tree: nobody can prove it.
     const unlinked = section.members.filter((n) => n.tree.dag.chainFromGenesis(section.sap.sap.sectionKey()) === undefined)
     if (unlinked.length > 0) {
@@ -166,8 +169,9 @@ export function explainSections(nodes: ReadonlyArray<NodeShell>, sections: Reado
   const current = new Set(sections.map((s) => s.prefix.toString()))
   const stranded = nodes.filter((n) => !n.crashed && (n.role === 'adult' || n.role === 'elder') && n.section !== undefined && !current.has(n.section.sap.sap.prefix.toString()))
   if (stranded.length > 0) lines.push(`members of a section that is gone (split or merged since): ${list(stranded.map((n) => `${n.addr} (${n.role} of ${n.section!.sap.sap.prefix.toString()} gen ${n.section!.nextGeneration})`))}`)
-  // Each one (a few): what it knows of where its name is now, who it would ask, and where they are.
-  for (const node of stranded.slice(0, NAMES_LISTED)) {
+  // Each one (a few), and each member behind: what it knows of where its name is now, who it
+  // would ask, and where they are.
+  for (const node of [...stranded.slice(0, NAMES_LISTED), ...behind.slice(0, NAMES_LISTED)]) {
     const view = node.section!
     const now = sections.find((s) => s.prefix.matches(node.name))
     const held = node.tree.sectionFor(node.name)
@@ -177,7 +181,7 @@ export function explainSections(nodes: ReadonlyArray<NodeShell>, sections: Reado
       const peer = byName.get(e.name.toHex())
       return `${e.addr}: ${peer === undefined ? 'gone' : `${peer.role} of ${peer.section?.sap.sap.prefix.toString() ?? '-'} gen ${peer.section?.nextGeneration ?? '-'}`}`
     })
-    lines.push(`  ${node.addr}: its SAP ${view.sap.sap.prefix.toString()} gen ${view.sap.sap.generation}; its tree's SAP for its name ${held === undefined ? 'none' : `${held.sap.prefix.toString()} gen ${held.sap.generation}`}; ${now?.prefix.toString() ?? '?'} now ${listed}`)
+    lines.push(`  ${node.addr}: its SAP ${view.sap.sap.prefix.toString()} gen ${view.sap.sap.generation} (key ${toHex(view.sap.sap.sectionKey().toBytes()).slice(0, 8)}, next generation ${view.nextGeneration}); its tree's SAP for its name ${held === undefined ? 'none' : `${held.sap.prefix.toString()} gen ${held.sap.generation}`}; ${now === undefined ? '?' : `${now.prefix.toString()} gen ${now.sap.sap.generation} (key ${toHex(now.sap.sap.sectionKey().toBytes()).slice(0, 8)})`} now ${listed}`)
     lines.push(`    its elders: ${whereabouts.join(', ')}`)
     lines.push(`    its actors: ${JSON.stringify(node.actorStates())}; stats ${JSON.stringify(node.stats)}`)
   }
