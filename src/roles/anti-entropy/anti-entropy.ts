@@ -194,6 +194,11 @@ export class AntiEntropyRole implements Role {
     // The key our tree holds for our prefix: if the tree lags our view, the answer fills it in.
     const held = c.tree.get(section.sap.sap.prefix)?.sap.sectionKey() ?? c.genesisKey
     if (elder !== undefined && elder.addr !== c.addr) c.send([elder.addr], 'AeProbe', { sectionKey: held.toBytes(), neighbours: this.#neighboursDigest() })
+    // Our tree holds a newer SAP of our section than our view (learnt from a bounce or a probe's
+    // answer, which start no catch-up): we missed decisions — perhaps the one that voted us off,
+    // which no elder sends a non-member (700 nodes, seed 1: n144 sat on generation 122 for the
+    // last 15 minutes, listed by nobody). Catching up brings them, or gives up and joins again.
+    if (this.#movedOn()) this.behind()
     // No elder of our SAP has said anything for a silence period: ours may be gone (crashed, or
     // moved to another section), and an elder that is not current answers nothing. Another elder
     // of the SAP each tick, until one is heard: one that moved on answers with where it is now.
@@ -257,13 +262,19 @@ export class AntiEntropyRole implements Role {
    */
   #onGaveUp(): void {
     const c = this.#c
-    const section = c.view
-    if (section === undefined || c.member.joining) return
-    const ours = section.sap.sap.sectionKey()
-    const held = c.tree.sectionFor(c.name)?.sap.sectionKey()
-    if (held === undefined || held.equals(ours) || !c.tree.dag.has(ours) || !c.tree.dag.isAncestor(ours, held)) return
+    if (c.view === undefined || c.member.joining || !this.#movedOn()) return
     c.refuse('stranded-rejoin')
     c.member.rejoin()
+  }
+
+  /** Whether our tree's SAP for our name descends from our view's: our section moved on past us. */
+  #movedOn(): boolean {
+    const c = this.#c
+    const section = c.view
+    if (section === undefined) return false
+    const ours = section.sap.sap.sectionKey()
+    const held = c.tree.sectionFor(c.name)?.sap.sectionKey()
+    return held !== undefined && !held.equals(ours) && c.tree.dag.has(ours) && c.tree.dag.isAncestor(ours, held)
   }
 
   /** Asks for missed decisions: the elder that looks after us first, then each other elder in turn. */

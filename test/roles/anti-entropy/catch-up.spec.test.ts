@@ -67,4 +67,26 @@ describe('catching up on decisions, on the wire', () => {
     expect(asks.at(-1)!.to).toEqual(['g'])
     expect(Buffer.from(asks.at(-1)!.dst!.sectionKey).equals(Buffer.from(newer.sap.sectionKey().toBytes()))).toBe(true)
   })
+
+  it('a member whose tree learnt a newer SAP of its section by another way starts catching up at its next probe, and joins again when nobody answers', () => {
+    // 700 nodes, seed 1, heavy faults: n144, voted off, held generation 99's SAP in its view and
+    // generation 126's in its tree (no AeUpdate had brought it), asked nothing, and stayed an
+    // "adult" that no section listed for the last 15 minutes.
+    const { s, elder, keys, sap, random, dst } = joiningNode(23)
+    const self = { keypair: s.keypair(), addr: 's' }
+    const members = [asMember(elder, 9), asMember(self, 7)]
+    s.deliver(elder, 'JoinApproved', { decision: signedDecision(keys, 0, [{ kind: 'Joined', member: members[1]! }]), sap: sap.toWire(), proofChain: new ProofChain(sap.sap.sectionKey()).toWire(), members: members.map(memberToWire), nextGeneration: 1 }, dst)
+    expect(s.node.role).toBe('adult')
+    const newer = signedSap(dealKeys(0, random), [elder], 5)
+    expect(s.node.tree.update(newer, extendChain(new ProofChain(sap.sap.sectionKey()), keys, newer)).status).not.toBe('rejected')
+    expect(s.sentOf('SectionDecisionsRequest')).toHaveLength(0)
+    s.fire('antiEntropy', (ms) => ms !== SECTION_TIMING.catchUpRetryMs, 'probe tick')
+    expect(s.sentOf('SectionDecisionsRequest')).toHaveLength(1)
+    for (let i = 1; i < AE_MAX_REQUESTS; i++) s.fire('antiEntropy', SECTION_TIMING.catchUpRetryMs, 'catch-up retry')
+    expect(s.sentOf('SectionDecisionsRequest')).toHaveLength(AE_MAX_REQUESTS)
+    expect(s.node.role).toBe('adult')
+    s.fire('antiEntropy', SECTION_TIMING.catchUpRetryMs, 'the last request unanswered')
+    expect(s.refused).toContain('stranded-rejoin')
+    expect(s.node.role).toBe('joining')
+  })
 })
