@@ -60,15 +60,18 @@ describe('the joiner log behind safenet sim --why', () => {
 })
 
 describe("each join's own messages (JoinCost)", () => {
-  it('counts what a joiner sends and the answers it is delivered until it is admitted, joins and relocations apart, a restart starting afresh', () => {
+  it('counts the join requests a joiner sends and the answers it is delivered until it is admitted, joins and relocations apart, a restart starting afresh', () => {
     const joining = new Set(['a', 'b'])
     const cost = new JoinCost((addr) => joining.has(addr))
-    const f = new Uint8Array(1)
     const elder = NodeKeypair.fromSeed(new Uint8Array(32).fill(3))
+    const joiner = NodeKeypair.fromSeed(new Uint8Array(32).fill(4))
     const dst = { name: new Uint8Array(32), sectionKey: new Uint8Array(48) }
+    const f = frame(joiner, 'JoinRequest', { addr: 'a' }, dst, 3)
     const answer = frame(elder, 'JoinResponse', { verdict: { _tag: 'TryJoinLater' } }, dst, 1)
     cost.record('a', 'e', f, 'delivered')
     cost.record('a', 'e', f, 'dropped') // sent all the same
+    // Not its join's: a restarted elder, still a DKG candidate, gossips its DKG while it rejoins.
+    cost.record('a', 'e', frame(joiner, 'DecisionRequest', { generation: 4 }, dst, 4), 'delivered')
     cost.record('e', 'a', answer, 'delivered')
     cost.record('e', 'a', answer, 'dropped') // never reached it
     // Not an answer to its join: an old fellow elder's ballots to a restarted elder.
