@@ -17,6 +17,14 @@ export const SECTION_TIMING = {
   probeIntervalMs: 10_000,
   /** An elder proposes `Left` for a member it has not heard from for this long. */
   silenceMs: 30_000,
+  /**
+   * An elder that serves again from its store after its whole section stopped (it resumed, or was
+   * approved by fellow elders that decided nothing since) counts its members' silence only from
+   * this long after: they start again over a while. 30 node processes started
+   * again on 2 cores came up over 50 s; a member back after its elder's `silenceMs` lost its name
+   * and age (CI, `test/integration/restart.test.ts`).
+   */
+  resumeGraceMs: 120_000,
   dkgGossipMs: 2_000,
   /** A session not complete by then is abandoned and its non-participants reported. */
   dkgDeadlineMs: 30_000,

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Schema } from 'effect'
 import { afterAll, describe, expect, it } from 'vitest'
-import { DEFAULT_TIMING, memberToWire } from '../../src/consensus/index.ts'
+import { decodeChange, DEFAULT_TIMING, memberToWire } from '../../src/consensus/index.ts'
 import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
 import { ProofChain } from '../../src/knowledge/index.ts'
 import { SECTION_TIMING } from '../../src/roles/constants.ts'
@@ -193,14 +193,26 @@ describe('an elder whose fellow elders are all down', () => {
     const [, g1, g2, g3] = t.elders
     const first = t.subject(undefined, 'run1')
     first.node.startGenesis(t.keys.share!(0), 10, [g1!, g2!, g3!].map((p) => asMember(p, 50)))
-    first.deliver(g1!, 'DecisionAnnounce', { decision: t.decide(0, [{ kind: 'Joined', member: asMember(t.joiner, 5) }]) })
+    const decision0 = t.decide(0, [{ kind: 'Joined', member: asMember(t.joiner, 5) }])
+    first.deliver(g1!, 'DecisionAnnounce', { decision: decision0 })
     expect(first.node.section?.nextGeneration).toBe(1)
     const knowledge = first.node.knowledge()
     first.node.crash()
     const s = t.subject(undefined, 'run2')
     s.node.restore(knowledge, [{ share: t.keys.share!(0), keySet: t.keys.keySet }])
     s.node.startJoining()
-    return { t, s, others: [g1!, g2!, g3!] }
+    return { t, s, others: [g1!, g2!, g3!], decision0 }
+  }
+
+  /** Proposals of `Left` the node has voted for. */
+  const lefts = (s: Subject) => s.sentOf('AgreementVotes').flatMap((m) => m.payload.votes).flatMap((v) => v.proposals).map(decodeChange).filter((c) => c?.kind === 'Left')
+  /** Advances the node's clock by `ms`, firing its elder watch timer every interval on the way. */
+  const watchFor = (s: Subject, ms: number) => {
+    const watch = SECTION_TIMING.probeIntervalMs
+    for (let t = 0; t < ms; t += watch) {
+      s.advance(watch)
+      s.fire('elder', watch, 'watch')
+    }
   }
 
 
@@ -238,6 +250,31 @@ describe('an elder whose fellow elders are all down', () => {
     s.deliver(z, 'JoinRequest', { addr: z.addr }, { name: z.keypair.name.bytes, sectionKey: t.genesis.sap.sectionKey().toBytes() })
     expect(s.refused).toContain('join-while-resuming')
     expect(s.sent.slice(mark3).filter((m) => m.to.includes('z'))).toEqual([])
+  })
+
+  it('counts its members\' silence only from SECTION_TIMING.resumeGraceMs after it resumed: they start again over a while', () => {
+    const { s } = restarted()
+    for (let i = 0; i < 3; i++) retry(s)
+    expect(s.node.role).toBe('elder')
+    // Nobody is heard from: a live section would vote off after silenceMs; resumed, it waits.
+    watchFor(s, SECTION_TIMING.resumeGraceMs)
+    expect(lefts(s)).toEqual([])
+    watchFor(s, SECTION_TIMING.silenceMs + 2 * SECTION_TIMING.probeIntervalMs)
+    expect(lefts(s).length).toBeGreaterThan(0)
+  })
+
+  it('approved again by a section that decided nothing since its store (it stopped with it), it waits alike; by one that moved on, it does not', () => {
+    for (const [nextGeneration, graced] of [[1, true], [2, false]] as const) {
+      const { t, s, others, decision0 } = restarted()
+      const members = [t.elders[0]!, ...others].map((p) => asMember(p, p.addr === 's' ? 10 : 50))
+      s.deliver(others[0]!, 'JoinApproved', {
+        decision: decision0, sap: t.genesis.toWire(), proofChain: new ProofChain(t.genesis.sap.sectionKey()).toWire(),
+        members: [...members, asMember(t.joiner, 5)].map(memberToWire), nextGeneration,
+      }, s.dstFor(t.genesis.sap.sectionKey().toBytes()))
+      expect(s.node.role).toBe('elder')
+      watchFor(s, SECTION_TIMING.silenceMs + 2 * SECTION_TIMING.probeIntervalMs)
+      expect(lefts(s).length > 0).toBe(!graced)
+    }
   })
 
   it('does not resume while a fellow elder answers: it waits to be approved', () => {

@@ -253,6 +253,11 @@ export class ElderRole implements Role {
     this.#change.check(term)
   }
 
+  /** Silence of the members we look after before `until` does not count (we resumed from our store). */
+  graceSilence(until: number): void {
+    this.#watch.graceUntil(until)
+  }
+
   /** Ends the term, if we serve. */
   stepDown(): void {
     const term = this.#term

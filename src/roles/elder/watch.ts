@@ -17,6 +17,8 @@ export class Watch {
   readonly #lastHeard = new Map<string, number>()
   /** When this elder started looking after each member it looks after. */
   readonly #watchingSince = new Map<string, number>()
+  /** Silence before this does not count ({@link graceUntil}). */
+  #graceUntil = -Infinity
 
   constructor(components: NodeComponents, elder: ElderRole) {
     this.#c = components
@@ -25,6 +27,14 @@ export class Watch {
 
   heard(name: XorName): void {
     this.#lastHeard.set(name.toHex(), this.#c.env.clock.now)
+  }
+
+  /**
+   * Silence before `until` does not count: after a resume from the store, the section's members
+   * come back over a while (a host starting its nodes again), and none is voted off for that.
+   */
+  graceUntil(until: number): void {
+    this.#graceUntil = Math.max(this.#graceUntil, until)
   }
 
   /** Proposes `Left` for members this elder looks after that went silent. */
@@ -37,7 +47,7 @@ export class Watch {
       // Silent since we started watching it (it may have come from another elder's care).
       const since = this.#watchingSince.get(hex) ?? now
       this.#watchingSince.set(hex, since)
-      if (now - Math.max(since, this.#lastHeard.get(hex) ?? -Infinity) > SECTION_TIMING.silenceMs) this.#elder.propose({ kind: 'Left', name: m.name })
+      if (now - Math.max(since, this.#graceUntil, this.#lastHeard.get(hex) ?? -Infinity) > SECTION_TIMING.silenceMs) this.#elder.propose({ kind: 'Left', name: m.name })
     }
     for (const hex of [...this.#watchingSince.keys()]) if (!watched.has(hex)) this.#watchingSince.delete(hex)
     for (const hex of [...this.#lastHeard.keys()]) if (!watched.has(hex)) this.#lastHeard.delete(hex)

@@ -289,6 +289,7 @@ export class MemberRole implements Role {
     if (payload.nextGeneration <= decision.generation) return c.refuse('join-approval-bad-generation')
     c.section.start({ sap, members: new SectionMembers(sap.sap.prefix, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration })
     c.section.record(decision)
+    const stored = this.#stored
     this.#joinAttempt = undefined
     this.#oldKeypair = undefined
     this.#stored = undefined
@@ -299,6 +300,8 @@ export class MemberRole implements Role {
     const held = c.dkg.shareFor(sap.sap.sectionKey())
     if (held !== undefined && sap.sap.elders.some((e) => e.name.equals(c.name))) {
       c.elder.serve(held.share, held.keySet, payload.nextGeneration)
+      // The section decided nothing since we stored it: it stopped with us, and is coming back.
+      if (stored !== undefined && payload.nextGeneration <= stored.nextGeneration) c.elder.graceSilence(c.env.clock.now + SECTION_TIMING.resumeGraceMs)
       // Serving again, we approve restarted members too: that takes our newest decision.
       if (decision.generation < payload.nextGeneration - 1) c.elder.askNextDecision(payload.nextGeneration - 1)
     }
@@ -386,6 +389,7 @@ export class MemberRole implements Role {
     c.stats.resumed++
     this.#actor.send({ type: 'RESUMED' })
     c.elder.serve(held.share, held.keySet, stored.nextGeneration)
+    c.elder.graceSilence(c.env.clock.now + SECTION_TIMING.resumeGraceMs)
     this.#resumedAt = c.env.clock.now
     c.elder.askNextDecision(stored.nextGeneration)
   }
