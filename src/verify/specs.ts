@@ -106,7 +106,6 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
         'elder.serving.change.electing.sessions': 'the announcing region resends DkgStart every dkgStartResendMs to the candidates that have not sent their SAP share',
         'elder.serving.change.merging': 'it resends our merge shares to the sibling every dkgStartResendMs until the merge is decided',
         'elder.serving.due': 'notes what is due as the section decides: nothing of ours waits there',
-        'elder.handingOver.collectingLinkShares': "the collectors pass the combined link to every old and new elder (AeUpdate), and a probe answer brings it otherwise (the anti-entropy machine's timer)",
       },
     },
   }),
