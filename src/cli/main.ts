@@ -106,6 +106,7 @@ const commands: Record<string, Command> = {
           verbose: { type: 'boolean', default: false },
           why: { type: 'boolean', default: false },
           partition: { type: 'boolean', default: false },
+          data: { type: 'string' },
           json: { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -124,6 +125,7 @@ const commands: Record<string, Command> = {
           drop: numberOption(values.drop, 'drop', 0, 0, 0.9),
           shrink: numberOption(values.shrink, 'shrink', 0, 0, 0.9),
           partition: values.partition,
+          data: integerOption(values.data, 'data', 0, 0, 100_000),
           verbose: values.verbose,
           why: values.why,
         }, { json: values.json, progress: process.stderr.isTTY && !values.verbose })
@@ -131,6 +133,7 @@ const commands: Record<string, Command> = {
       if (values.scenario === undefined) throw new UsageError('--scenario (agreement, dkg) or --nodes is required')
       if (values.why) throw new UsageError('--why explains a whole network run: use it with --nodes')
       if (values.partition) throw new UsageError('--partition cuts a whole network in two: use it with --nodes')
+      if (values.data !== undefined) throw new UsageError('--data stores files in a whole network: use it with --nodes')
       const elders = integerOption(values.elders, 'elders', 7, 1, 64)
       try {
         return await runSim({

@@ -12,11 +12,12 @@ export interface NetworkSimArguments {
   readonly drop: number
   readonly shrink: number
   readonly partition: boolean
+  readonly data: number
   readonly verbose: boolean
   readonly why: boolean
 }
 
-export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--partition] [--why] [--json]
+export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--partition] [--data K] [--why] [--json]
 
   --nodes N       grow a network from genesis to N nodes (joins spread over 10 virtual minutes),
                   let it settle, then send clients that know only the genesis key to random names
@@ -29,6 +30,9 @@ export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K]
   --shrink R      after growth, fraction of nodes that leave for good over 5 virtual minutes:
                   the ones closest to a random name, so a region empties and its sections
                   merge with their siblings (default 0)
+  --data K        a client stores K files (4 chunks each) from 20% to 90% of the growth window;
+                  once the network has settled and replication had 150 s, every chunk's copies
+                  on its 4 holders are counted and every chunk is read back
   --partition     cut the network in two halves (by address, at random) from 30% to 55% of
                   the growth window; nothing crosses until it heals
   --why           at the end, on stderr: each section that is not whole and why, and each node
@@ -41,14 +45,16 @@ export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K]
 
 /** The report's fields in the order issue 4 lists them, then the extras. */
 export function networkJson(report: NetworkReport): Record<string, unknown> {
-  const { nodes, sections, prefixesCoverSpace, sectionsWithFullElders, knowledgeConverged, splits, merges, relocations, decisions, agreementViolations, chainViolations, clientAeHopsMax, messagesPerJoin, virtualTimeMs, wallMs, ...extra } = report
-  return { nodes, sections, prefixesCoverSpace, sectionsWithFullElders, knowledgeConverged, splits, merges, relocations, decisions, agreementViolations, chainViolations, clientAeHopsMax, messagesPerJoin, virtualTimeMs, wallMs, ...extra }
+  const { nodes, sections, prefixesCoverSpace, sectionsWithFullElders, knowledgeConverged, splits, merges, relocations, decisions, agreementViolations, chainViolations, clientAeHopsMax, messagesPerJoin, virtualTimeMs, wallMs, data, ...extra } = report
+  const dataFields = data === undefined ? {} : { chunksStored: data.chunksStored, chunksLost: data.chunksLost, underReplicated: data.underReplicated, readFailures: data.readFailures, data }
+  return { nodes, sections, prefixesCoverSpace, sectionsWithFullElders, knowledgeConverged, splits, merges, relocations, decisions, agreementViolations, chainViolations, clientAeHopsMax, messagesPerJoin, virtualTimeMs, wallMs, ...dataFields, ...extra }
 }
 
 /** A run passes when nothing was violated and the network came out whole. */
 export function networkPassed(report: NetworkReport): boolean {
   return report.agreementViolations === 0 && report.chainViolations === 0 && report.prefixesCoverSpace && report.knowledgeConverged && report.unjoined === 0
     && report.sectionsWithFullElders === report.sections && report.clientsAnswered === report.clients
+    && (report.data === undefined || (report.data.chunksLost === 0 && report.data.underReplicated === 0 && report.data.readFailures === 0 && report.data.filesFailed === 0))
 }
 
 /** The progress line a terminal shows (redrawn in place). */
@@ -65,6 +71,7 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean; p
     drop: args.drop,
     shrink: args.shrink,
     partition: args.partition,
+    ...(args.data > 0 ? { data: args.data } : {}),
     ...(args.verbose ? { log: (line: string) => console.error(line) } : {}),
     ...(args.why ? { why: (line: string) => console.error(line) } : {}),
     ...(out.progress === true ? {
@@ -84,9 +91,10 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean; p
       `violations: agreement ${report.agreementViolations}, chain ${report.chainViolations}; client AE hops at most ${report.clientAeHopsMax}`,
       `${report.messagesPerJoin} messages per join; a join's own: mean ${report.joinMessages.mean}, worst ${report.joinMessages.worst}; a relocation's: mean ${report.relocationMessages.mean}, worst ${report.relocationMessages.worst}`,
       `clients answered ${report.clientsAnswered} of ${report.clients}; ${report.virtualTimeMs} ms virtual (whole ${report.settledAfterFaultsMs === null ? 'never' : `${report.settledAfterFaultsMs} ms after the faults stopped`}), ${report.wallMs} ms wall`,
+      ...(report.data === undefined ? [] : [`data: ${report.data.filesStored} files stored (${report.data.filesFailed} failed), ${report.data.chunksStored} chunks; lost ${report.data.chunksLost}, under-replicated ${report.data.underReplicated}, read failures ${report.data.readFailures}, extra copies ${report.data.extraCopies}`]),
       `trace ${report.traceHash}`,
     ].join('\n'))
   }
-  if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --shrink ${args.shrink}${args.partition ? ' --partition' : ''} --why`)
+  if (!networkPassed(report)) console.error(`seed ${args.seed} failed; replay: npx safenet sim --nodes ${args.nodes} --seed ${args.seed} --byzantine ${args.byzantine} --churn ${args.churn} --drop ${args.drop} --shrink ${args.shrink}${args.partition ? ' --partition' : ''}${args.data > 0 ? ` --data ${args.data}` : ''} --why`)
   return networkPassed(report) ? 0 : 1
 }

@@ -6,18 +6,22 @@
 import type { AnyStateMachine } from 'xstate'
 import { agreementMachine } from '../../machines/agreement.machine.ts'
 import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
+import { clientAggregatorMachine } from '../../machines/client-aggregator.machine.ts'
 import { connectionMachine } from '../../machines/connection.machine.ts'
 import { dkgMachine } from '../../machines/dkg.machine.ts'
 import { elderMachine } from '../../machines/elder.machine.ts'
 import { memberMachine } from '../../machines/member.machine.ts'
 import { sectionMachine } from '../../machines/section.machine.ts'
+import { vaultMachine } from '../../machines/vault.machine.ts'
 
 export const MACHINES: ReadonlyArray<{ readonly name: string; readonly machine: AnyStateMachine }> = [
   { name: 'agreement', machine: agreementMachine },
   { name: 'anti-entropy', machine: antiEntropyMachine },
+  { name: 'client-aggregator', machine: clientAggregatorMachine },
   { name: 'connection', machine: connectionMachine },
   { name: 'dkg', machine: dkgMachine },
   { name: 'elder', machine: elderMachine },
   { name: 'member', machine: memberMachine },
   { name: 'section', machine: sectionMachine },
+  { name: 'vault', machine: vaultMachine },
 ]

@@ -88,6 +88,8 @@ export interface NodeOptions {
   readonly limits?: Partial<Libp2pLimits>
   /** Default: LMDB in `root`. */
   readonly store?: NodeStore
+  /** The vault's storage limit (`--capacity`); default `VAULT.defaultCapacityBytes`. */
+  readonly capacityBytes?: number
 }
 
 /** What `safenet node status` shows; written to `status.json` every second. */
@@ -116,6 +118,8 @@ export interface NodeStatus {
   readonly cacheEvictions: Readonly<Record<CacheName, number>>
   /** The ballot journal's damaged blobs skipped and own ballots dropped past its per-generation bound. */
   readonly ballotJournal: { readonly unreadable: number; readonly evicted: number }
+  /** The vault: its storage limit and usage, chunks held and what it did (src/roles/vault). */
+  readonly vault: ReturnType<NodeShell['vault']['status']>
 }
 
 export class RealNode {
@@ -253,6 +257,8 @@ export class RealNode {
         randomBytes: (n) => new Uint8Array(randomBytes(n)),
         newKeypair: (matches) => NodeKeypair.generateWhere(matches),
         ballots: journal,
+        store,
+        ...(options.capacityBytes === undefined ? {} : { vaultCapacityBytes: options.capacityBytes }),
         observer: {
           decided: (_node, sectionKey, decision) => {
             log.debug({ sectionKey: sectionKey.slice(0, 16), generation: decision.generation, proposals: decision.proposals.length }, 'decided')
@@ -351,6 +357,7 @@ export class RealNode {
       actors: this.section.actorStates(),
       cacheEvictions: { ...cacheEvictions },
       ballotJournal: { unreadable: this.#persistence.journal.unreadable, evicted: this.#persistence.journal.evicted },
+      vault: this.section.vault.status(),
     }
   }
 

@@ -90,3 +90,45 @@ export const MAX_LINK_PARENTS = 16
 export function collectors<T>(elders: ReadonlyArray<T>): T[] {
   return elders.slice(0, COLLECTORS)
 }
+
+/**
+ * The vault's timing and bounds (DESIGN.md §10, src/roles/vault). Each bound is counted when hit,
+ * by the tag named beside it, and listed in the README's limits table.
+ */
+export const VAULT = {
+  /** Storage limit of a vault unless the node is given one (`--capacity`): 10 GiB. */
+  defaultCapacityBytes: 10 * 1024 ** 3,
+  /**
+   * A put or an offer is taken by a member among this many closest to the chunk, not only the
+   * `dataCopyCount` holders: a client places a chunk on the next closest when a holder is full or
+   * silent, and that copy is kept until the holders confirm theirs.
+   */
+  acceptRank: 8,
+  /** Stored chunks looked at per reconcile slice; other work runs between slices. */
+  reconcileSliceChunks: 512,
+  /** Chunk fetches in flight at once (replication, repair, popular copies): 4 MiB of 1 MiB chunks. */
+  fetchParallelism: 4,
+  /** Chunks waiting to be fetched; more are refused, counted `vault-fetch-queue-full` (offered again later). */
+  maxPendingFetches: 4096,
+  /** A fetch unanswered for one to two of these goes to the next source; after the last, counted `vault-fetch-failed`. */
+  fetchTimeoutMs: 10_000,
+  /** The integrity sweep re-hashes `sweepBatchChunks` stored chunks this often, and lost offers are made again. */
+  sweepIntervalMs: 60_000,
+  sweepBatchChunks: 64,
+  /** Client reads of one chunk (decaying by half each `coolIntervalMs`) that make it popular. */
+  popularReads: 50,
+  /** Members beyond the holders that get a copy of a popular chunk. */
+  popularExtraCopies: 4,
+  /** A popular copy not offered again for this long goes (it cooled down). */
+  popularTtlMs: 300_000,
+  coolIntervalMs: 30_000,
+  /** Chunks whose reads are counted; the oldest goes, counted `vault-reads-evicted`. */
+  maxTrackedReads: 4096,
+  /** Another section's members (the holders of chunks we hold in its range) are used this long, and asked for at most this often. */
+  outsideMembersTtlMs: 60_000,
+  outsideQueryIntervalMs: 10_000,
+  /** Other sections whose members a vault keeps: the oldest goes. */
+  maxOutsideSections: 64,
+  /** Bytes of popular copies a vault keeps in memory; the oldest goes, counted `vault-cache-evicted`. */
+  cacheBytes: 64 * 1024 * 1024,
+}

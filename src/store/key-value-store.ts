@@ -182,14 +182,17 @@ export class KeyValueStore implements NodeStore {
     if (changes.length > 0) this.#write(changes.map(({ key, value }) => ({ key: storeKeys.blob(ns, key), value })))
   }
 
-  blobKeys(ns: string): Iterable<Uint8Array> {
+  blobKeys(ns: string, after?: Uint8Array): Iterable<Uint8Array> {
     checkNamespace(ns)
     this.#live()
     const prefix = storeKeys.blobPrefix(ns)
+    const all = prefixRange(prefix)
+    // The first key after `after` in byte order is `after ‖ 0x00`.
+    const range = after === undefined ? all : { start: concatBytes(prefix, after, new Uint8Array(1)), end: all.end }
     // Each iteration scans afresh, in both engines, so a listing never goes stale.
     const scan = () => {
       this.#reads++
-      return this.#live().keys(prefixRange(prefix))
+      return this.#live().keys(range)
     }
     return {
       *[Symbol.iterator]() {

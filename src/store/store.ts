@@ -126,8 +126,8 @@ export interface NodeStore {
   deleteBlob(ns: string, key: Uint8Array): void
   /** Puts (a value) and deletes (`undefined`) in namespace `ns`, all in one write. */
   writeBlobs(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>): void
-  /** The keys of `ns` in order of their bytes, read lazily (a namespace may hold millions). */
-  blobKeys(ns: string): Iterable<Uint8Array>
+  /** The keys of `ns` in order of their bytes (those after `after` only, when given), read lazily (a namespace may hold millions). */
+  blobKeys(ns: string, after?: Uint8Array): Iterable<Uint8Array>
   blobCount(ns: string): number
   /** Releases the store (and its directory lock); later calls throw {@link StoreClosed}. Idempotent. */
   close(): Promise<void>

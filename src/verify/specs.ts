@@ -3,6 +3,8 @@
  * of its context that makes a state (bounded), where it may rest, and its invariants.
  */
 import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
+import { clientAggregatorMachine } from '../../machines/client-aggregator.machine.ts'
+import { vaultMachine } from '../../machines/vault.machine.ts'
 import { connectionMachine, type ConnectionSettings } from '../../machines/connection.machine.ts'
 import { elderMachine } from '../../machines/elder.machine.ts'
 import { joinRetryDelay, maxRounds, memberMachine } from '../../machines/member.machine.ts'
@@ -108,6 +110,46 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
         'elder.serving.due': 'notes what is due as the section decides: nothing of ours waits there',
       },
     },
+  }),
+  defineSpec({
+    name: 'vault',
+    machine: vaultMachine,
+    input: { sweepIntervalMs: 60_000, coolIntervalMs: 60_000, fetchTimeoutMs: 10_000 },
+    events: ['SERVE', 'RETIRE', 'CHANGED', 'MORE', 'RECONCILED', 'QUEUED', 'DRAINED', 'STOP'].map((type) => ({ type })),
+    key: (s) => ({ slices: cap(s.context.slices, 2) }),
+    stable: ['vault.idle', 'vault.serving.replication.settled', 'vault.stopped'],
+    invariants: [
+      { name: 'a settled vault has no reconcile under way', holds: (s) => !within(s, 'vault.serving.replication.settled') || s.context.slices === 0 },
+      { name: 'a reconcile under way has looked at a slice', holds: (s) => !(within(s, 'vault.serving.replication.reconciling') || within(s, 'vault.serving.replication.yielding')) || s.context.slices >= 1 },
+    ],
+    // Membership changes come from the section; MORE / RECONCILED are the role's own answer to
+    // `reconcile` (one slice, at once); fetch answers come from other members.
+    progress: {
+      external: ['SERVE', 'RETIRE', 'CHANGED', 'QUEUED', 'DRAINED'],
+      shutdown: ['STOP'],
+      awaits: {
+        'vault.serving.fetching': 'fetches in flight move on to the next source every fetchTimeoutMs, and the role says DRAINED when none is left',
+        'vault.serving.sweep': 'sweeps every sweepIntervalMs, for as long as it serves',
+        'vault.serving.cache': 'cools every coolIntervalMs, for as long as it serves',
+      },
+    },
+  }),
+  defineSpec({
+    name: 'client-aggregator',
+    machine: clientAggregatorMachine,
+    input: { needed: 2, maxAttempts: 3, backoffMs: 1_000, deadlineMs: 60_000 },
+    events: [{ type: 'LOCATED' }, { type: 'LOCATED', needed: 1 }, ...['ANSWER', 'REPLACE', 'STALE'].map((type) => ({ type })), { type: 'CANCEL', reason: 'closed' }],
+    key: (s) => ({ answers: s.context.answers, attempts: s.context.attempts, needed: s.context.needed, retry: s.context.retry }),
+    stable: ['clientAggregator.done', 'clientAggregator.failed'],
+    invariants: [
+      { name: 'done only with enough answers', holds: (s) => !within(s, 'clientAggregator.done') || s.context.answers >= s.context.needed },
+      { name: 'never more than maxAttempts', holds: (s) => s.context.attempts <= 3 },
+      { name: 'a failure says why', holds: (s) => !within(s, 'clientAggregator.failed') || s.context.failure !== '' },
+      { name: 'what is enough never rises', holds: (s) => s.context.needed >= 1 && s.context.needed <= 2 },
+    ],
+    // Where to send and the answers come from the network; every wait is bounded by the backoff
+    // and the deadline.
+    progress: { external: ['LOCATED', 'ANSWER', 'REPLACE', 'STALE'], shutdown: ['CANCEL'] },
   }),
   defineSpec({
     name: 'connection',

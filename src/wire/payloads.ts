@@ -361,6 +361,59 @@ export const Contacts = Schema.Struct({
 /** A member stopping for good tells its elders, so they vote it off at once rather than after 30 s of silence. */
 export const Leaving = Schema.Struct({})
 
+// --- Data (DESIGN.md §10; src/roles/vault, src/client) -----------------------------------------
+
+/**
+ * Largest chunk content the wire carries: a self-encrypted chunk of `maxChunkBytes` (1 MiB,
+ * src/data) stored uncompressed, plus its flag byte and AEAD tag, with room to spare for a root
+ * chunk's data map. Well under `MAX_FRAME_BYTES` with the envelope around it.
+ */
+export const MAX_CHUNK_CONTENT_BYTES = 1024 * 1024 + 1024
+/** Chunk addresses one offer or answer lists: 64 × 32 bytes, and a receiver's fetches stay bounded. */
+export const MAX_OFFER_ADDRESSES = 64
+
+const ChunkContentBytes = BoundedBytes(0, MAX_CHUNK_CONTENT_BYTES, 'chunk content')
+const ChunkAddresses = BoundedArray(Sha3Hash, MAX_OFFER_ADDRESSES)
+
+/** A client asks the section responsible for `dst.name` for its members, to find a chunk's holders. */
+export const SectionMembersQuery = Schema.Struct({})
+/** The members as the answering node agreed them at `generation`: holders are the closest to a chunk. */
+export const SectionMembersAnswer = Schema.Struct({
+  prefix: PrefixWire,
+  sectionKey: BlsPublicKeyBytes,
+  generation: Uint,
+  members: BoundedArray(Schema.Struct({ name: XorNameBytes, publicKey: Ed25519PublicKeyBytes, addr: Address }), MAX_MEMBERS),
+})
+/** A client stores a chunk with one of its holders (`dst.name` is the chunk's address). */
+export const ChunkPut = Schema.Struct({ content: ChunkContentBytes })
+/**
+ * A holder stored the chunk: its node key's signature over `safenet/chunk-receipt/v1 ‖ address`
+ * (src/roles/vault/receipt.ts), a proof the client can keep.
+ */
+export const ChunkReceipt = Schema.Struct({ address: Sha3Hash, holder: Ed25519PublicKeyBytes, signature: Ed25519SignatureBytes })
+/** A client or a member asks a holder for a chunk (`dst.name` is its address). */
+export const ChunkGet = Schema.Struct({ address: Sha3Hash })
+/** The chunk; its address was recomputed from these bytes before they were sent. */
+export const ChunkContent = Schema.Struct({ address: Sha3Hash, content: ChunkContentBytes })
+/**
+ * Why a chunk request was not served: `NotHolder` (not among the chunk's closest members by our
+ * view: `holders` are who are), `Full` (our storage limit), `NotFound`, `BadAddress` (the content
+ * does not hash to the address), `Busy` (a bound on work in progress was hit; ask again).
+ */
+export const ChunkRefused = Schema.Struct({
+  address: Sha3Hash,
+  reason: Schema.Literals(['NotHolder', 'Full', 'NotFound', 'BadAddress', 'Busy']),
+  holders: BoundedArray(Schema.Struct({ name: XorNameBytes, publicKey: Ed25519PublicKeyBytes, addr: Address }), MAX_MEMBERS),
+})
+/**
+ * A member that holds these chunks tells another that it should hold them too (by the sender's
+ * view: after churn, a split, or because they are `popular` and get extra copies). The receiver
+ * fetches what it lacks from the sender and answers {@link ChunkHave}.
+ */
+export const ChunkOffer = Schema.Struct({ addresses: ChunkAddresses, popular: Schema.Boolean })
+/** The chunks of an offer the receiver now holds, and those it refused for want of room. */
+export const ChunkHave = Schema.Struct({ have: ChunkAddresses, full: ChunkAddresses })
+
 /** Every message kind and the schema of its payload. */
 export const Payloads = {
   AeProbe,
@@ -387,6 +440,15 @@ export const Payloads = {
   ContactsRequest,
   Contacts,
   Leaving,
+  SectionMembersQuery,
+  SectionMembersAnswer,
+  ChunkPut,
+  ChunkReceipt,
+  ChunkGet,
+  ChunkContent,
+  ChunkRefused,
+  ChunkOffer,
+  ChunkHave,
 } as const
 
 export type Kind = keyof typeof Payloads

@@ -219,6 +219,10 @@ function storeSuite(backend: Backend) {
       expect([...store.blobKeys('chunks')]).toEqual(listed)
       expect(store.blobCount('chunks')).toBe(6)
       expectPlainBytes(store.getBlob('chunks', Uint8Array.from([1])))
+      // From a key on (exclusive), as a vault walks its chunks slice by slice.
+      expect([...store.blobKeys('chunks', Uint8Array.from([1]))].map((k) => [...k])).toEqual([[1, 0], [1, 255], [2], [255]])
+      expect([...store.blobKeys('chunks', Uint8Array.from([1, 128]))].map((k) => [...k])).toEqual([[1, 255], [2], [255]])
+      expect([...store.blobKeys('chunks', Uint8Array.from([255]))]).toEqual([])
     })
 
     it('lists blob keys as they were when an iteration began, while it deletes and puts', () => {

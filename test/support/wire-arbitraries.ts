@@ -80,6 +80,18 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   ContactsRequest: fc.constant({}),
   Contacts: fc.record({ genesis: signedSap, sections: fc.array(fc.record({ sap: signedSap, proofChain }), { maxLength: 3 }) }),
   Leaving: fc.constant({}),
+  SectionMembersQuery: fc.constant({}),
+  SectionMembersAnswer: fc.record({ prefix: prefixWire, sectionKey: blsKey, generation: fc.nat(), members: fc.array(fc.record({ name, publicKey: bytes(32), addr: address }), { maxLength: 5 }) }),
+  ChunkPut: fc.record({ content: fc.uint8Array({ maxLength: 300 }) }),
+  ChunkReceipt: fc.record({ address: name, holder: bytes(32), signature: bytes(64) }),
+  ChunkGet: fc.record({ address: name }),
+  ChunkContent: fc.record({ address: name, content: fc.uint8Array({ maxLength: 300 }) }),
+  ChunkRefused: fc.record({
+    address: name, reason: fc.constantFrom('NotHolder' as const, 'Full' as const, 'NotFound' as const, 'BadAddress' as const, 'Busy' as const),
+    holders: fc.array(fc.record({ name, publicKey: bytes(32), addr: address }), { maxLength: 5 }),
+  }),
+  ChunkOffer: fc.record({ addresses: fc.array(name, { maxLength: 5 }), popular: fc.boolean() }),
+  ChunkHave: fc.record({ have: fc.array(name, { maxLength: 5 }), full: fc.array(name, { maxLength: 5 }) }),
   DkgStart: fc.record({
     start: fc.record({
       sessionId: bytes(32), prefix: prefixWire, candidates: fc.array(name, { minLength: 1, maxLength: 7 }),

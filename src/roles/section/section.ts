@@ -57,6 +57,7 @@ export class SectionRole implements Role {
   /** Takes up a view: genesis, an approval, a resume, a merge into our sibling. */
   start(view: SectionView): void {
     this.#actor.send({ type: 'START', view })
+    this.#c.events.emit({ type: 'section-started', view })
   }
 
   /** We are no longer a member (voted off, relocated). */

@@ -15,6 +15,8 @@ import type { ElderRole } from '../elder/elder.ts'
 import type { BallotJournal } from '../elder/ballot-journal.ts'
 import type { MemberRole } from '../member/member.ts'
 import type { SectionRole } from '../section/section.ts'
+import type { NodeStore } from '../../store/index.ts'
+import type { VaultRole } from '../vault/vault.ts'
 import type { ShellEvents } from './events.ts'
 
 /** What a node needs from its runtime: sending, timers, randomness, key generation. */
@@ -26,7 +28,7 @@ export interface NodeWire {
 }
 
 /** The node's actors, as {@link NodeEnv.clockFor} names them. */
-export type NodeActorKind = 'member' | 'section' | 'antiEntropy' | 'agreement' | 'elder' | 'dkg'
+export type NodeActorKind = 'member' | 'section' | 'antiEntropy' | 'agreement' | 'elder' | 'dkg' | 'vault'
 
 /** The node as the simulator's checkers and a real node's logs see it. */
 export interface ObservedNode {
@@ -64,6 +66,10 @@ export interface NodeEnv {
   readonly observer?: NodeObserver
   /** Where an elder records its ballots before sending them (a real node: its store), so a restart never votes twice differently. */
   readonly ballots?: BallotJournal
+  /** The node's store, where the vault keeps its chunks (a fresh in-memory one when absent). */
+  readonly store?: NodeStore
+  /** The vault's storage limit (default `VAULT.defaultCapacityBytes`). */
+  readonly vaultCapacityBytes?: number
 }
 
 /** Counters for the simulator's report. */
@@ -106,4 +112,5 @@ export interface NodeComponents {
   readonly antiEntropy: AntiEntropyRole
   readonly dkg: DkgRole
   readonly elder: ElderRole
+  readonly vault: VaultRole
 }

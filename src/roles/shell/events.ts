@@ -4,7 +4,7 @@
  * on: the vault replicates on `membership-changed`, the mint learns which key share it holds on
  * `elders-changed`.
  */
-import type { AppliedDecision } from '../../consensus/index.ts'
+import type { AppliedDecision, SectionView } from '../../consensus/index.ts'
 import type { XorName } from '../../xor/index.ts'
 import type { ProofChain, SignedSap } from '../../knowledge/index.ts'
 import type { Kind } from '../../wire/index.ts'
@@ -12,6 +12,8 @@ import type { Kind } from '../../wire/index.ts'
 export type ShellEvent =
   /** A member of our section sent us something (not a request to join again). */
   | { readonly type: 'heard'; readonly from: XorName; readonly kind: Kind }
+  /** We have a section from now on: approved as a member, resumed from our store, or the genesis. */
+  | { readonly type: 'section-started'; readonly view: SectionView }
   /** Our section applied a decision (one generation further). */
   | { readonly type: 'decision-applied'; readonly applied: AppliedDecision }
   /**

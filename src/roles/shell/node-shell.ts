@@ -27,6 +27,7 @@ import { decodeStoredSection, type NodeKnowledge } from '../member/stored-sectio
 import { AGGREGATION_EXPIRY_MS, MAX_AGGREGATIONS } from '../constants.ts'
 import type { Role } from '../role.ts'
 import { SectionRole } from '../section/section.ts'
+import { VaultRole } from '../vault/vault.ts'
 import { passesGate } from './ae-gate.ts'
 import type { NodeActorKind, NodeComponents, NodeEnv, NodeStats } from './components.ts'
 import { ShellEvents } from './events.ts'
@@ -70,7 +71,14 @@ function encodedTreeEntry(sap: SignedSap, dag: SectionTree['dag']): EncodedTreeE
 export function encodeDecision(decision: Decision): Uint8Array {
   return encodedOnce(decision, () => encodeOwn(DecisionWire, decision))
 }
-type RoleName = 'member' | 'section' | 'dkg' | 'elder' | 'antiEntropy'
+/**
+ * Kinds from outside the section that pass the anti-entropy gate whoever signs them; a client's
+ * other messages (its chunk reads) do too. A member's reads of its fellows' chunks do not: a
+ * holder fetching after a split may be in our sibling now.
+ */
+const FROM_OUTSIDE: ReadonlySet<Kind> = new Set(['JoinRequest', 'ClientQuery', 'SectionMembersQuery', 'ChunkPut'])
+
+type RoleName = 'member' | 'section' | 'dkg' | 'elder' | 'antiEntropy' | 'vault'
 
 export class NodeShell {
   readonly addr: string
@@ -131,8 +139,9 @@ export class NodeShell {
     c.dkg = new DkgRole(c)
     c.elder = new ElderRole(c)
     c.antiEntropy = new AntiEntropyRole(c)
+    c.vault = new VaultRole(c)
     this.#c = c
-    this.#roles = [c.member, c.section, c.dkg, c.elder, c.antiEntropy]
+    this.#roles = [c.member, c.section, c.dkg, c.elder, c.antiEntropy, c.vault]
     for (const role of this.#roles) {
       for (const kind of role.handles) {
         const taken = this.#routes.get(kind)
@@ -169,6 +178,11 @@ export class NodeShell {
     return this.#c.elder.index
   }
 
+  /** The vault: its chunks, usage and counts (status.json, the simulator's checkers, tests). */
+  get vault(): VaultRole {
+    return this.#c.vault
+  }
+
   /** This node as a member: its name, key, address and (agreed) age. */
   asMember(): Member | undefined {
     return this.section?.members.get(this.name)
@@ -198,6 +212,7 @@ export class NodeShell {
     this.#c.section.start({ sap, members: new SectionMembers(Prefix.EMPTY, members, -1), nextGeneration: 0 })
     this.#c.member.startGenesis()
     this.#c.antiEntropy.run()
+    this.#c.vault.run()
     this.#c.elder.serve(share, sap.sap.publicKeySet, 0)
   }
 
@@ -206,6 +221,7 @@ export class NodeShell {
     this.#c.section.run()
     this.#c.member.start()
     this.#c.antiEntropy.run()
+    this.#c.vault.run()
     this.#c.member.join()
   }
 
@@ -217,6 +233,7 @@ export class NodeShell {
     this.#c.dkg.stop()
     this.#c.member.stop()
     this.#c.antiEntropy.stop()
+    this.#c.vault.stop()
     this.#c.section.stop()
   }
 
@@ -235,7 +252,8 @@ export class NodeShell {
     if (this.#crashed) return
     // A member asking to join again (restarted) is not serving as a member: it does not count as heard.
     if (message.kind !== 'JoinRequest' && this.section?.members.has(sender.name) === true) this.#c.events.emit({ type: 'heard', from: sender.name, kind: message.kind })
-    if ((message.kind === 'JoinRequest' || message.kind === 'ClientQuery') && !passesGate(this.#c, from, message, frame)) return
+    // Joins, queries, chunk puts, and everything clients send must be for our section and key.
+    if ((FROM_OUTSIDE.has(message.kind) || message.envelope.auth._tag === 'Client') && !passesGate(this.#c, from, message, frame)) return
     this.#routes.get(message.kind)?.receive(from, message, sender, frame)
   }
 

@@ -25,6 +25,7 @@ import { CLIENT_BOOTSTRAP_PEERS, runClients } from './clients.ts'
 import { JoinerLog } from './joiners.ts'
 import { type CostSummary, JoinCost } from './join-cost.ts'
 import { flip, reseal } from './world.ts'
+import { DATA_SETTLE_MS, DataLoad, type DataReport } from './data.ts'
 
 export interface NetworkScenarioOptions {
   readonly nodes: number
@@ -51,6 +52,8 @@ export interface NetworkScenarioOptions {
   /** Settling time allowed after the joins (default 15 min). */
   readonly settleMs?: number
   readonly clients?: number
+  /** Files a client stores during growth (`--data K`); their chunks are counted and read back at the end. */
+  readonly data?: number
   readonly params?: NetworkParameters
   readonly log?: (line: string) => void
   /** Log every decision and crash (with `log`). */
@@ -127,6 +130,8 @@ export interface NetworkReport {
    * same seed gives the same hash, and a change that only moves code leaves it unchanged.
    */
   readonly traceHash: string
+  /** With `data`: what was stored, lost, short of copies, or not read back once the network settled. */
+  readonly data?: DataReport
 }
 
 
@@ -333,6 +338,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
           castIn: (sectionKey, generation) => journal.castIn(sectionKey, generation),
         },
         observer: persisting,
+        store,
       },
     })
     wire.listen((from, message, sender, frame) => node.receive(from, message, sender, frame))
@@ -483,6 +489,14 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     })
   }
 
+  // Data: a client stores files from 20% to 90% of the growth window, through the churn.
+  const dataLoad = (options.data ?? 0) > 0 ? new DataLoad({
+    network, scheduler, random: random.fork('data'), genesis, params,
+    bootstrap: () => nodes.slice(0, CLIENT_BOOTSTRAP_PEERS).map((n) => n.addr),
+  }) : undefined
+  if (dataLoad !== undefined) dataLoad.log = log
+  dataLoad?.schedule(options.data ?? 0, Math.floor(joinWindowMs * 0.2), Math.floor(joinWindowMs * 0.9))
+
   // Grow, then settle until the network is whole (checked every 10 virtual seconds).
   let progress = 0
   const report = (sections: number): void => {
@@ -518,6 +532,13 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     const unjoined = nodes.filter((n) => !n.crashed && n.role !== 'adult' && n.role !== 'elder' && byAddr.get(n.addr) === n)
     options.why(`${unjoined.length} live nodes not admitted${unjoined.length > JOINERS_EXPLAINED ? ` (the first ${JOINERS_EXPLAINED} explained)` : ''}`)
     for (const node of unjoined.slice(0, JOINERS_EXPLAINED)) for (const line of joiners!.explain(node, byAddr)) options.why(line)
+  }
+
+  // Data: replication catches up after the network settled, then every chunk is counted and read back.
+  let data: DataReport | undefined
+  if (dataLoad !== undefined) {
+    scheduler.run({ maxTimeMs: scheduler.now + DATA_SETTLE_MS })
+    data = dataLoad.check(nodes, measure(nodes).sections, log)
   }
 
   // Clients: genesis and the first nodes' addresses, a random name each.
@@ -564,6 +585,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     messagesByKind: sumCounts(wires.map((w) => w.stats.sentByKind)),
     refused: sumCounts(wires.map((w) => w.stats.refused)),
     traceHash: network.traceHash(),
+    ...(data === undefined ? {} : { data }),
   }
 }
 
