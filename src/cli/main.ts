@@ -32,7 +32,7 @@ async function usageErrors(run: () => Promise<number> | number, usage: new (...a
   } catch (error) {
     if (error instanceof usage) throw new UsageError(error.message)
     // A typed start failure (NodeStartFailed) carries a message meant for the user.
-    if (error instanceof Error && '_tag' in error && error._tag === 'NodeStartFailed') throw new Error(error.message)
+    if (error instanceof Error && '_tag' in error && (error._tag === 'NodeStartFailed' || error._tag === 'ContactsFileInvalid')) throw new Error(error.message)
     throw error
   }
 }
@@ -178,6 +178,14 @@ const commands: Record<string, Command> = {
         if (error instanceof VerifyUsageError) throw new UsageError(error.message)
         throw error
       }
+    },
+  },
+  files: {
+    summary: 'store a file or directory on the network and fetch it back (safe:// addresses)',
+    usage: async () => (await import('./files.ts')).FILES_USAGE,
+    async run(argv) {
+      const { FilesUsageError, runFiles } = await import('./files.ts')
+      return usageErrors(() => runFiles(argv), FilesUsageError)
     },
   },
   diagrams: {

@@ -20,13 +20,13 @@ import { Result, Schema } from 'effect'
 import { DEFAULT_PARAMETERS, type NetworkParameters } from '../consensus/index.ts'
 import { type CacheName, cacheEvictions, NodeKeypair, type PublicKeySet, SecretKeySet, type SecretKeyShare, toHex } from '../crypto/index.ts'
 import { SectionAuthorityProvider, SignedSap } from '../knowledge/index.ts'
+import { type ContactsFile, ContactsFileInvalid, decodeContactsFile as decodeContactsText, encodeContactsFile } from '../knowledge/contacts-file.ts'
 import type { Logger } from '../log/index.ts'
 import { LmdbStore, type NodeStore } from '../store/index.ts'
 import { ConnectionPool } from '../transport/connections.ts'
 import { type Libp2pLimits, Libp2pTransport, peerIdOfAddress } from '../transport/libp2p.ts'
 import { WirePeer } from '../transport/wire-peer.ts'
 import { decodeValue, encodeOwn, type PayloadOf, SignedSapWire } from '../wire/index.ts'
-import { Contacts } from '../wire/payloads.ts'
 import { Prefix } from '../xor/index.ts'
 import { StoreBallotJournal } from '../roles/elder/ballot-journal.ts'
 import { NodePersistence } from '../roles/shell/persistence.ts'
@@ -46,32 +46,16 @@ export class NodeStartFailed extends Schema.TaggedError<NodeStartFailed>()('Node
   message: Schema.String,
 }) {}
 
-/** A contacts file: the network's id and contacts, and addresses of nodes to reach first. */
-export interface ContactsFile {
-  readonly networkId: string
-  readonly peers: ReadonlyArray<string>
-  readonly contacts: PayloadOf<'Contacts'>
-}
+export { type ContactsFile, encodeContactsFile }
 
-export function encodeContactsFile(file: ContactsFile): string {
-  return `${JSON.stringify({ networkId: file.networkId, peers: file.peers, contacts: toHex(encodeOwn(Contacts, file.contacts)) }, null, 2)}\n`
-}
-
-/** Reads a contacts file's text; a clear error if it is not one. */
+/** Reads a contacts file's text; a {@link NodeStartFailed} saying what is wrong if it is not one. */
 export function decodeContactsFile(text: string, where: string): ContactsFile {
-  let raw: unknown
   try {
-    raw = JSON.parse(text)
-  } catch {
-    throw new NodeStartFailed({ message: `${where} is not JSON: expected a contacts file written by safenet testnet or safenet node` })
+    return decodeContactsText(text, where)
+  } catch (error) {
+    if (error instanceof ContactsFileInvalid) throw new NodeStartFailed({ message: error.message })
+    throw error
   }
-  const shape = raw as { networkId?: unknown; peers?: unknown; contacts?: unknown }
-  if (typeof shape.networkId !== 'string' || !/^[0-9a-z-]{1,64}$/.test(shape.networkId) || !Array.isArray(shape.peers) || !shape.peers.every((p) => typeof p === 'string') || typeof shape.contacts !== 'string') {
-    throw new NodeStartFailed({ message: `${where} lacks networkId, peers or contacts` })
-  }
-  const contacts = decodeValue(Contacts, Buffer.from(shape.contacts, 'hex'))
-  if (Result.isFailure(contacts)) throw new NodeStartFailed({ message: `${where}: the contacts do not decode (${contacts.failure.message})` })
-  return { networkId: shape.networkId, peers: shape.peers, contacts: contacts.success }
 }
 
 export interface NodeOptions {
