@@ -10,7 +10,8 @@
  *   collecting ──ANSWER──▶ collecting (one more good answer) … enough ──▶ done
  *   collecting ──REPLACE──▶ sending (a target refused — full, not found, not ours, or a bad
  *             answer: the host asks the next candidate; counted as an attempt past `maxReplacements`)
- *   collecting ──STALE──▶ locating (a bounce, or a holder said our members list is out of date)
+ *   collecting ──STALE──▶ locating (a bounce, or a holder said our members list is out of date),
+ *             at most `maxBounces` times (anti-entropy moves a request on; a loop is cut off)
  *   collecting ──backoff──▶ sending (those not answered are asked again, silent ones replaced),
  *             `maxAttempts` times (the AE client resend limit, DESIGN.md §3), then failed
  *   any ──deadline──▶ failed; ──CANCEL──▶ failed
@@ -38,6 +39,8 @@ export type ClientAggregatorEmitted =
 export interface ClientAggregatorContext {
   readonly needed: number
   readonly maxAttempts: number
+  readonly maxBounces: number
+  readonly bounces: number
   readonly backoffMs: number
   readonly deadlineMs: number
   readonly answers: number
@@ -50,7 +53,7 @@ export interface ClientAggregatorContext {
 export const clientAggregatorMachine = setup({
   types: {
     context: {} as ClientAggregatorContext,
-    input: {} as Pick<ClientAggregatorContext, 'needed' | 'maxAttempts' | 'backoffMs' | 'deadlineMs'>,
+    input: {} as Pick<ClientAggregatorContext, 'needed' | 'maxAttempts' | 'maxBounces' | 'backoffMs' | 'deadlineMs'>,
     events: {} as ClientAggregatorEvent,
     emitted: {} as ClientAggregatorEmitted,
   },
@@ -59,6 +62,7 @@ export const clientAggregatorMachine = setup({
     send: emit(({ context }) => ({ type: 'send' as const, retry: context.retry })),
     countAnswer: assign({ answers: ({ context }) => context.answers + 1 }),
     countAttempt: assign({ attempts: ({ context }) => context.attempts + 1 }),
+    countBounce: assign({ bounces: ({ context }) => context.bounces + 1 }),
     markRetry: assign({ retry: true }),
     setNeeded: assign({ needed: ({ context, event }) => (event.type === 'LOCATED' && event.needed !== undefined ? Math.max(1, Math.min(context.needed, event.needed)) : context.needed) }),
     clearRetry: assign({ retry: false }),
@@ -66,11 +70,13 @@ export const clientAggregatorMachine = setup({
     failed: emit(({ context }) => ({ type: 'failed' as const, reason: context.failure, answers: context.answers, attempts: context.attempts })),
     noteDeadline: assign({ failure: ({ context }) => `no answer in ${context.deadlineMs} ms` }),
     noteAttempts: assign({ failure: ({ context }) => `${context.attempts} attempts` }),
+    noteBounces: assign({ failure: ({ context }) => `${context.bounces} bounces` }),
     noteCancel: assign({ failure: ({ event }) => (event.type === 'CANCEL' ? event.reason : 'cancelled') }),
   },
   guards: {
     enough: ({ context }) => context.answers + 1 >= context.needed,
     attemptsLeft: ({ context }) => context.attempts < context.maxAttempts,
+    bouncesLeft: ({ context }) => context.bounces < context.maxBounces,
   },
   delays: {
     backoff: ({ context }) => context.backoffMs * 2 ** Math.max(0, context.attempts - 1),
@@ -78,7 +84,7 @@ export const clientAggregatorMachine = setup({
   },
 }).createMachine({
   id: 'clientAggregator',
-  context: ({ input }) => ({ ...input, answers: 0, attempts: 0, retry: false, failure: '' }),
+  context: ({ input }) => ({ ...input, answers: 0, attempts: 0, bounces: 0, retry: false, failure: '' }),
   initial: 'active',
   states: {
     active: {
@@ -87,11 +93,17 @@ export const clientAggregatorMachine = setup({
       on: { CANCEL: { target: 'failed', actions: 'noteCancel' } },
       states: {
         locating: {
-          entry: ['countAttempt', 'locate'],
-          on: { LOCATED: { target: 'sending', actions: 'setNeeded' } },
+          entry: 'locate',
+          on: {
+            LOCATED: { target: 'sending', actions: 'setNeeded' },
+            STALE: [
+              { guard: 'bouncesLeft', target: 'locating', reenter: true, actions: 'countBounce' },
+              { target: '#clientAggregator.failed', actions: 'noteBounces' },
+            ],
+          },
           after: {
             backoff: [
-              { guard: 'attemptsLeft', target: 'locating', reenter: true },
+              { guard: 'attemptsLeft', target: 'locating', reenter: true, actions: 'countAttempt' },
               { target: '#clientAggregator.failed', actions: 'noteAttempts' },
             ],
           },
@@ -108,8 +120,8 @@ export const clientAggregatorMachine = setup({
             ],
             REPLACE: 'sending',
             STALE: [
-              { guard: 'attemptsLeft', target: 'locating' },
-              { target: '#clientAggregator.failed', actions: 'noteAttempts' },
+              { guard: 'bouncesLeft', target: 'locating', actions: 'countBounce' },
+              { target: '#clientAggregator.failed', actions: 'noteBounces' },
             ],
           },
           after: {

@@ -93,6 +93,9 @@ export async function runTestnet(argv: string[]): Promise<number> {
     console.log(`  contacts  ${net.contactsPath}`)
     console.log(`  nodes     ${join(dir, 'node-NN')} (store, status.json${values.processes ? ', node.log' : ''})`)
     console.log(`  status    npm run -s safenet -- testnet status --dir ${dir}`)
+    const contactsFlag = dir === DEFAULT_DIR ? '' : ` --contacts ${net.contactsPath}`
+    console.log(`  store     npx safenet files put ./some-file${contactsFlag}     (prints its safe:// address)`)
+    console.log(`  fetch     npx safenet files get safe://ADDRESS ./copy${contactsFlag}`)
     console.log('Ctrl-C stops every node.')
     void net.settle(timeoutS * 1000, started).then((settledMs) => {
       if (interrupted) return

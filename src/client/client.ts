@@ -22,7 +22,7 @@ import { ConnectionPool } from '../transport/connections.ts'
 import { Libp2pTransport } from '../transport/libp2p.ts'
 import type { Transport } from '../transport/transport.ts'
 import type { PayloadOf } from '../wire/index.ts'
-import { type ClientCounts, ClientSession, type ClientTiming, type RequestFailure } from './session.ts'
+import { type ClientCounts, ClientSession, type ClientTiming, type Holder, type RequestFailure } from './session.ts'
 
 /** A chunk could not be stored with enough holders after every try. */
 export class ChunkPutFailed extends Schema.TaggedError<ChunkPutFailed>()('ChunkPutFailed', {
@@ -153,6 +153,16 @@ export class Client {
   getChunk(address: Uint8Array): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       this.session.getChunk(address, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(new ChunkGetFailed({ address: toHex(address), message: `chunk ${toHex(address)} could not be read: ${outcome.failure.reason}` }))))
+    })
+  }
+
+  /**
+   * Who holds a chunk: its section's members, closest first (the first `dataCopyCount` are its
+   * holders), and the addresses of those that answered with it (a diagnostic).
+   */
+  probeChunk(address: Uint8Array): Promise<{ members: ReadonlyArray<Holder>; holding: ReadonlySet<string> }> {
+    return new Promise((resolve, reject) => {
+      this.session.probeChunk(address, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(new ChunkGetFailed({ address: toHex(address), message: `the members of chunk ${toHex(address)}'s section did not all answer: ${outcome.failure.reason}` }))))
     })
   }
 

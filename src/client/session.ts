@@ -44,13 +44,15 @@ export const CANDIDATE_RANK = 8
 export interface ClientTiming {
   /** The first wait for answers; it doubles each attempt. */
   readonly backoffMs: number
-  /** Resends of one request (DESIGN.md §3: the AE client resend limit). */
+  /** Resends of one request to peers that stayed silent. */
   readonly maxAttempts: number
+  /** Anti-entropy bounces one request follows (DESIGN.md §3's client resend limit is 5 per message; a request sends several). */
+  readonly maxBounces: number
   /** A request not done by then fails. */
   readonly deadlineMs: number
 }
 
-export const DEFAULT_CLIENT_TIMING: ClientTiming = { backoffMs: 2_000, maxAttempts: 5, deadlineMs: 120_000 }
+export const DEFAULT_CLIENT_TIMING: ClientTiming = { backoffMs: 2_000, maxAttempts: 5, maxBounces: 10, deadlineMs: 120_000 }
 
 export interface ClientEnv {
   readonly transport: Transport
@@ -103,7 +105,7 @@ abstract class Request {
     this.target = target
     const timing = session.timing
     this.actor = createActor(clientAggregatorMachine, {
-      input: { needed, maxAttempts: timing.maxAttempts, backoffMs: timing.backoffMs, deadlineMs: timing.deadlineMs },
+      input: { needed, maxAttempts: timing.maxAttempts, maxBounces: timing.maxBounces, backoffMs: timing.backoffMs, deadlineMs: timing.deadlineMs },
       clock: session.env.clock,
     })
     this.actor.on('locate', () => this.locate())
@@ -345,11 +347,67 @@ class GetRequest extends ChunkRequest {
     }
     if (message.kind !== 'ChunkRefused' || from !== this.#asked) return
     this.session.refuse(`get-${message.payload.reason}`)
+    if (message.payload.reason === 'NotFound') this.#notFound.add(from)
     this.actor.send({ type: 'REPLACE' })
   }
 
+  readonly #notFound = new Set<string>()
+
   succeed(): void {
     this.done({ ok: true, value: this.#content! })
+  }
+
+  fail(failure: RequestFailure): void {
+    const reason = this.#notFound.size > 0 ? `not found: ${this.#notFound.size} of its holders answered that they do not have it (${failure.reason})` : failure.reason
+    this.done({ ok: false, failure: { ...failure, reason } })
+  }
+}
+
+/**
+ * Asks every member of a chunk's section whether it holds the chunk (a diagnostic: the churn
+ * test's check that each chunk is on exactly its holders). Done when every member answered.
+ */
+class ProbeRequest extends ChunkRequest {
+  readonly holding = new Set<string>()
+  readonly answered = new Set<string>()
+  readonly address: Uint8Array
+  readonly done: (outcome: Outcome<{ members: ReadonlyArray<Holder>; holding: ReadonlySet<string> }>) => void
+  #members: ReadonlyArray<Holder> = []
+
+  constructor(session: ClientSession, address: Uint8Array, done: ProbeRequest['done']) {
+    super(session, 'ChunkGet', XorName.fromBytes(address), Number.MAX_SAFE_INTEGER)
+    this.address = address
+    this.done = done
+  }
+
+  override locate(): void {
+    this.session.sectionOf(this.target, (outcome) => {
+      if (this.finished) return
+      if (!outcome.ok) return this.actor.send({ type: 'CANCEL', reason: outcome.failure.reason })
+      this.#members = [...outcome.value.members].sort((a, b) => this.target.compareDistance(a.name, b.name))
+      this.ranked = [...this.#members]
+      this.actor.send({ type: 'LOCATED', needed: this.#members.length })
+    })
+  }
+
+  send(): void {
+    this.session.send(this.#members.filter((m) => !this.answered.has(m.addr)).map((m) => m.addr), 'ChunkGet', { address: this.address }, this.dst())
+  }
+
+  receive(from: string, message: Message): void {
+    if (this.answered.has(from) || !this.#members.some((m) => m.addr === from)) return
+    if (message.kind === 'ChunkContent') {
+      if (!bytesEqual(sha3_256(message.payload.content), this.address)) return
+      this.holding.add(from)
+    } else if (message.kind !== 'ChunkRefused') {
+      return
+    }
+    this.answered.add(from)
+    this.actor.send({ type: 'ANSWER' })
+  }
+
+  succeed(): void {
+    this.done({ ok: true, value: { members: this.#members, holding: this.holding } })
   }
 
   fail(failure: RequestFailure): void {
@@ -392,6 +450,11 @@ export class ClientSession {
   /** Reads a chunk (its address checked); `done` gets the content, or why not. */
   getChunk(address: Uint8Array, done: (outcome: Outcome<Uint8Array>) => void): void {
     new GetRequest(this, address, done).start()
+  }
+
+  /** Asks every member of the chunk's section whether it holds it: the members (closest first) and the addresses holding it. */
+  probeChunk(address: Uint8Array, done: ProbeRequest['done']): void {
+    new ProbeRequest(this, address, done).start()
   }
 
   /** Stops every request (each fails with `reason`). */

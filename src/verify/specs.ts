@@ -137,13 +137,13 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
   defineSpec({
     name: 'client-aggregator',
     machine: clientAggregatorMachine,
-    input: { needed: 2, maxAttempts: 3, backoffMs: 1_000, deadlineMs: 60_000 },
+    input: { needed: 2, maxAttempts: 3, maxBounces: 2, backoffMs: 1_000, deadlineMs: 60_000 },
     events: [{ type: 'LOCATED' }, { type: 'LOCATED', needed: 1 }, ...['ANSWER', 'REPLACE', 'STALE'].map((type) => ({ type })), { type: 'CANCEL', reason: 'closed' }],
-    key: (s) => ({ answers: s.context.answers, attempts: s.context.attempts, needed: s.context.needed, retry: s.context.retry }),
+    key: (s) => ({ answers: s.context.answers, attempts: s.context.attempts, bounces: s.context.bounces, needed: s.context.needed, retry: s.context.retry }),
     stable: ['clientAggregator.done', 'clientAggregator.failed'],
     invariants: [
       { name: 'done only with enough answers', holds: (s) => !within(s, 'clientAggregator.done') || s.context.answers >= s.context.needed },
-      { name: 'never more than maxAttempts', holds: (s) => s.context.attempts <= 3 },
+      { name: 'never more than maxAttempts resends, nor maxBounces bounces', holds: (s) => s.context.attempts <= 3 && s.context.bounces <= 2 },
       { name: 'a failure says why', holds: (s) => !within(s, 'clientAggregator.failed') || s.context.failure !== '' },
       { name: 'what is enough never rises', holds: (s) => s.context.needed >= 1 && s.context.needed <= 2 },
     ],

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -43,6 +43,26 @@ describe('safenet command', () => {
     const why = run('sim', '--scenario', 'agreement', '--why')
     expect(why.status).toBe(2)
     expect(why.stderr).toMatch(/--why explains a whole network run: use it with --nodes/)
+  })
+
+  it('files: a missing path, a malformed address or no contacts file is a clear usage error (exit 2); a file that is not a contacts file, exit 1', () => {
+    const missing = run('files', 'put', '/nonexistent/safenet-file')
+    expect(missing.status).toBe(2)
+    expect(missing.stderr).toMatch(/\/nonexistent\/safenet-file: no such file or directory/)
+    const malformed = run('files', 'get', 'safe://not-an-address')
+    expect(malformed.status).toBe(2)
+    expect(malformed.stderr).toMatch(/is not a safe:\/\/ address/)
+    const noContacts = run('files', 'ls', `safe://${'ab'.repeat(32)}`, '--contacts', '/nonexistent/contacts.json')
+    expect(noContacts.status).toBe(2)
+    expect(noContacts.stderr).toMatch(/no contacts file/)
+    expect(run('files', 'frob', 'x').status).toBe(2)
+    const root = mkdtempSync(join(tmpdir(), 'safenet-cli-'))
+    const notContacts = join(root, 'contacts.json')
+    writeFileSync(notContacts, 'hello')
+    const bad = run('files', 'ls', `safe://${'ab'.repeat(32)}`, '--contacts', notContacts)
+    rmSync(root, { recursive: true, force: true })
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/is not JSON: expected a contacts file/)
   })
 
   it('node and testnet: clear usage errors (exit 2), and a clear error for a root with no node (exit 1)', () => {

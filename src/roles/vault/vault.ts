@@ -376,7 +376,7 @@ export class VaultRole implements Role {
   #onFetchRefused(address: Uint8Array): void {
     const hex = toHex(address)
     const fetch = this.#inflight.get(hex)
-    if (fetch === undefined) return this.#c.refuse('unexpected ChunkRefused')
+    if (fetch === undefined) return this.#c.refuse('vault-late-refusal')
     this.#nextSource(hex, fetch)
     this.#pump()
   }
@@ -384,7 +384,7 @@ export class VaultRole implements Role {
   #onContent(address: Uint8Array, content: Uint8Array): void {
     const hex = toHex(address)
     const fetch = this.#inflight.get(hex)
-    if (fetch === undefined) return this.#c.refuse('unexpected ChunkContent')
+    if (fetch === undefined) return this.#c.refuse('vault-late-content')
     if (!bytesEqual(sha3_256(content), address)) {
       this.#c.refuse('vault-fetched-corrupt')
       this.#nextSource(hex, fetch)
