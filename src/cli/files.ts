@@ -128,14 +128,25 @@ function seconds(started: number): number {
   return Math.round(performance.now() - started) / 1000
 }
 
-function done(json: boolean, result: Record<string, unknown>): number {
+interface Done {
+  readonly address: string
+  readonly kind: 'file' | 'directory'
+  readonly sizeBytes: number
+  readonly seconds: number
+  readonly files?: number
+  readonly out?: string
+  readonly chunks?: number
+  readonly skipped?: number
+}
+
+function done(json: boolean, result: Done): number {
   if (json) {
     console.log(JSON.stringify(result))
   } else {
-    const mib = typeof result.sizeBytes === 'number' ? result.sizeBytes / 1048576 : 0
-    const rate = typeof result.seconds === 'number' && result.seconds > 0 ? ` (${(mib / result.seconds).toFixed(1)} MiB/s)` : ''
-    console.log(`${String(result.address)}`)
-    console.error(`${String(result.kind)} of ${mib.toFixed(2)} MiB${result.files === undefined ? '' : ` in ${String(result.files)} files`}${result.out === undefined ? '' : ` → ${String(result.out)}`} in ${String(result.seconds)} s${rate}`)
+    const mib = result.sizeBytes / 1048576
+    const rate = result.seconds > 0 ? ` (${(mib / result.seconds).toFixed(1)} MiB/s)` : ''
+    console.log(result.address)
+    console.error(`${result.kind} of ${mib.toFixed(2)} MiB${result.files === undefined ? '' : ` in ${result.files} files`}${result.out === undefined ? '' : ` → ${result.out}`} in ${result.seconds} s${rate}`)
   }
   return 0
 }

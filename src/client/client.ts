@@ -201,7 +201,7 @@ export class Client {
     }
     const chunks = encryptStream(stream, sizeBytes, options)
     const inFlight = new Set<Promise<void>>()
-    let failure: unknown
+    let failure: Error | undefined
     let done = 0
     let skipped = 0
     let bytes = 0
@@ -223,7 +223,7 @@ export class Client {
         bytes += chunk.content.length
         report()
       }, (error: unknown) => {
-        failure ??= error
+        failure ??= error instanceof Error ? error : new Error(String(error))
       }).finally(() => inFlight.delete(put))
       inFlight.add(put)
       if (inFlight.size >= this.#options.putParallelism) await Promise.race(inFlight)

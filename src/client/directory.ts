@@ -94,7 +94,7 @@ export async function putDirectory(client: Client, root: string, onProgress?: (p
   const totalBytes = items.reduce((sum, item) => sum + item.sizeBytes, 0)
   let bytes = 0
   let chunks = 0
-  const entries: ManifestEntry[] = new Array(items.length)
+  const entries = new Array<ManifestEntry>(items.length)
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < items.length) {
