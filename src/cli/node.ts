@@ -10,7 +10,7 @@ import { decodeContactsFile, RealNode } from '../node/runtime.ts'
 import { readStatus } from '../node/testnet.ts'
 import { isAlive } from '../store/index.ts'
 
-export const NODE_USAGE = `usage: safenet node --root DIR [--listen MULTIADDR] [--first | --bootstrap MULTIADDR | --contacts FILE]
+export const NODE_USAGE = `usage: safenet node --root DIR [--listen MULTIADDR] [--capacity SIZE] [--first | --bootstrap MULTIADDR | --contacts FILE]
        safenet node status --root DIR [--json]
 
 Runs a node whose store, status and contacts live in DIR. A new node starts a network (--first)
@@ -20,9 +20,23 @@ same name, same port, what it knew. Logs are JSON lines on stdout (SAFENET_LOG s
 SIGINT/SIGTERM leave the section and stop.
 
   --listen MULTIADDR    where to listen (default /ip4/127.0.0.1/tcp/0, or the port used before)
+  --capacity SIZE       the vault's storage limit, e.g. 500MiB or 20GiB (default 10GiB); a full
+                        vault refuses new chunks (they go to the next closest member)
   status                prints the running node's status (from DIR/status.json); exit 1 if not running`
 
 export class NodeUsageError extends Error {}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 }
+
+/** `500MiB`, `20GiB`, `1000000` (bytes) → bytes. */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim())
+  const unit = SIZE_UNITS[match?.[2]?.toLowerCase() ?? 'x']
+  if (match === null || unit === undefined) throw new NodeUsageError(`--capacity must be a size such as 500MiB or 20GiB, got ${JSON.stringify(text)}`)
+  const bytes = Math.floor(Number(match[1]) * unit)
+  if (bytes < 1024 * 1024) throw new NodeUsageError(`--capacity must be at least 1MiB (one chunk), got ${JSON.stringify(text)}`)
+  return bytes
+}
 
 export async function runNode(argv: string[]): Promise<number> {
   if (argv[0] === 'status') return nodeStatus(argv.slice(1))
@@ -34,6 +48,7 @@ export async function runNode(argv: string[]): Promise<number> {
       bootstrap: { type: 'string', multiple: true },
       contacts: { type: 'string' },
       first: { type: 'boolean', default: false },
+      capacity: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -50,8 +65,12 @@ export async function runNode(argv: string[]): Promise<number> {
     if (!existsSync(values.contacts)) throw new NodeUsageError(`--contacts ${values.contacts}: no such file`)
     contacts = decodeContactsFile(readFileSync(values.contacts, 'utf8'), values.contacts)
   }
+  const capacityBytes = values.capacity === undefined ? undefined : parseSize(values.capacity)
   const logger = createLogger()
-  const node = await RealNode.start({ root: values.root, listen: values.listen, bootstrap: values.bootstrap, contacts, first: values.first, logger })
+  const node = await RealNode.start({
+    root: values.root, listen: values.listen, bootstrap: values.bootstrap, contacts, first: values.first, logger,
+    ...(capacityBytes === undefined ? {} : { vault: { capacityBytes } }),
+  })
   await new Promise<void>((resolve) => {
     const stop = (why: string) => () => {
       logger.info({ why }, 'stopping')

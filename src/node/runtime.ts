@@ -31,6 +31,7 @@ import { Prefix } from '../xor/index.ts'
 import { StoreBallotJournal } from '../roles/elder/ballot-journal.ts'
 import { NodePersistence } from '../roles/shell/persistence.ts'
 import { NodeShell } from '../roles/shell/node-shell.ts'
+import type { VaultSettings } from '../roles/vault/vault.ts'
 import { systemClock } from './system-clock.ts'
 
 /** Age of the genesis node: the first elder stays the oldest. */
@@ -72,8 +73,8 @@ export interface NodeOptions {
   readonly limits?: Partial<Libp2pLimits>
   /** Default: LMDB in `root`. */
   readonly store?: NodeStore
-  /** The vault's storage limit (`--capacity`); default `VAULT.defaultCapacityBytes`. */
-  readonly capacityBytes?: number
+  /** The vault's storage limit (`--capacity`) and sweep interval, where they differ from `VAULT`'s. */
+  readonly vault?: VaultSettings
 }
 
 /** What `safenet node status` shows; written to `status.json` every second. */
@@ -242,7 +243,7 @@ export class RealNode {
         newKeypair: (matches) => NodeKeypair.generateWhere(matches),
         ballots: journal,
         store,
-        ...(options.capacityBytes === undefined ? {} : { vaultCapacityBytes: options.capacityBytes }),
+        ...(options.vault === undefined ? {} : { vault: options.vault }),
         observer: {
           decided: (_node, sectionKey, decision) => {
             log.debug({ sectionKey: sectionKey.slice(0, 16), generation: decision.generation, proposals: decision.proposals.length }, 'decided')

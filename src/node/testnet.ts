@@ -21,6 +21,7 @@ import type { Logger } from '../log/index.ts'
 import { isAlive } from '../store/index.ts'
 import { Prefix } from '../xor/index.ts'
 import { decodeContactsFile, encodeContactsFile, type NodeStatus, RealNode, writeAtomically } from './runtime.ts'
+import type { VaultSettings } from '../roles/vault/vault.ts'
 
 export interface TestnetOptions {
   readonly nodes: number
@@ -31,6 +32,8 @@ export interface TestnetOptions {
   readonly params?: NetworkParameters
   /** Milliseconds between starting one joiner and the next. */
   readonly staggerMs?: number
+  /** Every node's vault settings (in process only): a storage limit, a faster sweep for tests. */
+  readonly vault?: VaultSettings
 }
 
 /** What `--check` prints, and `testnet status` reports. */
@@ -132,6 +135,7 @@ export class Testnet {
     } else {
       this.#inProcess[i] = await RealNode.start({
         root, first: options.first === true, contacts, logger: this.#options.logger, params: this.#options.params ?? DEFAULT_PARAMETERS,
+        ...(this.#options.vault === undefined ? {} : { vault: this.#options.vault }),
       })
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Issue 17, short form of the data-churn check (`scripts/data-churn.ts` runs 5 minutes with 25
- * nodes): 12 node processes; files put and got while a node is SIGKILLed every 15 s and restarted
+ * nodes): 12 node processes; files put and got for 45 s while a node is SIGKILLed every 11 s and restarted
  * or replaced; then every file reads back and every chunk is on exactly its 4 closest members.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('data through churn on real nodes', () => {
   it('loses nothing: every file reads back and every chunk ends on exactly its 4 closest members', async () => {
-    const report = await runDataChurn({ nodes: 12, dir, churnMs: 60_000, killEveryMs: 15_000, maxFileBytes: 2 * 1024 * 1024, settleMs: 240_000, log: (line) => console.log(line) })
+    const report = await runDataChurn({ nodes: 12, dir, churnMs: 45_000, killEveryMs: 11_000, maxFileBytes: 2 * 1024 * 1024, settleMs: 240_000, log: (line) => console.log(line) })
     console.log(JSON.stringify(report))
     expect(report.kills).toBeGreaterThanOrEqual(3)
     expect(report.filesPut).toBeGreaterThan(5)

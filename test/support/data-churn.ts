@@ -102,8 +102,10 @@ export async function runDataChurn(options: DataChurnOptions): Promise<DataChurn
       }
     })()
     const killer = (async () => {
-      while (churning()) {
-        await sleep(options.killEveryMs)
+      // On a fixed beat, however long a restart took.
+      const churnStarted = performance.now()
+      for (let beat = 1; ; beat++) {
+        await sleep(churnStarted + beat * options.killEveryMs - performance.now())
         if (!churning()) break
         const victim = 1 + Math.floor(Math.random() * (options.nodes - 1))
         await net.kill(victim)

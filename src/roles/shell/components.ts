@@ -16,7 +16,7 @@ import type { BallotJournal } from '../elder/ballot-journal.ts'
 import type { MemberRole } from '../member/member.ts'
 import type { SectionRole } from '../section/section.ts'
 import type { NodeStore } from '../../store/index.ts'
-import type { VaultRole } from '../vault/vault.ts'
+import type { VaultRole, VaultSettings } from '../vault/vault.ts'
 import type { ShellEvents } from './events.ts'
 
 /** What a node needs from its runtime: sending, timers, randomness, key generation. */
@@ -68,8 +68,8 @@ export interface NodeEnv {
   readonly ballots?: BallotJournal
   /** The node's store, where the vault keeps its chunks (a fresh in-memory one when absent). */
   readonly store?: NodeStore
-  /** The vault's storage limit (default `VAULT.defaultCapacityBytes`). */
-  readonly vaultCapacityBytes?: number
+  /** The vault's storage limit and sweep interval, where they differ from `VAULT`'s (a node's `--capacity`; tests). */
+  readonly vault?: VaultSettings
 }
 
 /** Counters for the simulator's report. */

@@ -48,6 +48,12 @@ export interface VaultCounts {
   popularCopies: number
 }
 
+/** What a node may set of its vault: its storage limit, and (tests) how often it sweeps. */
+export interface VaultSettings {
+  readonly capacityBytes?: number
+  readonly sweepIntervalMs?: number
+}
+
 interface Fetch {
   readonly address: Uint8Array
   /** Who offered it (or holds it), tried in turn. */
@@ -92,9 +98,10 @@ export class VaultRole implements Role {
 
   constructor(components: NodeComponents) {
     this.#c = components
-    this.chunks = new ChunkStore(components.env.store ?? MemoryStore.open(), components.env.vaultCapacityBytes ?? VAULT.defaultCapacityBytes)
+    const settings = components.env.vault ?? {}
+    this.chunks = new ChunkStore(components.env.store ?? MemoryStore.open(), settings.capacityBytes ?? VAULT.defaultCapacityBytes)
     this.#actor = createActor(vaultMachine, {
-      input: { sweepIntervalMs: VAULT.sweepIntervalMs, coolIntervalMs: VAULT.coolIntervalMs, fetchTimeoutMs: VAULT.fetchTimeoutMs },
+      input: { sweepIntervalMs: settings.sweepIntervalMs ?? VAULT.sweepIntervalMs, coolIntervalMs: VAULT.coolIntervalMs, fetchTimeoutMs: VAULT.fetchTimeoutMs },
       clock: components.clock('vault'),
       systemId: components.systemId('vault'),
     })
