@@ -245,8 +245,12 @@ class PutRequest extends ChunkRequest {
     this.done = done
   }
 
+  /** The put as sealed once (signing covers the 1 MiB content): resent as it is until the section moves. */
+  #frame: Uint8Array | undefined
+
   override located(): void {
     this.#targets = []
+    this.#frame = undefined
   }
 
   send(retry: boolean): void {
@@ -263,7 +267,8 @@ class PutRequest extends ChunkRequest {
       this.#targets = this.ranked.slice(0, needed)
     }
     const to = this.#targets.filter((t) => !this.receipts.has(t.addr)).map((t) => t.addr)
-    this.session.send(to, 'ChunkPut', { content: this.content }, this.dst())
+    this.#frame ??= this.session.seal('ChunkPut', { content: this.content }, this.dst())
+    if (this.#frame !== undefined) this.session.sendFrame(to, this.#frame)
   }
 
   receive(from: string, message: Message, sender: NodePublicKey): void {
@@ -512,11 +517,23 @@ export class ClientSession {
 
   send<K extends Kind>(to: ReadonlyArray<string>, kind: K, payload: PayloadOf<K>, dst: Dst): void {
     if (this.#closed || to.length === 0) return
+    const frame = this.seal(kind, payload, dst)
+    if (frame !== undefined) this.sendFrame(to, frame)
+  }
+
+  /** A message sealed with our key (undefined, counted, if it does not encode: a bug of ours). */
+  seal<K extends Kind>(kind: K, payload: PayloadOf<K>, dst: Dst): Uint8Array | undefined {
     const sealed = seal({ msgId: this.env.randomBytes(32), kind, dst, payload }, clientAuthority(this.env.keypair))
-    if (Result.isFailure(sealed)) return this.refuse(`outbound ${kind} ${sealed.failure._tag}`)
+    if (Result.isSuccess(sealed)) return sealed.success.frame
+    this.refuse(`outbound ${kind} ${sealed.failure._tag}`)
+    return undefined
+  }
+
+  sendFrame(to: ReadonlyArray<string>, frame: Uint8Array): void {
+    if (this.#closed) return
     for (const peer of to) {
       this.counts.sent++
-      this.env.transport.send(peer, sealed.success.frame)
+      this.env.transport.send(peer, frame)
     }
   }
 

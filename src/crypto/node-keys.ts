@@ -36,6 +36,9 @@ export function forgetVerifiedEd25519(): void {
 }
 
 /** An Ed25519 public key with the node name it implies. */
+/** Messages up to this size have their verification remembered (see {@link NodePublicKey.verify}). */
+const MAX_CACHED_MESSAGE_BYTES = 64 * 1024
+
 export class NodePublicKey {
   readonly bytes: Uint8Array
   readonly name: XorName
@@ -78,15 +81,18 @@ export class NodePublicKey {
    */
   verify(message: Uint8Array, signature: Uint8Array): boolean {
     if (signature.length !== ED25519_SIGNATURE_BYTES) return false
-    const id = createHash('sha3-256').update(this.bytes).update(message).update(signature).digest('base64')
-    if (verifiedSignatures.has(id)) return true
+    // A large message (a chunk) is verified afresh: hashing it for the cache key costs as much as
+    // the verification, and such a message is not sent to several peers of one process.
+    const cached = message.length <= MAX_CACHED_MESSAGE_BYTES
+    const id = cached ? createHash('sha3-256').update(this.bytes).update(message).update(signature).digest('base64') : ''
+    if (cached && verifiedSignatures.has(id)) return true
     let ok: boolean
     try {
       ok = verify(null, message, this.#key, signature)
     } catch {
       return false
     }
-    if (ok) {
+    if (ok && cached) {
       verifiedSignatures.add(id)
       evictOldest(verifiedSignatures, 'ed25519-verified')
     }
