@@ -14,6 +14,7 @@ const SLOWEST = [
   'test/sim/network-faults.test.ts', // 130
   'test/sim/network-scenario.test.ts', // 123
   'test/sim/agreement-scenario.test.ts', // 79
+  'test/sim/data.test.ts', // 45
   'test/sim/dkg-scenario.test.ts', // 61
   'test/verify/verify.test.ts', // 31
 ]
