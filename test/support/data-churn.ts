@@ -1,8 +1,8 @@
 /**
  * Data through churn on real nodes (after MaidSafe's `data_with_churn` and `verify_data_location`):
  * a testnet of node processes on 127.0.0.1; a client puts and gets files continuously while every
- * `killEveryMs` one node (never the genesis node) is SIGKILLed and either restarted from its store
- * or replaced by a new node (its directory wiped: a new name). When the churn stops, the network
+ * `killEveryMs` one node (never the genesis node) is SIGKILLed and, in turn, restarted from its
+ * store or replaced by a new node (its directory wiped: a new name). When the churn stops, the network
  * must settle, every file put must read back byte for byte, and every chunk must be held by
  * exactly its `dataCopyCount` closest members — each within a bounded wait.
  *
@@ -110,7 +110,8 @@ export async function runDataChurn(options: DataChurnOptions): Promise<DataChurn
         const victim = 1 + Math.floor(Math.random() * (options.nodes - 1))
         await net.kill(victim)
         kills++
-        const replace = Math.random() < 0.5
+        // Restarted from its store and replaced by a new node in turn, so a short run has both.
+        const replace = beat % 2 === 0
         if (replace) {
           rmSync(net.roots[victim]!, { recursive: true, force: true })
           mkdirSync(net.roots[victim]!, { recursive: true })
@@ -159,7 +160,7 @@ export async function runDataChurn(options: DataChurnOptions): Promise<DataChurn
         break
       }
       log(`${misplaced} of ${chunks.length} chunks not on exactly their holders yet`)
-      await sleep(10_000)
+      await sleep(5_000)
     }
     return { filesPut: items.length, putFailures, getsDuringChurn: gets, getFailuresDuringChurn: getFailures, kills, restarts, replacements, settledMs, readBackFailures, chunks: chunks.length, misplaced, placedMs }
   } finally {
