@@ -56,8 +56,8 @@ try {
   if ((await net.settle(180_000)) === undefined) throw new Error(`the testnet did not settle: ${net.health().why}`)
   const input = join(dir, 'input.bin')
   const out = createWriteStream(input)
-  for (let i = 0; i < mib; i++) if (!out.write(randomBytes(1024 * 1024))) await new Promise((r) => out.once('drain', r))
-  await new Promise((r) => out.end(r))
+  for (let i = 0; i < mib; i++) if (!out.write(randomBytes(1024 * 1024))) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
+  await new Promise<void>((resolve) => out.end(() => resolve()))
   const put = await run(['files', 'put', input, '--contacts', net.contactsPath, '--json'])
   const address = (JSON.parse(put.stdout) as { address: string }).address
   const output = join(dir, 'output.bin')

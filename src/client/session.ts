@@ -26,7 +26,7 @@ import type { Clock } from '../transport/clock.ts'
 import type { Transport } from '../transport/transport.ts'
 import { clientAuthority, decode, decodeEnvelope, type Dst, type Kind, type Message, type PayloadOf, seal, verifyPeerAuthority } from '../wire/index.ts'
 import { Prefix, XorName } from '../xor/index.ts'
-import { verifyReceipt } from '../roles/vault/receipt.ts'
+import { verifyReceipt } from '../data/receipt.ts'
 
 /** A section's members as an answer listed them. */
 export interface Holder {

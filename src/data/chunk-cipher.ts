@@ -58,8 +58,8 @@ export function deriveChunkSecrets(previousSrcHash: Uint8Array, beforePreviousSr
 
 /**
  * XORs the 96-byte pad over `bytes` in place (pad byte j mod 96 over byte j). Over 64-bit words
- * when `bytes` is 8-byte aligned: 96 is a multiple of 8, so word w meets pad word w mod 12. Words
- * ran at ~4–6 GB/s against ~0.4–0.7 GB/s byte by byte (README, "Measurements").
+ * when `bytes` is 8-byte aligned: 96 is a multiple of 8, so word w meets pad word w mod 12. 64-bit
+ * words ran at ~9.7 GB/s, 32-bit words ~4.9, bytes ~1.1 (README, "Measurements").
  */
 export function applyPad(bytes: Uint8Array, pad: Uint8Array): void {
   let done = 0
@@ -76,17 +76,32 @@ export function applyPad(bytes: Uint8Array, pad: Uint8Array): void {
   for (let at = done; at < bytes.length; at++) bytes[at]! ^= pad[at % SELF_ENCRYPTION.padBytes]!
 }
 
+/**
+ * brotli(plaintext) when it is strictly shorter, else `undefined`. The output is capped at
+ * length − 1, so an incompressible chunk stops the encoder as soon as it cannot win instead of
+ * assembling an output it would throw away (brotli q1 on random bytes: ~2.4 GB/s against ~1.8).
+ */
+function compressIfShorter(plaintext: Uint8Array): Uint8Array | undefined {
+  if (plaintext.length < 2) return undefined // brotli never gives fewer than 1 byte
+  try {
+    return brotliCompressSync(plaintext, {
+      params: {
+        [zlibConstants.BROTLI_PARAM_QUALITY]: SELF_ENCRYPTION.brotliQuality,
+        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: plaintext.length,
+      },
+      maxOutputLength: plaintext.length - 1,
+    })
+  } catch (error) {
+    if (error instanceof RangeError && (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return undefined
+    throw error
+  }
+}
+
 /** Seals one plaintext chunk into the content the network stores (see the scheme above). */
 export function encryptChunk(plaintext: Uint8Array, secrets: ChunkSecrets): Uint8Array {
-  const compressed = brotliCompressSync(plaintext, {
-    params: {
-      [zlibConstants.BROTLI_PARAM_QUALITY]: SELF_ENCRYPTION.brotliQuality,
-      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: plaintext.length,
-    },
-  })
-  const compresses = compressed.length < plaintext.length
-  const body = compresses ? compressed : plaintext
-  const flag = compresses ? SELF_ENCRYPTION.flag.brotli : SELF_ENCRYPTION.flag.stored
+  const compressed = compressIfShorter(plaintext)
+  const body = compressed ?? plaintext
+  const flag = compressed === undefined ? SELF_ENCRYPTION.flag.stored : SELF_ENCRYPTION.flag.brotli
   const cipher = createCipheriv(SELF_ENCRYPTION.aead, secrets.key, secrets.nonce, { authTagLength: SELF_ENCRYPTION.tagBytes })
   const sealedFlag = cipher.update(Uint8Array.of(flag))
   const sealedBody = cipher.update(body)

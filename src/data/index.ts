@@ -25,3 +25,4 @@ export { decryptBytes, type DecryptOptions, decryptStream, decryptWithDataMap, t
 export { encryptBytes, type EncryptOptions, encryptStream, type FileAddress } from './encryptor.ts'
 export { ChunkCorrupt, ChunkMissing, ChunkRole, DataMapInvalid, InvalidArgument, SizeMismatch } from './errors.ts'
 export { MAX_FILE_BYTES, SELF_ENCRYPTION } from './parameters.ts'
+export { type ChunkReceipt, receiptBytes, signReceipt, verifyReceipt } from './receipt.ts'

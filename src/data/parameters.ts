@@ -11,17 +11,19 @@ export const SELF_ENCRYPTION = {
   /**
    * Largest data chunk. 1 MiB rather than 4 MiB: the wire carries at most 1 MiB + 1 KiB of chunk
    * content (src/wire/payloads.ts, within its 5 MiB frame), a libp2p stream resets at 4 MiB
-   * unread, and the measured throughput of 4 MiB chunks was no better (README, "Measurements").
+   * unread, and 4 MiB chunks were no faster (153 against 149 MB/s) for 2.7× the memory held
+   * (README, "Measurements").
    */
   maxChunkBytes: 1024 * 1024,
   /** Files shorter than this are stored inline in their root chunk: three chunks need ≥ 1 byte each. */
   minEncryptableBytes: 3,
   /**
-   * Brotli quality for the compression attempt. Quality 1 gives up on random bytes at ~2 GB/s and
-   * compresses source text at ~250 MB/s to 22 %; quality 2 is half as fast for 20 % (README).
+   * Brotli quality for the compression attempt. Quality 1 gives up on random bytes at ~3 GB/s and
+   * compresses source text at ~320 MB/s to 21.5 %; quality 0 is faster but stores 7 % more, quality
+   * 2 takes 1.7× as long for 19.8 % (README).
    */
   brotliQuality: 1,
-  /** AEAD of every chunk: AES-256-GCM was faster than ChaCha20-Poly1305 here (VAES, README). */
+  /** AEAD of every chunk: AES-256-GCM ran 1.8× (encrypting) and 2.4× (decrypting) ChaCha20-Poly1305 here (README). */
   aead: 'aes-256-gcm',
   /** AEAD key: SHA3-256 output, used whole. */
   keyBytes: 32,

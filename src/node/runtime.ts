@@ -32,7 +32,7 @@ import { StoreBallotJournal } from '../roles/elder/ballot-journal.ts'
 import { NodePersistence } from '../roles/shell/persistence.ts'
 import { NodeShell } from '../roles/shell/node-shell.ts'
 import type { VaultSettings } from '../roles/vault/vault.ts'
-import { systemClock } from './system-clock.ts'
+import { systemClock } from '../transport/system-clock.ts'
 
 /** Age of the genesis node: the first elder stays the oldest. */
 const GENESIS_AGE = 255

@@ -388,7 +388,7 @@ export const SectionMembersAnswer = Schema.Struct({
 export const ChunkPut = Schema.Struct({ content: ChunkContentBytes })
 /**
  * A holder stored the chunk: its node key's signature over `safenet/chunk-receipt/v1 ‖ address`
- * (src/roles/vault/receipt.ts), a proof the client can keep.
+ * (src/data/receipt.ts), a proof the client can keep.
  */
 export const ChunkReceipt = Schema.Struct({ address: Sha3Hash, holder: Ed25519PublicKeyBytes, signature: Ed25519SignatureBytes })
 /** A client or a member asks a holder for a chunk (`dst.name` is its address). */

@@ -1,5 +1,5 @@
 import { createDecipheriv } from 'node:crypto'
-import { brotliDecompressSync } from 'node:zlib'
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { sha3_256 } from '../../src/crypto/hash.ts'
@@ -84,6 +84,17 @@ describe('sealing one chunk', () => {
     const { flag, body } = openByHand(content, secrets)
     expect(flag).toBe(SELF_ENCRYPTION.flag.stored)
     expect(body).toEqual(Buffer.from(plaintext))
+  })
+
+  it('uses brotli exactly when its output is strictly shorter than the plaintext', () => {
+    const plaintexts = fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.nat(300).map((size) => textInput(size)), fc.nat(40).map((size) => new Uint8Array(size)))
+    fc.assert(fc.property(plaintexts, (plaintext) => {
+      const { content, secrets } = sealed(plaintext)
+      const shorter = brotliCompressSync(plaintext, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: plaintext.length } })
+      const compresses = shorter.length < plaintext.length
+      expect(openByHand(content, secrets).flag).toBe(compresses ? SELF_ENCRYPTION.flag.brotli : SELF_ENCRYPTION.flag.stored)
+      expect(content.length).toBe(17 + (compresses ? shorter.length : plaintext.length))
+    }), { numRuns: 500 })
   })
 
   it('names the chunk and the reason when its bytes are altered', () => {

@@ -1,7 +1,7 @@
 /** The shared transport suite over the simulated network and over libp2p on loopback. */
 import { describe } from 'vitest'
 import { NodeKeypair } from '../../src/crypto/index.ts'
-import { systemClock } from '../../src/node/system-clock.ts'
+import { systemClock } from '../../src/transport/system-clock.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
 import { SIM_MAX_QUEUED_BYTES_PER_PEER, SimNetwork } from '../../src/sim/network.ts'
 import { Scheduler } from '../../src/sim/scheduler.ts'

@@ -32,7 +32,7 @@ import { VAULT } from '../constants.ts'
 import type { Role } from '../role.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import { ChunkStore } from './chunk-store.ts'
-import { signReceipt } from './receipt.ts'
+import { signReceipt } from '../../data/receipt.ts'
 
 /** What the vault has done, for `status.json`, the simulator's report and tests. */
 export interface VaultCounts {
