@@ -10,7 +10,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
 import { Client, decodeContactsFile } from '../../src/client/index.ts'
 import { DEFAULT_PARAMETERS } from '../../src/consensus/index.ts'
 import { toHex } from '../../src/crypto/index.ts'
@@ -179,8 +178,4 @@ function short(addr: string): string {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-export function dataChurnDir(base: string): string {
-  return join(base, `data-churn-${process.pid}`)
 }

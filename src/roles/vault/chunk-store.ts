@@ -49,11 +49,6 @@ export class ChunkStore {
     return this.#sizes.has(toHex(address))
   }
 
-  /** The stored bytes, unchecked (see {@link read}). */
-  raw(address: Uint8Array): Uint8Array | undefined {
-    return this.#store.getBlob(CHUNKS, address)
-  }
-
   /**
    * The chunk, its address recomputed first: `corrupt` when the stored bytes no longer hash to it
    * (the copy is then deleted, for the caller to fetch a good one).
@@ -83,11 +78,6 @@ export class ChunkStore {
     this.#store.deleteBlob(CHUNKS, address)
     this.#sizes.delete(hex)
     this.#usedBytes -= size
-  }
-
-  /** Addresses held, in order of their bytes, read lazily. */
-  addresses(): Iterable<Uint8Array> {
-    return this.#store.blobKeys(CHUNKS)
   }
 
   /** At most `limit` addresses, in byte order, from the first one after `after` (from the start when undefined). */
