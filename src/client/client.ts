@@ -14,7 +14,7 @@ import { stat } from 'node:fs/promises'
 import { Schema } from 'effect'
 import { DEFAULT_PARAMETERS, type NetworkParameters } from '../consensus/index.ts'
 import { NodeKeypair, toHex } from '../crypto/index.ts'
-import { decryptStream, encryptStream, readDataMap, type DataMap, type EncryptOptions } from '../data/index.ts'
+import { type CheckedChunk, decryptStream, encryptStream, readDataMap, type DataMap, type EncryptOptions } from '../data/index.ts'
 import { type ContactsFile } from '../knowledge/contacts-file.ts'
 import { SignedSap } from '../knowledge/index.ts'
 import { systemClock } from '../transport/system-clock.ts'
@@ -151,6 +151,11 @@ export class Client {
 
   /** Reads one chunk (its address checked). */
   getChunk(address: Uint8Array): Promise<Uint8Array> {
+    return this.#getChecked(address).then((chunk) => chunk.content)
+  }
+
+  /** {@link getChunk} as the decryptor takes it: the address already checked, not hashed again. */
+  #getChecked(address: Uint8Array): Promise<CheckedChunk> {
     return new Promise((resolve, reject) => {
       this.session.getChunk(address, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(new ChunkGetFailed({ address: toHex(address), message: `chunk ${toHex(address)} could not be read: ${outcome.failure.reason}` }))))
     })
@@ -236,7 +241,7 @@ export class Client {
 
   /** The file at `address`: its size and data map (one root fetch, and its levels). */
   async stat(address: Uint8Array): Promise<{ readonly sizeBytes: number; readonly map: DataMap }> {
-    const map = await readDataMap(address, (a) => this.getChunk(a))
+    const map = await readDataMap(address, (a) => this.#getChecked(a))
     return { sizeBytes: map.kind === 'inline' ? map.bytes.length : map.sizeBytes, map }
   }
 
@@ -244,8 +249,8 @@ export class Client {
   async *get(address: Uint8Array, options: GetOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
     let bytes = 0
     let chunks = 0
-    const fetch = async (a: Uint8Array): Promise<Uint8Array> => {
-      const content = await this.getChunk(a)
+    const fetch = async (a: Uint8Array): Promise<CheckedChunk> => {
+      const content = await this.#getChecked(a)
       chunks++
       return content
     }

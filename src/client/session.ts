@@ -21,6 +21,7 @@ import { clientAggregatorMachine } from '../../machines/client-aggregator.machin
 import type { NetworkParameters } from '../consensus/index.ts'
 import type { NodePublicKey} from '../crypto/index.ts';
 import { bytesEqual, type NodeKeypair, sha3_256, toHex } from '../crypto/index.ts'
+import { CheckedChunk } from '../data/index.ts'
 import { decodeSapAndChain, routeFor, SectionTree, type SignedSap } from '../knowledge/index.ts'
 import type { Clock } from '../transport/clock.ts'
 import type { Transport } from '../transport/transport.ts'
@@ -307,15 +308,15 @@ class PutRequest extends ChunkRequest {
 
 /** Reads one chunk: from a holder (a random one of the closest, to spread the load), falling back to the others. */
 class GetRequest extends ChunkRequest {
-  #content: Uint8Array | undefined
+  #content: CheckedChunk | undefined
   #order: Holder[] = []
   #next = 0
   #asked: string | undefined
 
   readonly address: Uint8Array
-  readonly done: (outcome: Outcome<Uint8Array>) => void
+  readonly done: (outcome: Outcome<CheckedChunk>) => void
 
-  constructor(session: ClientSession, address: Uint8Array, done: (outcome: Outcome<Uint8Array>) => void) {
+  constructor(session: ClientSession, address: Uint8Array, done: (outcome: Outcome<CheckedChunk>) => void) {
     super(session, 'ChunkGet', XorName.fromBytes(address), 1)
     this.address = address
     this.done = done
@@ -343,11 +344,12 @@ class GetRequest extends ChunkRequest {
   receive(from: string, message: Message): void {
     if (message.kind === 'ChunkContent') {
       if (!bytesEqual(message.payload.address, this.address)) return
-      if (!bytesEqual(sha3_256(message.payload.content), this.address)) {
+      const checked = CheckedChunk.check(this.address, message.payload.content)
+      if (checked === undefined) {
         this.session.refuse('get-bad-content')
         return this.actor.send({ type: 'REPLACE' })
       }
-      this.#content = message.payload.content
+      this.#content = checked
       return this.actor.send({ type: 'ANSWER' })
     }
     if (message.kind !== 'ChunkRefused' || from !== this.#asked) return
@@ -452,8 +454,8 @@ export class ClientSession {
     new PutRequest(this, address, content, done).start()
   }
 
-  /** Reads a chunk (its address checked); `done` gets the content, or why not. */
-  getChunk(address: Uint8Array, done: (outcome: Outcome<Uint8Array>) => void): void {
+  /** Reads a chunk (its address checked); `done` gets the chunk, or why not. */
+  getChunk(address: Uint8Array, done: (outcome: Outcome<CheckedChunk>) => void): void {
     new GetRequest(this, address, done).start()
   }
 

@@ -11,6 +11,14 @@ export function sha3_256(...parts: ReadonlyArray<Uint8Array>): Uint8Array {
   return new Uint8Array(hash.digest())
 }
 
+/**
+ * SHA-256 (hardware SHA instructions: 4× SHA3-256 here): only where a signature covers a large
+ * payload by its digest (src/wire/authority.ts), never for a name or an address.
+ */
+export function sha256(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(bytes).digest())
+}
+
 const textEncoder = new TextEncoder()
 
 /** UTF-8 bytes of a domain-separation tag; every signed structure starts with one. */

@@ -16,7 +16,7 @@
  */
 export { CACHE_LIMITS, type CacheName, cacheEvictions, evictOldest } from './caches.ts'
 export { CombineFailed, DecryptionFailed, InvalidEncoding, InvalidParameters } from './errors.ts'
-export { bytesEqual, concatBytes, domain, sha3_256, toHex, u64be } from './hash.ts'
+export { bytesEqual, concatBytes, domain, sha256, sha3_256, toHex, u64be } from './hash.ts'
 export {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SECRET_KEY_BYTES,

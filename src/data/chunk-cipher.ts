@@ -22,6 +22,7 @@
 import { createCipheriv, createDecipheriv, createHash } from 'node:crypto'
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib'
 import { bytesEqual, sha3_256, toHex } from '../crypto/hash.ts'
+import { CheckedChunk } from './chunk.ts'
 import { ChunkCorrupt, type ChunkRole } from './errors.ts'
 import { SELF_ENCRYPTION } from './parameters.ts'
 
@@ -130,7 +131,8 @@ export interface ExpectedChunk {
  * decompresses within `srcSize`, and checks the plaintext's size and srcHash. Anything that does
  * not match is a {@link ChunkCorrupt} naming the chunk.
  */
-export function decryptChunk(content: Uint8Array, expected: ExpectedChunk): Uint8Array {
+export function decryptChunk(fetched: Uint8Array | CheckedChunk, expected: ExpectedChunk): Uint8Array {
+  const content = fetched instanceof CheckedChunk ? fetched.content : fetched
   const corrupt = (reason: string, detail: string) => new ChunkCorrupt({
     address: toHex(expected.dstHash), role: expected.role, index: expected.index, reason,
     message: `${expected.role} chunk ${expected.index} (${toHex(expected.dstHash)}) is corrupt: ${detail}`,
@@ -139,7 +141,7 @@ export function decryptChunk(content: Uint8Array, expected: ExpectedChunk): Uint
   if (content.length < overhead || content.length > expected.srcSize + overhead) {
     throw corrupt('size', `${content.length} bytes cannot seal ${expected.srcSize} bytes (at most ${expected.srcSize + overhead})`)
   }
-  if (!bytesEqual(sha3_256(content), expected.dstHash)) throw corrupt('address', 'its content does not hash to its address')
+  if (!CheckedChunk.matches(expected.dstHash, fetched)) throw corrupt('address', 'its content does not hash to its address')
 
   const sealed = new Uint8Array(content) // a copy at offset 0: the caller's bytes stay as fetched
   applyPad(sealed, expected.secrets.pad)

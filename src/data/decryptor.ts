@@ -9,15 +9,19 @@
  * Chunks are fetched up to `parallelism` ahead and yielded in order; memory stays at that many
  * chunks and the map.
  */
-import { bytesEqual, sha3_256, toHex } from '../crypto/hash.ts'
-import { CHUNK_ADDRESS_BYTES } from './chunk.ts'
+import { toHex } from '../crypto/hash.ts'
+import { CHUNK_ADDRESS_BYTES, CheckedChunk } from './chunk.ts'
 import { decryptChunk, deriveChunkSecrets, neighbourIndexes } from './chunk-cipher.ts'
 import { type ChunkDataMap, type DataMap, decodeDataMap } from './data-map.ts'
 import { ChunkCorrupt, ChunkMissing, type ChunkRole, DataMapInvalid, InvalidArgument } from './errors.ts'
 import { SELF_ENCRYPTION } from './parameters.ts'
 
-/** Gets a chunk's content by its address (from a store, or from the network). */
-export type FetchChunk = (address: Uint8Array) => Promise<Uint8Array>
+/**
+ * Gets a chunk's content by its address (from a store, or from the network); a fetcher that
+ * checked the address already may say so with a {@link CheckedChunk}. Either way every chunk is
+ * checked before it is used.
+ */
+export type FetchChunk = (address: Uint8Array) => Promise<Uint8Array | CheckedChunk>
 
 export interface ReadOptions {
   /** Chunks fetched ahead, 1..maxParallelism (default `SELF_ENCRYPTION.defaultParallelism`). */
@@ -40,13 +44,14 @@ export async function readDataMap(rootAddress: Uint8Array, fetch: FetchChunk, op
     throw new InvalidArgument({ argument: 'rootAddress', message: `a file address is ${CHUNK_ADDRESS_BYTES} bytes` })
   }
   const parallelism = checkedParallelism(options)
-  const content = await fetchChunk(fetch, rootAddress, 'root', 0)
+  const fetched = await fetchChunk(fetch, rootAddress, 'root', 0)
+  const content = fetched instanceof CheckedChunk ? fetched.content : fetched
   const corrupt = (reason: string, detail: string) => new ChunkCorrupt({
     address: toHex(rootAddress), role: 'root', index: 0, reason, message: `root chunk (${toHex(rootAddress)}) is corrupt: ${detail}`,
   })
   // The root is at most maxChunkBytes long, and no encoder accepts more than the limit.
   if (content.length > SELF_ENCRYPTION.maxChunkBytesLimit) throw corrupt('size', `${content.length} bytes, more than any root (${SELF_ENCRYPTION.maxChunkBytesLimit})`)
-  if (!bytesEqual(sha3_256(content), rootAddress)) throw corrupt('address', 'its content does not hash to the file address')
+  if (!CheckedChunk.matches(rootAddress, fetched)) throw corrupt('address', 'its content does not hash to the file address')
 
   let map = decodeDataMap(content)
   while (map.kind === 'chunks' && map.depth > 0) {
@@ -169,7 +174,7 @@ async function* decryptChunks(map: ChunkDataMap, first: number, last: number, fe
 }
 
 /** The content of one chunk, or {@link ChunkMissing} naming it when the fetch fails or gives nothing. */
-async function fetchChunk(fetch: FetchChunk, address: Uint8Array, role: ChunkRole, index: number): Promise<Uint8Array> {
+async function fetchChunk(fetch: FetchChunk, address: Uint8Array, role: ChunkRole, index: number): Promise<Uint8Array | CheckedChunk> {
   let content: unknown
   try {
     content = await fetch(address)
@@ -179,7 +184,7 @@ async function fetchChunk(fetch: FetchChunk, address: Uint8Array, role: ChunkRol
       message: `${role} chunk ${index} (${toHex(address)}) could not be fetched: ${cause instanceof Error ? cause.message : String(cause)}`,
     })
   }
-  if (!(content instanceof Uint8Array)) {
+  if (!(content instanceof Uint8Array) && !(content instanceof CheckedChunk)) {
     throw new ChunkMissing({ address: toHex(address), role, index, message: `${role} chunk ${index} (${toHex(address)}) was not found` })
   }
   return content

@@ -15,7 +15,7 @@
  * new TextDecoder().decode(await decryptBytes(address, fetch))   // 'hello, network'
  * ```
  */
-export { type Chunk, CHUNK_ADDRESS_BYTES, chunkAddress } from './chunk.ts'
+export { type Chunk, CHUNK_ADDRESS_BYTES, CheckedChunk, chunkAddress } from './chunk.ts'
 export { applyPad, type ChunkSecrets, decryptChunk, deriveChunkSecrets, encryptChunk, type ExpectedChunk, neighbourIndexes } from './chunk-cipher.ts'
 export { chunkCount, chunkSize, cutIntoChunks } from './chunking.ts'
 export {

@@ -57,6 +57,14 @@ export interface KeyValueEngine {
   count(range: KeyRange): number
   /** Applies `changes` atomically; durable when it returns. Copies what it keeps. */
   write(changes: ReadonlyArray<Change>): void
+  /**
+   * Queues `changes` as one atomic write and calls `done` once they are durable (with the error
+   * if they could not be written). An engine may commit many queued writes together (LMDB: one
+   * fsync for all the chunks that arrived meanwhile); queued writes apply in the order queued.
+   * Reads may see them before `done` (memory: applied at once, `done` called before returning)
+   * or only after (LMDB). `value` must not change until `done`.
+   */
+  queue(changes: ReadonlyArray<Change>, done: (error: Error | undefined) => void): void
   close(): Promise<void>
 }
 
@@ -180,6 +188,13 @@ export class KeyValueStore implements NodeStore {
   writeBlobs(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>): void {
     for (const { key } of changes) checkBlobAddress(ns, key)
     if (changes.length > 0) this.#write(changes.map(({ key, value }) => ({ key: storeKeys.blob(ns, key), value })))
+  }
+
+  queueBlobs(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>, done: (error: Error | undefined) => void): void {
+    for (const { key } of changes) checkBlobAddress(ns, key)
+    this.#live().queue(changes.map(({ key, value }) => ({ key: storeKeys.blob(ns, key), value })), done)
+    this.#writes++
+    for (const { key, value } of changes) this.#bytesWritten += key.length + (value?.length ?? 0)
   }
 
   blobKeys(ns: string, after?: Uint8Array): Iterable<Uint8Array> {

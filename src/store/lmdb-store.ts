@@ -4,6 +4,8 @@
  *
  * Durability: every write is one synchronous transaction, and `overlappingSync` is off, so the
  * commit has been fsynced when the call returns: the write survives SIGKILL and power loss alike.
+ * Queued writes (chunks) commit on lmdb-js's write thread, many to one fsync, and report done
+ * after it.
  * (lmdb-js's default, overlapping sync, flushes after returning; a process crash keeps such a
  * commit, a machine crash may not, and a node must not ack a chunk it could lose.)
  *
@@ -105,6 +107,18 @@ class LmdbEngine implements KeyValueEngine {
         else this.#db.putSync(key, value)
       }
     })
+  }
+
+  queue(changes: ReadonlyArray<Change>, done: (error: Error | undefined) => void): void {
+    // Async puts and removes called in one turn of the event loop commit together on lmdb-js's
+    // write thread; with overlappingSync off the commit is fsynced before it settles, and
+    // `flushed` says so in as many words.
+    this.#db.batch(() => {
+      for (const { key, value } of changes) {
+        if (value === undefined) void this.#db.remove(key)
+        else void this.#db.put(key, value)
+      }
+    }).then(() => this.#db.flushed).then(() => done(undefined), (error: unknown) => done(error instanceof Error ? error : new Error(String(error))))
   }
 
   async close(): Promise<void> {

@@ -57,6 +57,11 @@ class MemoryEngine implements KeyValueEngine {
     }
   }
 
+  queue(changes: ReadonlyArray<Change>, done: (error: Error | undefined) => void): void {
+    this.write(changes)
+    done(undefined)
+  }
+
   close(): Promise<void> {
     this.#backing.held = false
     return Promise.resolve()

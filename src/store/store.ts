@@ -126,6 +126,13 @@ export interface NodeStore {
   deleteBlob(ns: string, key: Uint8Array): void
   /** Puts (a value) and deletes (`undefined`) in namespace `ns`, all in one write. */
   writeBlobs(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>): void
+  /**
+   * {@link writeBlobs} without waiting: `done` is called once the changes are durable (or with
+   * why they could not be written). Many queued writes may share one commit, so a stream of
+   * chunks costs one fsync per batch, not per chunk, and the event loop never waits on the disk.
+   * Queued writes apply in order; reads may see them only from `done` on.
+   */
+  queueBlobs(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>, done: (error: Error | undefined) => void): void
   /** The keys of `ns` in order of their bytes (those after `after` only, when given), read lazily (a namespace may hold millions). */
   blobKeys(ns: string, after?: Uint8Array): Iterable<Uint8Array>
   blobCount(ns: string): number

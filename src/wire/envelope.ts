@@ -27,7 +27,7 @@ import {
 } from './primitives.ts'
 
 /** The only version this code speaks. A frame with another version is refused, typed. */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 /** Largest frame accepted or sent: DESIGN.md §3 `maxMessageBytes`. Checked before decoding. */
 export const MAX_FRAME_BYTES = 5 * 1024 * 1024
 

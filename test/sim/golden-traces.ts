@@ -11,19 +11,20 @@
  * rounds backing off (the other five have no join that waits past its second round). All six
  * again when the decision signature became round-free and the seed signature went (other bytes
  * in every SuperMajority ballot and decision). All six again for protocol version 2 (the version
- * byte in every frame and in every node's signed bytes; nothing else moved).
+ * byte in every frame and in every node's signed bytes; nothing else moved). All six again for
+ * protocol version 3 (Node and Client signatures cover the payload's SHA-256, not the payload).
  */
 export const GOLDEN_TRACES = {
   /** `network-scenario.test.ts`: 60 nodes, seed 1. */
-  grow60seed1: '9b2eccb9b065156687a836299f521f899d94b8fdc75dc62ad51ef887a8238a8a',
+  grow60seed1: 'da124f27c7d53d0e6ac54ec63259d47959123e0de8d25af4b47d5dab6e271e46',
   /** `network-scenario.test.ts`: 60 nodes, seed 2. */
-  grow60seed2: '4bb625e7b8dbae7cffa1f6c01d39baaef8370fed7604b342ead7441551674aa8',
+  grow60seed2: '8692f837b40fbec2e62d488583b69c313743cda509611c9733e3e7a8db0b225a',
   /** `network-faults.test.ts`: 100 nodes, 20% crashing, seed 1. */
-  faults100seed1: '3829382bf7f532d71c90eb6c48e78328930f7de91592487e24368fdc46b3ef60',
+  faults100seed1: 'f6a84de267615b4439ac79678f88916c0f151a4474e87853397e4d3509efdbbc',
   /** `network-faults.test.ts`: 150 nodes, crashes, 5% loss, 2 Byzantine elders per section, seed 2. */
-  faults150seed2: 'a2e2bfa194b3dff210373bbc4c8c5441ca9e80d6fd01516ede6865e3f76bb23a',
+  faults150seed2: 'c68d12127a74c555591e6875fa70eba259ef2e2e525b92e82107cec130073358',
   /** `network-partition.test.ts`: 120 nodes cut in two during growth, crashes, 10% loss, 2 Byzantine, seed 3. */
-  partition120seed3: '1b881bc6d322324e54777d1db3f90cfcb5e0d25668cc38cb4ec9a6ba6c029c9a',
+  partition120seed3: 'bea2aeaa540b3a25e27f5998c72b1866c94d8f3458ed79c7e8bcd4a210d69e8d',
   /** `network-partition.test.ts`: 60 nodes, a quarter leave from one region (merges), seed 4. */
-  shrink60seed4: '2f5dee193429d951dd7644d0f28dbd5169fffc888662a2d0c7c9a269f2470bbf',
+  shrink60seed4: '182621edd6f64e1f077d2497e1e8a1879cabda3dfd8ed49e29d7d55e609ffeb6',
 } as const

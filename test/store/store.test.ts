@@ -342,6 +342,27 @@ function storeSuite(backend: Backend) {
       expect(store.stats.writes - writes).toBe(1)
     })
 
+    it('applies queued blob writes in order and reports each durable once, kept across reopen', async () => {
+      fresh()
+      const done: string[] = []
+      const queued = (label: string, changes: Array<{ key: Uint8Array; value: Uint8Array | undefined }>) =>
+        new Promise<void>((resolve) => store.queueBlobs('chunks', changes, (error) => {
+          done.push(error === undefined ? label : `${label}: ${error.message}`)
+          resolve()
+        }))
+      await Promise.all([
+        queued('a', [{ key: filled(4, 1), value: filled(8, 1) }, { key: filled(4, 2), value: filled(8, 2) }]),
+        queued('b', [{ key: filled(4, 1), value: undefined }]),
+        queued('c', [{ key: filled(4, 2), value: filled(8, 3) }]),
+      ])
+      expect(done).toEqual(['a', 'b', 'c'])
+      expect(hexKeys(store.blobKeys('chunks'))).toEqual([toHex(filled(4, 2))])
+      expect(store.getBlob('chunks', filled(4, 2))).toEqual(filled(8, 3))
+      await reopen()
+      expect(store.getBlob('chunks', filled(4, 2))).toEqual(filled(8, 3))
+      expect(() => store.queueBlobs('chunks', [{ key: new Uint8Array(0), value: filled(1, 1) }], () => {})).toThrow(RangeError)
+    })
+
     it('asserts blob namespaces and key lengths', () => {
       fresh()
       expect(() => store.putBlob('Chunks', filled(1, 1), filled(1, 1))).toThrow(RangeError)

@@ -80,11 +80,11 @@ describe('wire codec refuses bad frames with typed errors', () => {
 
   it('another protocol version is named in the error', () => {
     // Version 1 signed decisions over the round, with a separate seed signature: a node of it
-    // cannot check our decisions, nor we its.
-    for (const version of [1, 3]) {
+    // cannot check our decisions, nor we its. Version 2 signed whole payloads, not their digest.
+    for (const version of [1, 2, 4]) {
       const result = decode(packr.pack({ ...envelope, version }))
       expect(failureTag(result)).toBe('UnsupportedVersion')
-      expect(Result.isFailure(result) && result.failure.message).toMatch(new RegExp(`version ${version} is not supported \\(this node speaks 2\\)`))
+      expect(Result.isFailure(result) && result.failure.message).toMatch(new RegExp(`version ${version} is not supported \\(this node speaks ${PROTOCOL_VERSION}\\)`))
     }
   })
 

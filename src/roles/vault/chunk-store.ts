@@ -3,6 +3,10 @@
  * chunk is durable before its receipt is sent), with the vault's storage limit: a put that would
  * take usage past `capacityBytes` is refused, typed, and the client places the chunk on the next
  * closest member. Usage is the sum of the contents held (keys and the engine's overhead aside).
+ *
+ * Writes are queued (see NodeStore.queueBlobs): the chunks that arrive while one commit is being
+ * fsynced go in the next, and the caller hears `durable` after. Until then the chunk is counted
+ * held and served from memory, so an offer or a read in between sees it.
  */
 import { bytesEqual, sha3_256, toHex } from '../../crypto/index.ts'
 import type { NodeStore } from '../../store/index.ts'
@@ -20,7 +24,11 @@ export class ChunkStore {
    * Made at start from the store (each chunk read once).
    */
   readonly #sizes = new Map<string, number>()
+  /** Chunks queued for the store and not yet durable, by address (hex), with who waits for them. */
+  readonly #writing = new Map<string, { readonly content: Uint8Array; readonly waiting: Array<(ok: boolean) => void> }>()
   #usedBytes = 0
+  /** Queued writes that failed (the disk refused them): each chunk was dropped, its sender not answered. */
+  writeFailures = 0
 
   constructor(store: NodeStore, capacityBytes: number) {
     this.#store = store
@@ -34,6 +42,11 @@ export class ChunkStore {
 
   get usedBytes(): number {
     return this.#usedBytes
+  }
+
+  /** Chunks queued for the disk, not yet durable. */
+  get writesPending(): number {
+    return this.#writing.size
   }
 
   get count(): number {
@@ -54,6 +67,8 @@ export class ChunkStore {
    * (the copy is then deleted, for the caller to fetch a good one).
    */
   read(address: Uint8Array): { content: Uint8Array } | 'missing' | 'corrupt' {
+    const writing = this.#writing.get(toHex(address))
+    if (writing !== undefined) return { content: writing.content }
     const content = this.#store.getBlob(CHUNKS, address)
     if (content === undefined) return 'missing'
     if (bytesEqual(sha3_256(content), address)) return { content }
@@ -61,23 +76,56 @@ export class ChunkStore {
     return 'corrupt'
   }
 
-  /** Stores a chunk whose address the caller checked; durable when it returns. */
-  put(address: Uint8Array, content: Uint8Array): PutOutcome {
-    if (this.has(address)) return 'held'
+  /**
+   * Stores a chunk whose address the caller checked (and does not change `content` after):
+   * 'stored' (queued, held from now on) or 'held' (already), and `durable` is called once it is
+   * on disk (at once when it already was; false: the write failed and it is no longer held).
+   * 'full' calls nothing.
+   */
+  put(address: Uint8Array, content: Uint8Array, durable: (ok: boolean) => void): PutOutcome {
+    const hex = toHex(address)
+    const writing = this.#writing.get(hex)
+    if (writing !== undefined) {
+      writing.waiting.push(durable)
+      return 'held'
+    }
+    if (this.#sizes.has(hex)) {
+      durable(true)
+      return 'held'
+    }
     if (!this.fits(content.length)) return 'full'
-    this.#store.putBlob(CHUNKS, address, content)
-    this.#sizes.set(toHex(address), content.length)
+    this.#sizes.set(hex, content.length)
     this.#usedBytes += content.length
+    const entry = { content, waiting: [durable] }
+    this.#writing.set(hex, entry)
+    this.#store.queueBlobs(CHUNKS, [{ key: address, value: content }], (error) => {
+      // Deleted meanwhile: the delete, queued after, decides, and nobody is owed an answer.
+      if (this.#writing.get(hex) !== entry) return
+      this.#writing.delete(hex)
+      if (error !== undefined) {
+        this.writeFailures++
+        this.#forget(hex)
+      }
+      for (const waiter of entry.waiting) waiter(error === undefined)
+    })
     return 'stored'
   }
 
   delete(address: Uint8Array): void {
     const hex = toHex(address)
-    const size = this.#sizes.get(hex)
-    if (size === undefined) return
-    this.#store.deleteBlob(CHUNKS, address)
+    if (!this.#sizes.has(hex)) return
+    this.#writing.delete(hex)
+    this.#forget(hex)
+    // Queued behind any write of it, so the delete lands last. Should it fail, the copy stays on
+    // disk unindexed until the next start re-reads the index.
+    this.#store.queueBlobs(CHUNKS, [{ key: address, value: undefined }], (error) => {
+      if (error !== undefined) this.writeFailures++
+    })
+  }
+
+  #forget(hex: string): void {
+    this.#usedBytes -= this.#sizes.get(hex) ?? 0
     this.#sizes.delete(hex)
-    this.#usedBytes -= size
   }
 
   /** At most `limit` addresses, in byte order, from the first one after `after` (from the start when undefined). */

@@ -119,8 +119,11 @@ export class VaultRole implements Role {
   }
 
   /** What `status.json` shows: the limit, the usage and the counts. */
-  status(): { capacityBytes: number; usedBytes: number; chunks: number; popularHeld: number; fetchesPending: number } & VaultCounts {
-    return { capacityBytes: this.chunks.capacityBytes, usedBytes: this.chunks.usedBytes, chunks: this.chunks.count, popularHeld: this.#cache.size, fetchesPending: this.#queue.size + this.#inflight.size, ...this.counts }
+  status(): { capacityBytes: number; usedBytes: number; chunks: number; popularHeld: number; fetchesPending: number; writesPending: number; writeFailures: number } & VaultCounts {
+    return {
+      capacityBytes: this.chunks.capacityBytes, usedBytes: this.chunks.usedBytes, chunks: this.chunks.count, popularHeld: this.#cache.size,
+      fetchesPending: this.#queue.size + this.#inflight.size, writesPending: this.chunks.writesPending, writeFailures: this.chunks.writeFailures, ...this.counts,
+    }
   }
 
   /** Whether we hold a popular (extra, in-memory) copy of `address`. */
@@ -398,20 +401,28 @@ export class VaultRole implements Role {
       return this.#pump()
     }
     this.#inflight.delete(hex)
-    let stored = true
+    // Everyone who offered it hears we hold it (once it is on disk: a holder told so may drop its
+    // own copy), or that we could not take it after all.
+    const answer = (stored: boolean): void => {
+      const have = stored ? { have: [address], full: [] } : { have: [], full: [address] }
+      for (const source of fetch.sources) {
+        this.#confirm(hex, source.name)
+        this.#c.send([source.addr], 'ChunkHave', have)
+      }
+    }
     if (fetch.popular) {
       this.#keepPopular(hex, content)
+      answer(true)
     } else {
-      const outcome = this.chunks.put(address, content)
+      const outcome = this.chunks.put(address, content, (ok) => {
+        // A failed write is not answered: the offerers offer it again at their next reconcile.
+        if (ok) answer(true)
+      })
       if (outcome === 'stored') this.counts.fetched++
-      stored = outcome !== 'full'
-      if (!stored) this.counts.refusedFull++
-    }
-    // Everyone who offered it hears we hold it (or that we could not take it after all).
-    const answer = stored ? { have: [address], full: [] } : { have: [], full: [address] }
-    for (const source of fetch.sources) {
-      this.#confirm(hex, source.name)
-      this.#c.send([source.addr], 'ChunkHave', answer)
+      if (outcome === 'full') {
+        this.counts.refusedFull++
+        answer(false)
+      }
     }
     this.#pump()
   }
@@ -438,13 +449,14 @@ export class VaultRole implements Role {
     const name = XorName.fromBytes(address)
     const ranked = this.#ranked(name)
     if (this.#rank(name, ranked) >= VAULT.acceptRank) return this.#refuse(from, address, 'NotHolder', ranked.slice(0, VAULT.acceptRank))
-    const outcome = this.chunks.put(address, content)
+    const receipt = (): void => this.#c.send([from], 'ChunkReceipt', signReceipt(this.#c.env.wire.keypair, address), { name: address, sectionKey: this.#sectionKey() })
+    // The receipt goes once the chunk is on disk: a receipt is a promise the chunk survives us.
+    const outcome = this.chunks.put(address, content, (ok) => (ok ? receipt() : this.#refuse(from, address, 'Busy')))
     if (outcome === 'full') {
       this.counts.refusedFull++
       return this.#refuse(from, address, 'Full', ranked.slice(0, VAULT.acceptRank))
     }
     if (outcome === 'stored') this.counts.stored++
-    this.#c.send([from], 'ChunkReceipt', signReceipt(this.#c.env.wire.keypair, address), { name: address, sectionKey: this.#sectionKey() })
   }
 
   #onGet(from: string, address: Uint8Array, byClient: boolean): void {

@@ -77,7 +77,7 @@ describe('the vault role', () => {
     const bad = content.slice()
     bad[5]! ^= 0xff
     s.node.vault.chunks.delete(address)
-    expect(s.node.vault.chunks.put(address, bad)).toBe('stored')
+    expect(s.node.vault.chunks.put(address, bad, () => {})).toBe('stored')
     const before = s.sent.length
     s.deliver(client, 'ChunkGet', { address }, sectionDst(address))
     expect(s.sentOf('ChunkContent', before)).toEqual([])
