@@ -114,7 +114,12 @@ export const VAULT = {
   fetchTimeoutMs: 10_000,
   /** The integrity sweep re-hashes `sweepBatchChunks` stored chunks this often, and lost offers are made again. */
   sweepIntervalMs: 60_000,
-  sweepBatchChunks: 64,
+  /**
+   * 16 MiB a minute: a node of 10 GiB re-reads everything in 11 hours. Reading a chunk back from
+   * LMDB's map and hashing it costs ~5 ms, so 64 a minute on each of 25 nodes of one machine kept
+   * 0.1 of a core busy and were a tenth of the nodes' CPU while files went in (measured).
+   */
+  sweepBatchChunks: 16,
   /** Client reads of one chunk (decaying by half each `coolIntervalMs`) that make it popular. */
   popularReads: 50,
   /** Members beyond the holders that get a copy of a popular chunk. */
