@@ -18,6 +18,8 @@ import { Testnet } from '../src/node/testnet.ts'
 
 const PEAK_LIMIT_MB = 300
 const cli = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))
+/** The Node flags the command's shebang gives it (`env -S node …`), so the children run as `npx safenet` does. */
+const cliFlags = readFileSync(cli, 'utf8').split('\n', 1)[0]!.split(' node ')[1]?.split(' ').filter(Boolean) ?? []
 const { values } = parseArgs({ options: { mib: { type: 'string' }, nodes: { type: 'string' } } })
 const mib = Number(values.mib ?? 1024)
 const dir = mkdtempSync(join(tmpdir(), 'safenet-large-file-'))
@@ -26,7 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'safenet-large-file-'))
 function run(args: string[]): Promise<{ stdout: string; code: number | null; seconds: number; peakMb: number }> {
   return new Promise((resolve) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [...cliFlags, cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
     let stdout = ''
     let peakKb = 0
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()))

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * The `safenet` command (DESIGN.md §15). Commands land here as the issues that build them do.
  * Every command answers `--help`; errors print one clear line and exit non-zero (2 for usage).
