@@ -25,7 +25,7 @@ import { CheckedChunk } from '../data/index.ts'
 import { decodeSapAndChain, routeFor, SectionTree, type SignedSap } from '../knowledge/index.ts'
 import type { Clock } from '../transport/clock.ts'
 import type { Transport } from '../transport/transport.ts'
-import { clientAuthority, decode, decodeEnvelope, type Dst, type Kind, type Message, type PayloadOf, seal, verifyPeerAuthority } from '../wire/index.ts'
+import { CHUNK_ACCEPT_RANK, clientAuthority, decode, decodeEnvelope, type Dst, type Kind, type Message, type PayloadOf, seal, verifyPeerAuthority } from '../wire/index.ts'
 import { Prefix, XorName } from '../xor/index.ts'
 import { verifyReceipt } from '../data/receipt.ts'
 
@@ -38,8 +38,6 @@ export interface Holder {
 
 /** How long a section's members list is used before it is asked for again. */
 export const MEMBERS_TTL_MS = 10_000
-/** Members beyond the holders a request may fall back to: a full or silent holder's stand-in (the vault's `acceptRank`). */
-export const CANDIDATE_RANK = 8
 
 /** Timing of the client's requests (virtual ms in the simulator). */
 export interface ClientTiming {
@@ -214,7 +212,7 @@ abstract class ChunkRequest extends Request {
     this.session.sectionOf(this.target, (outcome) => {
       if (this.finished) return
       if (!outcome.ok) return this.actor.send({ type: 'CANCEL', reason: `no members list for its section: ${outcome.failure.reason}` })
-      this.ranked = [...outcome.value.members].sort((a, b) => this.target.compareDistance(a.name, b.name)).slice(0, CANDIDATE_RANK)
+      this.ranked = [...outcome.value.members].sort((a, b) => this.target.compareDistance(a.name, b.name)).slice(0, CHUNK_ACCEPT_RANK)
       this.located()
       this.actor.send({ type: 'LOCATED', needed: this.ranked.length })
     })

@@ -3,6 +3,8 @@
  * is hit (a refusal or an eviction tag in the node's counts) and listed in the README's limits table.
  */
 
+import { CHUNK_ACCEPT_RANK } from '../wire/index.ts'
+
 /** Timing of the section protocol, in (virtual) ms. */
 export const SECTION_TIMING = {
   joinRetryMs: 5_000,
@@ -103,7 +105,7 @@ export const VAULT = {
    * `dataCopyCount` holders: a client places a chunk on the next closest when a holder is full or
    * silent, and that copy is kept until the holders confirm theirs.
    */
-  acceptRank: 8,
+  acceptRank: CHUNK_ACCEPT_RANK,
   /** Stored chunks looked at per reconcile slice; other work runs between slices. */
   reconcileSliceChunks: 512,
   /** Chunk fetches in flight at once (replication, repair, popular copies): 4 MiB of 1 MiB chunks. */

@@ -52,6 +52,8 @@ export interface KeyValueEngine {
   readonly recovery: string
   /** The value under `key`, as a fresh plain Uint8Array the caller may keep and mutate. */
   get(key: Uint8Array): Uint8Array | undefined
+  /** The length of the value under `key`, without reading it (LMDB: from the page header). */
+  size(key: Uint8Array): number | undefined
   /** Keys in `range` in byte order, each a fresh plain Uint8Array. */
   keys(range: KeyRange): Iterable<Uint8Array>
   count(range: KeyRange): number
@@ -178,6 +180,11 @@ export class KeyValueStore implements NodeStore {
     checkBlobAddress(ns, key)
     this.#reads++
     return this.#live().get(storeKeys.blob(ns, key))
+  }
+
+  blobSize(ns: string, key: Uint8Array): number | undefined {
+    checkBlobAddress(ns, key)
+    return this.#live().size(storeKeys.blob(ns, key))
   }
 
   deleteBlob(ns: string, key: Uint8Array): void {

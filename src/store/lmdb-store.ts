@@ -92,6 +92,11 @@ class LmdbEngine implements KeyValueEngine {
     return bytes === undefined ? undefined : copyOut(bytes)
   }
 
+  size(key: Uint8Array): number | undefined {
+    // A large value comes back as a view of the memory map: its pages are not read.
+    return this.#db.getBinaryFast(key)?.length
+  }
+
   keys(range: KeyRange): Iterable<Uint8Array> {
     return this.#db.getKeys({ start: range.start, end: range.end }).map((key) => new Uint8Array(key))
   }

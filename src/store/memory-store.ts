@@ -41,6 +41,10 @@ class MemoryEngine implements KeyValueEngine {
     return value === undefined ? undefined : new Uint8Array(value)
   }
 
+  size(key: Uint8Array): number | undefined {
+    return this.#backing.entries.get(toHex(key))?.length
+  }
+
   keys(range: KeyRange): Iterable<Uint8Array> {
     return this.#inRange(range).sort().map(fromHex)
   }

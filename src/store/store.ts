@@ -122,6 +122,8 @@ export interface NodeStore {
   /** Stores `value` under `key` in namespace `ns`, replacing any value there. */
   putBlob(ns: string, key: Uint8Array, value: Uint8Array): void
   getBlob(ns: string, key: Uint8Array): Uint8Array | undefined
+  /** The length of the value under `key`, without reading the value (a vault indexes its chunks at start). */
+  blobSize(ns: string, key: Uint8Array): number | undefined
   /** Deletes the value under `key`, if any. */
   deleteBlob(ns: string, key: Uint8Array): void
   /** Puts (a value) and deletes (`undefined`) in namespace `ns`, all in one write. */

@@ -396,6 +396,12 @@ export const ChunkGet = Schema.Struct({ address: Sha3Hash })
 /** The chunk; its address was recomputed from these bytes before they were sent. */
 export const ChunkContent = Schema.Struct({ address: Sha3Hash, content: ChunkContentBytes })
 /**
+ * A member stores a put of a chunk when it is among this many of its section's members closest to
+ * the chunk (twice `dataCopyCount`, so a full or silent holder has stand-ins), and a `NotHolder`
+ * refusal names them; clients send to no member further out. Both sides read it from here.
+ */
+export const CHUNK_ACCEPT_RANK = 8
+/**
  * Why a chunk request was not served: `NotHolder` (not among the chunk's closest members by our
  * view: `holders` are who are), `Full` (our storage limit), `NotFound`, `BadAddress` (the content
  * does not hash to the address), `Busy` (a bound on work in progress was hit; ask again).

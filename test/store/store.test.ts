@@ -363,6 +363,16 @@ function storeSuite(backend: Backend) {
       expect(() => store.queueBlobs('chunks', [{ key: new Uint8Array(0), value: filled(1, 1) }], () => {})).toThrow(RangeError)
     })
 
+    it('tells a blob\'s size without reading it, a chunk-sized one too', () => {
+      fresh()
+      store.putBlob('chunks', filled(4, 1), filled(8, 1))
+      store.putBlob('chunks', filled(4, 2), filled(1024 * 1024, 2))
+      expect(store.blobSize('chunks', filled(4, 1))).toBe(8)
+      expect(store.blobSize('chunks', filled(4, 2))).toBe(1024 * 1024)
+      expect(store.blobSize('chunks', filled(4, 3))).toBeUndefined()
+      expect(store.blobSize('other', filled(4, 1))).toBeUndefined()
+    })
+
     it('asserts blob namespaces and key lengths', () => {
       fresh()
       expect(() => store.putBlob('Chunks', filled(1, 1), filled(1, 1))).toThrow(RangeError)

@@ -21,7 +21,7 @@ export class ChunkStore {
   /**
    * Each held chunk's size, by address (hex): whether we hold a chunk is asked for every offer,
    * and reading 1 MiB from the store to answer it was 7% of a node's time while files went in.
-   * Made at start from the store (each chunk read once).
+   * Made at start from the store (each chunk's size, its bytes not read).
    */
   readonly #sizes = new Map<string, number>()
   /** Chunks queued for the store and not yet durable, by address (hex), with who waits for them. */
@@ -34,7 +34,7 @@ export class ChunkStore {
     this.#store = store
     this.capacityBytes = capacityBytes
     for (const key of store.blobKeys(CHUNKS)) {
-      const size = store.getBlob(CHUNKS, key)?.length ?? 0
+      const size = store.blobSize(CHUNKS, key) ?? 0
       this.#sizes.set(toHex(key), size)
       this.#usedBytes += size
     }
