@@ -493,7 +493,13 @@ export class VaultRole implements Role {
 
   #sweep(): void {
     const batch = this.chunks.slice(this.#sweepAfter, VAULT.sweepBatchChunks)
-    for (const address of batch) if (this.chunks.read(address) === 'corrupt') this.#repair(address)
+    for (const address of batch) {
+      if (this.chunks.read(address) === 'corrupt') this.#repair(address)
+      // Who we know holds it is asked again (the recheck that follows offers it to every holder):
+      // a holder that dropped its copy while its view differed from ours — or lost it — is found
+      // within one sweep of the chunk, even if we never saw the holders change.
+      this.#confirmed.delete(toHex(address))
+    }
     this.#sweepAfter = batch.length < VAULT.sweepBatchChunks ? undefined : batch.at(-1)
   }
 

@@ -121,6 +121,18 @@ export class DataLoad {
    */
   check(nodes: ReadonlyArray<NodeShell>, sections: ReadonlyArray<SectionSummary>, log?: (line: string) => void): DataReport {
     const live = nodes.filter((n) => !n.crashed)
+    const byName = new Map(live.map((n) => [n.name.toHex(), n]))
+    // A section's members as it agreed them (the newest view among its elders), not every node
+    // that says it belongs: those are what vaults choose holders from.
+    const agreed = new Map(sections.map((section) => {
+      const views = section.members.filter((n) => n.isElder && n.section !== undefined).map((n) => n.section!)
+      const newest = views.sort((a, b) => b.nextGeneration - a.nextGeneration)[0]
+      const members = (newest?.members.members() ?? []).flatMap((m) => byName.get(m.name.toHex()) ?? [])
+      for (const node of section.members) {
+        if (newest !== undefined && !newest.members.has(node.name)) log?.(`${node.addr} says it is an ${node.role} of ${section.prefix.toString()}, which does not count it a member (generation ${newest.nextGeneration})`)
+      }
+      return [section, members] as const
+    }))
     let chunksLost = 0
     let underReplicated = 0
     let extraCopies = 0
@@ -133,12 +145,17 @@ export class DataLoad {
         continue
       }
       const section = sections.find((s) => s.prefix.matches(name))
-      const members = (section?.members ?? []).filter((n) => !n.crashed)
+      const members = section === undefined ? [] : agreed.get(section)!
       const holders = [...members].sort((a, b) => name.compareDistance(a.name, b.name)).slice(0, this.#params.dataCopyCount)
       const held = holders.filter((h) => h.vault.chunks.has(address)).length
       if (held < holders.length) {
         underReplicated++
         log?.(`chunk ${hex.slice(0, 8)} of ${section?.prefix.toString() ?? '?'}: ${held} of its ${holders.length} holders hold it (${holding.length} live copies: ${holding.map((n) => n.addr).join(' ')})`)
+        for (const lacking of holders.filter((h) => !h.vault.chunks.has(address))) {
+          const view = lacking.section
+          const inOwnView = view?.members.has(lacking.name) === true
+          log?.(`  ${lacking.addr} lacks it: ${lacking.role}, vault ${JSON.stringify(lacking.vault.states().vault)}, its view ${view?.members.prefix.toString() ?? 'none'} generation ${view?.nextGeneration ?? '-'} (a member of it: ${inOwnView}); ${JSON.stringify(lacking.vault.status())}`)
+        }
       }
       extraCopies += holding.length - held
     }

@@ -538,7 +538,8 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   let data: DataReport | undefined
   if (dataLoad !== undefined) {
     scheduler.run({ maxTimeMs: scheduler.now + DATA_SETTLE_MS })
-    data = dataLoad.check(nodes, measure(nodes).sections, log)
+    // `--why` names each chunk short of its holders (and each lost or unread one).
+    data = dataLoad.check(nodes, measure(nodes).sections, options.why ?? log)
   }
 
   // Clients: genesis and the first nodes' addresses, a random name each.
