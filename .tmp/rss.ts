@@ -1,7 +1,0 @@
-const m0 = process.memoryUsage()
-const mb = (n: number) => Math.round(n / 1e6)
-await import('/work/main/src/client/index.ts')
-const m1 = process.memoryUsage()
-console.log('start rss', mb(m0.rss), 'after import rss', mb(m1.rss), 'heap', mb(m1.heapUsed), 'ext', mb(m1.external), 'ab', mb(m1.arrayBuffers))
-globalThis.gc?.()
-const m2 = process.memoryUsage(); console.log('after gc rss', mb(m2.rss), 'heap', mb(m2.heapUsed))
