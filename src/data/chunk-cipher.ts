@@ -132,7 +132,7 @@ export interface ExpectedChunk {
  * not match is a {@link ChunkCorrupt} naming the chunk.
  */
 export function decryptChunk(fetched: Uint8Array | CheckedChunk, expected: ExpectedChunk): Uint8Array {
-  const content = fetched instanceof CheckedChunk ? fetched.content : fetched
+  const content = CheckedChunk.contentOf(fetched)
   const corrupt = (reason: string, detail: string) => new ChunkCorrupt({
     address: toHex(expected.dstHash), role: expected.role, index: expected.index, reason,
     message: `${expected.role} chunk ${expected.index} (${toHex(expected.dstHash)}) is corrupt: ${detail}`,

@@ -37,6 +37,11 @@ export class CheckedChunk implements Chunk {
     return bytesEqual(chunkAddress(content), address) ? new CheckedChunk(address, content) : undefined
   }
 
+  /** The bytes, whether checked or not. */
+  static contentOf(fetched: Uint8Array | CheckedChunk): Uint8Array {
+    return fetched instanceof CheckedChunk ? fetched.content : fetched
+  }
+
   /** Whether `content` hashes to `address`: from the check already made, or computed now. */
   static matches(address: Uint8Array, content: Uint8Array | CheckedChunk): boolean {
     return content instanceof CheckedChunk ? bytesEqual(content.address, address) : bytesEqual(chunkAddress(content), address)

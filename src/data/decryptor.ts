@@ -45,7 +45,7 @@ export async function readDataMap(rootAddress: Uint8Array, fetch: FetchChunk, op
   }
   const parallelism = checkedParallelism(options)
   const fetched = await fetchChunk(fetch, rootAddress, 'root', 0)
-  const content = fetched instanceof CheckedChunk ? fetched.content : fetched
+  const content = CheckedChunk.contentOf(fetched)
   const corrupt = (reason: string, detail: string) => new ChunkCorrupt({
     address: toHex(rootAddress), role: 'root', index: 0, reason, message: `root chunk (${toHex(rootAddress)}) is corrupt: ${detail}`,
   })

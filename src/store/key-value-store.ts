@@ -120,6 +120,12 @@ function checkBlobAddress(ns: string, key: Uint8Array): void {
   }
 }
 
+/** Blob puts and deletes in namespace `ns` as engine changes, every key checked first. */
+function blobChanges(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>): Change[] {
+  for (const { key } of changes) checkBlobAddress(ns, key)
+  return changes.map(({ key, value }) => ({ key: storeKeys.blob(ns, key), value }))
+}
+
 /** The whole of {@link NodeStore} on a {@link KeyValueEngine}; subclasses only open the engine. */
 export class KeyValueStore implements NodeStore {
   readonly #engine: KeyValueEngine
@@ -193,15 +199,14 @@ export class KeyValueStore implements NodeStore {
   }
 
   writeBlobs(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>): void {
-    for (const { key } of changes) checkBlobAddress(ns, key)
-    if (changes.length > 0) this.#write(changes.map(({ key, value }) => ({ key: storeKeys.blob(ns, key), value })))
+    const engineChanges = blobChanges(ns, changes)
+    if (engineChanges.length > 0) this.#write(engineChanges)
   }
 
   queueBlobs(ns: string, changes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array | undefined }>, done: (error: Error | undefined) => void): void {
-    for (const { key } of changes) checkBlobAddress(ns, key)
-    this.#live().queue(changes.map(({ key, value }) => ({ key: storeKeys.blob(ns, key), value })), done)
-    this.#writes++
-    for (const { key, value } of changes) this.#bytesWritten += key.length + (value?.length ?? 0)
+    const engineChanges = blobChanges(ns, changes)
+    this.#live().queue(engineChanges, done)
+    this.#count(engineChanges)
   }
 
   blobKeys(ns: string, after?: Uint8Array): Iterable<Uint8Array> {
@@ -249,6 +254,10 @@ export class KeyValueStore implements NodeStore {
 
   #write(changes: ReadonlyArray<Change>): void {
     this.#live().write(changes)
+    this.#count(changes)
+  }
+
+  #count(changes: ReadonlyArray<Change>): void {
     this.#writes++
     for (const { key, value } of changes) this.#bytesWritten += key.length + (value?.length ?? 0)
   }
