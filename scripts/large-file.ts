@@ -11,15 +11,12 @@ import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { CLI_MAIN, CLI_NODE_FLAGS } from '../src/node/process-flags.ts'
 import { createLogger } from '../src/log/index.ts'
 import { Testnet } from '../src/node/testnet.ts'
 
 const PEAK_LIMIT_MB = 300
-const cli = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))
-/** The Node flags the command's shebang gives it (`env -S node …`), so the children run as `npx safenet` does. */
-const cliFlags = readFileSync(cli, 'utf8').split('\n', 1)[0]!.split(' node ')[1]?.split(' ').filter(Boolean) ?? []
 const { values } = parseArgs({ options: { mib: { type: 'string' }, nodes: { type: 'string' } } })
 const mib = Number(values.mib ?? 1024)
 const dir = mkdtempSync(join(tmpdir(), 'safenet-large-file-'))
@@ -28,7 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), 'safenet-large-file-'))
 function run(args: string[]): Promise<{ stdout: string; code: number | null; seconds: number; peakMb: number }> {
   return new Promise((resolve) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [...cliFlags, cli, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [...CLI_NODE_FLAGS, CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
     let stdout = ''
     let peakKb = 0
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()))

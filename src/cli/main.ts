@@ -5,11 +5,13 @@
  */
 import { enableCompileCache } from 'node:module'
 import { parseArgs } from 'node:util'
+import { tuneHeap } from '../node/process-flags.ts'
 
 // Compiled code is cached on disk (NODE_COMPILE_CACHE, or the OS temp directory) and reused by the
 // next start: a node process's own CPU to its first status falls by about a sixth, which 30
 // processes starting at once on 2 cores feel.
 enableCompileCache()
+tuneHeap()
 // Commands load their modules when run: a node process should not carry the verifier or the
 // diagram renderer (each process of a --processes testnet pays for what main.ts imports).
 

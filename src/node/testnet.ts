@@ -15,8 +15,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { DEFAULT_PARAMETERS, type NetworkParameters } from '../consensus/index.ts'
+import { CLI_MAIN, CLI_NODE_FLAGS } from './process-flags.ts'
 import type { Logger } from '../log/index.ts'
 import { isAlive } from '../store/index.ts'
 import { Prefix } from '../xor/index.ts'
@@ -56,7 +56,6 @@ interface TestnetFile {
   readonly nodes: ReadonlyArray<{ readonly root: string; readonly pid: number }>
 }
 
-const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url))
 
 export class Testnet {
   readonly dir: string
@@ -122,11 +121,11 @@ export class Testnet {
     const root = this.#roots[i]!
     const contacts = options.first === true || !existsSync(this.contactsPath) ? undefined : decodeContactsFile(readFileSync(this.contactsPath, 'utf8'), this.contactsPath)
     if (this.#options.processes === true) {
-      const args = [MAIN, 'node', '--root', root, ...(options.first === true ? ['--first'] : contacts === undefined ? [] : ['--contacts', this.contactsPath])]
+      const args = [CLI_MAIN, 'node', '--root', root, ...(options.first === true ? ['--first'] : contacts === undefined ? [] : ['--contacts', this.contactsPath])]
       const log = openSync(join(root, 'node.log'), 'a')
       // In a process group of its own, so a Ctrl-C at the terminal reaches the testnet only, which
       // stops its nodes without leaving (a node that gets SIGINT itself leaves for good).
-      const child = spawn(process.execPath, args, { stdio: ['ignore', log, log, 'ipc'], detached: true, env: { ...process.env, SAFENET_LOG: process.env.SAFENET_LOG ?? 'info' } })
+      const child = spawn(process.execPath, [...CLI_NODE_FLAGS, ...args], { stdio: ['ignore', log, log, 'ipc'], detached: true, env: { ...process.env, SAFENET_LOG: process.env.SAFENET_LOG ?? 'info' } })
       closeSync(log)
       this.#children[i] = child
       // Wait until it has written its first status (it listens and has a name by then).

@@ -4,8 +4,11 @@
  * process. Figures: put and get of a 100 MiB file of random bytes in MiB/s, each with its ratio to
  * the baseline, and the client's peak RSS during each. Baseline in the same run: 100 MiB through
  * one node:net socket on 127.0.0.1 to a sink in another process, the most any transport on this
- * machine could carry from one process to another. Targets (the issue): put ≥ 30 MiB/s, get
- * ≥ 100 MiB/s, printed met or not.
+ * machine could carry from one process to another; and 100 MiB of 1 MiB frames over one libp2p
+ * stream (TCP, Noise, Yamux) to another process, with the CPU each end spends per MiB: the
+ * transport's own cost, from which the ceilings a put (4 copies) and a get (1) cannot pass on this
+ * machine's cores are printed. Targets (the issue): put ≥ 30 MiB/s, get ≥ 100 MiB/s, printed met or
+ * not.
  *
  * Put is timed from the call to the last receipt (every chunk stored with its 4 holders, each
  * answering a signed receipt); get from the call to the last byte, the bytes checked equal by
@@ -20,12 +23,16 @@ import { spawn } from 'node:child_process'
 import { createHash, randomFillSync } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
-import { loadavg, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
 import { Client, decodeContactsFile } from '../../src/client/index.ts'
 import { createLogger } from '../../src/log/index.ts'
+import { NodeKeypair } from '../../src/crypto/index.ts'
+import { tuneHeap } from '../../src/node/process-flags.ts'
 import { Testnet } from '../../src/node/testnet.ts'
+import { Libp2pTransport } from '../../src/transport/libp2p.ts'
 import { figure } from './report.ts'
 
 const MiB = 1024 * 1024
@@ -42,6 +49,12 @@ const SETTLE_TIMEOUT_MS = 150_000
 const RSS_SAMPLE_MS = 20
 /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ: 100 on every Linux ABI). */
 const USER_HZ = 100
+
+/** The transport baseline's receiving process. */
+const SINK_SCRIPT = fileURLToPath(new URL('./transport-sink.ts', import.meta.url))
+
+// The client here is the library in this process: it runs with the heap tuning `safenet` gives itself.
+tuneHeap()
 
 const dir = mkdtempSync(join(tmpdir(), 'safenet-files-bench-'))
 let net: Testnet | undefined
@@ -107,6 +120,54 @@ async function measured<T>(nodePids: ReadonlyArray<number>, work: () => Promise<
   }
 }
 
+interface TransportCeiling {
+  readonly mibPerS: number
+  /** CPU milliseconds per MiB, all threads: the sender's (Noise encryption, Yamux, writes) and the receiver's. */
+  readonly sendMsPerMiB: number
+  readonly receiveMsPerMiB: number
+}
+
+/**
+ * The transport's own cost, the floor under every figure here: `FILE_BYTES` in 1 MiB frames from
+ * a {@link Libp2pTransport} in this process to one in another (`transport-sink.ts`), nothing done
+ * with them. A put moves each MiB 4 times (one copy to each holder) and a get once, so on `cores`
+ * cores no put can pass cores / (4 × (send + receive)) and no get cores / (send + receive), whatever
+ * the nodes and the client do besides.
+ */
+async function transportCeiling(): Promise<TransportCeiling> {
+  const sink = spawn(process.execPath, [SINK_SCRIPT, String(FILE_BYTES)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const sender = await Libp2pTransport.start({ keypair: NodeKeypair.generate(), networkId: 'transport-bench' })
+  try {
+    const messages: Array<{ address?: string; cpuMs?: number }> = []
+    const next = (): Promise<{ address?: string; cpuMs?: number }> => new Promise((resolve, reject) => {
+      if (messages.length > 0) return resolve(messages.shift()!)
+      sink.once('message', () => resolve(messages.shift()!))
+      sink.once('exit', (code) => reject(new Error(`the transport sink exited (${code})`)))
+    })
+    sink.on('message', (message) => messages.push(message as { address?: string; cpuMs?: number }))
+    const { address } = await next()
+    await new Promise<void>((resolve, reject) => sender.dial(address!, (error) => (error === undefined ? resolve() : reject(new Error(error))), new AbortController().signal))
+    const frame = randomFillSync(new Uint8Array(MiB))
+    const cpuBefore = clientCpuSeconds()
+    const started = performance.now()
+    const received = next()
+    for (let sent = 0; sent < FILE_BYTES; sent += frame.length) {
+      // The transport refuses past 16 MiB queued (Backpressure): stay under it, as the client's window does.
+      while (sender.queuedBytes(address!) > 8 * MiB) await new Promise((resolve) => setTimeout(resolve, 1))
+      sender.send(address!, frame)
+    }
+    const { cpuMs } = await received
+    const seconds = (performance.now() - started) / 1000
+    const fileMiB = FILE_BYTES / MiB
+    return { mibPerS: fileMiB / seconds, sendMsPerMiB: ((clientCpuSeconds() - cpuBefore) * 1000) / fileMiB, receiveMsPerMiB: cpuMs! / fileMiB }
+  } finally {
+    await sender.stop()
+    const exited = new Promise((resolve) => sink.once('exit', resolve))
+    if (sink.exitCode === null) sink.disconnect()
+    await exited
+  }
+}
+
 /** The CPU figures of one transfer: milliseconds per MiB moved, the client's and the nodes'. */
 function cpuFigures(what: string, run: Measured<unknown>): void {
   const fileMiB = FILE_BYTES / MiB
@@ -167,6 +228,14 @@ describe('files over a 25-process loopback testnet', () => {
 
     const baseline = { name: 'loopback TCP', value: await loopbackMiBPerS(), higherIsBetter: true }
     figure(`loopback TCP, one socket (${load()})`, baseline.value, 'MiB/s')
+    const ceiling = await transportCeiling()
+    figure(`libp2p stream, 1 MiB frames (${load()})`, ceiling.mibPerS, 'MiB/s', baseline)
+    figure('libp2p: sender CPU per MiB', ceiling.sendMsPerMiB, 'ms/MiB')
+    figure('libp2p: receiver CPU per MiB', ceiling.receiveMsPerMiB, 'ms/MiB')
+    const perCopy = ceiling.sendMsPerMiB + ceiling.receiveMsPerMiB
+    const cores = availableParallelism()
+    figure(`put ceiling: ${cores} cores / 4 copies' transport`, (cores * 1000) / (4 * perCopy), 'MiB/s')
+    figure(`get ceiling: ${cores} cores / 1 copy's transport`, (cores * 1000) / perCopy, 'MiB/s')
 
     const file = randomFillSync(new Uint8Array(FILE_BYTES))
     const fileSha256 = createHash('sha256').update(file).digest('hex')
