@@ -13,7 +13,9 @@
  *
  * Every request follows anti-entropy: a bounced request (Retry: our key was stale; Redirect: the
  * name is another section's) updates our tree, if the SAP proves itself, and the request locates
- * its section again. Each request is resent at most `maxAttempts` times (DESIGN.md §3: 5).
+ * its section again. A bounce that teaches us nothing, of a request sent under our newest key, says
+ * the member is behind us or no longer in the section: the request passes it over and asks the
+ * next candidate. Each request is resent at most `maxAttempts` times (DESIGN.md §3: 5).
  */
 import { Result } from 'effect'
 import { type Actor, createActor } from 'xstate'
@@ -138,6 +140,12 @@ abstract class Request {
     this.actor.send({ type: 'STALE' })
   }
 
+  /**
+   * `member` bounced the request without news (it is behind us, or not in the section): by
+   * default the backoff asks it again; a request with other candidates asks the next.
+   */
+  passOver(_member: string): void {}
+
   abstract locate(): void
   abstract send(retry: boolean): void
   abstract receive(from: string, message: Message, sender: NodePublicKey): void
@@ -176,6 +184,11 @@ class MembersRequest extends Request {
     const peer = this.#candidates[this.#next++ % this.#candidates.length]!
     this.session.counts.membersQueries++
     this.session.send([peer], 'SectionMembersQuery', {}, { name: this.target.bytes, sectionKey: sap.sap.sectionKey().toBytes() })
+  }
+
+  /** The next elder (or bootstrap peer) is asked. */
+  override passOver(): void {
+    this.actor.send({ type: 'REPLACE' })
   }
 
   receive(_from: string, message: Message): void {
@@ -270,6 +283,12 @@ class PutRequest extends ChunkRequest {
     if (this.#frame !== undefined) this.session.sendFrame(to, this.#frame)
   }
 
+  override passOver(member: string): void {
+    if (this.receipts.has(member) || !this.#targets.some((t) => t.addr === member)) return
+    this.#passedOver.add(member)
+    this.actor.send({ type: 'REPLACE' })
+  }
+
   receive(from: string, message: Message, sender: NodePublicKey): void {
     if (message.kind === 'ChunkReceipt') {
       const receipt = message.payload
@@ -337,6 +356,10 @@ class GetRequest extends ChunkRequest {
     const holder = this.#order[this.#next++]!
     this.#asked = holder.addr
     this.session.send([holder.addr], 'ChunkGet', { address: this.address }, this.dst())
+  }
+
+  override passOver(member: string): void {
+    if (member === this.#asked) this.actor.send({ type: 'REPLACE' })
   }
 
   receive(from: string, message: Message): void {
@@ -548,7 +571,7 @@ export class ClientSession {
     switch (message.kind) {
       case 'AeRetry':
       case 'AeRedirect':
-        return this.#onBounce(message.kind, message.payload)
+        return this.#onBounce(from, message.kind, message.payload)
       case 'SectionMembersAnswer':
         return this.#route(`SectionMembersQuery:`, from, message, sender.success, (key) => key.startsWith('SectionMembersQuery:') && this.#answers(key, message.payload))
       case 'ChunkReceipt':
@@ -576,16 +599,31 @@ export class ClientSession {
     for (const k of keys) for (const request of [...(this.#requests.get(k) ?? [])]) request.receive(from, message, sender)
   }
 
-  #onBounce(kind: 'AeRetry' | 'AeRedirect', payload: PayloadOf<'AeRetry'>): void {
+  #onBounce(from: string, kind: 'AeRetry' | 'AeRedirect', payload: PayloadOf<'AeRetry'>): void {
     this.counts.bounces++
     const decoded = decodeSapAndChain(payload)
     const bounced = decodeEnvelope(payload.bounced)
     if (decoded === undefined || Result.isFailure(bounced)) return this.refuse('bad-bounce')
     const outcome = this.tree.update(decoded.sap, decoded.chain)
     if (outcome.status === 'rejected') return this.refuse('bounce-update-rejected')
-    // The bounced request finds its section again, under what the bounce taught us.
     const { kind: bouncedKind, dst } = bounced.success
     const key = `${bouncedKind}:${toHex(dst.name)}`
+    // A bounce that taught us nothing, of a request sent under the key we hold now: the member is
+    // not where our members list puts it — behind us (a Retry: our section's newest key has not
+    // reached it yet), or gone from the section (a Redirect: it was relocated, and the elders'
+    // list still names its old self). Finding the section again would send it the same request at
+    // once and be bounced again: in a 500-node simulation with churn one chunk was bounced 10
+    // times in half a second, three tries running, and its file failed. That member is passed
+    // over for this request instead, as one that refused it.
+    if (outcome.status === 'ignored') {
+      const current = routeFor(this.tree, XorName.fromBytes(dst.name))
+      if (current !== undefined && bytesEqual(current.sap.sectionKey().toBytes(), dst.sectionKey)) {
+        this.refuse(`${kind}-no-news`)
+        for (const request of [...(this.#requests.get(key) ?? [])]) request.passOver(from)
+        return
+      }
+    }
+    // The bounced request finds its section again, under what the bounce taught us.
     this.refuse(kind)
     for (const request of [...(this.#requests.get(key) ?? [])]) request.stale()
   }

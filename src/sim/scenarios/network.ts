@@ -494,7 +494,8 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     network, scheduler, random: random.fork('data'), genesis, params,
     bootstrap: () => nodes.slice(0, CLIENT_BOOTSTRAP_PEERS).map((n) => n.addr),
   }) : undefined
-  if (dataLoad !== undefined) dataLoad.log = log
+  // A chunk not stored is told with the progress log, or with --why.
+  if (dataLoad !== undefined) dataLoad.log = log ?? options.why
   dataLoad?.schedule(options.data ?? 0, Math.floor(joinWindowMs * 0.2), Math.floor(joinWindowMs * 0.9))
 
   // Grow, then settle until the network is whole (checked every 10 virtual seconds).
