@@ -126,7 +126,16 @@ export async function runDataChurn(options: DataChurnOptions): Promise<DataChurn
     log(`churn over: ${items.length} files put (${putFailures} failed), ${gets} gets (${getFailures} failed), ${kills} kills`)
 
     const settleFrom = performance.now()
-    const settledMs = await net.settle(options.settleMs, settleFrom)
+    // What the network still waits for, each time that changes: a slow heal says why in the log
+    // (once, in CI, the 10 nodes took 137 s to be healthy again; a rerun, 21 s).
+    let waitingFor = ''
+    const watch = setInterval(() => {
+      const why = net.health().why
+      if (why === waitingFor) return
+      waitingFor = why
+      if (why !== '') log(`settling, t=${Math.round(performance.now() - settleFrom)} ms: ${why}`)
+    }, 1_000)
+    const settledMs = await net.settle(options.settleMs, settleFrom).finally(() => clearInterval(watch))
     log(`settled: ${settledMs ?? 'no'} (${JSON.stringify(net.health())})`)
 
     let readBackFailures = 0
