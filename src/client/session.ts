@@ -18,18 +18,15 @@
  * next candidate. Each request is resent at most `maxAttempts` times (DESIGN.md §3: 5).
  */
 import { Result } from 'effect'
-import { type Actor, createActor } from 'xstate'
-import { clientAggregatorMachine } from '../../machines/client-aggregator.machine.ts'
 import type { NetworkParameters } from '../consensus/index.ts'
-import type { NodePublicKey} from '../crypto/index.ts';
-import { bytesEqual, type NodeKeypair, sha3_256, toHex } from '../crypto/index.ts'
-import { CheckedChunk } from '../data/index.ts'
+import { bytesEqual, type NodeKeypair, type NodePublicKey, toHex } from '../crypto/index.ts'
+import type { CheckedChunk } from '../data/index.ts'
 import { decodeSapAndChain, routeFor, SectionTree, type SignedSap } from '../knowledge/index.ts'
 import type { Clock } from '../transport/clock.ts'
 import type { Transport } from '../transport/transport.ts'
-import { CHUNK_ACCEPT_RANK, clientAuthority, decode, decodeEnvelope, type Dst, type Kind, type Message, type PayloadOf, seal, verifyPeerAuthority } from '../wire/index.ts'
-import { Prefix, XorName } from '../xor/index.ts'
-import { verifyReceipt } from '../data/receipt.ts'
+import { clientAuthority, decode, decodeEnvelope, type Dst, type Kind, type Message, type PayloadOf, seal, verifyPeerAuthority } from '../wire/index.ts'
+import { XorName } from '../xor/index.ts'
+import { GetRequest, MembersRequest, type Outcome, prefixOf, ProbeRequest, PutRequest, type Request, type Section } from './requests.ts'
 
 /** A section's members as an answer listed them. */
 export interface Holder {
@@ -81,366 +78,6 @@ export interface ClientCounts {
   membersQueries: number
   retries: number
   refused: Record<string, number>
-}
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; failure: RequestFailure }
-
-interface Section {
-  readonly key: string
-  readonly prefix: Prefix
-  readonly members: ReadonlyArray<Holder>
-  readonly at: number
-}
-
-/** One request in flight, driven by its client-aggregator actor. */
-abstract class Request {
-  readonly actor: Actor<typeof clientAggregatorMachine>
-  readonly session: ClientSession
-  readonly kind: Kind
-  readonly target: XorName
-  finished = false
-
-  constructor(session: ClientSession, kind: Kind, target: XorName, needed: number) {
-    this.session = session
-    this.kind = kind
-    this.target = target
-    const timing = session.timing
-    this.actor = createActor(clientAggregatorMachine, {
-      input: { needed, maxAttempts: timing.maxAttempts, maxBounces: timing.maxBounces, backoffMs: timing.backoffMs, deadlineMs: timing.deadlineMs },
-      clock: session.env.clock,
-    })
-    this.actor.on('locate', () => this.locate())
-    this.actor.on('send', ({ retry }) => {
-      if (retry) session.counts.retries++
-      this.send(retry)
-    })
-    this.actor.on('done', () => this.#finish(() => this.succeed()))
-    this.actor.on('failed', (failure) => this.#finish(() => this.fail(failure)))
-  }
-
-  get key(): string {
-    return `${this.kind}:${this.target.toHex()}`
-  }
-
-  start(): void {
-    this.session.track(this)
-    this.actor.start()
-  }
-
-  #finish(then: () => void): void {
-    if (this.finished) return
-    this.finished = true
-    this.session.untrack(this)
-    queueMicrotask(() => this.actor.stop())
-    then()
-  }
-
-  /** Our knowledge changed under the request (a bounce): find the section again. */
-  stale(): void {
-    this.actor.send({ type: 'STALE' })
-  }
-
-  /**
-   * `member` bounced the request without news (it is behind us, or not in the section): by
-   * default the backoff asks it again; a request with other candidates asks the next.
-   */
-  passOver(_member: string): void {}
-
-  abstract locate(): void
-  abstract send(retry: boolean): void
-  abstract receive(from: string, message: Message, sender: NodePublicKey): void
-  abstract succeed(): void
-  abstract fail(failure: RequestFailure): void
-}
-
-/** Asks a section for its members: its elders closest to the target first, then the bootstrap peers. */
-class MembersRequest extends Request {
-  #sap: SignedSap | undefined
-  #candidates: string[] = []
-  #next = 0
-  readonly #waiting: Array<(outcome: Outcome<Section>) => void> = []
-  #result: Section | undefined
-
-  constructor(session: ClientSession, target: XorName) {
-    super(session, 'SectionMembersQuery', target, 1)
-  }
-
-  wait(callback: (outcome: Outcome<Section>) => void): void {
-    this.#waiting.push(callback)
-  }
-
-  locate(): void {
-    this.#sap = routeFor(this.session.tree, this.target)
-    if (this.#sap === undefined) return
-    const elders = [...this.#sap.sap.elders].sort((a, b) => this.target.compareDistance(a.name, b.name)).map((e) => e.addr)
-    this.#candidates = [...elders, ...(this.session.env.bootstrap ?? []).filter((a) => !elders.includes(a))]
-    this.#next = 0
-    this.actor.send({ type: 'LOCATED' })
-  }
-
-  send(): void {
-    const sap = this.#sap
-    if (sap === undefined || this.#candidates.length === 0) return
-    const peer = this.#candidates[this.#next++ % this.#candidates.length]!
-    this.session.counts.membersQueries++
-    this.session.send([peer], 'SectionMembersQuery', {}, { name: this.target.bytes, sectionKey: sap.sap.sectionKey().toBytes() })
-  }
-
-  /** The next elder (or bootstrap peer) is asked. */
-  override passOver(): void {
-    this.actor.send({ type: 'REPLACE' })
-  }
-
-  receive(_from: string, message: Message): void {
-    if (message.kind !== 'SectionMembersAnswer') return
-    const answer = message.payload
-    const prefix = prefixOf(answer.prefix)
-    const members: Holder[] = []
-    for (const m of answer.members) {
-      const name = XorName.fromBytes(m.name)
-      if (!bytesEqual(sha3_256(m.publicKey), m.name)) continue
-      members.push({ name, publicKey: m.publicKey, addr: m.addr })
-    }
-    if (members.length === 0) return
-    this.#result = { key: toHex(answer.sectionKey), prefix, members, at: this.session.env.clock.now }
-    this.actor.send({ type: 'ANSWER' })
-  }
-
-  succeed(): void {
-    const result = this.#result!
-    this.session.remember(result)
-    for (const callback of this.#waiting) callback({ ok: true, value: result })
-  }
-
-  fail(failure: RequestFailure): void {
-    for (const callback of this.#waiting) callback({ ok: false, failure })
-  }
-}
-
-/** A request that works on a chunk's holders: the members of its section closest to its address. */
-abstract class ChunkRequest extends Request {
-  ranked: Holder[] = []
-
-  locate(): void {
-    this.session.sectionOf(this.target, (outcome) => {
-      if (this.finished) return
-      if (!outcome.ok) return this.actor.send({ type: 'CANCEL', reason: `no members list for its section: ${outcome.failure.reason}` })
-      this.ranked = [...outcome.value.members].sort((a, b) => this.target.compareDistance(a.name, b.name)).slice(0, CHUNK_ACCEPT_RANK)
-      this.located()
-      this.actor.send({ type: 'LOCATED', needed: this.ranked.length })
-    })
-  }
-
-  located(): void {}
-
-  dst(): Dst {
-    const sap = routeFor(this.session.tree, this.target)
-    return { name: this.target.bytes, sectionKey: (sap ?? this.session.env.genesis).sap.sectionKey().toBytes() }
-  }
-}
-
-/** Stores one chunk with its holders: done when `needed` of them sent valid receipts. */
-class PutRequest extends ChunkRequest {
-  readonly receipts = new Map<string, PayloadOf<'ChunkReceipt'>>()
-  /** The holders asked, by address; those that refused or stayed silent are replaced by the next candidates. */
-  #targets: Holder[] = []
-  readonly #passedOver = new Set<string>()
-
-  readonly address: Uint8Array
-  readonly content: Uint8Array
-  readonly done: (outcome: Outcome<PayloadOf<'ChunkReceipt'>[]>) => void
-
-  constructor(session: ClientSession, address: Uint8Array, content: Uint8Array, done: (outcome: Outcome<PayloadOf<'ChunkReceipt'>[]>) => void) {
-    super(session, 'ChunkPut', XorName.fromBytes(address), session.env.params.dataCopyCount)
-    this.address = address
-    this.content = content
-    this.done = done
-  }
-
-  /** The put as sealed once (signing covers the 1 MiB content): resent as it is until the section moves. */
-  #frame: Uint8Array | undefined
-
-  override located(): void {
-    this.#targets = []
-    this.#frame = undefined
-  }
-
-  send(retry: boolean): void {
-    const needed = Math.min(this.session.env.params.dataCopyCount, this.ranked.length)
-    if (retry) for (const t of this.#targets) if (!this.receipts.has(t.addr)) this.#passedOver.add(t.addr)
-    this.#targets = this.#targets.filter((t) => this.receipts.has(t.addr) || !this.#passedOver.has(t.addr))
-    for (const candidate of this.ranked) {
-      if (this.#targets.length >= needed) break
-      if (!this.#passedOver.has(candidate.addr) && !this.#targets.includes(candidate)) this.#targets.push(candidate)
-    }
-    // Every candidate passed over: ask the holders again rather than nobody.
-    if (this.#targets.length < needed) {
-      this.#passedOver.clear()
-      this.#targets = this.ranked.slice(0, needed)
-    }
-    const to = this.#targets.filter((t) => !this.receipts.has(t.addr)).map((t) => t.addr)
-    this.#frame ??= this.session.seal('ChunkPut', { content: this.content }, this.dst())
-    if (this.#frame !== undefined) this.session.sendFrame(to, this.#frame)
-  }
-
-  override passOver(member: string): void {
-    if (this.receipts.has(member) || !this.#targets.some((t) => t.addr === member)) return
-    this.#passedOver.add(member)
-    this.actor.send({ type: 'REPLACE' })
-  }
-
-  receive(from: string, message: Message, sender: NodePublicKey): void {
-    if (message.kind === 'ChunkReceipt') {
-      const receipt = message.payload
-      if (!bytesEqual(receipt.address, this.address) || !bytesEqual(receipt.holder, sender.bytes) || !verifyReceipt(receipt)) return this.session.refuse('bad-receipt')
-      if (this.receipts.has(from) || !this.#targets.some((t) => t.addr === from && t.name.equals(sender.name))) return
-      this.receipts.set(from, receipt)
-      this.actor.send({ type: 'ANSWER' })
-      return
-    }
-    if (message.kind !== 'ChunkRefused') return
-    this.session.refuse(`put-${message.payload.reason}`)
-    switch (message.payload.reason) {
-      case 'Full':
-        this.#passedOver.add(from)
-        return this.actor.send({ type: 'REPLACE' })
-      case 'NotHolder':
-        this.session.forget(this.target)
-        return this.stale()
-      case 'BadAddress':
-        return this.actor.send({ type: 'CANCEL', reason: 'the holders say the content does not hash to its address' })
-      default:
-        return
-    }
-  }
-
-  succeed(): void {
-    this.done({ ok: true, value: [...this.receipts.values()] })
-  }
-
-  fail(failure: RequestFailure): void {
-    this.done({ ok: false, failure })
-  }
-}
-
-/** Reads one chunk: from a holder (a random one of the closest, to spread the load), falling back to the others. */
-class GetRequest extends ChunkRequest {
-  #content: CheckedChunk | undefined
-  #order: Holder[] = []
-  #next = 0
-  #asked: string | undefined
-
-  readonly address: Uint8Array
-  readonly done: (outcome: Outcome<CheckedChunk>) => void
-
-  constructor(session: ClientSession, address: Uint8Array, done: (outcome: Outcome<CheckedChunk>) => void) {
-    super(session, 'ChunkGet', XorName.fromBytes(address), 1)
-    this.address = address
-    this.done = done
-  }
-
-  override located(): void {
-    const holders = Math.min(this.session.env.params.dataCopyCount, this.ranked.length)
-    const first = holders === 0 ? 0 : (this.session.env.randomBytes(1)[0]! % holders)
-    this.#order = [...this.ranked.slice(first, holders), ...this.ranked.slice(0, first), ...this.ranked.slice(holders)]
-    this.#next = 0
-  }
-
-  send(): void {
-    if (this.#order.length === 0) return
-    if (this.#next >= this.#order.length) {
-      // Every candidate tried: our members list may be out of date.
-      this.session.forget(this.target)
-      return this.stale()
-    }
-    const holder = this.#order[this.#next++]!
-    this.#asked = holder.addr
-    this.session.send([holder.addr], 'ChunkGet', { address: this.address }, this.dst())
-  }
-
-  override passOver(member: string): void {
-    if (member === this.#asked) this.actor.send({ type: 'REPLACE' })
-  }
-
-  receive(from: string, message: Message): void {
-    if (message.kind === 'ChunkContent') {
-      if (!bytesEqual(message.payload.address, this.address)) return
-      const checked = CheckedChunk.check(this.address, message.payload.content)
-      if (checked === undefined) {
-        this.session.refuse('get-bad-content')
-        return this.actor.send({ type: 'REPLACE' })
-      }
-      this.#content = checked
-      return this.actor.send({ type: 'ANSWER' })
-    }
-    if (message.kind !== 'ChunkRefused' || from !== this.#asked) return
-    this.session.refuse(`get-${message.payload.reason}`)
-    if (message.payload.reason === 'NotFound') this.#notFound.add(from)
-    this.actor.send({ type: 'REPLACE' })
-  }
-
-  readonly #notFound = new Set<string>()
-
-  succeed(): void {
-    this.done({ ok: true, value: this.#content! })
-  }
-
-  fail(failure: RequestFailure): void {
-    const reason = this.#notFound.size > 0 ? `not found: ${this.#notFound.size} of its holders answered that they do not have it (${failure.reason})` : failure.reason
-    this.done({ ok: false, failure: { ...failure, reason } })
-  }
-}
-
-/**
- * Asks every member of a chunk's section whether it holds the chunk (a diagnostic: the churn
- * test's check that each chunk is on exactly its holders). Done when every member answered.
- */
-class ProbeRequest extends ChunkRequest {
-  readonly holding = new Set<string>()
-  readonly answered = new Set<string>()
-  readonly address: Uint8Array
-  readonly done: (outcome: Outcome<{ members: ReadonlyArray<Holder>; holding: ReadonlySet<string> }>) => void
-  #members: ReadonlyArray<Holder> = []
-
-  constructor(session: ClientSession, address: Uint8Array, done: ProbeRequest['done']) {
-    super(session, 'ChunkGet', XorName.fromBytes(address), Number.MAX_SAFE_INTEGER)
-    this.address = address
-    this.done = done
-  }
-
-  override locate(): void {
-    this.session.sectionOf(this.target, (outcome) => {
-      if (this.finished) return
-      if (!outcome.ok) return this.actor.send({ type: 'CANCEL', reason: outcome.failure.reason })
-      this.#members = [...outcome.value.members].sort((a, b) => this.target.compareDistance(a.name, b.name))
-      this.ranked = [...this.#members]
-      this.actor.send({ type: 'LOCATED', needed: this.#members.length })
-    })
-  }
-
-  send(): void {
-    this.session.send(this.#members.filter((m) => !this.answered.has(m.addr)).map((m) => m.addr), 'ChunkGet', { address: this.address }, this.dst())
-  }
-
-  receive(from: string, message: Message): void {
-    if (this.answered.has(from) || !this.#members.some((m) => m.addr === from)) return
-    if (message.kind === 'ChunkContent') {
-      if (!bytesEqual(sha3_256(message.payload.content), this.address)) return
-      this.holding.add(from)
-    } else if (message.kind !== 'ChunkRefused') {
-      return
-    }
-    this.answered.add(from)
-    this.actor.send({ type: 'ANSWER' })
-  }
-
-  succeed(): void {
-    this.done({ ok: true, value: { members: this.#members, holding: this.holding } })
-  }
-
-  fail(failure: RequestFailure): void {
-    this.done({ ok: false, failure })
-  }
 }
 
 export class ClientSession {
@@ -607,7 +244,7 @@ export class ClientSession {
     const outcome = this.tree.update(decoded.sap, decoded.chain)
     if (outcome.status === 'rejected') return this.refuse('bounce-update-rejected')
     const { kind: bouncedKind, dst } = bounced.success
-    const key = `${bouncedKind}:${toHex(dst.name)}`
+    const requests = [...(this.#requests.get(`${bouncedKind}:${toHex(dst.name)}`) ?? [])]
     // A bounce that taught us nothing, of a request sent under the key we hold now: the member is
     // not where our members list puts it — behind us (a Retry: our section's newest key has not
     // reached it yet), or gone from the section (a Redirect: it was relocated, and the elders'
@@ -619,16 +256,12 @@ export class ClientSession {
       const current = routeFor(this.tree, XorName.fromBytes(dst.name))
       if (current !== undefined && bytesEqual(current.sap.sectionKey().toBytes(), dst.sectionKey)) {
         this.refuse(`${kind}-no-news`)
-        for (const request of [...(this.#requests.get(key) ?? [])]) request.passOver(from)
+        for (const request of requests) request.passOver(from)
         return
       }
     }
     // The bounced request finds its section again, under what the bounce taught us.
     this.refuse(kind)
-    for (const request of [...(this.#requests.get(key) ?? [])]) request.stale()
+    for (const request of requests) request.stale()
   }
-}
-
-function prefixOf(prefix: { readonly bitCount: number; readonly name: Uint8Array }): Prefix {
-  return Prefix.of(XorName.fromBytes(prefix.name), Math.min(prefix.bitCount, 256))
 }

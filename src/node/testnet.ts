@@ -56,7 +56,6 @@ interface TestnetFile {
   readonly nodes: ReadonlyArray<{ readonly root: string; readonly pid: number }>
 }
 
-
 export class Testnet {
   readonly dir: string
   readonly #options: TestnetOptions

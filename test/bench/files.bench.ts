@@ -22,6 +22,7 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomFillSync } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { once } from 'node:events'
 import { connect } from 'node:net'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -138,28 +139,22 @@ async function transportCeiling(): Promise<TransportCeiling> {
   const sink = spawn(process.execPath, [SINK_SCRIPT, String(FILE_BYTES)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const sender = await Libp2pTransport.start({ keypair: NodeKeypair.generate(), networkId: 'transport-bench' })
   try {
-    const messages: Array<{ address?: string; cpuMs?: number }> = []
-    const next = (): Promise<{ address?: string; cpuMs?: number }> => new Promise((resolve, reject) => {
-      if (messages.length > 0) return resolve(messages.shift()!)
-      sink.once('message', () => resolve(messages.shift()!))
-      sink.once('exit', (code) => reject(new Error(`the transport sink exited (${code})`)))
-    })
-    sink.on('message', (message) => messages.push(message as { address?: string; cpuMs?: number }))
-    const { address } = await next()
-    await new Promise<void>((resolve, reject) => sender.dial(address!, (error) => (error === undefined ? resolve() : reject(new Error(error))), new AbortController().signal))
+    // The sink says two things: its address once listening, its CPU once it has every byte.
+    const [{ address }] = await once(sink, 'message') as [{ address: string }]
+    await new Promise<void>((resolve, reject) => sender.dial(address, (error) => (error === undefined ? resolve() : reject(new Error(error))), new AbortController().signal))
     const frame = randomFillSync(new Uint8Array(MiB))
     const cpuBefore = clientCpuSeconds()
     const started = performance.now()
-    const received = next()
+    const received = once(sink, 'message') as Promise<[{ cpuMs: number }]>
     for (let sent = 0; sent < FILE_BYTES; sent += frame.length) {
       // The transport refuses past 16 MiB queued (Backpressure): stay under it, as the client's window does.
-      while (sender.queuedBytes(address!) > 8 * MiB) await new Promise((resolve) => setTimeout(resolve, 1))
-      sender.send(address!, frame)
+      while (sender.queuedBytes(address) > 8 * MiB) await new Promise((resolve) => setTimeout(resolve, 1))
+      sender.send(address, frame)
     }
-    const { cpuMs } = await received
+    const [{ cpuMs }] = await received
     const seconds = (performance.now() - started) / 1000
     const fileMiB = FILE_BYTES / MiB
-    return { mibPerS: fileMiB / seconds, sendMsPerMiB: ((clientCpuSeconds() - cpuBefore) * 1000) / fileMiB, receiveMsPerMiB: cpuMs! / fileMiB }
+    return { mibPerS: fileMiB / seconds, sendMsPerMiB: ((clientCpuSeconds() - cpuBefore) * 1000) / fileMiB, receiveMsPerMiB: cpuMs / fileMiB }
   } finally {
     await sender.stop()
     const exited = new Promise((resolve) => sink.once('exit', resolve))
