@@ -23,6 +23,12 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page: plain browser JavaScript served as is (no types, no build step).
+    files: ['src/inspect/web/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { sourceType: 'module', parserOptions: { projectService: false } },
+  },
+  {
     // machines/ are pure statecharts (DESIGN.md §1): no I/O, no runtime packages.
     files: ['machines/**/*.ts'],
     rules: {
@@ -38,24 +44,27 @@ export default tseslint.config(
   // below it. A wrong arrow fails `npm test`.
   ...layerRules([
     // [folder, folders above it that it must not import]
-    ['xor', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'log', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
-    ['log', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
-    ['crypto', ['data', 'client', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
-    ['wire', ['client', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
-    ['knowledge', ['client', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
-    ['store', ['client', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
-    ['consensus', ['client', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
-    ['transport', ['client', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
-    ['roles', ['client', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['xor', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'log', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['log', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['crypto', ['data', 'client', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['wire', ['client', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['knowledge', ['client', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['store', ['client', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['consensus', ['client', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['transport', ['client', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['roles', ['client', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
     // The real runtime and the simulator both host the roles; neither imports the other.
     ['node', ['client', 'sim', 'verify', 'diagrams', 'cli']],
     ['sim', ['node', 'verify', 'diagrams', 'cli']],
+    // What the dashboard and the inspector see of the roles' actors: hosted by a node, a testnet or
+    // the simulator's recorder, shown by the CLI's server.
+    ['inspect', ['node', 'sim', 'verify', 'cli', 'client']],
     ['verify', ['node', 'diagrams', 'cli']],
-    ['diagrams', ['node', 'sim', 'verify', 'cli']],
+    ['diagrams', ['node', 'sim', 'verify', 'cli', 'inspect']],
     // Self-encryption needs only hashing and ciphers: it sits just above crypto.
-    ['data', ['wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client']],
+    ['data', ['wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect']],
     // The client speaks the protocol from outside: it does not host roles, and the simulator runs it.
-    ['client', ['roles', 'node', 'sim', 'verify', 'diagrams', 'cli']],
+    ['client', ['roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
   ]),
 )
 

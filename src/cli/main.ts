@@ -32,7 +32,7 @@ async function usageErrors(run: () => Promise<number> | number, usage: new (...a
   try {
     return await run()
   } catch (error) {
-    if (error instanceof usage) throw new UsageError(error.message)
+    if (error instanceof usage || (error instanceof Error && error.name === 'DashboardUsageError')) throw new UsageError(error.message)
     // A typed start failure (NodeStartFailed) carries a message meant for the user.
     if (error instanceof Error && '_tag' in error && (error._tag === 'NodeStartFailed' || error._tag === 'ContactsFileInvalid')) throw new Error(error.message)
     throw error
@@ -109,6 +109,7 @@ const commands: Record<string, Command> = {
           why: { type: 'boolean', default: false },
           partition: { type: 'boolean', default: false },
           data: { type: 'string' },
+          record: { type: 'string' },
           json: { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -130,12 +131,14 @@ const commands: Record<string, Command> = {
           data: integerOption(values.data, 'data', 0, 0, 100_000),
           verbose: values.verbose,
           why: values.why,
+          ...(values.record === undefined ? {} : { record: values.record }),
         }, { json: values.json, progress: process.stderr.isTTY && !values.verbose })
       }
       if (values.scenario === undefined) throw new UsageError('--scenario (agreement, dkg) or --nodes is required')
       if (values.why) throw new UsageError('--why explains a whole network run: use it with --nodes')
       if (values.partition) throw new UsageError('--partition cuts a whole network in two: use it with --nodes')
       if (values.data !== undefined) throw new UsageError('--data stores files in a whole network: use it with --nodes')
+      if (values.record !== undefined) throw new UsageError('--record FILE records a whole network run: use it with --nodes')
       const elders = integerOption(values.elders, 'elders', 7, 1, 64)
       try {
         return await runSim({
@@ -180,6 +183,14 @@ const commands: Record<string, Command> = {
         if (error instanceof VerifyUsageError) throw new UsageError(error.message)
         throw error
       }
+    },
+  },
+  dashboard: {
+    summary: 'replay a simulation recorded with `sim … --record FILE` in the dashboard, on a timeline',
+    usage: async () => (await import('./dashboard.ts')).DASHBOARD_USAGE,
+    async run(argv) {
+      const { DashboardUsageError, runDashboard } = await import('./dashboard.ts')
+      return usageErrors(() => runDashboard(argv), DashboardUsageError)
     },
   },
   files: {

@@ -9,8 +9,11 @@ import { createLogger } from '../log/index.ts'
 import { decodeContactsFile, RealNode } from '../node/runtime.ts'
 import { readStatus } from '../node/testnet.ts'
 import { isAlive } from '../store/index.ts'
+import { ActorTap } from '../inspect/tap.ts'
+import type { DashboardServer } from '../inspect/server.ts'
+import { DASHBOARD_OPTIONS, DEFAULT_DASHBOARD_PORT, dashboardChoice, serveDashboard } from './dashboard.ts'
 
-export const NODE_USAGE = `usage: safenet node --root DIR [--listen MULTIADDR] [--capacity SIZE] [--first | --bootstrap MULTIADDR | --contacts FILE]
+export const NODE_USAGE = `usage: safenet node --root DIR [--listen MULTIADDR] [--capacity SIZE] [--first | --bootstrap MULTIADDR | --contacts FILE] [--dashboard PORT] [--inspect]
        safenet node status --root DIR [--json]
 
 Runs a node whose store, status and contacts live in DIR. A new node starts a network (--first)
@@ -22,6 +25,10 @@ SIGINT/SIGTERM leave the section and stop.
   --listen MULTIADDR    where to listen (default /ip4/127.0.0.1/tcp/0, or the port used before)
   --capacity SIZE       the vault's storage limit, e.g. 500MiB or 20GiB (default 10GiB); a full
                         vault refuses new chunks (they go to the next closest member)
+  --dashboard PORT      serve this node's dashboard on 127.0.0.1:PORT (off unless given)
+  --inspect             relay every actor's inspection stream (@statelyai/inspect) on
+                        ws://127.0.0.1:PORT/inspect (PORT: --dashboard's, else ${DEFAULT_DASHBOARD_PORT} or a free
+                        one); /stately shows it in Stately's inspector
   status                prints the running node's status (from DIR/status.json); exit 1 if not running`
 
 export class NodeUsageError extends Error {}
@@ -49,6 +56,7 @@ export async function runNode(argv: string[]): Promise<number> {
       contacts: { type: 'string' },
       first: { type: 'boolean', default: false },
       capacity: { type: 'string' },
+      ...DASHBOARD_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -67,10 +75,21 @@ export async function runNode(argv: string[]): Promise<number> {
   }
   const capacityBytes = values.capacity === undefined ? undefined : parseSize(values.capacity)
   const logger = createLogger()
+  const choice = dashboardChoice(values, false)
+  const tap = choice.serve ? new ActorTap({ now: Date.now }) : undefined
   const node = await RealNode.start({
     root: values.root, listen: values.listen, bootstrap: values.bootstrap, contacts, first: values.first, logger,
     ...(capacityBytes === undefined ? {} : { vault: { capacityBytes } }),
+    ...(tap === undefined ? {} : { inspect: (addr: string) => tap.observe(addr) }),
   })
+  let server: DashboardServer | undefined
+  try {
+    // What to open goes to stderr: stdout carries the node's JSON log lines.
+    if (tap !== undefined) server = await serveDashboard(choice, { live: { title: `node ${node.addr}`, tap, nodes: () => [node.view()], health: () => ({}) } }, (line) => console.error(line))
+  } catch (error) {
+    await node.stop()
+    throw error
+  }
   await new Promise<void>((resolve) => {
     const stop = (why: string) => () => {
       logger.info({ why }, 'stopping')
@@ -84,6 +103,7 @@ export async function runNode(argv: string[]): Promise<number> {
     // Started by `safenet testnet --processes`: when the testnet goes, so do we.
     if (process.send !== undefined) process.once('disconnect', stop('parent gone'))
   })
+  await server?.stop()
   logger.flush()
   return 0
 }

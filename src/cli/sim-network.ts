@@ -2,6 +2,7 @@
  * `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--json]` (and `--partition`) — grows a
  * whole network from genesis in the simulator and prints what the checkers found (issue 4).
  */
+import { TraceRecorder } from '../inspect/recorder.ts'
 import { type NetworkReport, runNetworkScenario, type SimProgress } from '../sim/scenarios/network.ts'
 
 export interface NetworkSimArguments {
@@ -15,9 +16,11 @@ export interface NetworkSimArguments {
   readonly data: number
   readonly verbose: boolean
   readonly why: boolean
+  /** Write a trace the dashboard replays (`safenet dashboard FILE`). */
+  readonly record?: string
 }
 
-export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--partition] [--data K] [--why] [--json]
+export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K] [--churn R] [--drop P] [--shrink R] [--partition] [--data K] [--why] [--record FILE] [--json]
 
   --nodes N       grow a network from genesis to N nodes (joins spread over 10 virtual minutes),
                   let it settle, then send clients that know only the genesis key to random names
@@ -38,6 +41,9 @@ export const NETWORK_SIM_USAGE = `safenet sim --nodes N --seed S [--byzantine K]
   --why           at the end, on stderr: each section that is not whole and why, and each node
                   still unjoined: what it sent and heard while joining, whom it asked last and
                   what they believe now
+  --record FILE   write a trace of every actor's state changes, each decision and the nodes
+                  every 5 virtual seconds (JSON lines; gzipped if FILE ends in .gz);
+                  \`safenet dashboard FILE\` replays it in the browser on a timeline
   --verbose       progress of the run on stderr
   --json          print the report as one JSON object
   On a terminal, a progress line on stderr shows virtual time, nodes admitted, sections and
@@ -64,7 +70,9 @@ export function progressLine(p: SimProgress): string {
 
 export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean; progress?: boolean }): number {
   let drawn = false
+  const recorder = args.record === undefined ? undefined : new TraceRecorder(args.record, { title: `sim --nodes ${args.nodes} --seed ${args.seed}`, seed: args.seed, nodes: args.nodes })
   const report = runNetworkScenario(args.seed, {
+    ...(recorder === undefined ? {} : { recorder }),
     nodes: args.nodes,
     byzantine: args.byzantine,
     churn: args.churn,
@@ -82,6 +90,10 @@ export function runNetworkSim(args: NetworkSimArguments, out: { json: boolean; p
     } : {}),
   })
   if (drawn) process.stderr.write('\n')
+  if (recorder !== undefined) {
+    recorder.close()
+    console.error(`recorded ${recorder.counts.lines} lines (${(recorder.counts.bytes / 1_048_576).toFixed(1)} MiB before compression${recorder.counts.truncated > 0 ? `, ${recorder.counts.truncated} left out past the size limit` : ''}) to ${recorder.path}: npx safenet dashboard ${recorder.path}`)
+  }
   if (out.json) {
     console.log(JSON.stringify(networkJson(report)))
   } else {

@@ -9,8 +9,10 @@ import { createLogger } from '../log/index.ts'
 import { DEFAULT_PARAMETERS } from '../consensus/index.ts'
 import { assess, readStatus, Testnet, testnetRoots } from '../node/testnet.ts'
 import { isAlive } from '../store/index.ts'
+import { ActorTap } from '../inspect/tap.ts'
+import { DASHBOARD_FLAGS_USAGE, DASHBOARD_OPTIONS, dashboardChoice, serveDashboard } from './dashboard.ts'
 
-export const TESTNET_USAGE = `usage: safenet testnet [--nodes N] [--dir D] [--processes] [--check] [--timeout SECONDS]
+export const TESTNET_USAGE = `usage: safenet testnet [--nodes N] [--dir D] [--processes] [--check] [--timeout SECONDS] [--dashboard PORT | --no-dashboard] [--inspect]
        safenet testnet status --dir D [--json]
 
 Starts N real nodes (default 30, enough to split) on 127.0.0.1: the first starts the network, the
@@ -19,7 +21,9 @@ start): D/contacts.json for clients, D/node-NN/ for each node. Ctrl-C stops ever
 leaving: a testnet in a --dir of your own resumes where it was when started again on that --dir
 (its elders take their sections up from their stores; --nodes more than it had adds new nodes).
 
-  --processes        one OS process per node (default: all in this process)
+  --processes        one OS process per node (default: all in this process; the dashboard then
+                     shows each node's status.json, not its actors' states)
+${DASHBOARD_FLAGS_USAGE}
   --check            wait until the network is healthy (every node joined, prefixes cover the
                      space, every section has 7 elders serving and no split or election
                      still due), print one JSON summary
@@ -41,6 +45,7 @@ export async function runTestnet(argv: string[]): Promise<number> {
       processes: { type: 'boolean', default: false },
       check: { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      ...DASHBOARD_OPTIONS,
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -68,7 +73,21 @@ export async function runTestnet(argv: string[]): Promise<number> {
   // Node logs: warnings and errors on stderr in process (each --processes node logs to its node.log).
   const logger = createLogger({ level: process.env.SAFENET_LOG === undefined ? 'warn' : undefined, destination: process.stderr })
   const started = performance.now()
-  const net = await Testnet.start({ nodes, dir, processes: values.processes, logger })
+  // The dashboard is up before the nodes start, so a viewer sees the network grow; --check runs without one.
+  const choice = dashboardChoice(values, !values.check)
+  if (choice.inspect && values.processes) throw new TestnetUsageError('--inspect watches the actors of an in-process testnet: drop --processes')
+  const tap = choice.serve ? new ActorTap({ now: Date.now }) : undefined
+  let net: Testnet | undefined
+  const server = choice.serve ? await serveDashboard(choice, {
+    live: { title: `testnet of ${nodes} nodes in ${dir}`, tap: tap!, nodes: () => net?.views() ?? [], health: () => ({ ...net?.health() }) },
+  }) : undefined
+  try {
+    net = await Testnet.start({ nodes, dir, processes: values.processes, logger, ...(tap === undefined || values.processes ? {} : { inspect: (addr: string) => tap.observe(addr) }) })
+  } catch (error) {
+    await server?.stop()
+    throw error
+  }
+  const running = net
   let interrupted = false
   const interrupt = new Promise<void>((resolve) => {
     const stop = () => {
@@ -80,26 +99,26 @@ export async function runTestnet(argv: string[]): Promise<number> {
   })
   try {
     if (values.check) {
-      const settledMs = await Promise.race([net.settle(timeoutS * 1000, started), interrupt.then(() => undefined)])
-      const health = net.health()
+      const settledMs = await Promise.race([running.settle(timeoutS * 1000, started), interrupt.then(() => undefined)])
+      const health = running.health()
       console.log(JSON.stringify({
         nodes: health.nodes, sections: health.sections, elders: health.elders, prefixes: health.prefixes,
-        settledMs: settledMs ?? null, rssMbPerNodeMedian: net.rssMbPerNodeMedian(),
+        settledMs: settledMs ?? null, rssMbPerNodeMedian: running.rssMbPerNodeMedian(),
         ...(health.healthy ? {} : { healthy: false, why: health.why }),
       }))
       return settledMs !== undefined && health.healthy ? 0 : 1
     }
     console.log(`safenet testnet: ${nodes} nodes on 127.0.0.1 ${values.processes ? '(one process each)' : '(in this process)'}`)
-    console.log(`  contacts  ${net.contactsPath}`)
+    console.log(`  contacts  ${running.contactsPath}`)
     console.log(`  nodes     ${join(dir, 'node-NN')} (store, status.json${values.processes ? ', node.log' : ''})`)
     console.log(`  status    npm run -s safenet -- testnet status --dir ${dir}`)
-    const contactsFlag = dir === DEFAULT_DIR ? '' : ` --contacts ${net.contactsPath}`
+    const contactsFlag = dir === DEFAULT_DIR ? '' : ` --contacts ${running.contactsPath}`
     console.log(`  store     npx safenet files put ./some-file${contactsFlag}     (prints its safe:// address)`)
     console.log(`  fetch     npx safenet files get safe://ADDRESS ./copy${contactsFlag}`)
     console.log('Ctrl-C stops every node.')
-    void net.settle(timeoutS * 1000, started).then((settledMs) => {
+    void running.settle(timeoutS * 1000, started).then((settledMs) => {
       if (interrupted) return
-      const health = net.health()
+      const health = running.health()
       if (settledMs !== undefined) console.log(`settled in ${(settledMs / 1000).toFixed(1)} s: ${health.sections} sections (${health.prefixes.map((p) => `"${p}"`).join(' ')}), ${health.elders} elders, ${health.joined} members`)
       else console.log(`not healthy after ${timeoutS} s: ${health.why}`)
     })
@@ -107,7 +126,8 @@ export async function runTestnet(argv: string[]): Promise<number> {
     console.log('stopping…')
     return 0
   } finally {
-    await net.stop()
+    await running.stop()
+    await server?.stop()
   }
 }
 

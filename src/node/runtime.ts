@@ -31,6 +31,8 @@ import { Prefix } from '../xor/index.ts'
 import { StoreBallotJournal } from '../roles/elder/ballot-journal.ts'
 import { NodePersistence } from '../roles/shell/persistence.ts'
 import { NodeShell } from '../roles/shell/node-shell.ts'
+import type { ActorInspect } from '../roles/shell/components.ts'
+import { nodeView, type NodeView } from '../inspect/views.ts'
 import type { VaultSettings } from '../roles/vault/vault.ts'
 import { systemClock } from '../transport/system-clock.ts'
 
@@ -75,6 +77,8 @@ export interface NodeOptions {
   readonly store?: NodeStore
   /** The vault's storage limit (`--capacity`) and sweep interval, where they differ from `VAULT`'s. */
   readonly vault?: VaultSettings
+  /** Watches every actor of the node at the given address, its connections' included (the dashboard's tap, `--inspect`). */
+  readonly inspect?: (addr: string) => ActorInspect
 }
 
 /** What `safenet node status` shows; written to `status.json` every second. */
@@ -96,7 +100,7 @@ export interface NodeStatus {
   readonly rssMb: number
   readonly connections: number
   readonly transport: Libp2pTransport['stats']
-  readonly messages: { sent: number; received: number; refused: Record<string, number> }
+  readonly messages: { sent: number; received: number; refused: Record<string, number>; sentByKind: Record<string, number> }
   readonly offenders: number
   readonly actors: Record<string, unknown>
   /** Entries the crypto caches evicted in this process (`src/crypto/caches.ts`): a bound too small for the load shows here. */
@@ -181,8 +185,9 @@ export class RealNode {
   }): Promise<RealNode> {
     const { options, store, transport } = a
     const clock = systemClock()
+    const inspect = options.inspect?.(transport.self)
     const log = options.logger.child({ node: a.nodeKey.name.toHex().slice(0, 8) })
-    const pool = new ConnectionPool({ inner: transport, dial: transport.dial, hangUp: (peer) => transport.hangUp(peer), clock })
+    const pool = new ConnectionPool({ inner: transport, dial: transport.dial, hangUp: (peer) => transport.hangUp(peer), clock, ...(inspect === undefined ? {} : { inspect }) })
     const journal = new StoreBallotJournal(store)
     // The node, once made, writes contacts.json beside its store each time it persists.
     const persistence = new NodePersistence({
@@ -244,6 +249,7 @@ export class RealNode {
         ballots: journal,
         store,
         ...(options.vault === undefined ? {} : { vault: options.vault }),
+        ...(inspect === undefined ? {} : { inspect }),
         observer: {
           decided: (_node, sectionKey, decision) => {
             log.debug({ sectionKey: sectionKey.slice(0, 16), generation: decision.generation, proposals: decision.proposals.length }, 'decided')
@@ -337,13 +343,22 @@ export class RealNode {
       rssMb: Math.round((process.memoryUsage.rss() / 1_048_576) * 10) / 10,
       connections: this.#pool.open,
       transport: this.transport.stats,
-      messages: { sent: this.#wire.stats.sent, received: this.#wire.stats.received, refused: this.#wire.stats.refused },
+      messages: { sent: this.#wire.stats.sent, received: this.#wire.stats.received, refused: this.#wire.stats.refused, sentByKind: this.#wire.stats.sentByKind },
       offenders: this.#offences.size,
       actors: this.section.actorStates(),
       cacheEvictions: { ...cacheEvictions },
       ballotJournal: { unreadable: this.#persistence.journal.unreadable, evicted: this.#persistence.journal.evicted },
       vault: this.section.vault.status(),
     }
+  }
+
+  /** What the dashboard shows of this node. */
+  view(): NodeView {
+    return nodeView(this.section, {
+      messages: { sent: this.#wire.stats.sent, received: this.#wire.stats.received, sentByKind: this.#wire.stats.sentByKind, refused: this.#wire.stats.refused },
+      connections: this.#pool.open,
+      rssMb: Math.round((process.memoryUsage.rss() / 1_048_576) * 10) / 10,
+    })
   }
 
   #run(): void {

@@ -22,6 +22,8 @@ import { isAlive } from '../store/index.ts'
 import { Prefix } from '../xor/index.ts'
 import { decodeContactsFile, encodeContactsFile, type NodeStatus, RealNode, writeAtomically } from './runtime.ts'
 import type { VaultSettings } from '../roles/vault/vault.ts'
+import type { ActorInspect } from '../roles/shell/components.ts'
+import type { NodeView } from '../inspect/views.ts'
 
 export interface TestnetOptions {
   readonly nodes: number
@@ -34,6 +36,8 @@ export interface TestnetOptions {
   readonly staggerMs?: number
   /** Every node's vault settings (in process only): a storage limit, a faster sweep for tests. */
   readonly vault?: VaultSettings
+  /** Watches every actor of every node (in process only: the dashboard's tap). */
+  readonly inspect?: (addr: string) => ActorInspect
 }
 
 /** What `--check` prints, and `testnet status` reports. */
@@ -134,6 +138,7 @@ export class Testnet {
       this.#inProcess[i] = await RealNode.start({
         root, first: options.first === true, contacts, logger: this.#options.logger, params: this.#options.params ?? DEFAULT_PARAMETERS,
         ...(this.#options.vault === undefined ? {} : { vault: this.#options.vault }),
+        ...(this.#options.inspect === undefined ? {} : { inspect: this.#options.inspect }),
       })
     }
   }
@@ -157,6 +162,16 @@ export class Testnet {
       if (node !== undefined) return [node.status()]
       const status = readStatus(root)
       return status === undefined ? [] : [status]
+    })
+  }
+
+  /** What the dashboard shows of each node: from the node in this process, or from its status.json. */
+  views(): NodeView[] {
+    return this.#roots.flatMap((root, i) => {
+      const node = this.#inProcess[i]
+      if (node !== undefined) return [node.view()]
+      const status = readStatus(root)
+      return status === undefined ? [] : [viewFromStatus(status)]
     })
   }
 
@@ -210,6 +225,18 @@ export class Testnet {
       nodes: this.#roots.map((root, i) => ({ root, pid: this.#children[i]?.pid ?? process.pid })),
     }
     writeAtomically(join(this.dir, 'testnet.json'), `${JSON.stringify(file, null, 2)}\n`)
+  }
+}
+
+/** What the dashboard shows of a node in another process, from its status.json. */
+export function viewFromStatus(s: NodeStatus): NodeView {
+  return {
+    addr: s.addr, name: s.name, role: s.role, crashed: !s.running || !isAlive(s.pid), isElder: s.isElder, vault: s.vault,
+    messages: s.messages, connections: s.connections, rssMb: s.rssMb,
+    ...(s.prefix === undefined ? {} : { prefix: s.prefix }),
+    ...(s.sectionKey === undefined ? {} : { key: s.sectionKey.slice(0, 8) }),
+    ...(s.generation === undefined ? {} : { generation: s.generation }),
+    ...(s.members === undefined ? {} : { memberCount: s.members }),
   }
 }
 

@@ -5,7 +5,7 @@
  * order once connected; a connection with no traffic for `idleMs` closes and its actor is
  * stopped, so a node holds actors only for the peers it talks to. Everything counted.
  */
-import { type Actor, createActor } from 'xstate'
+import { type Actor, createActor, type InspectionEvent } from 'xstate'
 import type { Clock } from './clock.ts'
 import { type ConnectionSettings, connectionMachine, DEFAULT_CONNECTION_SETTINGS } from '../../machines/connection.machine.ts'
 import type { FrameHandler, LossReporting, PeerId, Transport } from './transport.ts'
@@ -37,6 +37,7 @@ export class ConnectionPool implements Transport {
   readonly #dial: Dialer
   readonly #hangUp: (peer: PeerId) => void
   readonly #clock: Clock
+  readonly #inspect: ((event: InspectionEvent) => void) | undefined
   readonly #settings: ConnectionSettings
   readonly #actors = new Map<PeerId, Actor<typeof connectionMachine>>()
   #epoch = 0
@@ -45,13 +46,14 @@ export class ConnectionPool implements Transport {
    * `hangUp` closes the transport's connection when its actor lets it go (idle, closed). A
    * transport that reports lost connections has them passed to {@link lost}.
    */
-  constructor(options: { inner: Transport & Partial<LossReporting>; dial: Dialer; hangUp?: (peer: PeerId) => void; clock: Clock; settings?: ConnectionSettings }) {
+  constructor(options: { inner: Transport & Partial<LossReporting>; dial: Dialer; hangUp?: (peer: PeerId) => void; clock: Clock; settings?: ConnectionSettings; inspect?: (event: InspectionEvent) => void }) {
     this.self = options.inner.self
     this.#inner = options.inner
     options.inner.onLost?.((peer, reason) => this.lost(peer, reason))
     this.#dial = options.dial
     this.#hangUp = options.hangUp ?? (() => {})
     this.#clock = options.clock
+    this.#inspect = options.inspect
     this.#settings = options.settings ?? DEFAULT_CONNECTION_SETTINGS
   }
 
@@ -113,7 +115,7 @@ export class ConnectionPool implements Transport {
         },
       },
     })
-    const actor = createActor(machine, { input: { peer, settings: this.#settings }, clock: this.#clock, systemId: `${this.self}/connection/${peer}#${++this.#epoch}` })
+    const actor = createActor(machine, { input: { peer, settings: this.#settings }, clock: this.#clock, systemId: `${this.self}/connection/${peer}#${++this.#epoch}`, ...(this.#inspect === undefined ? {} : { inspect: this.#inspect }) })
     // A connection back in idle with nothing queued (closed for idleness, lost, or given up) is
     // let go: idle holds no timer, so nothing keeps the actor once the pool forgets it.
     let counted = { sent: 0, refused: 0, dropped: 0, dials: 0, failures: 0 }

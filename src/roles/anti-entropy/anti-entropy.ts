@@ -46,8 +46,7 @@ export class AntiEntropyRole implements Role {
         retryMs: SECTION_TIMING.catchUpRetryMs,
         maxRequests: AE_MAX_REQUESTS,
       },
-      clock: components.clock('antiEntropy'),
-      systemId: components.systemId('anti-entropy'),
+      ...components.actorOptions('antiEntropy', 'anti-entropy'),
     })
     for (const type of ['accept', 'drop', 'resend', 'learn'] as const) this.#actor.on(type, () => (this.#outcome = type))
     this.#actor.on('answer', ({ kind }) => (this.#outcome = kind))

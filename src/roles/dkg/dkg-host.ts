@@ -15,6 +15,7 @@ import { toHex } from '../../crypto/index.ts'
 import type { Clock } from '../../transport/clock.ts'
 import type { DkgCatchUpWire, DkgMessagesWire } from '../../wire/index.ts'
 import type { Send } from '../role.ts'
+import type { ActorInspect } from '../shell/components.ts'
 
 export interface DkgHostInit {
   readonly session: DkgSession
@@ -25,6 +26,7 @@ export interface DkgHostInit {
   /** The clock the machine's deadline and gossip timers run on. */
   readonly clock: Clock
   readonly systemId: string
+  readonly inspect?: ActorInspect
   /** Addresses of the candidates, by their place in the session (ours at `self`). */
   readonly candidates: ReadonlyArray<string>
   /** Our place among the candidates. */
@@ -51,6 +53,7 @@ export class DkgHost {
       input: { session: init.session, startQuorum: init.startQuorum, deadlineMs: init.deadlineMs, gossipIntervalMs: init.gossipIntervalMs },
       clock: init.clock,
       systemId: init.systemId,
+      ...(init.inspect === undefined ? {} : { inspect: init.inspect }),
     })
     this.#actor.on('broadcast', ({ bundle }) => send(others, 'DkgMessages', bundle))
     this.#actor.on('reply', ({ to, bundle }) => send([candidates[to] ?? ''], 'DkgMessages', bundle))

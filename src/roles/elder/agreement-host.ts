@@ -14,12 +14,14 @@ import type { Agreement, Decision, Effects } from '../../consensus/index.ts'
 import type { Clock } from '../../transport/clock.ts'
 import type { Message, PayloadOf } from '../../wire/index.ts'
 import type { Send } from '../role.ts'
+import type { ActorInspect } from '../shell/components.ts'
 
 export interface AgreementHostInit {
   readonly agreement: Agreement
   /** The clock the machine's round and gossip timers run on. */
   readonly clock: Clock
   readonly systemId: string
+  readonly inspect?: ActorInspect
   /** Addresses of the elders, by their place in the roster (ours at `self`). */
   readonly elders: ReadonlyArray<string>
   /** Our place among the elders (= BLS share index). */
@@ -45,7 +47,7 @@ export class AgreementHost {
     this.agreement = agreement
     this.#onIgnored = init.onIgnored
     const others = elders.filter((_, i) => i !== self)
-    this.#actor = createActor(agreementMachine, { input: { agreement }, clock: init.clock, systemId: init.systemId })
+    this.#actor = createActor(agreementMachine, { input: { agreement }, clock: init.clock, systemId: init.systemId, ...(init.inspect === undefined ? {} : { inspect: init.inspect }) })
     this.#actor.on('transmit', ({ effects }) => {
       if (this.#stopped) return
       // The order is part of the protocol's trace: each ballot set journalled, then sent; then

@@ -225,8 +225,7 @@ export class ElderRole implements Role {
     const keyId = toHex(keyBytes).slice(0, 8)
     const host = new AgreementHost({
       agreement,
-      clock: c.clock('agreement'),
-      systemId: c.systemId(`agreement/${keyId}#${epoch}`),
+      ...c.actorOptions('agreement', `agreement/${keyId}#${epoch}`),
       elders: members.map((m) => m.addr),
       self: index,
       send: (to, kind, payload) => c.send(to, kind, payload),
@@ -235,8 +234,7 @@ export class ElderRole implements Role {
     })
     const duties = createActor(elderMachine, {
       input: { dkgStartResendMs: SECTION_TIMING.dkgStartResendMs, watchIntervalMs: SECTION_TIMING.probeIntervalMs },
-      clock: c.clock('elder'),
-      systemId: c.systemId(`elder/${keyId}#${epoch}`),
+      ...c.actorOptions('elder', `elder/${keyId}#${epoch}`),
     })
     const term: ElderTerm = {
       agreement, host, duties, index, share, keySet, elders: members, pending, dkgStarts: new Map(), dkgFailures: new Map(), target: undefined, newSaps: new Map(), sharesFrom: new Set(),

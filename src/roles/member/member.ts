@@ -58,8 +58,7 @@ export class MemberRole implements Role {
     })
     this.#actor = createActor(machine, {
       input: { joinRetryMs: SECTION_TIMING.joinRetryMs, backoffAfterRounds: SECTION_TIMING.joinBackoffAfterRounds, joinRetryMaxMs: SECTION_TIMING.joinRetryMaxMs, tryJoinLaterMs: SECTION_TIMING.tryJoinLaterMs, resumeAfterAttempts: RESUME_AFTER_ATTEMPTS },
-      clock: components.clock('member'),
-      systemId: components.systemId('member'),
+      ...components.actorOptions('member', 'member'),
     })
     this.#actor.on('sendJoin', () => this.#sendJoin())
     this.#actor.on('rekey', ({ within }) => this.#rekey(within))

@@ -32,7 +32,7 @@ export class SectionRole implements Role {
 
   constructor(components: NodeComponents) {
     this.#c = components
-    this.#actor = createActor(sectionMachine, { input: { params: components.params }, clock: components.clock('section'), systemId: components.systemId('section') })
+    this.#actor = createActor(sectionMachine, { input: { params: components.params }, ...components.actorOptions('section', 'section') })
   }
 
   get view(): SectionView | undefined {

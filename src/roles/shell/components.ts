@@ -6,6 +6,7 @@
 import type { Decision, NetworkParameters, SectionView, SignatureAggregator } from '../../consensus/index.ts'
 import type { BlsPublicKey, NodeKeypair, PublicKeySet, SecretKeyShare } from '../../crypto/index.ts'
 import type { SectionTree, SignedSap } from '../../knowledge/index.ts'
+import type { InspectionEvent } from 'xstate'
 import type { Clock } from '../../transport/clock.ts'
 import type { Dst, Kind, PayloadOf } from '../../wire/index.ts'
 import type { Prefix, XorName } from '../../xor/index.ts'
@@ -49,6 +50,16 @@ export interface NodeObserver<N extends ObservedNode = ObservedNode> {
   keyShare?(node: N, share: SecretKeyShare, keySet: PublicKeySet): void
 }
 
+/** XState's inspection callback, as `createActor` takes it. */
+export type ActorInspect = (event: InspectionEvent) => void
+
+/** The options every role's `createActor` shares. */
+export interface ActorOptions {
+  readonly clock: Clock
+  readonly systemId: string
+  readonly inspect?: ActorInspect
+}
+
 export interface NodeEnv {
   readonly wire: NodeWire
   readonly clock: Clock & { readonly now: number }
@@ -58,6 +69,11 @@ export interface NodeEnv {
    * otherwise.
    */
   readonly clockFor?: (actor: NodeActorKind) => Clock
+  /**
+   * Watches every actor the node creates (XState's `inspect` option): the dashboard's and the
+   * inspector's tap (`src/inspect`), the simulator's recorder. Observes only; never changes a run.
+   */
+  readonly inspect?: ActorInspect
   readonly schedule: (delayMs: number, run: () => void) => unknown
   readonly cancel: (handle: unknown) => void
   readonly randomBytes: (length: number) => Uint8Array
@@ -101,6 +117,8 @@ export interface NodeComponents {
   clock(actor: NodeActorKind): Clock
   /** A system id for one of this node's actors: `addr.name/suffix`. */
   systemId(suffix: string): string
+  /** What `createActor` is given for one of the node's actors: its clock, system id and the inspection tap. */
+  actorOptions(actor: NodeActorKind, suffix: string): ActorOptions
   /** A number unique to this node's run, for re-created actors' system ids. */
   nextEpoch(): number
   /** Sends to peers (never to ourselves); `dst` defaults to our section. */

@@ -129,6 +129,7 @@ export class NodeShell {
       },
       clock: (actor: NodeActorKind): Clock => this.env.clockFor?.(actor) ?? this.env.clock,
       systemId: (suffix: string) => `${this.addr}.${this.name.toHex().slice(0, 8)}/${suffix}`,
+      actorOptions: (actor: NodeActorKind, suffix: string) => ({ clock: c.clock(actor), systemId: c.systemId(suffix), ...(this.env.inspect === undefined ? {} : { inspect: this.env.inspect }) }),
       nextEpoch: () => ++this.#epoch,
       send: <K extends Kind>(to: ReadonlyArray<string>, kind: K, payload: PayloadOf<K>, dst?: Dst) => this.#send(to, kind, payload, dst),
       refuse: (tag: string) => this.env.wire.refuse(tag),

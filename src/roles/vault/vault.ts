@@ -102,8 +102,7 @@ export class VaultRole implements Role {
     this.chunks = new ChunkStore(components.env.store ?? MemoryStore.open(), settings.capacityBytes ?? VAULT.defaultCapacityBytes)
     this.#actor = createActor(vaultMachine, {
       input: { sweepIntervalMs: settings.sweepIntervalMs ?? VAULT.sweepIntervalMs, coolIntervalMs: VAULT.coolIntervalMs, fetchTimeoutMs: VAULT.fetchTimeoutMs },
-      clock: components.clock('vault'),
-      systemId: components.systemId('vault'),
+      ...components.actorOptions('vault', 'vault'),
     })
     this.#actor.on('reconcile', ({ fresh }) => this.#reconcileSlice(fresh))
     this.#actor.on('fetchTimeouts', () => this.#onFetchTimeouts())

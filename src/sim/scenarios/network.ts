@@ -4,6 +4,8 @@
  * simulated clients that know only the genesis SAP must find the section responsible for a
  * random name by anti-entropy alone. Checkers watch every decision and every chain link.
  */
+import type { TraceRecorder } from '../../inspect/recorder.ts'
+import { nodeView } from '../../inspect/views.ts'
 import { Result } from 'effect'
 import { DEFAULT_PARAMETERS, type Decision, decodeChange, type NetworkParameters, valueId } from '../../consensus/index.ts'
 import { type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
@@ -63,6 +65,8 @@ export interface NetworkScenarioOptions {
    * unjoined, from what it sent and heard while joining (`safenet sim --why`).
    */
   readonly why?: (line: string) => void
+  /** Records every actor's state changes and the nodes every few virtual seconds (`sim --record FILE`). */
+  readonly recorder?: TraceRecorder
   /** Called every 10 virtual seconds (`safenet sim` on a terminal draws a progress line). */
   readonly progress?: (progress: SimProgress) => void
 }
@@ -232,6 +236,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   }
 
   const nodes: NodeShell[] = []
+  options.recorder?.watch(() => nodes.map((n) => nodeView(n)), () => scheduler.now)
   /** Each address's newest incarnation. */
   const byAddr = new Map<string, NodeShell>()
   // Which prefix each section key is of (from every chain link a node applied), for --why.
@@ -339,6 +344,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
         },
         observer: persisting,
         store,
+        ...(options.recorder === undefined ? {} : { inspect: options.recorder.observe(addr) }),
       },
     })
     wire.listen((from, message, sender, frame) => node.receive(from, message, sender, frame))
@@ -507,6 +513,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   }
   for (let t = 0; t < joinWindowMs; t += 10_000) {
     scheduler.run({ maxTimeMs: Math.min(joinWindowMs, t + 10_000) })
+    options.recorder?.tick()
     if (options.progress !== undefined) report(measure(nodes).sections.length)
     if (log !== undefined && scheduler.now % 60_000 === 0) {
       const members = nodes.filter((n) => n.role === 'adult' || n.role === 'elder').length
@@ -518,6 +525,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   const deadline = joinWindowMs + shrinkWindowMs + settleMs
   while (!settled && scheduler.now < deadline) {
     scheduler.run({ maxTimeMs: Math.min(deadline, scheduler.now + 10_000) })
+    options.recorder?.tick()
     const m = measure(nodes)
     report(m.sections.length)
     settled = scheduler.now >= joinWindowMs + shrinkWindowMs && m.unjoined === 0 && m.converged && m.fullElders === m.sections.length
