@@ -22,6 +22,8 @@ const state = {
   changed: new Set(),
   machines: [],
   t: 0,
+  /** State changes applied since the page loaded (a test reads it: changes arrive live). */
+  transitions: 0,
 }
 let previous
 const $ = (id) => document.getElementById(id)
@@ -64,6 +66,7 @@ function applyChange(message) {
   if (message.type === 'transition') {
     state.actors.set(message.actor, { id: message.actor, node: message.node, machine: message.machine, value: message.value, since: message.t })
     state.changed.add(message.actor)
+    state.transitions++
   } else if (message.type === 'stopped') {
     state.actors.delete(message.actor)
   } else if (message.type === 'decision') {
@@ -235,7 +238,11 @@ function drawSummary() {
   const h = state.health
   const healthy = h.healthy === undefined ? '' : h.healthy ? ' · healthy' : ` · not healthy: ${h.why}`
   $('summary').textContent = `${live.length} nodes · ${members().length} members · ${secs.length} sections (${secs.map((s) => s.elders).join('/')} elders)${healthy}`
+  // What a test (or a script) reads off the page.
   document.body.dataset.sections = String(secs.length)
+  document.body.dataset.members = String(members().length)
+  document.body.dataset.chunks = String(all.reduce((sum, n) => sum + (n.vault?.chunks ?? 0), 0))
+  document.body.dataset.transitions = String(state.transitions)
   document.body.dataset.elders = secs.map((s) => s.elders).join(',')
 }
 
