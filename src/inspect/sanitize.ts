@@ -15,6 +15,9 @@ export const MAX_ITEMS = 16
 /** Levels of nesting kept; deeper values become `…`. */
 export const MAX_DEPTH = 4
 
+/** Values cut short at {@link MAX_STRING}, {@link MAX_ITEMS} and {@link MAX_DEPTH} (the dashboard's counters). */
+export const SANITIZE_CUTS = { strings: 0, arrays: 0, depth: 0 }
+
 /** A copy of `value` fit to leave the process. */
 export function summarise(value: unknown, depth = 0): unknown {
   switch (typeof value) {
@@ -23,7 +26,9 @@ export function summarise(value: unknown, depth = 0): unknown {
     case 'undefined':
       return value
     case 'string':
-      return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value
+      if (value.length <= MAX_STRING) return value
+      SANITIZE_CUTS.strings++
+      return `${value.slice(0, MAX_STRING)}…`
     case 'bigint':
       return value.toString()
     case 'function':
@@ -32,10 +37,16 @@ export function summarise(value: unknown, depth = 0): unknown {
   }
   if (value === null) return null
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`
-  if (depth >= MAX_DEPTH) return '…'
+  if (depth >= MAX_DEPTH) {
+    SANITIZE_CUTS.depth++
+    return '…'
+  }
   if (Array.isArray(value)) {
     const items = value.slice(0, MAX_ITEMS).map((item: unknown) => summarise(item, depth + 1))
-    if (value.length > MAX_ITEMS) items.push(`… ${value.length - MAX_ITEMS} more`)
+    if (value.length > MAX_ITEMS) {
+      SANITIZE_CUTS.arrays++
+      items.push(`… ${value.length - MAX_ITEMS} more`)
+    }
     return items
   }
   if (value instanceof Map || value instanceof Set) return `[${value.constructor.name} of ${value.size}]`

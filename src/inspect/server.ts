@@ -16,6 +16,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { StatelyInspectionEvent } from '@statelyai/inspect'
 import { WebSocket, WebSocketServer } from 'ws'
+import { SANITIZE_CUTS } from './sanitize.ts'
 import { StatelyStream } from './stately.ts'
 import type { ActorTap, TapMessage } from './tap.ts'
 import type { NodeView } from './views.ts'
@@ -172,7 +173,7 @@ export class DashboardServer {
 
   #status(): Record<string, unknown> {
     const live = this.#options.live!
-    return { type: 'status', t: Date.now(), nodes: live.nodes(), health: live.health(), actors: live.tap.actors(), counts: { tap: live.tap.counts, dashboard: this.counts, inspect: this.stately?.counts } }
+    return { type: 'status', t: Date.now(), nodes: live.nodes(), health: live.health(), actors: live.tap.actors(), counts: { tap: live.tap.counts, dashboard: this.counts, ...(this.stately === undefined ? {} : { inspect: this.stately.counts, sanitize: SANITIZE_CUTS }) } }
   }
 
   #greet(ws: WebSocket): void {

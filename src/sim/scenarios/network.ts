@@ -134,6 +134,8 @@ export interface NetworkReport {
    * same seed gives the same hash, and a change that only moves code leaves it unchanged.
    */
   readonly traceHash: string
+  /** Scheduler events the run executed (message deliveries, timers): its size, for events per wall second. */
+  readonly schedulerEvents: number
   /** With `data`: what was stored, lost, short of copies, or not read back once the network settled. */
   readonly data?: DataReport
 }
@@ -595,6 +597,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     messagesByKind: sumCounts(wires.map((w) => w.stats.sentByKind)),
     refused: sumCounts(wires.map((w) => w.stats.refused)),
     traceHash: network.traceHash(),
+    schedulerEvents: scheduler.executed,
     ...(data === undefined ? {} : { data }),
   }
 }
