@@ -10,6 +10,7 @@ import { decodeContactsFile, RealNode } from '../node/runtime.ts'
 import { readStatus } from '../node/testnet.ts'
 import { isAlive } from '../store/index.ts'
 import { ActorTap } from '../inspect/tap.ts'
+import { reportingAsked, reportToParent } from '../inspect/ipc.ts'
 import type { DashboardServer } from '../inspect/server.ts'
 import { DASHBOARD_OPTIONS, DEFAULT_DASHBOARD_PORT, dashboardChoice, serveDashboard } from './dashboard.ts'
 
@@ -76,7 +77,10 @@ export async function runNode(argv: string[]): Promise<number> {
   const capacityBytes = values.capacity === undefined ? undefined : parseSize(values.capacity)
   const logger = createLogger()
   const choice = dashboardChoice(values, false)
-  const tap = choice.serve ? new ActorTap({ now: Date.now }) : undefined
+  // Started by `safenet testnet --processes` with a dashboard: report the actors to it.
+  const report = process.send === undefined ? { tap: false, inspect: false } : reportingAsked()
+  const tap = choice.serve || report.tap ? new ActorTap({ now: Date.now }) : undefined
+  const stopReporting = report.tap && tap !== undefined ? reportToParent(tap, report.inspect) : undefined
   const node = await RealNode.start({
     root: values.root, listen: values.listen, bootstrap: values.bootstrap, contacts, first: values.first, logger,
     ...(capacityBytes === undefined ? {} : { vault: { capacityBytes } }),
@@ -85,7 +89,7 @@ export async function runNode(argv: string[]): Promise<number> {
   let server: DashboardServer | undefined
   try {
     // What to open goes to stderr: stdout carries the node's JSON log lines.
-    if (tap !== undefined) server = await serveDashboard(choice, { live: { title: `node ${node.addr}`, tap, nodes: () => [node.view()], health: () => ({}) } }, (line) => console.error(line))
+    if (choice.serve && tap !== undefined) server = await serveDashboard(choice, { live: { title: `node ${node.addr}`, tap, nodes: () => [node.view()], health: () => ({}) } }, (line) => console.error(line))
   } catch (error) {
     await node.stop()
     throw error
@@ -103,6 +107,7 @@ export async function runNode(argv: string[]): Promise<number> {
     // Started by `safenet testnet --processes`: when the testnet goes, so do we.
     if (process.send !== undefined) process.once('disconnect', stop('parent gone'))
   })
+  stopReporting?.()
   await server?.stop()
   logger.flush()
   return 0

@@ -7,9 +7,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createLogger } from '../log/index.ts'
 import { DEFAULT_PARAMETERS } from '../consensus/index.ts'
-import { assess, readStatus, Testnet, testnetRoots } from '../node/testnet.ts'
+import { assess, readStatus, Testnet, type TestnetOptions, testnetRoots } from '../node/testnet.ts'
 import { isAlive } from '../store/index.ts'
 import { ActorTap } from '../inspect/tap.ts'
+import { isChildReport, TAP_ENV } from '../inspect/ipc.ts'
+import type { DashboardServer } from '../inspect/server.ts'
 import { DASHBOARD_FLAGS_USAGE, DASHBOARD_OPTIONS, dashboardChoice, serveDashboard } from './dashboard.ts'
 
 export const TESTNET_USAGE = `usage: safenet testnet [--nodes N] [--dir D] [--processes] [--check] [--timeout SECONDS] [--dashboard PORT | --no-dashboard] [--inspect]
@@ -21,8 +23,7 @@ start): D/contacts.json for clients, D/node-NN/ for each node. Ctrl-C stops ever
 leaving: a testnet in a --dir of your own resumes where it was when started again on that --dir
 (its elders take their sections up from their stores; --nodes more than it had adds new nodes).
 
-  --processes        one OS process per node (default: all in this process; the dashboard then
-                     shows each node's status.json, not its actors' states)
+  --processes        one OS process per node (default: all in this process)
 ${DASHBOARD_FLAGS_USAGE}
   --check            wait until the network is healthy (every node joined, prefixes cover the
                      space, every section has 7 elders serving and no split or election
@@ -75,14 +76,13 @@ export async function runTestnet(argv: string[]): Promise<number> {
   const started = performance.now()
   // The dashboard is up before the nodes start, so a viewer sees the network grow; --check runs without one.
   const choice = dashboardChoice(values, !values.check)
-  if (choice.inspect && values.processes) throw new TestnetUsageError('--inspect watches the actors of an in-process testnet: drop --processes')
   const tap = choice.serve ? new ActorTap({ now: Date.now }) : undefined
   let net: Testnet | undefined
   const server = choice.serve ? await serveDashboard(choice, {
     live: { title: `testnet of ${nodes} nodes in ${dir}`, tap: tap!, nodes: () => net?.views() ?? [], health: () => ({ ...net?.health() }) },
   }) : undefined
   try {
-    net = await Testnet.start({ nodes, dir, processes: values.processes, logger, ...(tap === undefined || values.processes ? {} : { inspect: (addr: string) => tap.observe(addr) }) })
+    net = await Testnet.start({ nodes, dir, processes: values.processes, logger, ...(tap === undefined ? {} : watchActors(tap, server!, values.processes, choice.inspect)) })
   } catch (error) {
     await server?.stop()
     throw error
@@ -128,6 +128,23 @@ export async function runTestnet(argv: string[]): Promise<number> {
   } finally {
     await running.stop()
     await server?.stop()
+  }
+}
+
+/**
+ * How the testnet's actors reach the dashboard: in process, every node's actors report to `tap`;
+ * with `--processes`, each node process runs a tap of its own and sends its changes (and its
+ * inspector messages) over the IPC channel.
+ */
+function watchActors(tap: ActorTap, server: DashboardServer, processes: boolean, inspect: boolean): Partial<TestnetOptions> {
+  if (!processes) return { inspect: (addr: string) => tap.observe(addr) }
+  return {
+    childEnv: { [TAP_ENV]: inspect ? 'ipc+inspect' : 'ipc' },
+    onChildMessage: (_i, message) => {
+      if (!isChildReport(message)) return
+      if (message.type === 'tap') for (const m of message.messages) tap.ingest(m)
+      else for (const m of message.messages) server.relay(m)
+    },
   }
 }
 

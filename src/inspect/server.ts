@@ -112,7 +112,7 @@ export class DashboardServer {
     })
     http.on('upgrade', (req, socket, head) => {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
-      const wss = path === '/live' ? this.#live : path === '/inspect' && this.stately !== undefined ? this.#inspect : undefined
+      const wss = path === '/live' ? this.#live : path === '/inspect' && options.inspect === true ? this.#inspect : undefined
       if (wss === undefined) return socket.destroy()
       if (wss.clients.size >= MAX_VIEWERS) {
         this.counts.refusedViewers++
@@ -203,6 +203,11 @@ export class DashboardServer {
       this.counts.pushed++
       ws.send(text)
     }
+  }
+
+  /** Passes on an inspector message from elsewhere (a `--processes` testnet's node process). */
+  relay(message: StatelyInspectionEvent): void {
+    this.#relay(message)
   }
 
   #relay(message: StatelyInspectionEvent): void {

@@ -14,6 +14,9 @@ import type { ActorInspect } from '../roles/shell/components.ts'
 /** Live actors the tap tracks at most (stopped ones are dropped); past it new actors are counted, not tracked. */
 export const MAX_TAPPED_ACTORS = 20_000
 
+/** Decisions (section and generation) remembered to tell each once; the oldest is forgotten. */
+export const MAX_DECISIONS_REMEMBERED = 4_096
+
 export interface ActorEntry {
   /** The actor's system id (`addr.name/role…`), unique per incarnation. */
   readonly id: string
@@ -61,6 +64,8 @@ export class ActorTap {
   readonly #now: () => number
   readonly #entries = new Map<string, ActorEntry>()
   readonly #byRef = new WeakMap<ActorRefLike, ActorEntry>()
+  /** Each live actor's ref, by id: what a Stately sink attached later is told of first. */
+  readonly #refs = new Map<string, ActorRefLike>()
   readonly #listeners = new Set<(message: TapMessage) => void>()
   /** Decisions already told, by section prefix and generation (every member applies each one). */
   readonly #decided = new Map<string, number>()
@@ -71,9 +76,14 @@ export class ActorTap {
     this.#stately = options.stately
   }
 
-  /** Sends the Stately stream to `sink` from now on (`undefined`: stops it). */
+  /** Sends the Stately stream to `sink` from now on (`undefined`: stops it), starting with every live actor. */
   set stately(sink: StatelySink | undefined) {
     this.#stately = sink
+    if (sink === undefined) return
+    for (const [id, ref] of this.#refs) {
+      const entry = this.#entries.get(id)
+      if (entry !== undefined) sink.actor(entry, (ref as unknown as { logic: { config?: unknown } }).logic.config, (ref.getSnapshot() as { context?: unknown }).context)
+    }
   }
 
   /** The `inspect` callback for the actors of the node at `node`. */
@@ -91,6 +101,39 @@ export class ActorTap {
   actors(node?: string): ActorEntry[] {
     const all = [...this.#entries.values()]
     return node === undefined ? all : all.filter((e) => e.node === node)
+  }
+
+  /**
+   * Takes in a change another process's tap reported (a `--processes` testnet's nodes): the
+   * actors and decisions of every process in one place.
+   */
+  ingest(message: TapMessage): void {
+    switch (message.type) {
+      case 'transition': {
+        const known = this.#entries.get(message.actor)
+        if (known === undefined) {
+          if (this.#entries.size >= MAX_TAPPED_ACTORS) {
+            this.counts.untracked++
+            return
+          }
+          this.counts.actors++
+          this.#entries.set(message.actor, { id: message.actor, node: message.node, machine: message.machine, value: message.value, since: message.t })
+        } else {
+          this.counts.transitions++
+          known.value = message.value
+          known.since = message.t
+        }
+        return this.#tell(message)
+      }
+      case 'stopped':
+        this.#entries.delete(message.actor)
+        return this.#tell(message)
+      case 'decision': {
+        if (!this.#firstTime(`${message.prefix}@${message.generation}`, message.generation)) return
+        this.counts.decisions++
+        return this.#tell(message)
+      }
+    }
   }
 
   #take(node: string, ev: InspectionEvent): void {
@@ -125,6 +168,7 @@ export class ActorTap {
       const id = ref.systemId ?? `${node}/${ref.sessionId}`
       entry = { id, node, machine: logic.id ?? 'actor', value: snapshot.value, since: this.#now() }
       this.#entries.set(id, entry)
+      this.#refs.set(id, ev.actorRef)
       this.#byRef.set(ev.actorRef, entry)
       this.counts.actors++
       this.#stately?.actor(entry, logic.config, snapshot.context)
@@ -133,6 +177,7 @@ export class ActorTap {
     }
     if (snapshot.status !== 'active') {
       this.#entries.delete(entry.id)
+      this.#refs.delete(entry.id)
       this.#byRef.delete(ev.actorRef)
       this.#tell({ type: 'stopped', t: this.#now(), node: entry.node, actor: entry.id })
       return
@@ -153,13 +198,18 @@ export class ActorTap {
     const view = context?.view
     if (view === undefined || view.nextGeneration !== event.decision.generation) return
     const prefix = view.sap.sap.prefix.toBits()
-    const key = `${prefix}@${event.decision.generation}`
-    if (this.#decided.has(key)) return
-    this.#decided.set(key, event.decision.generation)
-    // Bounded: only the newest decisions matter for de-duplication.
-    if (this.#decided.size > 4096) this.#decided.delete(this.#decided.keys().next().value!)
+    if (!this.#firstTime(`${prefix}@${event.decision.generation}`, event.decision.generation)) return
     this.counts.decisions++
     this.#tell({ type: 'decision', t: this.#now(), node: entry.node, prefix, generation: event.decision.generation, changes: event.decision.proposals.map(describeChange) })
+  }
+
+  /** Whether a decision is told for the first time (every member of the section applies it). */
+  #firstTime(key: string, generation: number): boolean {
+    if (this.#decided.has(key)) return false
+    this.#decided.set(key, generation)
+    // Bounded: only the newest decisions matter for de-duplication.
+    if (this.#decided.size > MAX_DECISIONS_REMEMBERED) this.#decided.delete(this.#decided.keys().next().value!)
+    return true
   }
 
   #tell(message: TapMessage): void {

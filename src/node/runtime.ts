@@ -94,6 +94,8 @@ export interface NodeStatus {
   readonly generation: number | undefined
   readonly elders: ReadonlyArray<string>
   readonly members: number | undefined
+  /** The node's age as its section agreed it (once a member). */
+  readonly age: number | undefined
   readonly isElder: boolean
   readonly startedAt: string
   readonly updatedAt: string
@@ -337,6 +339,7 @@ export class RealNode {
       generation: view?.nextGeneration,
       elders: sap?.elders.map((e) => e.name.toHex()) ?? [],
       members: view?.members.size,
+      age: this.section.asMember()?.age,
       isElder: this.section.isElder,
       startedAt: this.#startedAt,
       updatedAt: new Date().toISOString(),

@@ -36,8 +36,12 @@ export interface TestnetOptions {
   readonly staggerMs?: number
   /** Every node's vault settings (in process only): a storage limit, a faster sweep for tests. */
   readonly vault?: VaultSettings
-  /** Watches every actor of every node (in process only: the dashboard's tap). */
+  /** Watches every actor of every node (in process: the dashboard's tap). */
   readonly inspect?: (addr: string) => ActorInspect
+  /** With `processes`: what each node process is started with besides (`SAFENET_TAP`: report its actors). */
+  readonly childEnv?: Readonly<Record<string, string>>
+  /** With `processes`: a message a node process sent (its actors' reports). */
+  readonly onChildMessage?: (index: number, message: unknown) => void
 }
 
 /** What `--check` prints, and `testnet status` reports. */
@@ -128,9 +132,11 @@ export class Testnet {
       const log = openSync(join(root, 'node.log'), 'a')
       // In a process group of its own, so a Ctrl-C at the terminal reaches the testnet only, which
       // stops its nodes without leaving (a node that gets SIGINT itself leaves for good).
-      const child = spawn(process.execPath, [...CLI_NODE_FLAGS, ...args], { stdio: ['ignore', log, log, 'ipc'], detached: true, env: { ...process.env, SAFENET_LOG: process.env.SAFENET_LOG ?? 'info' } })
+      const child = spawn(process.execPath, [...CLI_NODE_FLAGS, ...args], { stdio: ['ignore', log, log, 'ipc'], detached: true, env: { ...process.env, SAFENET_LOG: process.env.SAFENET_LOG ?? 'info', ...this.#options.childEnv } })
       closeSync(log)
       this.#children[i] = child
+      const onMessage = this.#options.onChildMessage
+      if (onMessage !== undefined) child.on('message', (message) => onMessage(i, message))
       // Wait until it has written its first status (it listens and has a name by then).
       if (options.wait === false) return
       await waitFor(() => existsSync(join(root, 'status.json')) && readStatus(root)?.pid === child.pid, 30_000, `node ${i} to start`)
@@ -237,6 +243,7 @@ export function viewFromStatus(s: NodeStatus): NodeView {
     ...(s.sectionKey === undefined ? {} : { key: s.sectionKey.slice(0, 8) }),
     ...(s.generation === undefined ? {} : { generation: s.generation }),
     ...(s.members === undefined ? {} : { memberCount: s.members }),
+    ...(s.age === undefined ? {} : { age: s.age }),
   }
 }
 

@@ -7,6 +7,7 @@ import { assign, createActor, createMachine, setup } from 'xstate'
 import { SecretKeySet, toHex } from '../../src/crypto/index.ts'
 import { describeContext, MAX_ITEMS, summarise } from '../../src/inspect/sanitize.ts'
 import { StatelyStream } from '../../src/inspect/stately.ts'
+import { isChildReport } from '../../src/inspect/ipc.ts'
 import { ActorTap, type TapMessage } from '../../src/inspect/tap.ts'
 import { Prefix, XorName } from '../../src/xor/index.ts'
 
@@ -73,6 +74,29 @@ describe('ActorTap', () => {
     actor.send({ type: 'COUNT' })
     actor.send({ type: 'GO' })
     expect(heard.filter((m) => m.type === 'transition').map((m) => (m.type === 'transition' ? m.value : undefined))).toEqual([{ a: 'x', b: 'p' }, { a: 'y', b: 'p' }])
+  })
+
+  it("takes in what another process's tap reported: the same registry, each decision once", () => {
+    const child = new ActorTap({ now: () => 7 })
+    const parent = new ActorTap({ now: () => 0 })
+    const relayed: TapMessage[] = []
+    parent.listen((m) => relayed.push(m))
+    child.listen((m) => {
+      // As the IPC channel carries them: plain JSON.
+      const report = JSON.parse(JSON.stringify({ type: 'tap', messages: [m] })) as unknown
+      expect(isChildReport(report)).toBe(true)
+      for (const message of (report as { messages: TapMessage[] }).messages) parent.ingest(message)
+    })
+    const actor = createActor(toggle, { systemId: 'p1/toggle', inspect: child.observe('p1') }).start()
+    actor.send({ type: 'FLIP' })
+    expect(parent.actors()).toEqual([expect.objectContaining({ id: 'p1/toggle', node: 'p1', machine: 'toggle', value: 'on' })])
+    parent.ingest({ type: 'decision', t: 1, node: 'p1', prefix: '0', generation: 3, changes: [] })
+    parent.ingest({ type: 'decision', t: 2, node: 'p2', prefix: '0', generation: 3, changes: [] })
+    expect(relayed.filter((m) => m.type === 'decision')).toHaveLength(1)
+    actor.stop()
+    expect(parent.actors()).toEqual([])
+    expect(isChildReport({ type: 'tap' })).toBe(false)
+    expect(isChildReport('tap')).toBe(false)
   })
 
   it('sends the Stately stream sanitised, with unchanged snapshots at most once a second', () => {

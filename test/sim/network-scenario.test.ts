@@ -1,6 +1,10 @@
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { KEYFRAME_MS, TraceRecorder } from '../../src/inspect/recorder.ts'
 import { runNetworkScenario, type SimProgress } from '../../src/sim/scenarios/network.ts'
 import { expectWhole } from '../support/network.ts'
 import { GOLDEN_TRACES } from './golden-traces.ts'
@@ -23,14 +27,29 @@ describe('a network grown from genesis', () => {
     expect(report.traceHash).toBe(seed === 1 ? GOLDEN_TRACES.grow60seed1 : GOLDEN_TRACES.grow60seed2)
   }, 240_000)
 
-  it('the same seed gives the same network, watched by --why and a progress line or not', () => {
+  it('the same seed gives the same network, watched by --why, a progress line and a recorder or not', () => {
     const a = runNetworkScenario(3, { nodes: 30, joinWindowMs: 60_000, settleMs: 120_000, clients: 3 })
     const why: string[] = []
     const progress: SimProgress[] = []
-    const b = runNetworkScenario(3, { nodes: 30, joinWindowMs: 60_000, settleMs: 120_000, clients: 3, why: (line) => why.push(line), progress: (p) => progress.push(p) })
+    const dir = mkdtempSync(join(tmpdir(), 'safenet-record-'))
+    const recorder = new TraceRecorder(join(dir, 'run.jsonl'), { title: 'test', seed: 3, nodes: 30 })
+    const b = runNetworkScenario(3, { nodes: 30, joinWindowMs: 60_000, settleMs: 120_000, clients: 3, why: (line) => why.push(line), progress: (p) => progress.push(p), recorder })
+    recorder.close()
     const { wallMs: _a, ...restA } = a
     const { wallMs: _b, ...restB } = b
     expect(restA).toEqual(restB)
+    // The trace (`sim --record`): meta, a keyframe at least every KEYFRAME_MS while anything changes, changes in time order, each decision once.
+    const lines = readFileSync(recorder.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; t?: number; nodes?: unknown[]; actors?: Array<{ machine: string }> })
+    rmSync(dir, { recursive: true, force: true })
+    expect(lines[0]).toMatchObject({ type: 'meta', seed: 3, nodes: 30, version: 1 })
+    const keyframes = lines.filter((l) => l.type === 'status')
+    expect(keyframes.length).toBeGreaterThanOrEqual(Math.floor(60_000 / KEYFRAME_MS))
+    expect(keyframes.at(-1)!.nodes).toHaveLength(30)
+    expect([...new Set(keyframes.at(-1)!.actors!.map((x) => x.machine))]).toEqual(expect.arrayContaining(['member', 'section', 'antiEntropy', 'vault', 'elder', 'agreement']))
+    const times = lines.slice(1).map((l) => l.t!)
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true)
+    expect(lines.filter((l) => l.type === 'decision').length).toBeGreaterThanOrEqual(b.decisions / 2)
+    expect(recorder.counts.truncated).toBe(0)
     // A whole network: --why has nothing to explain.
     expect(why).toEqual([`${b.sections} of ${b.sections} sections whole (7 oldest elders serving, every member's knowledge current)`, '0 live nodes not admitted'])
     // The progress line: every 10 virtual seconds, faults on through the join window, all admitted at the end.

@@ -60,7 +60,7 @@ describe.skipIf(!hasChromium)('a recorded simulation in the replay page', () => 
         timeline.value = String(Number(timeline.min) + 20_000)
         timeline.dispatchEvent(new Event('input'))
       })
-      expect(Number(await page.evaluate(() => document.body.dataset.members))).toBeLessThan(report.nodes)
+      await page.waitForFunction((nodes) => Number(document.body.dataset.members) < nodes, report.nodes, { timeout: 10_000 })
       expect(errors).toEqual([])
     } finally {
       await browser.close()
