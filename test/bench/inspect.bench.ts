@@ -7,9 +7,11 @@
  *    away here). Runs alternate so a busy moment of the machine hits every variant alike.
  * 2. A 12-node testnet in this process with the tap and the dashboard server: the process's CPU
  *    per second with no viewer (dashboard closed), then with one viewer on /live (open), then with
- *    a viewer on /live and one on /inspect; the baseline is the same testnet's CPU measured first
- *    with nobody watching.
+ *    a viewer on /live and one on /inspect (each viewer a process of its own); the baseline is the
+ *    same testnet's CPU with nobody watching, before and after (the lower of the two).
  */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,14 +49,23 @@ async function cpuPerSecond(ms: number): Promise<number> {
   return (used.user + used.system) / 1000 / ((performance.now() - started) / 1000)
 }
 
-function viewer(url: string): Promise<{ close(): void; received: () => number }> {
-  const ws = new WebSocket(url)
-  let bytes = 0
-  ws.onmessage = (e) => (bytes += String(e.data).length)
-  return new Promise((resolve, reject) => {
-    ws.onopen = () => resolve({ close: () => ws.close(), received: () => bytes })
-    ws.onerror = reject
-  })
+/** A WebSocket viewer in a process of its own (its CPU is not the testnet's); `close` gives the bytes it received. */
+async function viewer(url: string): Promise<{ close(): Promise<number> }> {
+  const script = `const ws = new WebSocket(${JSON.stringify(url)}); let bytes = 0
+ws.onmessage = (e) => (bytes += String(e.data).length)
+ws.onopen = () => console.log('open')
+process.stdin.on('end', () => { console.log(bytes); process.exit(0) }); process.stdin.resume()`
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('open') && resolve()))
+  return {
+    close: async () => {
+      child.stdin.end()
+      await once(child, 'exit')
+      return Number(out.trim().split('\n').at(-1))
+    },
+  }
 }
 
 describe('inspection overhead', () => {
@@ -89,15 +100,15 @@ describe('inspection overhead', () => {
       const open = await cpuPerSecond(WINDOW_MS)
       const inspect = await viewer(`ws://127.0.0.1:${server.port}/inspect`)
       const both = await cpuPerSecond(WINDOW_MS)
-      live.close()
-      inspect.close()
+      const liveBytes = await live.close()
+      const inspectBytes = await inspect.close()
       const closedAgain = await cpuPerSecond(WINDOW_MS)
       const base = Math.min(closed, closedAgain)
       figure('testnet (12 nodes) CPU, dashboard closed', base, 'ms/s')
       figure('testnet CPU, dashboard open (/live)', open, 'ms/s', { name: 'closed (CPU ratio)', value: base, higherIsBetter: true })
       figure('testnet CPU, dashboard + inspector viewer', both, 'ms/s', { name: 'closed (CPU ratio)', value: base, higherIsBetter: true })
-      figure('dashboard feed', live.received() / 1024 / (WINDOW_MS * 2 / 1000), 'KiB/s')
-      figure('inspector feed', inspect.received() / 1024 / (WINDOW_MS / 1000), 'KiB/s')
+      figure('dashboard feed', liveBytes / 1024 / (WINDOW_MS * 2 / 1000), 'KiB/s')
+      figure('inspector feed', inspectBytes / 1024 / (WINDOW_MS / 1000), 'KiB/s')
     } finally {
       await net?.stop()
       await server.stop()

@@ -384,15 +384,18 @@ function drawNode() {
     .sort((a, b) => ROLE_ORDER.indexOf(a.machine) - ROLE_ORDER.indexOf(b.machine) || a.id.localeCompare(b.id))
   const roles = actors.filter((a) => a.machine !== 'connection')
   const conns = actors.filter((a) => a.machine === 'connection')
-  const ids = roles.map((a) => a.id).join(' ')
+  // The connections share one drawing: every state one of them is in is marked.
+  const links = conns.length === 0 ? [] : [{ id: `${n.addr}/connections`, node: n.addr, machine: 'connection', label: `${conns.length} connections` }]
+  const ids = [...roles, ...links].map((a) => a.id).join(' ')
   if (ids !== shownActors) {
     shownActors = ids
-    panel.replaceChildren(info(n), ...roles.map(actorBox), connections(conns))
+    panel.replaceChildren(info(n), ...roles.map(actorBox), ...links.map(actorBox), connections(conns))
   } else {
     panel.firstChild.replaceWith(info(n))
     panel.lastChild.replaceWith(connections(conns))
   }
-  for (const a of roles) void highlight(a)
+  for (const a of roles) void highlight(a, [a.value], stateText(a.value))
+  for (const a of links) void highlight(a, conns.map((c) => c.value), [...countBy(conns.map((c) => stateText(c.value)))].map(([s, c]) => `${c} ${s}`).join(', '))
 }
 
 function info(n) {
@@ -417,7 +420,7 @@ function actorBox(a) {
   box.dataset.machine = a.machine
   const h = document.createElement('h3')
   const name = document.createElement('span')
-  name.textContent = actorLabel(a)
+  name.textContent = a.label ?? actorLabel(a)
   const value = document.createElement('span')
   value.className = 'state'
   h.append(name, value)
@@ -427,12 +430,11 @@ function actorBox(a) {
   return box
 }
 
-/** Marks the actor's current state (and the compound states around it) on its drawing. */
-async function highlight(a) {
+/** Marks the states in `values` (and the compound states around them) on the actor's drawing. */
+async function highlight(a, values, shown) {
   const box = document.querySelector(`.actor[data-actor="${CSS.escape(a.id)}"]`)
   if (box === null) return
   const label = box.querySelector('.state')
-  const shown = stateText(a.value)
   if (label.textContent !== shown) {
     label.textContent = shown
     box.dataset.state = shown
@@ -449,7 +451,9 @@ async function highlight(a) {
     const doc = new DOMParser().parseFromString(svgText, 'image/svg+xml')
     chart.appendChild(document.importNode(doc.documentElement, true))
   }
-  const { leaves, ancestors } = paths(a.value)
+  const marks = { leaves: new Set(), ancestors: new Set() }
+  for (const value of values) paths(value, '', marks)
+  const { leaves, ancestors } = marks
   for (const g of chart.querySelectorAll('g.node, g.cluster')) {
     const title = g.querySelector(':scope > title')?.textContent ?? ''
     g.classList.toggle('current', g.classList.contains('node') && leaves.has(title))
