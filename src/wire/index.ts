@@ -14,6 +14,7 @@ export * from './errors.ts'
 export { Authority, ClientAuthority, Dst, Envelope, MAX_FRAME_BYTES, MAX_KIND_LENGTH, NodeAuthority, PROTOCOL_VERSION, SectionAuthority, SectionShareAuthority } from './envelope.ts'
 export * from './primitives.ts'
 export * from './payloads.ts'
+export * from './register.ts'
 export { decode, decodeEnvelope, decodePayload, decodeValue, encodeEnvelope, encodePayload, encodeOwn, encodeValue, type Message, newMsgId, seal, type Unsealed } from './codec.ts'
 export {
   aggregationKey,
