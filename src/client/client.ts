@@ -9,6 +9,8 @@
  * already stored (an {@link UploadJournal}) are skipped. Downloads fetch `getParallelism` chunks
  * ahead, each from a holder with fallback to the others.
  */
+import type { Register, RegisterAddress } from '../register/register.ts'
+import { createRegister, readRegister, writeRegister } from './registers.ts'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Schema } from 'effect'
@@ -272,6 +274,21 @@ export class Client {
   /** Bytes `[start, end)` of the file at `address`: only the chunks covering them are fetched. */
   getRange(address: Uint8Array, start: number, end: number): Promise<Uint8Array> {
     return this.getBytes(address, { start, end })
+  }
+
+  /** Creates the register `name` owned by `owner` (writable by `writers` too), stored with its holders. */
+  createRegister(owner: NodeKeypair, name: string, writers: ReadonlyArray<Uint8Array> = []): Promise<RegisterAddress> {
+    return createRegister(this.session, owner, name, writers)
+  }
+
+  /** Writes `value` to a register, merging its current heads; `RegisterFailed` if the register refuses it. */
+  writeRegister(author: NodeKeypair, address: RegisterAddress, value: Uint8Array): Promise<{ readonly hash: string; readonly heads: ReadonlyArray<string> }> {
+    return writeRegister(this.session, author, address, value)
+  }
+
+  /** Reads a register, every operation checked: its heads (`read()`) and history (`log()`). */
+  readRegister(address: RegisterAddress): Promise<Register> {
+    return readRegister(this.session, address)
   }
 
   async close(): Promise<void> {

@@ -49,3 +49,5 @@ export { ChunkGetFailed, ChunkPutFailed, Client, ClientInputInvalid, type Client
 export { decodeManifest, encodeManifest, getDirectory, type Manifest, MANIFEST_MAGIC, type ManifestEntry, MAX_MANIFEST_ENTRIES, putDirectory, readManifest, writeFile } from './directory.ts'
 export { type ClientCounts, type ClientEnv, ClientSession, type ClientTiming, DEFAULT_CLIENT_TIMING, type Holder, MEMBERS_TTL_MS } from './session.ts'
 export { type ContactsFile, ContactsFileInvalid, decodeContactsFile, encodeContactsFile } from '../knowledge/contacts-file.ts'
+export { RegisterFailed } from './registers.ts'
+export { createOp, MAX_VALUE_BYTES, Register, type RegisterAddress, registerName, RegisterOpRefused, writeOp } from '../register/register.ts'

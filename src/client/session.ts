@@ -17,6 +17,9 @@
  * the member is behind us or no longer in the section: the request passes it over and asks the
  * next candidate. Each request is resent at most `maxAttempts` times (DESIGN.md §3: 5).
  */
+import type { RegisterAck } from '../register/ack.ts'
+import type { RegisterOp } from '../register/register.ts'
+import { RegisterGetRequest, RegisterPutRequest } from './register-requests.ts'
 import { Result } from 'effect'
 import type { NetworkParameters } from '../consensus/index.ts'
 import { bytesEqual, type NodeKeypair, type NodePublicKey, toHex } from '../crypto/index.ts'
@@ -117,6 +120,16 @@ export class ClientSession {
     new GetRequest(this, address, done).start()
   }
 
+  /** Stores register operations (all for the register named `name`) with its holders; `done` gets their acknowledgements. */
+  putRegister(name: XorName, ops: ReadonlyArray<RegisterOp>, done: (outcome: Outcome<RegisterAck[]>) => void): void {
+    new RegisterPutRequest(this, name, ops, done).start()
+  }
+
+  /** Reads a register's operations (create first) from one of its holders. */
+  getRegister(name: XorName, done: (outcome: Outcome<RegisterOp[]>) => void): void {
+    new RegisterGetRequest(this, name, done).start()
+  }
+
   /** Asks every member of the chunk's section whether it holds it: the members (closest first) and the addresses holding it. */
   probeChunk(address: Uint8Array, done: ProbeRequest['done']): void {
     new ProbeRequest(this, address, done).start()
@@ -215,6 +228,15 @@ export class ClientSession {
         return this.#route(`ChunkPut:${toHex(message.payload.address)}`, from, message, sender.success)
       case 'ChunkContent':
         return this.#route(`ChunkGet:${toHex(message.payload.address)}`, from, message, sender.success)
+      case 'RegisterAck':
+        return this.#route(`RegisterPut:${toHex(message.payload.name)}`, from, message, sender.success)
+      case 'RegisterState':
+        return this.#route(`RegisterGet:${toHex(message.payload.name)}`, from, message, sender.success)
+      case 'RegisterRefused': {
+        const name = toHex(message.payload.name)
+        this.#route(`RegisterPut:${name}`, from, message, sender.success)
+        return this.#route(`RegisterGet:${name}`, from, message, sender.success)
+      }
       case 'ChunkRefused': {
         const address = toHex(message.payload.address)
         this.#route(`ChunkPut:${address}`, from, message, sender.success)

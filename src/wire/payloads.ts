@@ -28,6 +28,7 @@ import {
   XorNameBytes,
 } from './primitives.ts'
 import { MAX_FRAME_BYTES } from './envelope.ts'
+import { RegisterAck, RegisterGet, RegisterPut, RegisterRefused, RegisterState, RegisterSync } from './register.ts'
 
 // --- Network knowledge (DESIGN.md §4) -------------------------------------------------------
 
@@ -455,6 +456,12 @@ export const Payloads = {
   ChunkRefused,
   ChunkOffer,
   ChunkHave,
+  RegisterPut,
+  RegisterAck,
+  RegisterGet,
+  RegisterState,
+  RegisterRefused,
+  RegisterSync,
 } as const
 
 export type Kind = keyof typeof Payloads

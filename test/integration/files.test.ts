@@ -8,11 +8,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Client, decodeContactsFile, getDirectory, putDirectory, readManifest } from '../../src/client/index.ts'
+import { Client, decodeContactsFile, getDirectory, putDirectory, readManifest, RegisterFailed, registerName, writeOp } from '../../src/client/index.ts'
 import { createLogger } from '../../src/log/index.ts'
 import { Testnet } from '../../src/node/testnet.ts'
 import { VAULT } from '../../src/roles/constants.ts'
 import { LmdbStore } from '../../src/store/index.ts'
+import { NodeKeypair } from '../../src/crypto/index.ts'
 
 const SWEEP_MS = 5_000
 const dir = mkdtempSync(join(tmpdir(), 'safenet-files-'))
@@ -33,6 +34,32 @@ afterAll(async () => {
 })
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+
+describe('registers on a 12-node testnet', () => {
+  it('creates a register, writes as owner and writer, reads back the history; a stranger is refused', async () => {
+    const owner = NodeKeypair.generate()
+    const writer = NodeKeypair.generate()
+    const address = await client.createRegister(owner, 'site', [writer.publicKey.bytes])
+    await client.writeRegister(owner, address, new TextEncoder().encode('v1'))
+    const second = await client.writeRegister(writer, address, new TextEncoder().encode('v2'))
+    const register = await client.readRegister(address)
+    expect(register.read().map((n) => new TextDecoder().decode(n.entry.value))).toEqual(['v2'])
+    expect(register.log().map((n) => new TextDecoder().decode(n.entry.value))).toEqual(['v1', 'v2'])
+    expect(second.heads).toEqual([second.hash])
+    const refused = await client.writeRegister(NodeKeypair.generate(), address, new TextEncoder().encode('mine')).then(() => undefined, (error: unknown) => error)
+    expect(refused).toBeInstanceOf(RegisterFailed)
+    expect((refused as RegisterFailed).message).toMatch(/NotWriter/)
+    // Sent anyway, past the client's own check: the holders refuse it.
+    const intruder = writeOp(NodeKeypair.generate(), address, new TextEncoder().encode('mine'), register.heads())
+    const outcome = await new Promise<{ ok: boolean; failure?: { reason: string } }>((resolve) => client.session.putRegister(registerName(address), [intruder], resolve))
+    expect(outcome.ok).toBe(false)
+    expect(outcome.failure?.reason).toMatch(/^NotWriter: /)
+    expect((await client.readRegister(address)).size).toBe(2)
+    // Every one of its 4 holders has it: a read from any gives the same heads.
+    const statuses = net.statuses().filter((s) => s.vault.registers > 0)
+    expect(statuses.length).toBeGreaterThanOrEqual(4)
+  }, 120_000)
+})
 
 describe('files on a 12-node testnet', () => {
   it('puts and gets files of 0 B, 1 B, 3 KiB and 10 MiB: the same bytes back', async () => {

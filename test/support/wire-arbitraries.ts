@@ -59,6 +59,12 @@ const decision = fc.record({ generation: fc.nat(), round: fc.nat(), proposals, s
 const memberWire = fc.record({ name, publicKey: bytes(32), addr: address, age: fc.integer({ min: 0, max: 255 }) })
 const relocation = fc.record({ decision, sectionKey: blsKey, proofChain, oldPublicKey: bytes(32), signature: bytes(64) })
 
+const registerAddress = fc.record({ owner: bytes(32), name: fc.string({ maxLength: 20 }) })
+const registerOp = fc.oneof(
+  fc.record({ kind: fc.constant('create' as const), address: registerAddress, policy: fc.record({ owner: bytes(32), writers: fc.array(bytes(32), { maxLength: 3 }) }), signature: bytes(64) }),
+  fc.record({ kind: fc.constant('write' as const), address: registerAddress, entry: fc.record({ value: fc.uint8Array({ maxLength: 40 }), parents: fc.array(name, { maxLength: 3 }), author: bytes(32), signature: bytes(64) }) }),
+)
+
 export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   JoinRequest: fc.record({ addr: address, relocation: fc.option(relocation, { nil: undefined }), elderShare: fc.option(fc.record({ index: fc.integer({ min: 0, max: 255 }), share: blsSignature }), { nil: undefined }) })
     .map(({ addr, relocation, elderShare }) => ({ addr, ...(relocation === undefined ? {} : { relocation }), ...(elderShare === undefined ? {} : { elderShare }) })),
@@ -92,6 +98,15 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   }),
   ChunkOffer: fc.record({ addresses: fc.array(name, { maxLength: 5 }), popular: fc.boolean() }),
   ChunkHave: fc.record({ have: fc.array(name, { maxLength: 5 }), full: fc.array(name, { maxLength: 5 }) }),
+  RegisterPut: fc.record({ ops: fc.array(registerOp, { maxLength: 3 }) }),
+  RegisterAck: fc.record({ name, heads: fc.array(name, { maxLength: 3 }), size: fc.nat(), holder: bytes(32), signature: bytes(64) }),
+  RegisterGet: fc.record({ from: fc.nat() }),
+  RegisterState: fc.record({ name, from: fc.nat(), total: fc.nat(), ops: fc.array(registerOp, { maxLength: 3 }) }),
+  RegisterRefused: fc.record({
+    name, reason: fc.constantFrom('NotHolder' as const, 'NotFound' as const, 'NotWriter' as const, 'UnknownParent' as const, 'BadSignature' as const),
+    message: fc.string({ maxLength: 40 }), holders: fc.array(fc.record({ name, publicKey: bytes(32), addr: address }), { maxLength: 3 }),
+  }),
+  RegisterSync: fc.record({ ops: fc.array(registerOp, { maxLength: 3 }) }),
   DkgStart: fc.record({
     start: fc.record({
       sessionId: bytes(32), prefix: prefixWire, candidates: fc.array(name, { minLength: 1, maxLength: 7 }),

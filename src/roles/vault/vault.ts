@@ -20,6 +20,7 @@
  *   a popular copy, kept in memory while the holder keeps offering it (seed 001: sites speed up as
  *   they get more visitors); it goes when the chunk cools down.
  */
+import { type RegisterCounts, RegisterHolder } from './registers.ts'
 import { createActor, type Actor } from 'xstate'
 import { vaultMachine } from '../../../machines/vault.machine.ts'
 import type { Member, SectionMembers } from '../../consensus/index.ts'
@@ -73,11 +74,13 @@ type Holder = Pick<Member, 'name' | 'addr' | 'publicKey'>
 
 export class VaultRole implements Role {
   readonly name = 'vault'
-  readonly handles = ['SectionMembersQuery', 'SectionMembersAnswer', 'ChunkPut', 'ChunkReceipt', 'ChunkGet', 'ChunkContent', 'ChunkRefused', 'ChunkOffer', 'ChunkHave'] as const
+  readonly handles = ['SectionMembersQuery', 'SectionMembersAnswer', 'ChunkPut', 'ChunkReceipt', 'ChunkGet', 'ChunkContent', 'ChunkRefused', 'ChunkOffer', 'ChunkHave', 'RegisterPut', 'RegisterGet', 'RegisterSync', 'RegisterAck', 'RegisterState', 'RegisterRefused'] as const
   readonly counts: VaultCounts = { stored: 0, served: 0, fetched: 0, offersSent: 0, handedOff: 0, corruptFound: 0, refusedFull: 0, popularCopies: 0 }
   readonly #c: NodeComponents
   readonly #actor: Actor<typeof vaultMachine>
   readonly chunks: ChunkStore
+  /** The registers this member holds (src/roles/vault/registers.ts). */
+  readonly registers: RegisterHolder
   /** Who we know holds each chunk (they confirmed, or offered it to us), by chunk and name (hex). */
   readonly #confirmed = new Map<string, Set<string>>()
   /** Each chunk's holders when we last reconciled it (short names): confirmations hold only while they do. */
@@ -99,7 +102,11 @@ export class VaultRole implements Role {
   constructor(components: NodeComponents) {
     this.#c = components
     const settings = components.env.vault ?? {}
-    this.chunks = new ChunkStore(components.env.store ?? MemoryStore.open(), settings.capacityBytes ?? VAULT.defaultCapacityBytes)
+    const store = components.env.store ?? MemoryStore.open()
+    this.chunks = new ChunkStore(store, settings.capacityBytes ?? VAULT.defaultCapacityBytes)
+    this.registers = new RegisterHolder({
+      c: components, ranked: (name) => this.#ranked(name), rank: (name, ranked) => this.#rank(name, ranked), acceptRank: VAULT.acceptRank, sectionKey: () => this.#sectionKey(),
+    }, store)
     this.#actor = createActor(vaultMachine, {
       input: { sweepIntervalMs: settings.sweepIntervalMs ?? VAULT.sweepIntervalMs, coolIntervalMs: VAULT.coolIntervalMs, fetchTimeoutMs: VAULT.fetchTimeoutMs },
       ...components.actorOptions('vault', 'vault'),
@@ -118,10 +125,11 @@ export class VaultRole implements Role {
   }
 
   /** What `status.json` shows: the limit, the usage and the counts. */
-  status(): { capacityBytes: number; usedBytes: number; chunks: number; popularHeld: number; fetchesPending: number; writesPending: number; writeFailures: number } & VaultCounts {
+  status(): { capacityBytes: number; usedBytes: number; chunks: number; popularHeld: number; fetchesPending: number; writesPending: number; writeFailures: number; registers: number } & VaultCounts & RegisterCounts {
     return {
       capacityBytes: this.chunks.capacityBytes, usedBytes: this.chunks.usedBytes, chunks: this.chunks.count, popularHeld: this.#cache.size,
       fetchesPending: this.#queue.size + this.#inflight.size, writesPending: this.chunks.writesPending, writeFailures: this.chunks.writeFailures, ...this.counts,
+      registers: this.registers.held, ...this.registers.counts,
     }
   }
 
@@ -159,6 +167,14 @@ export class VaultRole implements Role {
         return this.#onHave(sender, message.payload)
       case 'SectionMembersAnswer':
         return this.#onMembersAnswer(sender, message.payload)
+      case 'RegisterPut':
+        return this.registers.onPut(from, message.envelope.dst.name, message.payload.ops)
+      case 'RegisterGet':
+        return this.registers.onGet(from, message.envelope.dst.name, message.payload.from)
+      case 'RegisterSync':
+        // Only a member of our section passes registers to us.
+        if (this.#c.view?.members.has(sender.name) !== true) return this.#c.refuse('register-sync-not-member')
+        return this.registers.onSync(message.payload.ops)
       default:
         // Answers meant for clients.
         return this.#c.refuse(`unexpected ${message.kind}`)
@@ -230,6 +246,7 @@ export class VaultRole implements Role {
   // --- Reconciling: offers and handoffs -----------------------------------------------------------
 
   #reconcileSlice(fresh: boolean): void {
+    if (fresh) this.registers.reconcile(true)
     if (fresh) this.#reconcileAfter = undefined
     const slice = this.chunks.slice(this.#reconcileAfter, VAULT.reconcileSliceChunks)
     const offers = new Map<string, Uint8Array[]>()
@@ -491,6 +508,7 @@ export class VaultRole implements Role {
   // --- Integrity sweep ----------------------------------------------------------------------------
 
   #sweep(): void {
+    this.registers.reconcile(false)
     const batch = this.chunks.slice(this.#sweepAfter, VAULT.sweepBatchChunks)
     for (const address of batch) {
       if (this.chunks.read(address) === 'corrupt') this.#repair(address)

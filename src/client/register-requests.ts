@@ -1,0 +1,155 @@
+/**
+ * Register requests (issue 19): a put of operations to a register's holders, and a read of its
+ * operations from one of them, each driven by its client-aggregator actor as chunk requests are.
+ */
+import { bytesEqual, type NodePublicKey } from '../crypto/index.ts'
+import { type RegisterAck, verifyAck } from '../register/ack.ts'
+import type { RegisterOp } from '../register/register.ts'
+import type { Message, PayloadOf } from '../wire/index.ts'
+import type { XorName } from '../xor/index.ts'
+import { ChunkRequest, type Outcome } from './requests.ts'
+import type { ClientSession, Holder, RequestFailure } from './session.ts'
+
+/** A put is done when this many holders acknowledged it (of `dataCopyCount`). */
+export function acksNeeded(copies: number): number {
+  return copies
+}
+
+/** Stores register operations with the register's holders: done when each of them acknowledged. */
+export class RegisterPutRequest extends ChunkRequest {
+  readonly acks = new Map<string, RegisterAck>()
+  #targets: Holder[] = []
+  readonly #passedOver = new Set<string>()
+  #refusal: PayloadOf<'RegisterRefused'> | undefined
+  readonly ops: ReadonlyArray<RegisterOp>
+  readonly done: (outcome: Outcome<RegisterAck[]>) => void
+
+  constructor(session: ClientSession, name: XorName, ops: ReadonlyArray<RegisterOp>, done: (outcome: Outcome<RegisterAck[]>) => void) {
+    super(session, 'RegisterPut', name, acksNeeded(session.env.params.dataCopyCount))
+    this.ops = ops
+    this.done = done
+  }
+
+  override located(): void {
+    this.#targets = []
+  }
+
+  send(retry: boolean): void {
+    const needed = Math.min(this.session.env.params.dataCopyCount, this.ranked.length)
+    if (retry) for (const t of this.#targets) if (!this.acks.has(t.addr)) this.#passedOver.add(t.addr)
+    this.#targets = this.#targets.filter((t) => this.acks.has(t.addr) || !this.#passedOver.has(t.addr))
+    for (const candidate of this.ranked) {
+      if (this.#targets.length >= needed) break
+      if (!this.#passedOver.has(candidate.addr) && !this.#targets.includes(candidate)) this.#targets.push(candidate)
+    }
+    if (this.#targets.length < needed) {
+      this.#passedOver.clear()
+      this.#targets = this.ranked.slice(0, needed)
+    }
+    const to = this.#targets.filter((t) => !this.acks.has(t.addr)).map((t) => t.addr)
+    this.session.send(to, 'RegisterPut', { ops: [...this.ops] }, this.dst())
+  }
+
+  override passOver(member: string): void {
+    if (this.acks.has(member) || !this.#targets.some((t) => t.addr === member)) return
+    this.#passedOver.add(member)
+    this.actor.send({ type: 'REPLACE' })
+  }
+
+  receive(from: string, message: Message, sender: NodePublicKey): void {
+    if (message.kind === 'RegisterAck') {
+      const ack = message.payload
+      if (!bytesEqual(ack.name, this.target.bytes) || !bytesEqual(ack.holder, sender.bytes) || !verifyAck(ack)) return this.session.refuse('bad-register-ack')
+      if (this.acks.has(from) || !this.#targets.some((t) => t.addr === from && t.name.equals(sender.name))) return
+      this.acks.set(from, ack)
+      return this.actor.send({ type: 'ANSWER' })
+    }
+    if (message.kind !== 'RegisterRefused' || !bytesEqual(message.payload.name, this.target.bytes)) return
+    this.session.refuse(`register-put-${message.payload.reason}`)
+    switch (message.payload.reason) {
+      case 'NotHolder':
+        this.session.forget(this.target)
+        return this.stale()
+      case 'Full':
+        this.#passedOver.add(from)
+        return this.actor.send({ type: 'REPLACE' })
+      default:
+        // The register refuses the operation itself (a writer, a signature, a parent): every holder would.
+        this.#refusal = message.payload
+        return this.actor.send({ type: 'CANCEL', reason: `${message.payload.reason}: ${message.payload.message}` })
+    }
+  }
+
+  /** What a holder refused, if the register refused the operation. */
+  get refusal(): PayloadOf<'RegisterRefused'> | undefined {
+    return this.#refusal
+  }
+
+  succeed(): void {
+    this.done({ ok: true, value: [...this.acks.values()] })
+  }
+
+  fail(failure: RequestFailure): void {
+    this.done({ ok: false, failure })
+  }
+}
+
+/** Reads a register's operations from one of its holders (page by page), falling back to the others. */
+export class RegisterGetRequest extends ChunkRequest {
+  #order: Holder[] = []
+  #next = 0
+  #asked: string | undefined
+  #ops: RegisterOp[] = []
+  #notFound = 0
+  readonly done: (outcome: Outcome<RegisterOp[]>) => void
+
+  constructor(session: ClientSession, name: XorName, done: (outcome: Outcome<RegisterOp[]>) => void) {
+    super(session, 'RegisterGet', name, 1)
+    this.done = done
+  }
+
+  override located(): void {
+    this.#order = this.ranked.slice(0, Math.max(1, this.session.env.params.dataCopyCount)).concat(this.ranked.slice(this.session.env.params.dataCopyCount))
+    this.#next = 0
+  }
+
+  send(): void {
+    if (this.#order.length === 0) return
+    if (this.#next >= this.#order.length) {
+      this.session.forget(this.target)
+      return this.stale()
+    }
+    const holder = this.#order[this.#next++]!
+    this.#asked = holder.addr
+    this.#ops = []
+    this.session.send([holder.addr], 'RegisterGet', { from: 0 }, this.dst())
+  }
+
+  override passOver(member: string): void {
+    if (member === this.#asked) this.actor.send({ type: 'REPLACE' })
+  }
+
+  receive(from: string, message: Message): void {
+    if (from !== this.#asked) return
+    if (message.kind === 'RegisterState') {
+      const page = message.payload
+      if (!bytesEqual(page.name, this.target.bytes) || page.from !== this.#ops.length) return
+      this.#ops.push(...page.ops)
+      if (page.ops.length > 0 && this.#ops.length < page.total) return this.session.send([from], 'RegisterGet', { from: this.#ops.length }, this.dst())
+      return this.actor.send({ type: 'ANSWER' })
+    }
+    if (message.kind !== 'RegisterRefused' || !bytesEqual(message.payload.name, this.target.bytes)) return
+    this.session.refuse(`register-get-${message.payload.reason}`)
+    if (message.payload.reason === 'NotFound') this.#notFound++
+    this.actor.send({ type: 'REPLACE' })
+  }
+
+  succeed(): void {
+    this.done({ ok: true, value: this.#ops })
+  }
+
+  fail(failure: RequestFailure): void {
+    const reason = this.#notFound > 0 ? `not found: ${this.#notFound} of its holders answered that they do not have it (${failure.reason})` : failure.reason
+    this.done({ ok: false, failure: { ...failure, reason } })
+  }
+}
