@@ -5,54 +5,34 @@
 import { bytesEqual, type NodePublicKey } from '../crypto/index.ts'
 import { type RegisterAck, verifyAck } from '../register/ack.ts'
 import type { RegisterOp } from '../register/register.ts'
-import type { Message, PayloadOf } from '../wire/index.ts'
+import type { Message } from '../wire/index.ts'
 import type { XorName } from '../xor/index.ts'
 import { ChunkRequest, type Outcome } from './requests.ts'
 import type { ClientSession, Holder, RequestFailure } from './session.ts'
 
-/** A put is done when this many holders acknowledged it (of `dataCopyCount`). */
-export function acksNeeded(copies: number): number {
-  return copies
-}
-
 /** Stores register operations with the register's holders: done when each of them acknowledged. */
 export class RegisterPutRequest extends ChunkRequest {
   readonly acks = new Map<string, RegisterAck>()
-  #targets: Holder[] = []
-  readonly #passedOver = new Set<string>()
-  #refusal: PayloadOf<'RegisterRefused'> | undefined
   readonly ops: ReadonlyArray<RegisterOp>
   readonly done: (outcome: Outcome<RegisterAck[]>) => void
 
   constructor(session: ClientSession, name: XorName, ops: ReadonlyArray<RegisterOp>, done: (outcome: Outcome<RegisterAck[]>) => void) {
-    super(session, 'RegisterPut', name, acksNeeded(session.env.params.dataCopyCount))
+    super(session, 'RegisterPut', name, session.env.params.dataCopyCount)
     this.ops = ops
     this.done = done
   }
 
   override located(): void {
-    this.#targets = []
+    this.targets = []
   }
 
   send(retry: boolean): void {
-    const needed = Math.min(this.session.env.params.dataCopyCount, this.ranked.length)
-    if (retry) for (const t of this.#targets) if (!this.acks.has(t.addr)) this.#passedOver.add(t.addr)
-    this.#targets = this.#targets.filter((t) => this.acks.has(t.addr) || !this.#passedOver.has(t.addr))
-    for (const candidate of this.ranked) {
-      if (this.#targets.length >= needed) break
-      if (!this.#passedOver.has(candidate.addr) && !this.#targets.includes(candidate)) this.#targets.push(candidate)
-    }
-    if (this.#targets.length < needed) {
-      this.#passedOver.clear()
-      this.#targets = this.ranked.slice(0, needed)
-    }
-    const to = this.#targets.filter((t) => !this.acks.has(t.addr)).map((t) => t.addr)
-    this.session.send(to, 'RegisterPut', { ops: [...this.ops] }, this.dst())
+    this.session.send(this.pickTargets(retry, (addr) => this.acks.has(addr)), 'RegisterPut', { ops: [...this.ops] }, this.dst())
   }
 
   override passOver(member: string): void {
-    if (this.acks.has(member) || !this.#targets.some((t) => t.addr === member)) return
-    this.#passedOver.add(member)
+    if (this.acks.has(member) || !this.targets.some((t) => t.addr === member)) return
+    this.passedOver.add(member)
     this.actor.send({ type: 'REPLACE' })
   }
 
@@ -60,7 +40,7 @@ export class RegisterPutRequest extends ChunkRequest {
     if (message.kind === 'RegisterAck') {
       const ack = message.payload
       if (!bytesEqual(ack.name, this.target.bytes) || !bytesEqual(ack.holder, sender.bytes) || !verifyAck(ack)) return this.session.refuse('bad-register-ack')
-      if (this.acks.has(from) || !this.#targets.some((t) => t.addr === from && t.name.equals(sender.name))) return
+      if (this.acks.has(from) || !this.targets.some((t) => t.addr === from && t.name.equals(sender.name))) return
       this.acks.set(from, ack)
       return this.actor.send({ type: 'ANSWER' })
     }
@@ -71,18 +51,12 @@ export class RegisterPutRequest extends ChunkRequest {
         this.session.forget(this.target)
         return this.stale()
       case 'Full':
-        this.#passedOver.add(from)
+        this.passedOver.add(from)
         return this.actor.send({ type: 'REPLACE' })
       default:
         // The register refuses the operation itself (a writer, a signature, a parent): every holder would.
-        this.#refusal = message.payload
         return this.actor.send({ type: 'CANCEL', reason: `${message.payload.reason}: ${message.payload.message}` })
     }
-  }
-
-  /** What a holder refused, if the register refused the operation. */
-  get refusal(): PayloadOf<'RegisterRefused'> | undefined {
-    return this.#refusal
   }
 
   succeed(): void {

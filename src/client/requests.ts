@@ -164,6 +164,30 @@ export abstract class ChunkRequest extends Request {
 
   located(): void {}
 
+  /** The holders asked (put requests): those that refused or stayed silent are replaced by the next candidates. */
+  targets: Holder[] = []
+  readonly passedOver = new Set<string>()
+
+  /**
+   * Whom a put goes to now: the closest candidates not passed over (on a retry, those that have
+   * not `answered` are), up to `dataCopyCount`; every candidate passed over, the holders again
+   * rather than nobody. Returns those not yet answered.
+   */
+  pickTargets(retry: boolean, answered: (addr: string) => boolean): string[] {
+    const needed = Math.min(this.session.env.params.dataCopyCount, this.ranked.length)
+    if (retry) for (const t of this.targets) if (!answered(t.addr)) this.passedOver.add(t.addr)
+    this.targets = this.targets.filter((t) => answered(t.addr) || !this.passedOver.has(t.addr))
+    for (const candidate of this.ranked) {
+      if (this.targets.length >= needed) break
+      if (!this.passedOver.has(candidate.addr) && !this.targets.includes(candidate)) this.targets.push(candidate)
+    }
+    if (this.targets.length < needed) {
+      this.passedOver.clear()
+      this.targets = this.ranked.slice(0, needed)
+    }
+    return this.targets.filter((t) => !answered(t.addr)).map((t) => t.addr)
+  }
+
   dst(): Dst {
     const sap = routeFor(this.session.tree, this.target)
     return { name: this.target.bytes, sectionKey: (sap ?? this.session.env.genesis).sap.sectionKey().toBytes() }
@@ -173,9 +197,6 @@ export abstract class ChunkRequest extends Request {
 /** Stores one chunk with its holders: done when `needed` of them sent valid receipts. */
 export class PutRequest extends ChunkRequest {
   readonly receipts = new Map<string, PayloadOf<'ChunkReceipt'>>()
-  /** The holders asked, by address; those that refused or stayed silent are replaced by the next candidates. */
-  #targets: Holder[] = []
-  readonly #passedOver = new Set<string>()
 
   readonly address: Uint8Array
   readonly content: Uint8Array
@@ -192,31 +213,19 @@ export class PutRequest extends ChunkRequest {
   #frame: Uint8Array | undefined
 
   override located(): void {
-    this.#targets = []
+    this.targets = []
     this.#frame = undefined
   }
 
   send(retry: boolean): void {
-    const needed = Math.min(this.session.env.params.dataCopyCount, this.ranked.length)
-    if (retry) for (const t of this.#targets) if (!this.receipts.has(t.addr)) this.#passedOver.add(t.addr)
-    this.#targets = this.#targets.filter((t) => this.receipts.has(t.addr) || !this.#passedOver.has(t.addr))
-    for (const candidate of this.ranked) {
-      if (this.#targets.length >= needed) break
-      if (!this.#passedOver.has(candidate.addr) && !this.#targets.includes(candidate)) this.#targets.push(candidate)
-    }
-    // Every candidate passed over: ask the holders again rather than nobody.
-    if (this.#targets.length < needed) {
-      this.#passedOver.clear()
-      this.#targets = this.ranked.slice(0, needed)
-    }
-    const to = this.#targets.filter((t) => !this.receipts.has(t.addr)).map((t) => t.addr)
+    const to = this.pickTargets(retry, (addr) => this.receipts.has(addr))
     this.#frame ??= this.session.seal('ChunkPut', { content: this.content }, this.dst())
     if (this.#frame !== undefined) this.session.sendFrame(to, this.#frame)
   }
 
   override passOver(member: string): void {
-    if (this.receipts.has(member) || !this.#targets.some((t) => t.addr === member)) return
-    this.#passedOver.add(member)
+    if (this.receipts.has(member) || !this.targets.some((t) => t.addr === member)) return
+    this.passedOver.add(member)
     this.actor.send({ type: 'REPLACE' })
   }
 
@@ -224,7 +233,7 @@ export class PutRequest extends ChunkRequest {
     if (message.kind === 'ChunkReceipt') {
       const receipt = message.payload
       if (!bytesEqual(receipt.address, this.address) || !bytesEqual(receipt.holder, sender.bytes) || !verifyReceipt(receipt)) return this.session.refuse('bad-receipt')
-      if (this.receipts.has(from) || !this.#targets.some((t) => t.addr === from && t.name.equals(sender.name))) return
+      if (this.receipts.has(from) || !this.targets.some((t) => t.addr === from && t.name.equals(sender.name))) return
       this.receipts.set(from, receipt)
       this.actor.send({ type: 'ANSWER' })
       return
@@ -233,7 +242,7 @@ export class PutRequest extends ChunkRequest {
     this.session.refuse(`put-${message.payload.reason}`)
     switch (message.payload.reason) {
       case 'Full':
-        this.#passedOver.add(from)
+        this.passedOver.add(from)
         return this.actor.send({ type: 'REPLACE' })
       case 'NotHolder':
         this.session.forget(this.target)
