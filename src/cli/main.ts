@@ -185,6 +185,14 @@ const commands: Record<string, Command> = {
       }
     },
   },
+  register: {
+    summary: 'mutable data: create a register, write to it, read it and its history',
+    usage: async () => (await import('./register.ts')).REGISTER_USAGE,
+    async run(argv) {
+      const { RegisterUsageError, runRegister } = await import('./register.ts')
+      return usageErrors(() => runRegister(argv), RegisterUsageError)
+    },
+  },
   dashboard: {
     summary: 'replay a simulation recorded with `sim … --record FILE` in the dashboard, on a timeline',
     usage: async () => (await import('./dashboard.ts')).DASHBOARD_USAGE,

@@ -3,14 +3,16 @@
  * every size and a directory go in and come back byte for byte; a chunk whose stored copy is
  * damaged is repaired by the sweep and never served; a chunk read often gets more copies.
  */
+import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, decodeContactsFile, getDirectory, putDirectory, readManifest, RegisterFailed, registerName, writeOp } from '../../src/client/index.ts'
 import { createLogger } from '../../src/log/index.ts'
 import { Testnet } from '../../src/node/testnet.ts'
+import { CLI_MAIN } from '../../src/node/process-flags.ts'
 import { VAULT } from '../../src/roles/constants.ts'
 import { LmdbStore } from '../../src/store/index.ts'
 import { NodeKeypair } from '../../src/crypto/index.ts'
@@ -58,6 +60,33 @@ describe('registers on a 12-node testnet', () => {
     // Every one of its 4 holders has it: a read from any gives the same heads.
     const statuses = net.statuses().filter((s) => s.vault.registers > 0)
     expect(statuses.length).toBeGreaterThanOrEqual(4)
+  }, 120_000)
+})
+
+describe('safenet register on a 12-node testnet', () => {
+  it('creates, writes, reads and lists a register; a missing one is a clear error', async () => {
+    // The nodes run in this process: the CLI is waited for without blocking them.
+    const cli = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, [CLI_MAIN, 'register', ...args, '--contacts', net.contactsPath, '--key', join(dir, 'user.key')], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+        resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr })
+      })
+    })
+    const created = await cli('create', 'notes', '--json')
+    expect(created.status, created.stderr).toBe(0)
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'notes', register: expect.any(String) as unknown })
+    expect((await cli('write', 'notes', 'first')).status).toBe(0)
+    expect((await cli('write', 'notes', 'second')).status).toBe(0)
+    const read = await cli('read', 'notes')
+    expect(read.stdout.trim()).toBe('second')
+    const log = JSON.parse((await cli('log', 'notes', '--json')).stdout) as { size: number; entries: Array<{ value: string; parents: string[] }> }
+    expect(log.size).toBe(2)
+    expect(log.entries.map((e) => e.value)).toEqual(['first', 'second'])
+    expect(log.entries[1]!.parents).toHaveLength(1)
+    const missing = await cli('read', 'nothing-here')
+    expect(missing.status).toBe(1)
+    expect(missing.stderr).toMatch(/could not be read: not found/)
+    // The key file is the user's alone.
+    expect(statSync(join(dir, 'user.key')).mode & 0o777).toBe(0o600)
   }, 120_000)
 })
 
