@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { Client, decodeContactsFile } from '../../src/client/index.ts'
 import { DEFAULT_PARAMETERS } from '../../src/consensus/index.ts'
-import { toHex } from '../../src/crypto/index.ts'
+import { NodeKeypair, toHex } from '../../src/crypto/index.ts'
 import { createLogger } from '../../src/log/index.ts'
 import { Testnet } from '../../src/node/testnet.ts'
 
@@ -43,7 +43,17 @@ export interface DataChurnReport {
   readonly misplaced: number
   /** How long after settling every chunk was on exactly its holders (undefined: never, within the wait). */
   readonly placedMs: number | undefined
+  /** Writes to the run's registers during the churn, and those that failed. */
+  readonly registerWrites: number
+  readonly registerWriteFailures: number
+  /** Acknowledged register entries missing when the registers were read back after the churn. */
+  readonly registerOpsLost: number
+  /** Copies of the registers on the live nodes (each should have `dataCopyCount`). */
+  readonly registerCopies: number
 }
+
+/** Registers written through the churn. */
+export const CHURN_REGISTERS = 3
 
 interface Item {
   readonly address: Uint8Array
@@ -71,6 +81,25 @@ export async function runDataChurn(options: DataChurnOptions): Promise<DataChurn
     const churning = (): boolean => performance.now() < deadline
     const c = client
 
+    // Registers written through the churn: every acknowledged entry must survive it.
+    const owner = NodeKeypair.generate()
+    const registers = await Promise.all(Array.from({ length: CHURN_REGISTERS }, (_, i) => c.createRegister(owner, `churn-${i}`)))
+    const written = registers.map(() => new Set<string>())
+    let registerWrites = 0
+    let registerWriteFailures = 0
+    const registerWriter = (async () => {
+      while (churning()) {
+        const i = Math.floor(Math.random() * registers.length)
+        registerWrites++
+        try {
+          written[i]!.add((await c.writeRegister(owner, registers[i]!, new TextEncoder().encode(`write ${registerWrites}`))).hash)
+        } catch (error) {
+          registerWriteFailures++
+          log(`register write failed: ${error instanceof Error ? error.message : String(error)}`)
+        }
+        await sleep(500)
+      }
+    })()
     const writer = (async () => {
       while (churning()) {
         const bytes = new Uint8Array(randomBytes(1 + Math.floor(Math.random() * options.maxFileBytes)))
@@ -122,7 +151,7 @@ export async function runDataChurn(options: DataChurnOptions): Promise<DataChurn
         log(`t=${Math.round(options.churnMs - (deadline - performance.now()))} ms: node ${victim} killed and ${replace ? 'replaced by a new node' : 'restarted from its store'}`)
       }
     })()
-    await Promise.all([writer, reader, killer])
+    await Promise.all([writer, reader, killer, registerWriter])
     log(`churn over: ${items.length} files put (${putFailures} failed), ${gets} gets (${getFailures} failed), ${kills} kills`)
 
     const settleFrom = performance.now()
@@ -170,7 +199,18 @@ export async function runDataChurn(options: DataChurnOptions): Promise<DataChurn
       log(`${misplaced} of ${chunks.length} chunks not on exactly their holders yet`)
       await sleep(5_000)
     }
-    return { filesPut: items.length, putFailures, getsDuringChurn: gets, getFailuresDuringChurn: getFailures, kills, restarts, replacements, settledMs, readBackFailures, chunks: chunks.length, misplaced, placedMs }
+    // Every acknowledged register entry is still there; each register has its copies.
+    let registerOpsLost = 0
+    for (const [i, address] of registers.entries()) {
+      const present = new Set((await c.readRegister(address)).log().map((n) => toHex(n.hash)))
+      for (const hash of written[i]!) if (!present.has(hash)) registerOpsLost++
+    }
+    const registerCopies = net.statuses().filter((s) => s.running).reduce((sum, s) => sum + s.vault.registers, 0)
+    log(`registers: ${registerWrites} writes (${registerWriteFailures} failed), ${registerOpsLost} acknowledged entries lost, ${registerCopies} copies on live nodes`)
+    return {
+      filesPut: items.length, putFailures, getsDuringChurn: gets, getFailuresDuringChurn: getFailures, kills, restarts, replacements, settledMs, readBackFailures, chunks: chunks.length, misplaced, placedMs,
+      registerWrites, registerWriteFailures, registerOpsLost, registerCopies,
+    }
   } finally {
     await client?.close()
     await net.stop()
