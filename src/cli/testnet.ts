@@ -126,8 +126,9 @@ export async function runTestnet(argv: string[]): Promise<number> {
     console.log('stopping…')
     return 0
   } finally {
-    await running.stop()
+    // The dashboard first: nothing reads a node while it stops.
     await server?.stop()
+    await running.stop()
   }
 }
 

@@ -5,7 +5,7 @@
 import { bytesEqual, type NodePublicKey } from '../crypto/index.ts'
 import { type RegisterAck, verifyAck } from '../register/ack.ts'
 import type { RegisterOp } from '../register/register.ts'
-import type { Message } from '../wire/index.ts'
+import { type Message, MAX_OPS_PER_MESSAGE } from '../wire/index.ts'
 import type { XorName } from '../xor/index.ts'
 import { ChunkRequest, type Outcome } from './requests.ts'
 import type { ClientSession, Holder, RequestFailure } from './session.ts'
@@ -14,11 +14,16 @@ import type { ClientSession, Holder, RequestFailure } from './session.ts'
 export class RegisterPutRequest extends ChunkRequest {
   readonly acks = new Map<string, RegisterAck>()
   readonly ops: ReadonlyArray<RegisterOp>
+  /** The register as the client read it (create and entries): sent to a holder that lacks it. */
+  readonly history: ReadonlyArray<RegisterOp>
+  /** Holders sent the history after they said they lack the register (or a parent). */
+  readonly #repaired = new Set<string>()
   readonly done: (outcome: Outcome<RegisterAck[]>) => void
 
-  constructor(session: ClientSession, name: XorName, ops: ReadonlyArray<RegisterOp>, done: (outcome: Outcome<RegisterAck[]>) => void) {
+  constructor(session: ClientSession, name: XorName, ops: ReadonlyArray<RegisterOp>, history: ReadonlyArray<RegisterOp>, done: (outcome: Outcome<RegisterAck[]>) => void) {
     super(session, 'RegisterPut', name, session.env.params.dataCopyCount)
     this.ops = ops
+    this.history = history
     this.done = done
   }
 
@@ -53,6 +58,16 @@ export class RegisterPutRequest extends ChunkRequest {
       case 'Full':
         this.passedOver.add(from)
         return this.actor.send({ type: 'REPLACE' })
+      case 'NotCreated':
+      case 'UnknownParent':
+        // A holder new to the register (churn: the others pass it on soon) gets what we read of it
+        // with the write: it checks every operation, so this is repair, not trust.
+        if (this.history.length > 0 && !this.#repaired.has(from) && this.history.length + this.ops.length <= MAX_OPS_PER_MESSAGE) {
+          this.#repaired.add(from)
+          this.session.counts.registerRepairs++
+          return this.session.send([from], 'RegisterPut', { ops: [...this.history, ...this.ops] }, this.dst())
+        }
+        return this.actor.send({ type: 'CANCEL', reason: `${message.payload.reason}: ${message.payload.message}` })
       default:
         // The register refuses the operation itself (a writer, a signature, a parent): every holder would.
         return this.actor.send({ type: 'CANCEL', reason: `${message.payload.reason}: ${message.payload.message}` })

@@ -6,7 +6,7 @@
 import { Schema } from 'effect'
 import { type NodeKeypair, toHex } from '../crypto/index.ts'
 import type { RegisterAck } from '../register/ack.ts'
-import { createOp, Register, type RegisterAddress, registerName, RegisterOpRefused, writeOp } from '../register/register.ts'
+import { createOp, Register, type RegisterAddress, registerName, type RegisterOp, RegisterOpRefused, writeOp } from '../register/register.ts'
 import type { ClientSession } from './session.ts'
 
 /** A register could not be created, written or read: which, and why. */
@@ -16,10 +16,10 @@ export class RegisterFailed extends Schema.TaggedError<RegisterFailed>()('Regist
   message: Schema.String,
 }) {}
 
-function put(session: ClientSession, address: RegisterAddress, ops: Parameters<ClientSession['putRegister']>[1]): Promise<RegisterAck[]> {
+function put(session: ClientSession, address: RegisterAddress, ops: ReadonlyArray<RegisterOp>, history: ReadonlyArray<RegisterOp> = []): Promise<RegisterAck[]> {
   const name = registerName(address)
   return new Promise((resolve, reject) => {
-    session.putRegister(name, ops, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(new RegisterFailed({ register: name.toHex(), message: `register ${name.toHex().slice(0, 16)}… not stored: ${outcome.failure.reason}` }))))
+    session.putRegister(name, ops, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(new RegisterFailed({ register: name.toHex(), message: `register ${name.toHex().slice(0, 16)}… not stored: ${outcome.failure.reason}` }))), history)
   })
 }
 
@@ -63,6 +63,6 @@ export async function writeRegister(session: ClientSession, author: NodeKeypair,
     if (!(error instanceof RegisterOpRefused)) throw error
     throw new RegisterFailed({ register: registerName(address).toHex(), message: `${error.reason}: ${error.message}` })
   }
-  const acks = await put(session, address, [op])
+  const acks = await put(session, address, [op], current.ops())
   return { hash: toHex(current.heads()[0]!), heads: (acks[0]?.heads ?? []).map(toHex) }
 }

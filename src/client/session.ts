@@ -80,6 +80,8 @@ export interface ClientCounts {
   bounces: number
   membersQueries: number
   retries: number
+  /** Register writes resent with the register's history to a holder that lacked it. */
+  registerRepairs: number
   refused: Record<string, number>
 }
 
@@ -87,7 +89,7 @@ export class ClientSession {
   readonly env: ClientEnv
   readonly tree: SectionTree
   readonly timing: ClientTiming
-  readonly counts: ClientCounts = { sent: 0, bounces: 0, membersQueries: 0, retries: 0, refused: {} }
+  readonly counts: ClientCounts = { sent: 0, bounces: 0, membersQueries: 0, retries: 0, registerRepairs: 0, refused: {} }
   readonly #sections = new Map<string, Section>()
   readonly #membersRequests = new Map<string, MembersRequest>()
   readonly #requests = new Map<string, Request[]>()
@@ -121,8 +123,8 @@ export class ClientSession {
   }
 
   /** Stores register operations (all for the register named `name`) with its holders; `done` gets their acknowledgements. */
-  putRegister(name: XorName, ops: ReadonlyArray<RegisterOp>, done: (outcome: Outcome<RegisterAck[]>) => void): void {
-    new RegisterPutRequest(this, name, ops, done).start()
+  putRegister(name: XorName, ops: ReadonlyArray<RegisterOp>, done: (outcome: Outcome<RegisterAck[]>) => void, history: ReadonlyArray<RegisterOp> = []): void {
+    new RegisterPutRequest(this, name, ops, history, done).start()
   }
 
   /** Reads a register's operations (create first) from one of its holders. */

@@ -206,7 +206,7 @@ export async function runDataChurn(options: DataChurnOptions): Promise<DataChurn
       for (const hash of written[i]!) if (!present.has(hash)) registerOpsLost++
     }
     const registerCopies = net.statuses().filter((s) => s.running).reduce((sum, s) => sum + s.vault.registers, 0)
-    log(`registers: ${registerWrites} writes (${registerWriteFailures} failed), ${registerOpsLost} acknowledged entries lost, ${registerCopies} copies on live nodes`)
+    log(`registers: ${registerWrites} writes (${registerWriteFailures} failed, ${c.session.counts.registerRepairs} resent with the history to a holder new to the register), ${registerOpsLost} acknowledged entries lost, ${registerCopies} copies on live nodes`)
     return {
       filesPut: items.length, putFailures, getsDuringChurn: gets, getFailuresDuringChurn: getFailures, kills, restarts, replacements, settledMs, readBackFailures, chunks: chunks.length, misplaced, placedMs,
       registerWrites, registerWriteFailures, registerOpsLost, registerCopies,

@@ -54,15 +54,18 @@ export class RegisterHolder {
   readonly #store: NodeStore
   readonly #cache = new Map<string, Register>()
   #reconcileAfter: Uint8Array | undefined
+  /** Registers in the store (counted here: status is read after the store may have closed). */
+  #held: number
 
   constructor(host: RegisterHost, store: NodeStore) {
     this.#host = host
     this.#store = store
+    this.#held = store.blobCount(NAMESPACE)
   }
 
   /** Registers this member holds. */
   get held(): number {
-    return this.#store.blobCount(NAMESPACE)
+    return this.#held
   }
 
   /** A client stores operations of the register named `name`. */
@@ -182,6 +185,7 @@ export class RegisterHolder {
   }
 
   #save(name: Uint8Array, register: Register): void {
+    if (this.#store.blobSize(NAMESPACE, name) === undefined) this.#held++
     this.#store.putBlob(NAMESPACE, name, encodeOwn(StoredOps, register.ops()))
     this.#remember(toHex(name), register)
   }
