@@ -31,6 +31,16 @@ export class FilesUsageError extends Error {}
 const DEFAULT_CONTACTS = join('.safenet', 'testnet', 'contacts.json')
 const JOURNALS = join('.safenet', 'client', 'uploads')
 
+/**
+ * A client of the network a contacts file names (`--contacts`, default the local testnet's); a
+ * missing file is `usage`'s error, saying how to get one.
+ */
+export async function connectClient(flag: string | undefined, usage: new (message: string) => Error): Promise<Client> {
+  const path = flag ?? DEFAULT_CONTACTS
+  if (!existsSync(path)) throw new usage(`${path}: no contacts file${flag === undefined ? ' (start a local testnet with `npm start`, or pass --contacts)' : ''}`)
+  return Client.connect(decodeContactsFile(readFileSync(path, 'utf8'), path))
+}
+
 /** `safe://<64 hex>` (or the bare hex) → the address. */
 export function parseAddress(text: string): Uint8Array {
   const hex = text.startsWith('safe://') ? text.slice('safe://'.length) : text
@@ -63,11 +73,8 @@ export async function runFiles(argv: string[]): Promise<number> {
   if (positionals.length > (action === 'get' ? 3 : 2)) throw new FilesUsageError(`too many arguments: ${positionals.slice(action === 'get' ? 3 : 2).join(' ')}`)
   const address = action === 'put' ? undefined : parseAddress(target)
   if (action === 'put' && !existsSync(target)) throw new FilesUsageError(`${target}: no such file or directory`)
-  const contactsPath = values.contacts ?? DEFAULT_CONTACTS
-  if (!existsSync(contactsPath)) throw new FilesUsageError(`${contactsPath}: no contacts file${values.contacts === undefined ? ' (start a local testnet with `npm start`, or pass --contacts)' : ''}`)
-  const contacts = decodeContactsFile(readFileSync(contactsPath, 'utf8'), contactsPath)
+  const client = await connectClient(values.contacts, FilesUsageError)
   const bar = !values.json && process.stderr.isTTY ? new ProgressBar() : undefined
-  const client = await Client.connect(contacts)
   try {
     if (action === 'put') return await put(client, target, values.json, bar)
     if (action === 'get') return await get(client, address!, out, values.json, bar)

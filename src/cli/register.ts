@@ -6,7 +6,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { Client, decodeContactsFile, RegisterFailed, type RegisterAddress, registerName } from '../client/index.ts'
+import { RegisterFailed, type RegisterAddress, registerName } from '../client/index.ts'
+import { connectClient } from './files.ts'
 import { NodeKeypair, toHex } from '../crypto/index.ts'
 
 export const REGISTER_USAGE = `usage: safenet register create NAME [--writer PUBLIC_KEY]... [--json]
@@ -31,7 +32,6 @@ superseding the entries it saw; concurrent writes are kept as branches until a w
 
 export class RegisterUsageError extends Error {}
 
-const DEFAULT_CONTACTS = join('.safenet', 'testnet', 'contacts.json')
 const DEFAULT_KEY = join('.safenet', 'client', 'key')
 
 /** This user's key: read from `path`, or made there (a 32-byte seed, hex, readable by the user only). */
@@ -82,9 +82,7 @@ export async function runRegister(argv: string[]): Promise<number> {
   if (action === 'create' && values.owner !== undefined) throw new RegisterUsageError('create makes a register of your own key: no --owner')
   const writers = (values.writer ?? []).map((w) => publicKey(w, '--writer'))
   const address: RegisterAddress = { owner: values.owner === undefined ? key.publicKey.bytes : publicKey(values.owner, '--owner'), name }
-  const contactsPath = values.contacts ?? DEFAULT_CONTACTS
-  if (!existsSync(contactsPath)) throw new RegisterUsageError(`${contactsPath}: no contacts file${values.contacts === undefined ? ' (start a local testnet with `npm start`, or pass --contacts)' : ''}`)
-  const client = await Client.connect(decodeContactsFile(readFileSync(contactsPath, 'utf8'), contactsPath))
+  const client = await connectClient(values.contacts, RegisterUsageError)
   const where = { register: registerName(address).toHex(), owner: toHex(address.owner), name }
   try {
     switch (action) {

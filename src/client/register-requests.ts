@@ -7,8 +7,8 @@ import { type RegisterAck, verifyAck } from '../register/ack.ts'
 import type { RegisterOp } from '../register/register.ts'
 import { type Message, MAX_OPS_PER_MESSAGE } from '../wire/index.ts'
 import type { XorName } from '../xor/index.ts'
-import { ChunkRequest, type Outcome } from './requests.ts'
-import type { ClientSession, Holder, RequestFailure } from './session.ts'
+import { ChunkRequest, type Outcome, ReadRequest } from './requests.ts'
+import type { ClientSession, RequestFailure } from './session.ts'
 
 /** Stores register operations with the register's holders: done when each of them acknowledged. */
 export class RegisterPutRequest extends ChunkRequest {
@@ -84,10 +84,7 @@ export class RegisterPutRequest extends ChunkRequest {
 }
 
 /** Reads a register's operations from one of its holders (page by page), falling back to the others. */
-export class RegisterGetRequest extends ChunkRequest {
-  #order: Holder[] = []
-  #next = 0
-  #asked: string | undefined
+export class RegisterGetRequest extends ReadRequest {
   #ops: RegisterOp[] = []
   #notFound = 0
   readonly done: (outcome: Outcome<RegisterOp[]>) => void
@@ -98,28 +95,19 @@ export class RegisterGetRequest extends ChunkRequest {
   }
 
   override located(): void {
-    this.#order = this.ranked.slice(0, Math.max(1, this.session.env.params.dataCopyCount)).concat(this.ranked.slice(this.session.env.params.dataCopyCount))
-    this.#next = 0
+    // Closest first: a register's newest writes reach its closest holders first.
+    this.askInOrder(this.ranked)
   }
 
   send(): void {
-    if (this.#order.length === 0) return
-    if (this.#next >= this.#order.length) {
-      this.session.forget(this.target)
-      return this.stale()
-    }
-    const holder = this.#order[this.#next++]!
-    this.#asked = holder.addr
+    const holder = this.nextHolder()
+    if (holder === undefined) return
     this.#ops = []
     this.session.send([holder.addr], 'RegisterGet', { from: 0 }, this.dst())
   }
 
-  override passOver(member: string): void {
-    if (member === this.#asked) this.actor.send({ type: 'REPLACE' })
-  }
-
   receive(from: string, message: Message): void {
-    if (from !== this.#asked) return
+    if (from !== this.asked) return
     if (message.kind === 'RegisterState') {
       const page = message.payload
       if (!bytesEqual(page.name, this.target.bytes) || page.from !== this.#ops.length) return

@@ -263,12 +263,40 @@ export class PutRequest extends ChunkRequest {
   }
 }
 
-/** Reads one chunk: from a holder (a random one of the closest, to spread the load), falling back to the others. */
-export class GetRequest extends ChunkRequest {
-  #content: CheckedChunk | undefined
+/** A read from one holder at a time, in the order `located` sets, falling back to the next. */
+export abstract class ReadRequest extends ChunkRequest {
   #order: Holder[] = []
   #next = 0
-  #asked: string | undefined
+  /** The holder asked last: only its answer counts. */
+  asked: string | undefined
+
+  /** The holders to ask, first to last (from `located`). */
+  askInOrder(order: Holder[]): void {
+    this.#order = order
+    this.#next = 0
+  }
+
+  /** The next holder to ask; none when there is nobody or every one was asked (then our members list may be stale: located again). */
+  nextHolder(): Holder | undefined {
+    if (this.#order.length === 0) return undefined
+    if (this.#next >= this.#order.length) {
+      this.session.forget(this.target)
+      this.stale()
+      return undefined
+    }
+    const holder = this.#order[this.#next++]!
+    this.asked = holder.addr
+    return holder
+  }
+
+  override passOver(member: string): void {
+    if (member === this.asked) this.actor.send({ type: 'REPLACE' })
+  }
+}
+
+/** Reads one chunk: from a holder (a random one of the closest, to spread the load), falling back to the others. */
+export class GetRequest extends ReadRequest {
+  #content: CheckedChunk | undefined
 
   readonly address: Uint8Array
   readonly done: (outcome: Outcome<CheckedChunk>) => void
@@ -282,24 +310,12 @@ export class GetRequest extends ChunkRequest {
   override located(): void {
     const holders = Math.min(this.session.env.params.dataCopyCount, this.ranked.length)
     const first = holders === 0 ? 0 : (this.session.env.randomBytes(1)[0]! % holders)
-    this.#order = [...this.ranked.slice(first, holders), ...this.ranked.slice(0, first), ...this.ranked.slice(holders)]
-    this.#next = 0
+    this.askInOrder([...this.ranked.slice(first, holders), ...this.ranked.slice(0, first), ...this.ranked.slice(holders)])
   }
 
   send(): void {
-    if (this.#order.length === 0) return
-    if (this.#next >= this.#order.length) {
-      // Every candidate tried: our members list may be out of date.
-      this.session.forget(this.target)
-      return this.stale()
-    }
-    const holder = this.#order[this.#next++]!
-    this.#asked = holder.addr
-    this.session.send([holder.addr], 'ChunkGet', { address: this.address }, this.dst())
-  }
-
-  override passOver(member: string): void {
-    if (member === this.#asked) this.actor.send({ type: 'REPLACE' })
+    const holder = this.nextHolder()
+    if (holder !== undefined) this.session.send([holder.addr], 'ChunkGet', { address: this.address }, this.dst())
   }
 
   receive(from: string, message: Message): void {
@@ -313,7 +329,7 @@ export class GetRequest extends ChunkRequest {
       this.#content = checked
       return this.actor.send({ type: 'ANSWER' })
     }
-    if (message.kind !== 'ChunkRefused' || from !== this.#asked) return
+    if (message.kind !== 'ChunkRefused' || from !== this.asked) return
     this.session.refuse(`get-${message.payload.reason}`)
     if (message.payload.reason === 'NotFound') this.#notFound.add(from)
     this.actor.send({ type: 'REPLACE' })

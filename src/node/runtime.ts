@@ -343,10 +343,10 @@ export class RealNode {
       isElder: this.section.isElder,
       startedAt: this.#startedAt,
       updatedAt: new Date().toISOString(),
-      rssMb: Math.round((process.memoryUsage.rss() / 1_048_576) * 10) / 10,
+      rssMb: processRssMb(),
       connections: this.#pool.open,
       transport: this.transport.stats,
-      messages: { sent: this.#wire.stats.sent, received: this.#wire.stats.received, refused: this.#wire.stats.refused, sentByKind: this.#wire.stats.sentByKind },
+      messages: this.#messages(),
       offenders: this.#offences.size,
       actors: this.section.actorStates(),
       cacheEvictions: { ...cacheEvictions },
@@ -357,11 +357,12 @@ export class RealNode {
 
   /** What the dashboard shows of this node. */
   view(): NodeView {
-    return nodeView(this.section, {
-      messages: { sent: this.#wire.stats.sent, received: this.#wire.stats.received, sentByKind: this.#wire.stats.sentByKind, refused: this.#wire.stats.refused },
-      connections: this.#pool.open,
-      rssMb: Math.round((process.memoryUsage.rss() / 1_048_576) * 10) / 10,
-    })
+    return nodeView(this.section, { messages: this.#messages(), connections: this.#pool.open, rssMb: processRssMb() })
+  }
+
+  #messages(): NodeStatus['messages'] {
+    const { sent, received, refused, sentByKind } = this.#wire.stats
+    return { sent, received, refused, sentByKind }
   }
 
   #run(): void {
@@ -404,6 +405,11 @@ export class RealNode {
     await this.#store.close()
     this.#log.info('stopped')
   }
+}
+
+/** This process's resident memory, MB to one decimal. */
+function processRssMb(): number {
+  return Math.round((process.memoryUsage.rss() / 1_048_576) * 10) / 10
 }
 
 /** Readers never see half a file: written aside, then renamed over. */

@@ -83,13 +83,13 @@ export class RegisterHolder {
     } catch (error) {
       if (!(error instanceof RegisterOpRefused)) throw error
       this.counts.registerRefused++
-      if (register.policy !== undefined && (created || register.size > before)) this.#save(name, register)
+      if (register.policy !== undefined && (created || register.size > before)) this.#save(name, register, !created)
       return this.#refuse(from, name, error.reason, error.message)
     }
     if (register.policy === undefined) return this.#refuse(from, name, 'NotCreated', 'the register does not exist: create it first')
     this.counts.registerOpsApplied += register.size - before + (created ? 0 : 1)
     if (!created) this.counts.registersStored++
-    this.#save(name, register)
+    this.#save(name, register, !created)
     const heads = register.heads()
     this.#host.c.send([from], 'RegisterAck', signAck(this.#host.c.env.wire.keypair, name, heads.slice(0, 64), register.size), { name, sectionKey: this.#host.sectionKey() })
     // The other holders get the operations now, not at the next membership change.
@@ -130,7 +130,7 @@ export class RegisterHolder {
     if (register.policy === undefined || (created && register.size === before)) return
     if (!created) this.counts.registersStored++
     this.counts.registerOpsApplied += register.size - before
-    this.#save(name.bytes, register)
+    this.#save(name.bytes, register, !created)
   }
 
   /** Passes each register held (a slice of them) to its holders: after churn, and at each sweep. */
@@ -184,8 +184,9 @@ export class RegisterHolder {
     return register
   }
 
-  #save(name: Uint8Array, register: Register): void {
-    if (this.#store.blobSize(NAMESPACE, name) === undefined) this.#held++
+  /** Stores the register (`fresh`: new to this member). */
+  #save(name: Uint8Array, register: Register, fresh: boolean): void {
+    if (fresh) this.#held++
     this.#store.putBlob(NAMESPACE, name, encodeOwn(StoredOps, register.ops()))
     this.#remember(toHex(name), register)
   }
