@@ -6,7 +6,7 @@
 import { Schema } from 'effect'
 import { type NodeKeypair, toHex } from '../crypto/index.ts'
 import type { RegisterAck } from '../register/ack.ts'
-import { createOp, Register, type RegisterAddress, registerName, type RegisterOp, RegisterOpRefused, writeOp } from '../register/register.ts'
+import { createOp, RefusalReason, Register, type RegisterAddress, registerName, type RegisterOp, RegisterOpRefused, writeOp } from '../register/register.ts'
 import type { ClientSession } from './session.ts'
 
 /** A register could not be created, written or read: which, and why. */
@@ -16,11 +16,21 @@ export class RegisterFailed extends Schema.TaggedError<RegisterFailed>()('Regist
   message: Schema.String,
 }) {}
 
-function put(session: ClientSession, address: RegisterAddress, ops: ReadonlyArray<RegisterOp>, history: ReadonlyArray<RegisterOp> = []): Promise<RegisterAck[]> {
+/** Times a put is made before it fails, as an upload tries a chunk (a churning section can outlast one request's attempts). */
+export const REGISTER_PUT_TRIES = 3
+
+/**
+ * Puts operations with the register's holders; a put that ran out of attempts is made again (the
+ * same operations: a holder that has them already just acknowledges), one the register refused is not.
+ */
+async function put(session: ClientSession, address: RegisterAddress, ops: ReadonlyArray<RegisterOp>, history: ReadonlyArray<RegisterOp> = []): Promise<RegisterAck[]> {
   const name = registerName(address)
-  return new Promise((resolve, reject) => {
-    session.putRegister(name, ops, (outcome) => (outcome.ok ? resolve(outcome.value) : reject(new RegisterFailed({ register: name.toHex(), message: `register ${name.toHex().slice(0, 16)}… not stored: ${outcome.failure.reason}` }))), history)
-  })
+  for (let tries = 1; ; tries++) {
+    const outcome = await new Promise<Parameters<Parameters<ClientSession['putRegister']>[2]>[0]>((resolve) => session.putRegister(name, ops, resolve, history))
+    if (outcome.ok) return outcome.value
+    const refused = RefusalReason.literals.some((reason) => outcome.failure.reason.startsWith(`${reason}: `))
+    if (refused || tries >= REGISTER_PUT_TRIES) throw new RegisterFailed({ register: name.toHex(), message: `register ${name.toHex().slice(0, 16)}… not stored: ${outcome.failure.reason}${tries > 1 ? ` (${tries} tries)` : ''}` })
+  }
 }
 
 /** Creates the register `name` of `owner`, writable by `writers` too; resolves once its holders acknowledged it. */
