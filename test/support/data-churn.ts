@@ -77,13 +77,14 @@ export async function runDataChurn(options: DataChurnOptions): Promise<DataChurn
     let kills = 0
     let restarts = 0
     let replacements = 0
-    const deadline = performance.now() + options.churnMs
-    const churning = (): boolean => performance.now() < deadline
     const c = client
 
     // Registers written through the churn: every acknowledged entry must survive it.
     const owner = NodeKeypair.generate()
     const registers = await Promise.all(Array.from({ length: CHURN_REGISTERS }, (_, i) => c.createRegister(owner, `churn-${i}`)))
+    // The churn starts once they exist (creating them is not part of it).
+    const deadline = performance.now() + options.churnMs
+    const churning = (): boolean => performance.now() < deadline
     const written = registers.map(() => new Set<string>())
     let registerWrites = 0
     let registerWriteFailures = 0
