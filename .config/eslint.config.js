@@ -44,29 +44,31 @@ export default tseslint.config(
   // below it. A wrong arrow fails `npm test`.
   ...layerRules([
     // [folder, folders above it that it must not import]
-    ['xor', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'log', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register']],
-    ['log', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register']],
-    ['crypto', ['data', 'client', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register']],
-    ['wire', ['client', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
-    ['knowledge', ['client', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
-    ['store', ['client', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
-    ['consensus', ['client', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
-    ['transport', ['client', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
-    ['roles', ['client', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['xor', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'log', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway']],
+    ['log', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway']],
+    ['crypto', ['data', 'client', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway']],
+    ['wire', ['client', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
+    ['knowledge', ['client', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
+    ['store', ['client', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
+    ['consensus', ['client', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
+    ['transport', ['client', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
+    ['roles', ['client', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
     // The real runtime and the simulator both host the roles; neither imports the other.
-    ['node', ['client', 'sim', 'verify', 'diagrams', 'cli']],
-    ['sim', ['node', 'verify', 'diagrams', 'cli']],
+    ['node', ['client', 'sim', 'verify', 'diagrams', 'cli', 'gateway']],
+    ['sim', ['node', 'verify', 'diagrams', 'cli', 'gateway']],
     // What the dashboard and the inspector see of the roles' actors: hosted by a node, a testnet or
     // the simulator's recorder, shown by the CLI's server.
-    ['inspect', ['node', 'sim', 'verify', 'cli', 'client']],
-    ['verify', ['node', 'diagrams', 'cli']],
-    ['diagrams', ['node', 'sim', 'verify', 'cli', 'inspect']],
+    ['inspect', ['node', 'sim', 'verify', 'cli', 'client', 'gateway']],
+    ['verify', ['node', 'diagrams', 'cli', 'gateway']],
+    ['diagrams', ['node', 'sim', 'verify', 'cli', 'inspect', 'gateway']],
     // Self-encryption needs only hashing and ciphers: it sits just above crypto.
-    ['data', ['wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect']],
+    ['data', ['wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway']],
     // Registers (mutable data, a CRDT) need only names, hashes and signatures, as self-encryption does.
-    ['register', ['data', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect']],
+    ['register', ['data', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway']],
+    // The web gateway serves the network to browsers through the client; only the CLI starts it.
+    ['gateway', ['roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
     // The client speaks the protocol from outside: it does not host roles, and the simulator runs it.
-    ['client', ['roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
+    ['client', ['roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
   ]),
 )
 

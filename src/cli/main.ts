@@ -193,6 +193,22 @@ const commands: Record<string, Command> = {
       return usageErrors(() => runRegister(argv), RegisterUsageError)
     },
   },
+  nrs: {
+    summary: 'names for content: register safe://NAME, update it (versions kept), resolve it',
+    usage: async () => (await import('./nrs.ts')).NRS_USAGE,
+    async run(argv) {
+      const { NrsUsageError, runNrs } = await import('./nrs.ts')
+      return usageErrors(() => runNrs(argv), NrsUsageError)
+    },
+  },
+  gateway: {
+    summary: 'serve the network to a browser on 127.0.0.1: http://NAME.safe.localhost:PORT/',
+    usage: async () => (await import('./gateway.ts')).GATEWAY_USAGE,
+    async run(argv) {
+      const { GatewayUsageError, runGateway } = await import('./gateway.ts')
+      return usageErrors(() => runGateway(argv), GatewayUsageError)
+    },
+  },
   dashboard: {
     summary: 'replay a simulation recorded with `sim … --record FILE` in the dashboard, on a timeline',
     usage: async () => (await import('./dashboard.ts')).DASHBOARD_USAGE,

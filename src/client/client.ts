@@ -11,6 +11,8 @@
  */
 import type { Register, RegisterAddress } from '../register/register.ts'
 import { createRegister, readRegister, writeRegister } from './registers.ts'
+import type { NameRecord } from './names.ts'
+import { lookupName, registerName, type Resolved, resolveName, updateName } from './nrs.ts'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Schema } from 'effect'
@@ -289,6 +291,26 @@ export class Client {
   /** Reads a register, every operation checked: its heads (`read()`) and history (`log()`). */
   readRegister(address: RegisterAddress): Promise<Register> {
     return readRegister(this.session, address)
+  }
+
+  /** Registers `name` for `owner` pointing at `target` (`safe://<address>`); `NameFailed` (`NameTaken`, …) if not. */
+  registerName(owner: NodeKeypair, name: string, target: string): Promise<{ record: NameRecord; version: number }> {
+    return registerName(this.session, owner, name, target)
+  }
+
+  /** Points `[service.]name`, which `owner` owns, at `target`: a new version. */
+  updateName(owner: NodeKeypair, host: string, target: string): Promise<{ version: number }> {
+    return updateName(this.session, owner, host, target)
+  }
+
+  /** Who owns `name` (its record, checked), or undefined. */
+  lookupName(name: string): Promise<NameRecord | undefined> {
+    return lookupName(this.session, name)
+  }
+
+  /** Resolves `safe://[service.]name[/path][?v=N]` to a content address. */
+  resolveName(url: string): Promise<Resolved> {
+    return resolveName(this.session, url)
   }
 
   async close(): Promise<void> {

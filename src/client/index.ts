@@ -37,6 +37,13 @@
  * const header = await client.getRange(photo.address, 0, 4096)
  * ```
  *
+ * @example NRS — a name for content, versions kept
+ * ```ts
+ * await client.registerName(owner, 'mysite', `safe://${toHex(site.address)}`)   // version 1
+ * await client.updateName(owner, 'mysite', `safe://${toHex(next.address)}`)     // version 2
+ * (await client.resolveName('safe://mysite?v=1')).target                        // the first
+ * ```
+ *
  * @example putDirectory — a directory tree, as a manifest of paths to file addresses
  * ```ts
  * import { getDirectory, putDirectory, readManifest } from 'safenet/src/client/index.ts'
@@ -50,4 +57,7 @@ export { decodeManifest, encodeManifest, getDirectory, type Manifest, MANIFEST_M
 export { type ClientCounts, type ClientEnv, ClientSession, type ClientTiming, DEFAULT_CLIENT_TIMING, type Holder, MEMBERS_TTL_MS } from './session.ts'
 export { type ContactsFile, ContactsFileInvalid, decodeContactsFile, encodeContactsFile } from '../knowledge/contacts-file.ts'
 export { RegisterFailed } from './registers.ts'
+export { type NameRecord, verifyNameRecord } from './names.ts'
+export { NameFailed, type NameFailureReason, type Resolved } from './nrs.ts'
+export { parseSafeUrl, SafeUrlInvalid, type SafeUrl } from '../register/names.ts'
 export { createOp, MAX_VALUE_BYTES, Register, type RegisterAddress, registerName, RegisterOpRefused, writeOp } from '../register/register.ts'

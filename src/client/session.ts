@@ -19,6 +19,7 @@
  */
 import type { RegisterAck } from '../register/ack.ts'
 import type { RegisterOp } from '../register/register.ts'
+import { nameXor } from '../register/names.ts'
 import { RegisterGetRequest, RegisterPutRequest } from './register-requests.ts'
 import { Result } from 'effect'
 import type { NetworkParameters } from '../consensus/index.ts'
@@ -238,6 +239,11 @@ export class ClientSession {
         const name = toHex(message.payload.name)
         this.#route(`RegisterPut:${name}`, from, message, sender.success)
         return this.#route(`RegisterGet:${name}`, from, message, sender.success)
+      }
+      case 'NameAnswer': {
+        const name = nameXor(message.payload.name).toHex()
+        this.#route(`NameRegister:${name}`, from, message, sender.success)
+        return this.#route(`NameLookup:${name}`, from, message, sender.success)
       }
       case 'ChunkRefused': {
         const address = toHex(message.payload.address)

@@ -40,6 +40,11 @@ export type MembershipChange =
     readonly kind: 'Absorb'; readonly sectionKey: BlsPublicKey; readonly sibling: BlsPublicKey; readonly members: ReadonlyArray<Member>
     readonly signature: BlsSignature; readonly link: BlsSignature
   }
+  /**
+   * A registrant claims a name (NRS, src/register/names.ts): not a change of membership, but
+   * decided in the same agreement so that every elder knows which claim came first.
+   */
+  | { readonly kind: 'NameClaim'; readonly name: string; readonly owner: Uint8Array; readonly signature: Uint8Array }
 
 export function memberToWire(m: Member): MemberWire {
   return { name: m.name.bytes, publicKey: m.publicKey, addr: m.addr, age: m.age }
@@ -89,6 +94,9 @@ export function encodeChange(change: MembershipChange): Uint8Array {
         link: change.link.toBytes(),
       }
       break
+    case 'NameClaim':
+      wire = { _tag: 'NameClaim', name: change.name, owner: change.owner, signature: change.signature }
+      break
   }
   return Result.getOrThrow(encodeValue(MembershipChangeWire, wire))
 }
@@ -127,6 +135,8 @@ export function decodeChange(bytes: Uint8Array): MembershipChange | undefined {
           kind: 'Absorb', sectionKey: BlsPublicKey.fromBytes(wire.sectionKey), sibling: BlsPublicKey.fromBytes(wire.sibling),
           members: wire.members.map(memberFromWire), signature: BlsSignature.fromBytes(wire.signature), link: BlsSignature.fromBytes(wire.link),
         }
+      case 'NameClaim':
+        return { kind: 'NameClaim', name: wire.name, owner: Uint8Array.from(wire.owner), signature: Uint8Array.from(wire.signature) }
     }
   } catch {
     // Key material that is not a valid point (InvalidEncoding): not a well-formed change.

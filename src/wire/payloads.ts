@@ -29,6 +29,7 @@ import {
 } from './primitives.ts'
 import { MAX_FRAME_BYTES } from './envelope.ts'
 import { RegisterAck, RegisterGet, RegisterPut, RegisterRefused, RegisterState, RegisterSync } from './register.ts'
+import { MAX_LABEL_LENGTH } from '../register/names.ts'
 
 // --- Network knowledge (DESIGN.md §4) -------------------------------------------------------
 
@@ -91,6 +92,9 @@ export type ProofChainWire = typeof ProofChainWire.Type
 export const MemberWire = Schema.Struct({ name: XorNameBytes, publicKey: Ed25519PublicKeyBytes, addr: Address, age: IntBetween(0, 255) })
 export type MemberWire = typeof MemberWire.Type
 
+/** A name or service label of NRS (its syntax is checked by src/register/names.ts). */
+export const NameLabel = BoundedString(MAX_LABEL_LENGTH)
+
 /**
  * A change of membership, as elders propose and decide it (DESIGN.md §6). Carried as a proposal
  * in generation agreement, so the same change must always encode to the same bytes.
@@ -126,6 +130,8 @@ export const MembershipChangeWire = Schema.Union([
     signature: BlsSignatureBytes,
     link: BlsSignatureBytes,
   }),
+  /** A registrant claims a name (NRS, src/register/names.ts), signed by `owner` over `claimBytes`. */
+  Schema.TaggedStruct('NameClaim', { name: NameLabel, owner: Ed25519PublicKeyBytes, signature: Ed25519SignatureBytes }),
 ])
 export type MembershipChangeWire = typeof MembershipChangeWire.Type
 
@@ -319,6 +325,12 @@ export const JoinApproved = Schema.Struct({
   members: BoundedArray(MemberWire, MAX_MEMBERS),
   /** The generation after the members list (the approval may come a few decisions late). */
   nextGeneration: Uint,
+  /**
+   * The approving elder resumed from its store a while ago (its section stopped and is coming
+   * back): how much longer it does not count its members' silence. A restarted elder takes up
+   * the same grace, and none if its fellow elders never stopped.
+   */
+  graceMs: Schema.optionalKey(IntBetween(1, 600_000)),
 })
 /** Decided generations, for the section's members (section-signed: anyone with the key checks them). */
 export const SectionDecisions = Schema.Struct({ decisions: BoundedArray(DecisionWire, 32) })
@@ -421,6 +433,28 @@ export const ChunkOffer = Schema.Struct({ addresses: ChunkAddresses, popular: Sc
 /** The chunks of an offer the receiver now holds, and those it refused for want of room. */
 export const ChunkHave = Schema.Struct({ have: ChunkAddresses, full: ChunkAddresses })
 
+// --- Names (issue 19, NRS: src/register/names.ts) ------------------------------------------------
+
+/** A client asks the elders of a name's section (`dst.name` its XorName) to register it. */
+export const NameRegister = Schema.Struct({ name: NameLabel, owner: Ed25519PublicKeyBytes, signature: Ed25519SignatureBytes })
+/** A client asks the elders of a name's section who owns it. */
+export const NameLookup = Schema.Struct({ name: NameLabel })
+/**
+ * An elder's answer about a name: its share of the section key's signature over the record of the
+ * name's owner (the first decided claim), with the SAP it signs under and that SAP's chain; or
+ * that no claim was decided (`Unknown`), that the claim is in agreement (`Pending`: the share
+ * follows), or why the request was refused.
+ */
+export const NameAnswer = Schema.Struct({
+  name: NameLabel,
+  answer: Schema.Union([
+    Schema.TaggedStruct('Share', { owner: Ed25519PublicKeyBytes, sap: SignedSapWire, proofChain: ProofChainWire, index: ShareIndex, share: BlsSignatureBytes }),
+    Schema.TaggedStruct('Unknown', {}),
+    Schema.TaggedStruct('Pending', {}),
+    Schema.TaggedStruct('Refused', { reason: Schema.Literals(['BadName', 'BadSignature', 'NotOurs', 'Busy']), message: BoundedString(256) }),
+  ]),
+})
+
 /** Every message kind and the schema of its payload. */
 export const Payloads = {
   AeProbe,
@@ -462,6 +496,9 @@ export const Payloads = {
   RegisterState,
   RegisterRefused,
   RegisterSync,
+  NameRegister,
+  NameLookup,
+  NameAnswer,
 } as const
 
 export type Kind = keyof typeof Payloads

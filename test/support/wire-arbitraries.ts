@@ -59,6 +59,7 @@ const decision = fc.record({ generation: fc.nat(), round: fc.nat(), proposals, s
 const memberWire = fc.record({ name, publicKey: bytes(32), addr: address, age: fc.integer({ min: 0, max: 255 }) })
 const relocation = fc.record({ decision, sectionKey: blsKey, proofChain, oldPublicKey: bytes(32), signature: bytes(64) })
 
+const nameLabel = fc.stringMatching(/^[a-z0-9]{1,20}$/)
 const registerAddress = fc.record({ owner: bytes(32), name: fc.string({ maxLength: 20 }) })
 const registerOp = fc.oneof(
   fc.record({ kind: fc.constant('create' as const), address: registerAddress, policy: fc.record({ owner: bytes(32), writers: fc.array(bytes(32), { maxLength: 3 }) }), signature: bytes(64) }),
@@ -75,7 +76,7 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
       fc.string({ maxLength: 64 }).map((reason) => ({ _tag: 'Rejected' as const, reason })),
     ),
   }),
-  JoinApproved: fc.record({ decision, sap: signedSap, proofChain, members: fc.array(memberWire, { maxLength: 5 }), nextGeneration: fc.nat() }),
+  JoinApproved: fc.record({ decision, sap: signedSap, proofChain, members: fc.array(memberWire, { maxLength: 5 }), nextGeneration: fc.nat(), graceMs: fc.integer({ min: 1, max: 600_000 }) }, { requiredKeys: ['decision', 'sap', 'proofChain', 'members', 'nextGeneration'] }),
   SectionDecisions: fc.record({ decisions: fc.array(decision, { maxLength: 3 }) }),
   SectionDecisionsRequest: fc.record({ from: fc.nat() }),
   SapShare: fc.record({ sap, index, share: blsSignature }),
@@ -107,6 +108,17 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
     message: fc.string({ maxLength: 40 }), holders: fc.array(fc.record({ name, publicKey: bytes(32), addr: address }), { maxLength: 3 }),
   }),
   RegisterSync: fc.record({ ops: fc.array(registerOp, { maxLength: 3 }) }),
+  NameRegister: fc.record({ name: nameLabel, owner: bytes(32), signature: bytes(64) }),
+  NameLookup: fc.record({ name: nameLabel }),
+  NameAnswer: fc.record({
+    name: nameLabel,
+    answer: fc.oneof(
+      fc.record({ _tag: fc.constant('Share' as const), owner: bytes(32), sap: signedSap, proofChain, index: fc.integer({ min: 0, max: 63 }), share: blsSignature }),
+      fc.constant({ _tag: 'Unknown' as const }),
+      fc.constant({ _tag: 'Pending' as const }),
+      fc.record({ _tag: fc.constant('Refused' as const), reason: fc.constantFrom('BadName' as const, 'BadSignature' as const, 'NotOurs' as const, 'Busy' as const), message: fc.string({ maxLength: 40 }) }),
+    ),
+  }),
   DkgStart: fc.record({
     start: fc.record({
       sessionId: bytes(32), prefix: prefixWire, candidates: fc.array(name, { minLength: 1, maxLength: 7 }),

@@ -180,9 +180,10 @@ export class Admission {
     const chain = c.tree.dag.chainFromGenesis(section.sap.sap.sectionKey())
     if (chain === undefined) return c.refuse('approval-without-chain')
     const dst = { name: name.bytes, sectionKey: section.sap.sap.sectionKey().toBytes() }
+    const graceMs = Math.ceil(this.#elder.graceLeft())
     c.send([addr], 'JoinApproved', {
       decision, sap: section.sap.toWire(), proofChain: chain.toWire(), members: section.members.members().map(memberToWire),
-      nextGeneration: section.nextGeneration,
+      nextGeneration: section.nextGeneration, ...(graceMs > 0 ? { graceMs } : {}),
     }, dst)
     // And what it should know of the neighbours.
     c.antiEntropy.sendSaps(addr, c.tree.saps().filter((s) => isNeighbour(s.sap.prefix, section.sap.sap.prefix)))

@@ -25,6 +25,7 @@ import type { CastBallots } from './ballot-journal.ts'
 import { ElderChange } from './change.ts'
 import { Merging } from './merge.ts'
 import { isValid } from './validity.ts'
+import { NameDesk } from './names.ts'
 import { Watch } from './watch.ts'
 
 /** One term as an elder: the agreement we vote in, our key share, and the change in progress. */
@@ -58,7 +59,7 @@ export interface ElderTerm {
 
 export class ElderRole implements Role {
   readonly name = 'elder'
-  readonly handles = ['JoinRequest', 'AgreementVotes', 'DecisionAnnounce', 'DecisionRequest', 'DkgFailure', 'SapShare', 'LinkShare', 'MergeShare', 'Leaving'] as const
+  readonly handles = ['JoinRequest', 'AgreementVotes', 'DecisionAnnounce', 'DecisionRequest', 'DkgFailure', 'SapShare', 'LinkShare', 'MergeShare', 'Leaving', 'NameRegister', 'NameLookup'] as const
   readonly #c: NodeComponents
   #term: ElderTerm | undefined
   /** Terms that decided a handover or split, waiting for the new keys' links (their duties actors only). */
@@ -67,6 +68,8 @@ export class ElderRole implements Role {
   readonly #change: ElderChange
   readonly #merging: Merging
   readonly #watch: Watch
+  /** Name claims and lookups (NRS). */
+  readonly names: NameDesk
   /** When each stale voter was last sent our SAP (bounded: {@link MAX_STALE_VOTERS}). */
   readonly #staleAnswers = new Map<string, number>()
 
@@ -76,6 +79,7 @@ export class ElderRole implements Role {
     this.#merging = new Merging(components, this)
     this.#change = new ElderChange(components, this, this.#merging)
     this.#watch = new Watch(components, this)
+    this.names = new NameDesk(components, this)
     components.events.on('heard', ({ from }) => this.#watch.heard(from))
     components.events.on('sap-learnt', () => {
       if (this.#handingOver.size > 0) this.#checkLinked()
@@ -84,6 +88,7 @@ export class ElderRole implements Role {
       const term = this.#term
       if (term === undefined) return
       for (const change of applied.decision.proposals) term.pending.delete(toHex(change))
+      this.names.decided(applied.changes.flatMap((change) => (change.kind === 'NameClaim' ? [change.name] : [])))
       // Tell the members this elder looks after, the joiners, and the subjects of the changes.
       this.#admission.tell(applied)
       // A handover or split: the elder machine hands over (each old elder signs each new key with its old share).
@@ -157,6 +162,10 @@ export class ElderRole implements Role {
         return this.#merging.onMergeShare(message.payload)
       case 'Leaving':
         return this.#onLeaving(sender)
+      case 'NameRegister':
+        return this.names.onRegister(from, message.payload, message.envelope.dst)
+      case 'NameLookup':
+        return this.names.onLookup(from, message.payload, message.envelope.dst)
       default:
         return
     }
@@ -256,6 +265,11 @@ export class ElderRole implements Role {
     this.#watch.graceUntil(until)
   }
 
+  /** How much longer we do not count our members' silence (0 if we do). */
+  graceLeft(): number {
+    return this.#term === undefined ? 0 : this.#watch.graceLeft()
+  }
+
   /** Ends the term, if we serve. */
   stepDown(): void {
     const term = this.#term
@@ -277,15 +291,17 @@ export class ElderRole implements Role {
     this.#c.send(term.elders.filter((_, i) => i !== term.index).map((e) => e.addr), kind, payload)
   }
 
-  /** Puts a change forward for the next generation, if it is valid and new. */
-  propose(change: MembershipChange): void {
+  /** Puts a change forward for the next generation, if it is valid and new; its hex if pending now. */
+  propose(change: MembershipChange): string | undefined {
     const term = this.#term
-    if (term === undefined) return
+    if (term === undefined) return undefined
     const bytes = encodeChange(change)
     const hex = toHex(bytes)
-    if (term.pending.has(hex) || !this.isValid(bytes)) return
+    if (term.pending.has(hex)) return hex
+    if (!this.isValid(bytes)) return undefined
     term.pending.set(hex, bytes)
     term.host.proposalsReady()
+    return hex
   }
 
   /** Validity of a proposal against the agreed state (the same at every elder for a generation). */

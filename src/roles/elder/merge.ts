@@ -32,7 +32,10 @@ export class Merging {
     const c = this.#c
     const ours = section.sap.sap.sectionKey()
     // The sibling split meanwhile: nobody can take us in; we call the merge off.
-    if (siblingSplit(c)) return this.#elder.propose({ kind: 'Merge', sibling: ours })
+    if (siblingSplit(c)) {
+      this.#elder.propose({ kind: 'Merge', sibling: ours })
+      return
+    }
     const sibling = c.tree.get(section.sap.sap.prefix.sibling())
     const chain = c.tree.dag.chainFromGenesis(ours)
     if (sibling === undefined || chain === undefined || section.merging === undefined) return

@@ -7,6 +7,7 @@
 import { checkJoin, decodeChange, elderCandidates, mayLeave, type Member, type MembershipChange, mergeBytes, needsNewElders, type SectionMembers, splitFor } from '../../consensus/index.ts'
 import { sha3_256, toHex } from '../../crypto/index.ts'
 import { linkBytes, type SectionAuthorityProvider } from '../../knowledge/index.ts'
+import { claimValid, nameXor } from '../../register/names.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import type { ElderTerm } from './elder.ts'
 
@@ -42,6 +43,9 @@ export function isValid(c: NodeComponents, term: ElderTerm, bytes: Uint8Array): 
       return c.section.due('shrunk') && c.tree.get(prefix.sibling())?.sap.sectionKey().equals(change.sibling) === true
     case 'Absorb':
       return absorbable(c, change)
+    case 'NameClaim':
+      // Ours to decide, signed by its registrant, and not owned yet (the first decided claim won).
+      return prefix.matches(nameXor(change.name)) && claimValid(change.name, change.owner, change.signature) && c.section.names.owner(change.name) === undefined
     case 'Split': {
       const split = splitFor(members, c.params)
       if (split === undefined) return false

@@ -37,6 +37,11 @@ export class Watch {
     this.#graceUntil = Math.max(this.#graceUntil, until)
   }
 
+  /** How much longer silence does not count (0: it does). */
+  graceLeft(): number {
+    return Math.max(0, this.#graceUntil - this.#c.env.clock.now)
+  }
+
   /** Proposes `Left` for members this elder looks after that went silent. */
   checkSilence(): void {
     const now = this.#c.env.clock.now

@@ -299,8 +299,15 @@ export class MemberRole implements Role {
     const held = c.dkg.shareFor(sap.sap.sectionKey())
     if (held !== undefined && sap.sap.elders.some((e) => e.name.equals(c.name))) {
       c.elder.serve(held.share, held.keySet, payload.nextGeneration)
-      // The section decided nothing since we stored it: it stopped with us, and is coming back.
-      if (stored !== undefined && payload.nextGeneration <= stored.nextGeneration) c.elder.graceSilence(c.env.clock.now + SECTION_TIMING.resumeGraceMs)
+      // The section decided nothing since we stored it and the elder that approved us resumed
+      // from its store a while ago: the section stopped with us and is coming back, so we give
+      // its members the rest of that elder's grace. An approver that never stopped gives none: we
+      // were down alone, and a member we look after that died meanwhile is voted off in silenceMs.
+      // (A CI churn run: a restarted elder took 120 s of grace, and the node that died in it
+      // stayed a member 150 s.)
+      if (stored !== undefined && payload.nextGeneration <= stored.nextGeneration && payload.graceMs !== undefined) {
+        c.elder.graceSilence(c.env.clock.now + Math.min(payload.graceMs, SECTION_TIMING.resumeGraceMs))
+      }
       // Serving again, we approve restarted members too: that takes our newest decision.
       if (decision.generation < payload.nextGeneration - 1) c.elder.askNextDecision(payload.nextGeneration - 1)
     }

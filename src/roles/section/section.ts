@@ -19,6 +19,8 @@ import type { Message, PayloadOf } from '../../wire/index.ts'
 import { DECISIONS_PER_ANSWER, MAX_DECISIONS_AHEAD, RECENT_DECISIONS } from '../constants.ts'
 import type { Role } from '../role.ts'
 import type { NodeComponents } from '../shell/components.ts'
+import { MemoryStore } from '../../store/index.ts'
+import { NameTable } from './names.ts'
 
 export class SectionRole implements Role {
   readonly name = 'section'
@@ -30,8 +32,12 @@ export class SectionRole implements Role {
   /** Decisions received ahead of the next generation. */
   readonly #ahead = new Map<number, Decision>()
 
+  /** The names this section decided (NRS). */
+  readonly names: NameTable
+
   constructor(components: NodeComponents) {
     this.#c = components
+    this.names = new NameTable(components.env.store ?? MemoryStore.open())
     this.#actor = createActor(sectionMachine, { input: { params: components.params }, ...components.actorOptions('section', 'section') })
   }
 
@@ -154,6 +160,7 @@ export class SectionRole implements Role {
     const applied = this.#actor.getSnapshot().context.last
     if (applied?.decision !== decision) return
     for (const change of applied.changes) if (change.kind === 'Absorb') c.antiEntropy.links.linkMerge(change)
+    this.names.apply(applied)
     c.events.emit({ type: 'decision-applied', applied })
     const structural = applied.structural
     if (structural !== undefined) {
