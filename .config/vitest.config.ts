@@ -15,6 +15,7 @@ const SLOWEST = [
   'test/sim/network-scenario.test.ts', // 123
   'test/sim/agreement-scenario.test.ts', // 79
   'test/sim/data.test.ts', // 45
+  'test/sim/names.test.ts', // 35
   'test/sim/dkg-scenario.test.ts', // 61
   'test/inspect/replay.browser.test.ts', // 28
   'test/verify/verify.test.ts', // 31

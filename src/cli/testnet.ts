@@ -115,6 +115,8 @@ export async function runTestnet(argv: string[]): Promise<number> {
     const contactsFlag = dir === DEFAULT_DIR ? '' : ` --contacts ${running.contactsPath}`
     console.log(`  store     npx safenet files put ./some-file${contactsFlag}     (prints its safe:// address)`)
     console.log(`  fetch     npx safenet files get safe://ADDRESS ./copy${contactsFlag}`)
+    console.log(`  name      npx safenet nrs register mysite safe://ADDRESS${contactsFlag}`)
+    console.log(`  browse    npx safenet gateway${contactsFlag}, then open http://mysite.safe.localhost:8080/`)
     console.log('Ctrl-C stops every node.')
     void running.settle(timeoutS * 1000, started).then((settledMs) => {
       if (interrupted) return

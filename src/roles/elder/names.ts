@@ -39,8 +39,13 @@ export class NameDesk {
   readonly #waiting = new Map<string, Set<string>>()
   /** Proposals (hex) of the claims we put forward. */
   readonly #claims = new Set<string>()
-  /** Our shares: `key hex/name` → share. */
+  /** Our shares: `key hex/name/owner hex` → share. */
   readonly #shares = new Map<string, Uint8Array>()
+  /**
+   * The simulator's adversary (never set in a real node): a Byzantine elder that signs a record
+   * for every claimant at once, whatever was decided, to show that f of them gain nobody a name.
+   */
+  adversary: 'sign-any' | undefined
 
   constructor(components: NodeComponents, elder: ElderRole) {
     this.#c = components
@@ -53,6 +58,7 @@ export class NameDesk {
     const checked = this.#check(from, payload.name, dst)
     if (checked === undefined) return
     this.counts.nameClaims++
+    if (this.adversary === 'sign-any') return this.#answerOwner(from, payload.name, Uint8Array.from(payload.owner))
     if (c.section.names.owner(payload.name) !== undefined) return this.#answerOwner(from, payload.name)
     if (!claimValid(payload.name, payload.owner, payload.signature)) return this.#answer(from, payload.name, { _tag: 'Refused', reason: 'BadSignature', message: 'the claim is not signed by the key it names' })
     const term = this.#elder.term!
@@ -109,19 +115,19 @@ export class NameDesk {
     return true
   }
 
-  /** Our share of the record of `name`'s owner, under the key we serve with now. */
-  #answerOwner(to: string, name: string): void {
+  /** Our share of the record of `name`'s owner (by our table, unless the adversary names one), under the key we serve with now. */
+  #answerOwner(to: string, name: string, claimed?: Uint8Array): void {
     const c = this.#c
     const term = this.#elder.term
     const view = c.view
-    const owner = c.section.names.owner(name)
+    const owner = claimed ?? c.section.names.owner(name)
     if (term === undefined || view === undefined || owner === undefined) return
     const sectionKey = view.sap.sap.sectionKey()
     // Handing over: our share is of the old key; the client asks again under the new one.
     if (!term.keySet.publicKey().equals(sectionKey)) return
     const chain = c.tree.dag.chainFromGenesis(sectionKey)
     if (chain === undefined) return c.refuse('name-without-chain')
-    const id = `${toHex(sectionKey.toBytes())}/${name}`
+    const id = `${toHex(sectionKey.toBytes())}/${name}/${toHex(owner)}`
     let share = this.#shares.get(id)
     if (share === undefined) {
       share = term.share.sign(recordBytes(name, owner)).toBytes()

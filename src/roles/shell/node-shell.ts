@@ -29,6 +29,8 @@ import type { Role } from '../role.ts'
 import { SectionRole } from '../section/section.ts'
 import { VaultRole } from '../vault/vault.ts'
 import { passesGate } from './ae-gate.ts'
+import type { NameDesk } from '../elder/names.ts'
+import type { NameTable } from '../section/names.ts'
 import type { NodeActorKind, NodeComponents, NodeEnv, NodeStats } from './components.ts'
 import { ShellEvents } from './events.ts'
 
@@ -182,6 +184,16 @@ export class NodeShell {
   /** The vault: its chunks, usage and counts (status.json, the simulator's checkers, tests). */
   get vault(): VaultRole {
     return this.#c.vault
+  }
+
+  /** The elder's name desk (NRS): its counts, and the simulator's adversary setting. */
+  get names(): NameDesk {
+    return this.#c.elder.names
+  }
+
+  /** The names our section decided (NRS), as this node recorded them. */
+  get sectionNames(): NameTable {
+    return this.#c.section.names
   }
 
   /** This node as a member: its name, key, address and (agreed) age. */

@@ -2,6 +2,7 @@
  * What a whole-network run (src/sim/scenarios/network.ts) is asked to do, what it reports on the
  * way, and what it reports at the end.
  */
+import type { NameRacesOptions, NameRacesReport } from './names.ts'
 import type { NetworkParameters } from '../../consensus/index.ts'
 import type { TraceRecorder } from '../../inspect/recorder.ts'
 import type { ConnectionTotals } from '../../transport/connections.ts'
@@ -35,6 +36,8 @@ export interface NetworkScenarioOptions {
   readonly clients?: number
   /** Files a client stores during growth (`--data K`); their chunks are counted and read back at the end. */
   readonly data?: number
+  /** Racing registrants of names, once the network settled (issue 19). */
+  readonly names?: NameRacesOptions
   readonly params?: NetworkParameters
   readonly log?: (line: string) => void
   /** Log every decision and crash (with `log`). */
@@ -117,4 +120,5 @@ export interface NetworkReport {
   readonly schedulerEvents: number
   /** With `data`: what was stored, lost, short of copies, or not read back once the network settled. */
   readonly data?: DataReport
+  readonly names?: NameRacesReport
 }

@@ -26,6 +26,7 @@ import { CLIENT_BOOTSTRAP_PEERS, runClients } from './clients.ts'
 import { JoinerLog } from './joiners.ts'
 import { JoinCost } from './join-cost.ts'
 import { flip, reseal } from './world.ts'
+import { runNameRaces } from './names.ts'
 import { DATA_SETTLE_MS, DataLoad, type DataReport } from './data.ts'
 import type { NetworkReport, NetworkScenarioOptions } from './network-report.ts'
 
@@ -445,6 +446,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
 
   // Clients: genesis and the first nodes' addresses, a random name each.
   const bootstrap = nodes.slice(0, CLIENT_BOOTSTRAP_PEERS).map((n) => n.addr)
+  const names = options.names === undefined ? undefined : runNameRaces(nodes, options.names, { network, scheduler, random: random.fork('names'), genesis, params, bootstrap }, options.why ?? log)
   const clientResults = runClients(options.clients ?? 20, random.fork('clients'), network, scheduler, genesis, final.sections, bootstrap)
   if (options.why !== undefined) {
     for (const c of clientResults.unanswered) {
@@ -489,6 +491,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     traceHash: network.traceHash(),
     schedulerEvents: scheduler.executed,
     ...(data === undefined ? {} : { data }),
+    ...(names === undefined ? {} : { names }),
   }
 }
 
