@@ -331,6 +331,8 @@ export const JoinApproved = Schema.Struct({
    * the same grace, and none if its fellow elders never stopped.
    */
   graceMs: Schema.optionalKey(IntBetween(1, 600_000)),
+  /** Names the section decided (NRS), when any: the new member asks for them (`NamesRequest`). */
+  names: Schema.optionalKey(IntBetween(1, Number.MAX_SAFE_INTEGER)),
 })
 /** Decided generations, for the section's members (section-signed: anyone with the key checks them). */
 export const SectionDecisions = Schema.Struct({ decisions: BoundedArray(DecisionWire, 32) })
@@ -455,6 +457,16 @@ export const NameAnswer = Schema.Struct({
   ]),
 })
 
+/** The decided generation that holds a name's first claim, as its section key signed it: anyone with the key checks it. */
+export const NameProofWire = Schema.Struct({ sectionKey: BlsPublicKeyBytes, generation: Uint, proposals: Proposals, signature: BlsSignatureBytes })
+export type NameProofWire = typeof NameProofWire.Type
+/** Names one page carries (a page also stops at 1 MiB). */
+export const MAX_NAMES_PER_PAGE = 32
+/** A new member asks an elder for the names its section decided before it joined, in XorName order after `after`. */
+export const NamesRequest = Schema.Struct({ after: Schema.optionalKey(XorNameBytes) })
+/** A page of them: each name's proof; `last` the page's last name, `more` whether more follow. */
+export const NamesPage = Schema.Struct({ proofs: BoundedArray(NameProofWire, MAX_NAMES_PER_PAGE), last: Schema.optionalKey(XorNameBytes), more: Schema.Boolean })
+
 /** Every message kind and the schema of its payload. */
 export const Payloads = {
   AeProbe,
@@ -499,6 +511,8 @@ export const Payloads = {
   NameRegister,
   NameLookup,
   NameAnswer,
+  NamesRequest,
+  NamesPage,
 } as const
 
 export type Kind = keyof typeof Payloads

@@ -76,7 +76,7 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
       fc.string({ maxLength: 64 }).map((reason) => ({ _tag: 'Rejected' as const, reason })),
     ),
   }),
-  JoinApproved: fc.record({ decision, sap: signedSap, proofChain, members: fc.array(memberWire, { maxLength: 5 }), nextGeneration: fc.nat(), graceMs: fc.integer({ min: 1, max: 600_000 }) }, { requiredKeys: ['decision', 'sap', 'proofChain', 'members', 'nextGeneration'] }),
+  JoinApproved: fc.record({ decision, sap: signedSap, proofChain, members: fc.array(memberWire, { maxLength: 5 }), nextGeneration: fc.nat(), graceMs: fc.integer({ min: 1, max: 600_000 }), names: fc.integer({ min: 1, max: 1_000_000 }) }, { requiredKeys: ['decision', 'sap', 'proofChain', 'members', 'nextGeneration'] }),
   SectionDecisions: fc.record({ decisions: fc.array(decision, { maxLength: 3 }) }),
   SectionDecisionsRequest: fc.record({ from: fc.nat() }),
   SapShare: fc.record({ sap, index, share: blsSignature }),
@@ -110,6 +110,11 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   RegisterSync: fc.record({ ops: fc.array(registerOp, { maxLength: 3 }) }),
   NameRegister: fc.record({ name: nameLabel, owner: bytes(32), signature: bytes(64) }),
   NameLookup: fc.record({ name: nameLabel }),
+  NamesRequest: fc.record({ after: name }, { requiredKeys: [] }),
+  NamesPage: fc.record({
+    proofs: fc.array(fc.record({ sectionKey: blsKey, generation: fc.nat(), proposals, signature: blsSignature }), { maxLength: 3 }),
+    last: name, more: fc.boolean(),
+  }, { requiredKeys: ['proofs', 'more'] }),
   NameAnswer: fc.record({
     name: nameLabel,
     answer: fc.oneof(

@@ -288,6 +288,8 @@ export class MemberRole implements Role {
     if (payload.nextGeneration <= decision.generation) return c.refuse('join-approval-bad-generation')
     c.section.start({ sap, members: new SectionMembers(sap.sap.prefix, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration })
     c.section.record(decision)
+    // The names our section decided before we came (or while we were down).
+    if (payload.names !== undefined) c.section.askNames()
     const stored = this.#stored
     this.#joinAttempt = undefined
     this.#oldKeypair = undefined

@@ -15,8 +15,10 @@ import { sectionMachine } from '../../../machines/section.machine.ts'
 import { type Decision, decisionSigned, decodeChange, type Member, memberFromWire, SectionMembers, type SectionView } from '../../consensus/index.ts'
 import { type BlsPublicKey, type NodePublicKey, toHex } from '../../crypto/index.ts'
 import { decodeSapAndChain, type SignedSap } from '../../knowledge/index.ts'
+import type { XorName } from '../../xor/index.ts'
 import type { Message, PayloadOf } from '../../wire/index.ts'
-import { DECISIONS_PER_ANSWER, MAX_DECISIONS_AHEAD, RECENT_DECISIONS } from '../constants.ts'
+import { dropOldest } from '../bounded.ts'
+import { DECISIONS_PER_ANSWER, JOIN_FANOUT, MAX_DECISIONS_AHEAD, MAX_NAME_SOURCES, RECENT_DECISIONS } from '../constants.ts'
 import type { Role } from '../role.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import { MemoryStore } from '../../store/index.ts'
@@ -24,13 +26,15 @@ import { NameTable } from './names.ts'
 
 export class SectionRole implements Role {
   readonly name = 'section'
-  readonly handles = ['SectionDecisions', 'SectionDecisionsRequest'] as const
+  readonly handles = ['SectionDecisions', 'SectionDecisionsRequest', 'NamesRequest', 'NamesPage'] as const
   readonly #c: NodeComponents
   readonly #actor: Actor<typeof sectionMachine>
   /** Recent decisions applied, by generation (for members that missed some). */
   readonly #decisions = new Map<number, Decision>()
   /** Decisions received ahead of the next generation. */
   readonly #ahead = new Map<number, Decision>()
+  /** Whom we asked for names (their pages are taken in). */
+  readonly #namesFrom = new Set<string>()
 
   /** The names this section decided (NRS). */
   readonly names: NameTable
@@ -88,16 +92,53 @@ export class SectionRole implements Role {
     return this.#decisions.values()
   }
 
-  receive(from: string, message: Message, _sender: NodePublicKey): void {
+  receive(from: string, message: Message, sender: NodePublicKey): void {
     switch (message.kind) {
       case 'SectionDecisions':
         for (const decision of message.payload.decisions) this.onDecision(decision)
         return
       case 'SectionDecisionsRequest':
         return this.#onDecisionsRequest(from, message.payload.from)
+      case 'NamesRequest':
+        return this.#onNamesRequest(from, sender, message.payload.after)
+      case 'NamesPage':
+        return this.#onNamesPage(from, message.payload)
       default:
         return
     }
+  }
+
+  /**
+   * Asks f + 1 of our elders (closest to us first) for the names our section decided before we
+   * came: a new member, or one whose section took in its sibling (`section/names.ts`).
+   */
+  askNames(elders: ReadonlyArray<{ readonly name: XorName; readonly addr: string }> | undefined = this.view?.sap.sap.elders): void {
+    const c = this.#c
+    if (elders === undefined) return
+    const asked = elders.filter((e) => !e.name.equals(c.name)).sort((a, b) => c.name.compareDistance(a.name, b.name)).slice(0, JOIN_FANOUT)
+    for (const e of asked) this.#namesFrom.add(e.addr)
+    dropOldest(this.#namesFrom, MAX_NAME_SOURCES)
+    c.send(asked.map((e) => e.addr), 'NamesRequest', {})
+  }
+
+  #onNamesRequest(from: string, sender: NodePublicKey, after: Uint8Array | undefined): void {
+    const c = this.#c
+    if (this.view?.members.has(sender.name) !== true) return c.refuse('names-not-member')
+    const page = this.names.page(after)
+    c.send([from], 'NamesPage', page)
+  }
+
+  #onNamesPage(from: string, page: PayloadOf<'NamesPage'>): void {
+    const c = this.#c
+    const view = this.view
+    // Only from those we asked (every proof is checked still).
+    if (view === undefined || !this.#namesFrom.has(from)) return c.refuse('names-not-asked')
+    for (const proof of page.proofs) {
+      const outcome = this.names.learn(proof, c.tree, view.members.prefix)
+      if ('refused' in outcome) c.refuse(`names-${outcome.refused}`)
+    }
+    if (page.more && page.last !== undefined) c.send([from], 'NamesRequest', { after: page.last })
+    else this.#namesFrom.delete(from)
   }
 
   /** A decision from an elder (passed on, announced, or asked for). */
@@ -169,7 +210,13 @@ export class SectionRole implements Role {
     }
     c.events.emit({ type: 'membership-changed', applied })
     // We took our sibling in (DESIGN.md §8): our members are the parent prefix's now.
-    if (applied.changes.some((change) => change.kind === 'Absorb')) c.events.emit({ type: 'section-merged', sap: applied.view.sap, absorbed: false })
+    const absorbed = applied.changes.find((change) => change.kind === 'Absorb')
+    if (absorbed !== undefined) {
+      c.events.emit({ type: 'section-merged', sap: applied.view.sap, absorbed: false })
+      // The sibling's names are ours to know now: its old elders (our members now) have them.
+      // (Its members ask ours for ours, as their approval says.)
+      this.askNames(c.tree.saps().find((s) => s.sap.sectionKey().equals(absorbed.sectionKey))?.sap.elders)
+    }
   }
 
   /** The key among `sap`'s, its parent's and our section's that signed `decision`; undefined if none did. */
@@ -220,6 +267,7 @@ export class SectionRole implements Role {
     this.start({ sap, members: new SectionMembers(parent, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration })
     this.#decisions.set(decision.generation, decision)
     c.events.emit({ type: 'section-merged', sap, absorbed: true })
+    if (payload.names !== undefined) this.askNames()
   }
 }
 

@@ -3,8 +3,9 @@
  * 2–`maxRacers` clients (the same {@link NameRequest} a real client sends) claim one name at random
  * moments within 2 s, while `byzantine` elders of its section sign a record for every claimant at
  * once. Checked per round: exactly one owner ends with a valid record (the section's key signed
- * it, `verifyNameRecord`), it is one of the racers, and every racer got an answer; and the honest
- * elders' name tables agree on that owner.
+ * it, `verifyNameRecord`), it is one of the racers, and every racer got an answer; and every
+ * honest member of the name's section records that owner — those that joined after the races too
+ * (they ask f + 1 elders for the names, `roles/section/names.ts`).
  */
 import { NodeKeypair, toHex } from '../../crypto/index.ts'
 import type { NetworkParameters } from '../../consensus/index.ts'
@@ -23,6 +24,8 @@ export interface NameRacesOptions {
   readonly maxRacers: number
   /** Elders of each name's section that sign a record for every claimant. */
   readonly byzantine: number
+  /** When the first round starts (virtual ms): during growth, so that later joiners must learn the names; else once settled. */
+  readonly startMs?: number
 }
 
 export interface NameRacesReport {
@@ -34,7 +37,7 @@ export interface NameRacesReport {
   readonly contested: number
   /** Racers with no answer by the deadline. */
   readonly unanswered: number
-  /** Names whose honest elders recorded different owners, or none. */
+  /** Names some honest live member of their section does not record the one owner of (joined later, too). */
   readonly tableDisagreements: number
   /** Elders made Byzantine (signing a record for every claimant). */
   readonly byzantineElders: number
@@ -46,35 +49,66 @@ const RACE_WINDOW_MS = 2_000
 /** After the last round starts, the racers get this long to be answered. */
 const DEADLINE_MS = 120_000
 
-export function runNameRaces(
-  nodes: ReadonlyArray<NodeShell>,
-  options: NameRacesOptions,
-  world: { network: SimNetwork; scheduler: Scheduler; random: SeededRandom; genesis: SignedSap; params: NetworkParameters; bootstrap: ReadonlyArray<string> },
-  log?: (line: string) => void,
-): NameRacesReport {
-  const { network, scheduler, random, genesis, params, bootstrap } = world
-  const live = nodes.filter((n) => !n.crashed)
-  // The adversaries: `byzantine` elders of each section (for a small network, the one section).
-  const byzantine = new Set<NodeShell>()
-  const picker = random.fork('byzantine-names')
-  for (const prefix of new Set(live.filter((n) => n.isElder).map((n) => n.section!.sap.sap.prefix.toString()))) {
-    const elders = live.filter((n) => n.isElder && n.section!.sap.sap.prefix.toString() === prefix)
-    for (const node of picker.shuffle(elders).slice(0, options.byzantine)) {
-      node.names.adversary = 'sign-any'
-      byzantine.add(node)
-    }
+type Racer = { readonly key: NodeKeypair; record?: NameRecord; failed?: string }
+
+export interface NameRacesWorld {
+  readonly network: SimNetwork
+  readonly scheduler: Scheduler
+  readonly random: SeededRandom
+  readonly genesis: SignedSap
+  readonly params: NetworkParameters
+  /** The addresses a racer's client knows besides genesis (the first nodes'). */
+  readonly bootstrap: () => ReadonlyArray<string>
+}
+
+/** Racing registrants: scheduled at a moment (during growth, or once settled), checked at the end. */
+export class NameRaces {
+  readonly #options: NameRacesOptions
+  readonly #world: NameRacesWorld
+  readonly #rounds: Array<{ name: string; racers: Racer[] }> = []
+  readonly #byzantine = new Set<NodeShell>()
+  #racers = 0
+
+  constructor(options: NameRacesOptions, world: NameRacesWorld) {
+    this.#options = options
+    this.#world = world
   }
-  const rounds: Array<{ name: string; racers: Array<{ key: NodeKeypair; record?: NameRecord; failed?: string }> }> = []
-  let racers = 0
-  for (let r = 0; r < options.rounds; r++) {
+
+  /** The virtual time by which every racer has been answered or given up. */
+  get endsAt(): number {
+    return this.#startedAt + this.#options.rounds * ROUND_SPACING_MS + DEADLINE_MS
+  }
+
+  #startedAt = 0
+
+  /** Makes `byzantine` elders of each section adversaries and starts the rounds (now, or at `startMs`). */
+  start(nodes: () => ReadonlyArray<NodeShell>): void {
+    const { scheduler, random } = this.#world
+    this.#startedAt = Math.max(scheduler.now, this.#options.startMs ?? scheduler.now)
+    scheduler.schedule(this.#startedAt - scheduler.now, () => {
+      const live = nodes().filter((n) => !n.crashed)
+      const picker = random.fork('byzantine-names')
+      for (const prefix of new Set(live.filter((n) => n.isElder).map((n) => n.section!.sap.sap.prefix.toString()))) {
+        const elders = live.filter((n) => n.isElder && n.section!.sap.sap.prefix.toString() === prefix)
+        for (const node of picker.shuffle(elders).slice(0, this.#options.byzantine)) {
+          node.names.adversary = 'sign-any'
+          this.#byzantine.add(node)
+        }
+      }
+      for (let r = 0; r < this.#options.rounds; r++) this.#round(r)
+    })
+  }
+
+  #round(r: number): void {
+    const { network, scheduler, random, genesis, params, bootstrap } = this.#world
     const name = `race-${r}`
-    const count = 2 + random.int(options.maxRacers - 1)
-    const round = { name, racers: [] as Array<{ key: NodeKeypair; record?: NameRecord; failed?: string }> }
-    rounds.push(round)
+    const count = 2 + random.int(this.#options.maxRacers - 1)
+    const round = { name, racers: [] as Racer[] }
+    this.#rounds.push(round)
     for (let i = 0; i < count; i++) {
-      racers++
+      this.#racers++
       const key = NodeKeypair.fromSeed(random.bytes(32))
-      const racer: (typeof round.racers)[number] = { key }
+      const racer: Racer = { key }
       round.racers.push(racer)
       const session = new ClientSession({
         transport: network.endpoint(`racer-${r}-${i}`),
@@ -83,7 +117,7 @@ export function runNameRaces(
         randomBytes: random.fork(`racer-${r}-${i}`).byteSource(),
         genesis,
         params,
-        bootstrap,
+        bootstrap: bootstrap(),
       })
       scheduler.schedule(r * ROUND_SPACING_MS + random.int(RACE_WINDOW_MS), () => {
         new NameRequest(session, name, signClaim(key, name), (outcome) => {
@@ -95,36 +129,45 @@ export function runNameRaces(
       })
     }
   }
-  scheduler.run({ maxTimeMs: scheduler.now + options.rounds * ROUND_SPACING_MS + DEADLINE_MS })
 
-  let oneOwner = 0
-  let contested = 0
-  let unanswered = 0
-  let tableDisagreements = 0
-  for (const round of rounds) {
-    const keys = new Set(round.racers.map((r) => toHex(r.key.publicKey.bytes)))
-    const owners = new Set<string>()
-    for (const racer of round.racers) {
-      if (racer.record === undefined) {
-        unanswered++
-        log?.(`${round.name}: a racer was not answered: ${racer.failed ?? 'no outcome'}`)
-        continue
+  /**
+   * Per round: the owners holding valid records, whether every racer was answered, and whether
+   * every honest live member of the name's section (joined since, too) records that owner.
+   */
+  check(nodes: ReadonlyArray<NodeShell>, log?: (line: string) => void): NameRacesReport {
+    const live = nodes.filter((n) => !n.crashed && (n.role === 'adult' || n.role === 'elder') && !this.#byzantine.has(n))
+    let oneOwner = 0
+    let contested = 0
+    let unanswered = 0
+    let tableDisagreements = 0
+    for (const round of this.#rounds) {
+      const keys = new Set(round.racers.map((r) => toHex(r.key.publicKey.bytes)))
+      const owners = new Set<string>()
+      for (const racer of round.racers) {
+        if (racer.record === undefined) {
+          unanswered++
+          log?.(`${round.name}: a racer was not answered: ${racer.failed ?? 'no outcome'}`)
+          continue
+        }
+        if (verifyNameRecord(racer.record)) owners.add(toHex(racer.record.owner))
       }
-      if (verifyNameRecord(racer.record)) owners.add(toHex(racer.record.owner))
+      if (owners.size > 1) {
+        contested++
+        log?.(`${round.name}: ${owners.size} owners hold valid records`)
+      }
+      const answered = round.racers.every((r) => r.record !== undefined)
+      if (owners.size === 1 && keys.has([...owners][0]!) && answered) oneOwner++
+      const xor = nameXor(round.name)
+      const members = live.filter((n) => n.section!.members.prefix.matches(xor))
+      const unaware = members.filter((n) => {
+        const owner = n.sectionNames.owner(round.name)
+        return owner === undefined || !owners.has(toHex(owner)) || owners.size !== 1
+      })
+      if (unaware.length > 0) {
+        tableDisagreements++
+        log?.(`${round.name}: ${unaware.length} of ${members.length} members do not record its owner (${unaware.slice(0, 3).map((n) => n.addr).join(', ')}…)`)
+      }
     }
-    if (owners.size > 1) {
-      contested++
-      log?.(`${round.name}: ${owners.size} owners hold valid records`)
-    }
-    const answered = round.racers.every((r) => r.record !== undefined)
-    if (owners.size === 1 && keys.has([...owners][0]!) && answered) oneOwner++
-    // The honest elders of the name's section agree on its owner.
-    const xor = nameXor(round.name)
-    const tables = new Set(live.filter((n) => n.isElder && !byzantine.has(n) && n.section!.sap.sap.prefix.matches(xor)).map((n) => {
-      const owner = n.sectionNames.owner(round.name)
-      return owner === undefined ? 'none' : toHex(owner)
-    }))
-    if (tables.size !== 1 || tables.has('none') || (owners.size === 1 && !tables.has([...owners][0]!))) tableDisagreements++
+    return { rounds: this.#rounds.length, racers: this.#racers, oneOwner, contested, unanswered, tableDisagreements, byzantineElders: this.#byzantine.size }
   }
-  return { rounds: rounds.length, racers, oneOwner, contested, unanswered, tableDisagreements, byzantineElders: byzantine.size }
 }

@@ -26,7 +26,7 @@ import { CLIENT_BOOTSTRAP_PEERS, runClients } from './clients.ts'
 import { JoinerLog } from './joiners.ts'
 import { JoinCost } from './join-cost.ts'
 import { flip, reseal } from './world.ts'
-import { runNameRaces } from './names.ts'
+import { NameRaces, type NameRacesReport } from './names.ts'
 import { DATA_SETTLE_MS, DataLoad, type DataReport } from './data.ts'
 import type { NetworkReport, NetworkScenarioOptions } from './network-report.ts'
 
@@ -397,6 +397,14 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
   if (dataLoad !== undefined) dataLoad.log = log ?? options.why
   dataLoad?.schedule(options.data ?? 0, Math.floor(joinWindowMs * 0.2), Math.floor(joinWindowMs * 0.9))
 
+  // Racing registrants of names: during growth if they start then (later joiners must learn the
+  // names), else once the network settled.
+  const nameRaces = options.names === undefined ? undefined : new NameRaces(options.names, {
+    network, scheduler, random: random.fork('names'), genesis, params,
+    bootstrap: () => nodes.slice(0, CLIENT_BOOTSTRAP_PEERS).map((n) => n.addr),
+  })
+  if (options.names?.startMs !== undefined) nameRaces!.start(() => nodes)
+
   // Grow, then settle until the network is whole (checked every 10 virtual seconds).
   let progress = 0
   const report = (sections: number): void => {
@@ -446,7 +454,12 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
 
   // Clients: genesis and the first nodes' addresses, a random name each.
   const bootstrap = nodes.slice(0, CLIENT_BOOTSTRAP_PEERS).map((n) => n.addr)
-  const names = options.names === undefined ? undefined : runNameRaces(nodes, options.names, { network, scheduler, random: random.fork('names'), genesis, params, bootstrap }, options.why ?? log)
+  let names: NameRacesReport | undefined
+  if (nameRaces !== undefined) {
+    if (options.names?.startMs === undefined) nameRaces.start(() => nodes)
+    scheduler.run({ maxTimeMs: Math.max(scheduler.now, nameRaces.endsAt) })
+    names = nameRaces.check(nodes, options.why ?? log)
+  }
   const clientResults = runClients(options.clients ?? 20, random.fork('clients'), network, scheduler, genesis, final.sections, bootstrap)
   if (options.why !== undefined) {
     for (const c of clientResults.unanswered) {

@@ -1,0 +1,80 @@
+/**
+ * The name table's proofs (issue 19, NRS): a member that joined after names were decided takes in
+ * proofs from elders and checks each itself. A proof not signed by a key of its chain, or signed
+ * wrongly, is refused; a claim of a name outside its section or not signed by its registrant is
+ * skipped; of two proofs for one name the earlier generation wins, in whatever order they come.
+ */
+import { describe, expect, it } from 'vitest'
+import { NodeKeypair, toHex } from '../../../src/crypto/index.ts'
+import { SectionTree } from '../../../src/knowledge/index.ts'
+import { nameXor, signClaim } from '../../../src/register/names.ts'
+import { NameTable } from '../../../src/roles/section/names.ts'
+import { SeededRandom } from '../../../src/sim/random.ts'
+import { MemoryStore } from '../../../src/store/index.ts'
+import { Prefix } from '../../../src/xor/index.ts'
+import { dealKeys, type Peer, signedDecision, signedSap } from '../../model/node-harness.ts'
+
+const random = new SeededRandom(19)
+const elders: Peer[] = Array.from({ length: 4 }, (_, i) => ({ keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: `e${i}` }))
+const keys = dealKeys(2, random)
+const genesis = signedSap(keys, elders, 0)
+const tree = SectionTree.fromGenesis(genesis)
+const alice = NodeKeypair.fromSeed(random.bytes(32))
+const bob = NodeKeypair.fromSeed(random.bytes(32))
+
+function proof(generation: number, claims: ReadonlyArray<ReturnType<typeof signClaim>>, signer = keys) {
+  const decision = signedDecision(signer, generation, claims.map((c) => ({ kind: 'NameClaim' as const, ...c })))
+  return { sectionKey: keys.keySet.publicKey().toBytes(), generation, proposals: decision.proposals, signature: decision.signature }
+}
+
+describe('the name table', () => {
+  it('takes in a checked proof, and of two for one name keeps the earlier generation, in either order', () => {
+    for (const order of [[5, 9], [9, 5]]) {
+      const table = new NameTable(MemoryStore.open())
+      const proofs = new Map([[5, proof(5, [signClaim(alice, 'site')])], [9, proof(9, [signClaim(bob, 'site')])]])
+      for (const g of order) expect('recorded' in table.learn(proofs.get(g)!, tree, Prefix.EMPTY)).toBe(true)
+      expect(toHex(table.owner('site')!)).toBe(toHex(alice.publicKey.bytes))
+      expect(table.count).toBe(1)
+    }
+  })
+
+  it('refuses a proof of a key it does not know, or not signed by its key', () => {
+    const table = new NameTable(MemoryStore.open())
+    const stranger = dealKeys(2, random)
+    const foreign = { ...proof(3, [signClaim(alice, 'a')], stranger), sectionKey: stranger.keySet.publicKey().toBytes() }
+    expect(table.learn(foreign, tree, Prefix.EMPTY)).toEqual({ refused: 'unknown-key' })
+    const forged = proof(3, [signClaim(alice, 'a')], stranger)
+    expect(table.learn(forged, tree, Prefix.EMPTY)).toEqual({ refused: 'bad-signature' })
+    const tampered = { ...proof(3, [signClaim(alice, 'a')]), generation: 4 }
+    expect(table.learn(tampered, tree, Prefix.EMPTY)).toEqual({ refused: 'bad-signature' })
+    expect(table.owner('a')).toBeUndefined()
+  })
+
+  it('skips a claim of a name outside its section, or one its registrant did not sign', () => {
+    const table = new NameTable(MemoryStore.open())
+    const outside = Prefix.of(nameXor('x'), 1).sibling()
+    expect(table.learn(proof(2, [signClaim(alice, 'x')]), tree, outside)).toEqual({ recorded: [] })
+    const unsigned = { ...signClaim(alice, 'y'), signature: signClaim(bob, 'y').signature }
+    expect(table.learn(proof(2, [unsigned]), tree, Prefix.EMPTY)).toEqual({ recorded: [] })
+    expect(table.count).toBe(0)
+  })
+
+  it('pages its proofs in XorName order, every name once', () => {
+    const table = new NameTable(MemoryStore.open())
+    const names = Array.from({ length: 70 }, (_, i) => `n${i}`)
+    for (const [i, name] of names.entries()) table.learn(proof(i + 1, [signClaim(alice, name)]), tree, Prefix.EMPTY)
+    const other = new NameTable(MemoryStore.open())
+    let after: Uint8Array | undefined
+    let pages = 0
+    for (;;) {
+      const page = table.page(after)
+      pages++
+      for (const p of page.proofs) other.learn(p, tree, Prefix.EMPTY)
+      if (!page.more) break
+      after = page.last
+    }
+    expect(pages).toBeGreaterThan(2)
+    expect(other.count).toBe(70)
+    for (const name of names) expect(toHex(other.owner(name)!)).toBe(toHex(alice.publicKey.bytes))
+  })
+})
