@@ -70,7 +70,7 @@ async function ttfb(url: string, host?: string): Promise<number> {
 
 describe('names and the gateway over a 25-process loopback testnet', () => {
   test('NRS resolve p50/p95 and gateway time to first byte, against a chunk read and a bare HTTP server', async () => {
-    const startedMs = Date.now()
+    const startedMs = performance.now()
     net = await Testnet.start({ nodes: NODE_COUNT, dir, processes: true, logger: createLogger({ level: 'silent' }) })
     const settledMs = await net.settle(SETTLE_TIMEOUT_MS, startedMs)
     expect(net.health(), `not healthy after ${SETTLE_TIMEOUT_MS} ms`).toMatchObject({ healthy: true, why: '' })
