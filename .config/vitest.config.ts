@@ -9,16 +9,15 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
  * while the other finished them: the unit phase took 474 s for 775 s of files.
  */
 const SLOWEST = [
-  'test/sim/network-partition.test.ts', // 154
-  'test/sim/network-faults-150.test.ts', // 131
-  'test/sim/network-faults.test.ts', // 130
-  'test/sim/network-scenario.test.ts', // 123
-  'test/sim/agreement-scenario.test.ts', // 79
-  'test/sim/data.test.ts', // 45
-  'test/sim/names.test.ts', // 35
-  'test/sim/dkg-scenario.test.ts', // 61
-  'test/inspect/replay.browser.test.ts', // 28
-  'test/verify/verify.test.ts', // 31
+  'test/sim/network-faults.test.ts', // 95
+  'test/sim/network-scenario.test.ts', // 92
+  'test/sim/agreement-scenario.test.ts', // 66
+  'test/sim/dkg-scenario.test.ts', // 55
+  'test/sim/network-partition.test.ts', // 47
+  'test/sim/names.test.ts', // 42
+  'test/sim/data.test.ts', // 34
+  'test/inspect/replay.browser.test.ts', // 33
+  'test/verify/verify.test.ts', // 27
 ]
 
 class SlowestFirst extends BaseSequencer {

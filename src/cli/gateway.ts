@@ -51,5 +51,7 @@ export async function runGateway(argv: string[]): Promise<number> {
   })
   await gateway.close()
   await client.close()
+  const c = gateway.counts
+  console.log(`gateway stopped: ${c.requests} requests, ${c.served} served (${c.ranges} ranges, ${c.fileCacheHits} from memory, ${c.notModified} not modified), errors ${JSON.stringify(c.errors)}`)
   return 0
 }

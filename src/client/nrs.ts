@@ -52,10 +52,29 @@ function ask(session: ClientSession, name: string, claim: NameRequest['claim']):
   })
 }
 
+/**
+ * Records a session has checked, by name: a name's first decided claim is its owner for good, so a
+ * record once combined and checked never needs asking again (a name not registered yet is not kept).
+ */
+export const MAX_CACHED_RECORDS = 1_024
+const records = new WeakMap<ClientSession, Map<string, NameRecord>>()
+
+function remember(session: ClientSession, record: NameRecord): NameRecord {
+  let held = records.get(session)
+  if (held === undefined) records.set(session, (held = new Map<string, NameRecord>()))
+  held.delete(record.name)
+  held.set(record.name, record)
+  while (held.size > MAX_CACHED_RECORDS) held.delete(held.keys().next().value!)
+  return record
+}
+
 /** Who owns `name`: its record, or undefined if no claim of it was decided. */
-export function lookupName(session: ClientSession, name: string): Promise<NameRecord | undefined> {
+export async function lookupName(session: ClientSession, name: string): Promise<NameRecord | undefined> {
   if (!isLabel(name)) fail(name, 'Invalid', `"${name}" is not a valid name`)
-  return ask(session, name, undefined)
+  const held = records.get(session)?.get(name)
+  if (held !== undefined) return held
+  const record = await ask(session, name, undefined)
+  return record === undefined ? undefined : remember(session, record)
 }
 
 /** Claims `name` for `owner`: its record, or `NameTaken` (with the owner) if another claim came first. */
@@ -63,6 +82,7 @@ export async function claimName(session: ClientSession, owner: NodeKeypair, name
   if (!isLabel(name)) fail(name, 'Invalid', `"${name}" is not a valid name: 1–63 lowercase letters, digits and inner hyphens`)
   const record = await ask(session, name, signClaim(owner, name))
   if (record === undefined) return fail(name, 'Unreachable', 'the elders answered without a record')
+  remember(session, record)
   if (!bytesEqual(record.owner, owner.publicKey.bytes)) fail(name, 'NameTaken', `${name} is registered to ${toHex(record.owner).slice(0, 16)}…`)
   return record
 }

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { type Client, decodeManifest, type Manifest, MANIFEST_MAGIC, NameFailed, type Resolved, SafeUrlInvalid } from '../client/index.ts'
 import { contentType } from './content-types.ts'
-import { errorPage, indexPage } from './pages.ts'
+import { errorPage, indexPage, listingPage } from './pages.ts'
 
 /** Directory manifests kept decoded (immutable per address): the oldest goes past this. */
 export const MAX_CACHED_MANIFESTS = 64
@@ -24,6 +24,13 @@ export const MAX_CACHED_NAMES = 1_024
 export const NAME_TTL_MS = 5_000
 /** Manifests larger than this are not read (a page listing 100,000 files is someone else's job). */
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+/**
+ * Files this small are kept whole once read (content addresses never change): pages, styles,
+ * scripts and images are served from memory, up to MAX_FILE_CACHE_BYTES in all (the least
+ * recently served goes first). Larger files stream from the network every time.
+ */
+export const MAX_CACHED_FILE_BYTES = 1024 * 1024
+export const MAX_FILE_CACHE_BYTES = 64 * 1024 * 1024
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 const HEX64 = /^[0-9a-f]{64}$/
@@ -43,6 +50,9 @@ export interface GatewayCounts {
   errors: Record<number, number>
   manifestsEvicted: number
   namesEvicted: number
+  /** Files served from memory, and files dropped from it for room. */
+  fileCacheHits: number
+  filesEvicted: number
 }
 
 /** Where a request points: a name (with its service and version) or a content address, and the path in it. */
@@ -63,12 +73,15 @@ class HttpError extends Error {
 }
 
 export class Gateway {
-  readonly counts: GatewayCounts = { requests: 0, served: 0, ranges: 0, notModified: 0, errors: {}, manifestsEvicted: 0, namesEvicted: 0 }
+  readonly counts: GatewayCounts = { requests: 0, served: 0, ranges: 0, notModified: 0, errors: {}, manifestsEvicted: 0, namesEvicted: 0, fileCacheHits: 0, filesEvicted: 0 }
   readonly #client: Client
   readonly #server: Server
   readonly #ttl: number
   readonly #manifests = new Map<string, Promise<Manifest | undefined>>()
   readonly #names = new Map<string, { at: number; resolved: Promise<Resolved> }>()
+  /** Small files by address, least recently served first; `#fileBytes` their total size. */
+  readonly #files = new Map<string, { readonly bytes: Promise<Uint8Array>; readonly size: number }>()
+  #fileBytes = 0
 
   private constructor(options: GatewayOptions, server: Server) {
     this.#client = options.client
@@ -138,6 +151,12 @@ export class Gateway {
         return
       }
       if (found.kind === 'missing') throw new HttpError(404, 'Not found', `${describe(target)} has no ${target.path === '' ? 'index.html' : target.path}.`)
+      if (found.kind === 'listing') {
+        res.writeHead(200, { ...headers, 'Content-Type': 'text/html; charset=utf-8' })
+        res.end(req.method === 'HEAD' ? undefined : listingPage(describe(target), found.path, found.entries))
+        this.counts.served++
+        return
+      }
       file = { address: found.address, sizeBytes: found.sizeBytes, path: found.path }
     }
     await this.#send(req, res, file, headers)
@@ -184,9 +203,39 @@ export class Gateway {
     const bytes = Buffer.from(address, 'hex')
     const { sizeBytes } = await this.#client.stat(bytes)
     if (sizeBytes < MANIFEST_MAGIC.length || sizeBytes > MAX_MANIFEST_BYTES) return undefined
+    // A small file is read whole at once (and kept: it may be the page itself); a large one's head first.
+    if (sizeBytes <= MAX_CACHED_FILE_BYTES) return decodeManifest(await this.#small(address, sizeBytes))
     const head = await this.#client.getRange(bytes, 0, MANIFEST_MAGIC.length)
     if (new TextDecoder().decode(head) !== MANIFEST_MAGIC) return undefined
     return decodeManifest(await this.#client.getBytes(bytes))
+  }
+
+  /** A small file's bytes: from memory, or read whole and kept. */
+  #small(address: string, sizeBytes: number): Promise<Uint8Array> {
+    const held = this.#files.get(address)
+    if (held !== undefined) {
+      this.counts.fileCacheHits++
+      this.#files.delete(address)
+      this.#files.set(address, held)
+      return held.bytes
+    }
+    const entry = { bytes: this.#client.getBytes(Buffer.from(address, 'hex')), size: sizeBytes }
+    this.#files.set(address, entry)
+    this.#fileBytes += sizeBytes
+    // A read that failed is not kept: the next request reads again.
+    entry.bytes.catch(() => this.#files.get(address) === entry && this.#drop(address))
+    while (this.#fileBytes > MAX_FILE_CACHE_BYTES && this.#files.size > 1) {
+      this.#drop(this.#files.keys().next().value!)
+      this.counts.filesEvicted++
+    }
+    return entry.bytes
+  }
+
+  #drop(address: string): void {
+    const entry = this.#files.get(address)
+    if (entry === undefined) return
+    this.#files.delete(address)
+    this.#fileBytes -= entry.size
   }
 
   /** Sends a file: whole, or the one range asked for (206), or 304 if the browser has it. */
@@ -224,6 +273,13 @@ export class Gateway {
       res.writeHead(status, headers)
       res.end()
       this.counts.served++
+      return
+    }
+    if (size <= MAX_CACHED_FILE_BYTES) {
+      const whole = await this.#small(file.address, size)
+      res.writeHead(status, headers)
+      this.counts.served++
+      res.end(whole.subarray(start, end))
       return
     }
     const pieces = this.#client.get(bytes, { start, end })
@@ -309,9 +365,13 @@ function describe(target: Target): string {
   return HEX64.test(target.host) ? `safe://${target.host.slice(0, 16)}…` : `safe://${target.host}${target.version === undefined ? '' : ` (version ${target.version})`}`
 }
 
-type Found = { kind: 'file'; address: string; sizeBytes: number; path: string } | { kind: 'redirect' } | { kind: 'missing' }
+type Found =
+  | { kind: 'file'; address: string; sizeBytes: number; path: string }
+  | { kind: 'listing'; path: string; entries: Array<{ name: string; dir: boolean; sizeBytes?: number }> }
+  | { kind: 'redirect' }
+  | { kind: 'missing' }
 
-/** A path in a directory: a file, a folder's `index.html`, or a redirect to add the folder's slash. */
+/** A path in a directory: a file, a folder's `index.html` (or its listing without one), or a redirect to add the folder's slash. */
 export function findInManifest(manifest: Manifest, requested: string): Found {
   if (requested === '\0') return { kind: 'redirect' }
   const path = requested.replace(/\/+$/, '')
@@ -323,8 +383,17 @@ export function findInManifest(manifest: Manifest, requested: string): Found {
   if (!isFolder) return { kind: 'missing' }
   if (!slash) return { kind: 'redirect' }
   const index = byPath.get(path === '' ? 'index.html' : `${path}/index.html`)
-  if (index?.kind !== 'file') return { kind: 'missing' }
-  return { kind: 'file', address: index.address!, sizeBytes: index.sizeBytes!, path: index.path }
+  if (index?.kind === 'file') return { kind: 'file', address: index.address!, sizeBytes: index.sizeBytes!, path: index.path }
+  // No index: what the folder holds, one level down.
+  const inside = path === '' ? '' : `${path}/`
+  const entries = new Map<string, { name: string; dir: boolean; sizeBytes?: number }>()
+  for (const e of manifest.entries) {
+    if (!e.path.startsWith(inside) || e.path === path) continue
+    const [first, ...rest] = e.path.slice(inside.length).split('/')
+    const dir = rest.length > 0 || e.kind === 'dir'
+    if (!entries.has(first!)) entries.set(first!, { name: first!, dir, ...(dir || e.sizeBytes === undefined ? {} : { sizeBytes: e.sizeBytes }) })
+  }
+  return { kind: 'listing', path, entries: [...entries.values()] }
 }
 
 /** One range of `bytes=…` (suffix and open ranges too) as `[start, end)`; undefined to serve the whole file (several ranges, or a form we do not take). */

@@ -27,3 +27,14 @@ export function indexPage(port: number): string {
 </ul>
 <p>Publish a site: <code>safenet files put ./site</code>, then <code>safenet nrs register NAME safe://ADDRESS</code>.</p>`)
 }
+
+/** A folder without an `index.html`: what it holds, folders first. */
+export function listingPage(where: string, path: string, entries: ReadonlyArray<{ name: string; dir: boolean; sizeBytes?: number }>): string {
+  const sorted = [...entries].sort((a, b) => Number(b.dir) - Number(a.dir) || a.name.localeCompare(b.name))
+  const rows = sorted.map((e) => {
+    const href = encodeURIComponent(e.name) + (e.dir ? '/' : '')
+    return `<li><a href="${escape(href)}">${escape(e.name)}${e.dir ? '/' : ''}</a>${e.sizeBytes === undefined ? '' : ` <span class="status">${e.sizeBytes.toLocaleString('en')} bytes</span>`}</li>`
+  })
+  const title = `${where}/${path}`
+  return page(title, `<h1>${escape(title)}</h1>${path === '' ? '' : '<p><a href="../">..</a></p>'}<ul>${rows.join('')}</ul>`)
+}

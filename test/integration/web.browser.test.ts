@@ -33,6 +33,7 @@ const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 
 let net: Testnet
 let gateway: ChildProcess | undefined
+let gatewayOut = ''
 let port = 0
 let browser: Browser | undefined
 
@@ -122,11 +123,10 @@ describe('a site through the gateway', () => {
     expect(taken.stderr).toMatch(/mysite is registered to/)
     gateway = spawn(process.execPath, [...CLI_NODE_FLAGS, CLI_MAIN, 'gateway', '--port', '0', '--contacts', net.contactsPath], { stdio: ['ignore', 'pipe', 'pipe'] })
     port = await new Promise<number>((resolve, reject) => {
-      let out = ''
-      const timer = setTimeout(() => reject(new Error(`the gateway printed no URL in 30 s: ${out}`)), 30_000)
+      const timer = setTimeout(() => reject(new Error(`the gateway printed no URL in 30 s: ${gatewayOut}`)), 30_000)
       const look = (d: Buffer) => {
-        out += d.toString()
-        const match = /http:\/\/localhost:(\d+)\//.exec(out)
+        gatewayOut += d.toString()
+        const match = /http:\/\/localhost:(\d+)\//.exec(gatewayOut)
         if (match !== null) {
           clearTimeout(timer)
           resolve(Number(match[1]))
@@ -221,4 +221,17 @@ describe('a site through the gateway', () => {
       expect(await page.textContent('#heading')).toBe('Version one')
     }
   }, 240_000)
+
+  it('lists a folder without an index; Ctrl-C stops the gateway cleanly, small files having been served from memory', async () => {
+    const listing = await fetch(`http://localhost:${port}/safe/mysite/media/`)
+    expect(listing.status).toBe(200)
+    expect(await listing.text()).toMatch(/logo\.png.*video\.mp4/s)
+    const exited = new Promise<number | null>((resolve) => gateway!.once('exit', resolve))
+    gateway!.kill('SIGINT')
+    expect(await exited).toBe(0)
+    const counts = /(\d+) served \(\d+ ranges, (\d+) from memory/.exec(gatewayOut)
+    expect(counts, gatewayOut).not.toBeNull()
+    expect(Number(counts![2])).toBeGreaterThan(0)
+    gateway = undefined
+  }, 60_000)
 })

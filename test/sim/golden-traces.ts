@@ -24,9 +24,9 @@ export const GOLDEN_TRACES = {
   grow60seed2: '8692f837b40fbec2e62d488583b69c313743cda509611c9733e3e7a8db0b225a',
   /** `network-faults.test.ts`: 100 nodes, 20% crashing, seed 1. */
   faults100seed1: 'f6a84de267615b4439ac79678f88916c0f151a4474e87853397e4d3509efdbbc',
-  /** `network-faults.test.ts`: 150 nodes, crashes, 5% loss, 2 Byzantine elders per section, seed 2. */
+  /** `test/soak/network-faults-150.test.ts`: 150 nodes, crashes, 5% loss, 2 Byzantine elders per section, seed 2. */
   faults150seed2: 'c68d12127a74c555591e6875fa70eba259ef2e2e525b92e82107cec130073358',
-  /** `network-partition.test.ts`: 120 nodes cut in two during growth, crashes, 10% loss, 2 Byzantine, seed 3. */
+  /** `test/soak/network-partition-120.test.ts`: 120 nodes cut in two during growth, crashes, 10% loss, 2 Byzantine, seed 3. */
   partition120seed3: 'bea2aeaa540b3a25e27f5998c72b1866c94d8f3458ed79c7e8bcd4a210d69e8d',
   /** `network-partition.test.ts`: 60 nodes, a quarter leave from one region (merges), seed 4. */
   shrink60seed4: 'ba3de1022790b18064fa3b54ec9489a26617a3b63fa61e1e9a46d76f3275eea3',
