@@ -4,7 +4,8 @@
  * its owner's register, so `?v=N` reaches every older one.
  */
 import { parseArgs } from 'node:util'
-import { NameFailed, SafeUrlInvalid } from '../client/index.ts'
+import { NameFailed, parseSafeUrl, SafeUrlInvalid } from '../client/index.ts'
+import { isLabel } from '../register/names.ts'
 import { toHex } from '../crypto/index.ts'
 import { connectClient } from './files.ts'
 import { userKey } from './register.ts'
@@ -49,6 +50,16 @@ export async function runNrs(argv: string[]): Promise<number> {
   const arity: Record<string, number> = { register: 3, update: 3, resolve: 2, whois: 2 }
   if (action === undefined || arity[action] === undefined) throw new NrsUsageError(`expected ${Object.keys(arity).join(', ')}, got ${JSON.stringify(action ?? '')}`)
   if (positionals.length !== arity[action]) throw new NrsUsageError(`${action} takes ${arity[action] - 1} argument${arity[action] === 2 ? '' : 's'}: see --help`)
+  // What can be checked before the network is: the name (or URL) and the address.
+  try {
+    if (action === 'resolve') parseSafeUrl(subject!.startsWith('safe://') ? subject! : `safe://${subject!}`)
+    else if (action === 'update') parseSafeUrl(`safe://${subject!.replace(/^safe:\/\//, '')}`)
+    else if (!isLabel(subject!)) throw new SafeUrlInvalid(`"${subject!}" is not a valid name: 1–63 lowercase letters, digits and inner hyphens`)
+  } catch (error) {
+    if (error instanceof SafeUrlInvalid) throw new NrsUsageError(error.message)
+    throw error
+  }
+  if (target !== undefined && !/^safe:\/\/[0-9a-f]{64}$/.test(target)) throw new NrsUsageError(`a name points to content: safe:// and its 64-hex address (as \`files put\` prints), not ${JSON.stringify(target)}`)
   const client = await connectClient(values.contacts, NrsUsageError)
   const print = (object: Record<string, unknown>, text: string): number => {
     console.log(values.json ? JSON.stringify(object) : text)

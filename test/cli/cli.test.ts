@@ -65,6 +65,25 @@ describe('safenet command', () => {
     expect(bad.stderr).toMatch(/is not JSON: expected a contacts file/)
   })
 
+  it('nrs and gateway: a bad name, URL, address, port or arity is a clear usage error (exit 2), before any network is asked', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['nrs', 'register', 'My_Site', `safe://${'ab'.repeat(32)}`], /"My_Site" is not a valid name/],
+      [['nrs', 'register', 'mysite', 'safe://nowhere'], /a name points to content/],
+      [['nrs', 'update', 'a.b.mysite', `safe://${'ab'.repeat(32)}`], /name or service\.name, not 3 labels/],
+      [['nrs', 'resolve', 'safe://mysite?v=0'], /\?v= takes a version number from 1/],
+      [['nrs', 'resolve'], /resolve takes 1 argument/],
+      [['nrs', 'frob', 'x'], /expected register, update, resolve, whois/],
+      [['nrs', 'whois', 'mysite', '--contacts', '/nonexistent/contacts.json'], /no contacts file/],
+      [['gateway', '--port', '70000'], /--port takes a port number/],
+      [['gateway', 'extra'], /unexpected arguments: extra/],
+    ]
+    for (const [args, message] of cases) {
+      const result = run(...args)
+      expect(result.status, args.join(' ')).toBe(2)
+      expect(result.stderr).toMatch(message)
+    }
+  })
+
   it('node and testnet: clear usage errors (exit 2), and a clear error for a root with no node (exit 1)', () => {
     const noRoot = run('node')
     expect(noRoot.status).toBe(2)
