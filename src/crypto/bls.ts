@@ -303,6 +303,16 @@ export class BlsPublicKey {
     return (this.#bytes ??= encodeG1(this.point))
   }
 
+  /**
+   * The child key for `index` (any bytes): this key times {@link derivationScalar}. Whoever knows
+   * only this public key can derive the child's public key; only the holder of the secret can
+   * derive its secret ({@link BlsSecretKey.derive}). A wallet pays to a fresh child of its
+   * recipient's main key each time, so no owner key is ever used twice.
+   */
+  derive(index: Uint8Array): BlsPublicKey {
+    return new BlsPublicKey(this.point.multiply(derivationScalar(index)))
+  }
+
   equals(other: BlsPublicKey): boolean {
     return bytesEqual(this.toBytes(), other.toBytes())
   }
@@ -352,6 +362,22 @@ export class BlsSecretKey {
 
   toBytes(): Uint8Array {
     return encodeScalar(this.#scalar)
+  }
+
+  /** The secret of the child key for `index`: its public key is `publicKey().derive(index)`. */
+  derive(index: Uint8Array): BlsSecretKey {
+    return new BlsSecretKey(Fr.mul(this.#scalar, derivationScalar(index)))
+  }
+}
+
+const DERIVATION_DOMAIN = new TextEncoder().encode('safenet/bls-derive/v1')
+
+/** The non-zero scalar a child key of `index` multiplies by: SHA3 of the domain and `index`, 64 bytes reduced mod r. */
+export function derivationScalar(index: Uint8Array): bigint {
+  for (let counter = 0; ; counter++) {
+    const wide = toHex(sha3_256(DERIVATION_DOMAIN, Uint8Array.of(counter), index)) + toHex(sha3_256(DERIVATION_DOMAIN, Uint8Array.of(counter, 1), index))
+    const value = BigInt('0x' + wide) % Fr.ORDER
+    if (value !== 0n) return value
   }
 }
 

@@ -34,6 +34,7 @@ export {
   BlsPublicKey,
   BlsSecretKey,
   BlsSignature,
+  derivationScalar,
   hashToG2,
   randomScalar,
   SCALAR_ORDER,

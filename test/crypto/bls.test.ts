@@ -1,4 +1,5 @@
 import { bls12_381 } from '@noble/curves/bls12-381.js'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   aggregatePublicKeys,
@@ -6,7 +7,10 @@ import {
   BlsPublicKey,
   BlsSecretKey,
   BlsSignature,
+  derivationScalar,
   InvalidEncoding,
+  SCALAR_ORDER,
+  toHex,
   verifyAggregate,
 } from '../../src/crypto/index.ts'
 import { encodeG1, encodeG2 } from '../../src/crypto/bls.ts'
@@ -166,5 +170,30 @@ describe('compressed point encoding', () => {
     }
     expect(encodeG1(G1.ZERO)).toEqual(G1.ZERO.toBytes(true))
     expect(encodeG2(G2.ZERO)).toEqual(G2.ZERO.toBytes(true))
+  })
+})
+
+describe('child keys (one-time owner keys of DBCs, issue 20)', () => {
+  it("a child's secret signs what its public key, derived from the parent's public key alone, verifies", () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 0, maxLength: 64 }), (seed, index) => {
+      const parent = BlsSecretKey.fromScalar(BigInt('0x' + toHex(seed)) % SCALAR_ORDER || 1n)
+      const child = parent.derive(index)
+      const childPublic = parent.publicKey().derive(index)
+      expect(child.publicKey().equals(childPublic)).toBe(true)
+      const message = Uint8Array.of(...index, 7)
+      expect(childPublic.verify(message, child.sign(message))).toBe(true)
+      // Not the parent, and not the parent's signature.
+      expect(childPublic.equals(parent.publicKey())).toBe(false)
+      expect(parent.publicKey().verify(message, child.sign(message))).toBe(false)
+    }), { numRuns: 8 })
+  })
+
+  it('different indexes give unrelated children; the same index the same child', () => {
+    const parent = BlsSecretKey.fromScalar(123_456_789n)
+    const a = parent.publicKey().derive(Uint8Array.of(1))
+    const b = parent.publicKey().derive(Uint8Array.of(2))
+    expect(a.equals(b)).toBe(false)
+    expect(a.equals(parent.publicKey().derive(Uint8Array.of(1)))).toBe(true)
+    expect(derivationScalar(Uint8Array.of(1))).not.toBe(derivationScalar(Uint8Array.of(2)))
   })
 })
