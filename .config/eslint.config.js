@@ -47,8 +47,8 @@ export default tseslint.config(
     ['xor', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'log', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway', 'dbc']],
     ['log', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway', 'dbc']],
     ['crypto', ['data', 'client', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway', 'dbc']],
-    ['wire', ['client', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
-    ['knowledge', ['client', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
+    ['wire', ['client', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'dbc']],
+    ['knowledge', ['client', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'dbc']],
     ['store', ['client', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
     ['consensus', ['client', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
     ['transport', ['client', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
@@ -65,8 +65,8 @@ export default tseslint.config(
     ['data', ['wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway']],
     // Registers (mutable data, a CRDT) need only names, hashes and signatures, as self-encryption does.
     ['register', ['data', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway']],
-    // DBCs (issue 20): amounts, one-time owner keys, transactions; names, hashes and keys only.
-    ['dbc', ['data', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway', 'register']],
+    // DBCs (issue 20): amounts, one-time owner keys, transactions, mint proofs (SAPs and chains: knowledge).
+    ['dbc', ['data', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway', 'register']],
     // The web gateway serves the network to browsers through the client; only the CLI starts it.
     ['gateway', ['roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
     // The client speaks the protocol from outside: it does not host roles, and the simulator runs it.

@@ -82,13 +82,27 @@ export function contentHash(content: DbcContent): Uint8Array {
   return sha3_256(CONTENT_TAG, content.owner.toBytes(), amountBytes(content.amount), u64be(parents.length), ...parents, content.nonce)
 }
 
-/** What the mint signs: the inputs (sorted by spend key) and the outputs' content hashes, in order. */
-export function transactionHash(tx: Transaction): Uint8Array {
+/**
+ * A transaction as an output DBC carries it: its inputs and its outputs' content hashes (another
+ * recipient's owner key and amount are not shown), from which its hash is computed again.
+ */
+export interface TransactionSummary {
+  readonly inputs: ReadonlyArray<TransactionInput>
+  readonly outputHashes: ReadonlyArray<Uint8Array>
+}
+
+export function summarise(tx: Transaction): TransactionSummary {
+  return { inputs: tx.inputs, outputHashes: tx.outputs.map(contentHash) }
+}
+
+/** What the owners and the mint sign: the inputs (sorted by spend key) and the outputs' content hashes, in order. */
+export function transactionHash(tx: Transaction | TransactionSummary): Uint8Array {
   const inputs = [...tx.inputs].sort((a, b) => Buffer.compare(a.spendKey, b.spendKey))
+  const outputs = 'outputs' in tx ? tx.outputs.map(contentHash) : tx.outputHashes
   return sha3_256(
     TRANSACTION_TAG,
     u64be(inputs.length), ...inputs.flatMap((i) => [i.spendKey, amountBytes(i.amount), i.contentHash]),
-    u64be(tx.outputs.length), ...tx.outputs.map(contentHash),
+    u64be(outputs.length), ...outputs,
   )
 }
 
