@@ -15,16 +15,14 @@
 import { Schema } from 'effect'
 import { type BlsPublicKey, bytesEqual, domain, sha3_256, toHex, u64be } from '../crypto/index.ts'
 import { XorName } from '../xor/index.ts'
+import { MAX_INPUTS, MAX_OUTPUTS, NONCE_BYTES } from '../wire/index.ts'
 
 /** Nanos in one token; the genesis DBC holds (2³² − 1) tokens, the whole supply. */
 export const NANOS_PER_TOKEN = 1_000_000_000n
 export const GENESIS_AMOUNT = (2n ** 32n - 1n) * NANOS_PER_TOKEN
 /** An amount fits in 64 bits. */
 export const MAX_AMOUNT = 2n ** 64n - 1n
-/** Inputs and outputs one transaction has at most. */
-export const MAX_INPUTS = 16
-export const MAX_OUTPUTS = 16
-export const NONCE_BYTES = 32
+export { MAX_INPUTS, MAX_OUTPUTS, NONCE_BYTES } from '../wire/index.ts'
 
 const CONTENT_TAG = domain('safenet/dbc/content/v1')
 const TRANSACTION_TAG = domain('safenet/dbc/transaction/v1')

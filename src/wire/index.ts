@@ -15,6 +15,7 @@ export { Authority, ClientAuthority, Dst, Envelope, MAX_FRAME_BYTES, MAX_KIND_LE
 export * from './primitives.ts'
 export * from './payloads.ts'
 export * from './register.ts'
+export * from './dbc.ts'
 export { decode, decodeEnvelope, decodePayload, decodeValue, encodeEnvelope, encodePayload, encodeOwn, encodeValue, type Message, newMsgId, seal, type Unsealed } from './codec.ts'
 export {
   aggregationKey,

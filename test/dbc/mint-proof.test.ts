@@ -5,9 +5,11 @@
  * anything else is refused with why (not an output, a broken chain, a forged signature, an input
  * no section it belongs to signed).
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BlsSecretKey, SCALAR_ORDER } from '../../src/crypto/index.ts'
 import { checkTransaction, contentHash, inputOf, outputsFor, spendName, summarise, type Transaction, transactionHash } from '../../src/dbc/dbc.ts'
+import { DbcUnreadable, decodeDbc, encodeDbc } from '../../src/dbc/codec.ts'
 import { type Dbc, dbcFault, genesisDbc, mintBytes } from '../../src/dbc/mint-proof.ts'
 import { ProofChain } from '../../src/knowledge/index.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
@@ -77,5 +79,30 @@ describe('DBC validity', () => {
     const sap1 = signedSap(k1, elders, 1, elsewhere)
     const { outputs } = reissue(sap1, extendChain(new ProofChain(genesisKey), k0, sap1), k1)
     expect(dbcFault(outputs[0]!, trust)).toBe('InputNotSigned')
+  })
+})
+
+describe('DBC bytes', () => {
+  it('a DBC comes back from its bytes as valid as it went; anything else is DbcUnreadable, never a crash', () => {
+    const { outputs } = reissue()
+    for (const dbc of [g, ...outputs]) {
+      const back = decodeDbc(encodeDbc(dbc))
+      expect(dbcFault(back, trust)).toBeUndefined()
+      expect(back.content.amount).toBe(dbc.content.amount)
+      expect(Buffer.from(encodeDbc(back)).equals(Buffer.from(encodeDbc(dbc)))).toBe(true)
+    }
+    const bytes = encodeDbc(outputs[0]!)
+    fc.assert(fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, flip) => {
+      const damaged = Uint8Array.from(bytes)
+      damaged[at]! ^= flip
+      try {
+        const dbc = decodeDbc(damaged)
+        // Decoded after all: then it must not pass as the DBC it was (or be it, byte for byte).
+        expect(dbcFault(dbc, trust) !== undefined || Buffer.from(encodeDbc(dbc)).equals(Buffer.from(bytes))).toBe(true)
+      } catch (error) {
+        expect(error).toBeInstanceOf(DbcUnreadable)
+      }
+    }), { numRuns: 60 })
+    expect(() => decodeDbc(Uint8Array.of(1, 2, 3))).toThrow(DbcUnreadable)
   })
 })

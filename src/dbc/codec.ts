@@ -1,0 +1,62 @@
+/**
+ * A DBC to bytes and back (issue 20): what `wallet send` writes to a file and a ReissueRequest
+ * carries. Decoding is strict: a field out of its bounds, a point not on the curve, a chain or SAP
+ * that does not decode, is a typed {@link DbcUnreadable} error, never a crash.
+ */
+import { Result, Schema } from 'effect'
+import { BlsPublicKey, BlsSignature } from '../crypto/index.ts'
+import { ProofChain, SignedSap } from '../knowledge/index.ts'
+import { DbcWire, decodeValue, encodeOwn } from '../wire/index.ts'
+import type { DbcContent, TransactionInput, TransactionSummary } from './dbc.ts'
+import type { Dbc } from './mint-proof.ts'
+
+export class DbcUnreadable extends Schema.TaggedError<DbcUnreadable>()('DbcUnreadable', {
+  message: Schema.String,
+}) {}
+
+function amountToBytes(amount: bigint): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, amount)
+  return out
+}
+
+function amountFromBytes(bytes: Uint8Array): bigint {
+  return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0)
+}
+
+function contentToWire(content: DbcContent): DbcWire['content'] {
+  return { owner: content.owner.toBytes(), amount: amountToBytes(content.amount), parents: [...content.parents], nonce: content.nonce }
+}
+
+function inputToWire(input: TransactionInput): DbcWire['transaction']['inputs'][number] {
+  return { spendKey: input.spendKey, amount: amountToBytes(input.amount), contentHash: input.contentHash }
+}
+
+export function encodeDbc(dbc: Dbc): Uint8Array {
+  return encodeOwn(DbcWire, {
+    content: contentToWire(dbc.content),
+    transaction: { inputs: dbc.transaction.inputs.map(inputToWire), outputHashes: [...dbc.transaction.outputHashes] },
+    proofs: dbc.proofs.map((p) => ({ sap: p.sap.toWire(), proofChain: p.chain.toWire(), signature: p.signature.toBytes() })),
+  })
+}
+
+/** The DBC in `bytes`; {@link DbcUnreadable} if they are not one (its validity is `dbcFault`'s to judge). */
+export function decodeDbc(bytes: Uint8Array): Dbc {
+  const decoded = decodeValue(DbcWire, bytes)
+  if (Result.isFailure(decoded)) throw new DbcUnreadable({ message: `not a DBC: ${decoded.failure.message}` })
+  const wire = decoded.success
+  try {
+    const content: DbcContent = {
+      owner: BlsPublicKey.fromBytes(wire.content.owner), amount: amountFromBytes(wire.content.amount),
+      parents: wire.content.parents.map((p) => Uint8Array.from(p)), nonce: Uint8Array.from(wire.content.nonce),
+    }
+    const transaction: TransactionSummary = {
+      inputs: wire.transaction.inputs.map((i) => ({ spendKey: Uint8Array.from(i.spendKey), amount: amountFromBytes(i.amount), contentHash: Uint8Array.from(i.contentHash) })),
+      outputHashes: wire.transaction.outputHashes.map((h) => Uint8Array.from(h)),
+    }
+    const proofs = wire.proofs.map((p) => ({ sap: SignedSap.fromWire(p.sap), chain: ProofChain.fromWire(p.proofChain), signature: BlsSignature.fromBytes(p.signature) }))
+    return { content, transaction, proofs }
+  } catch (error) {
+    throw new DbcUnreadable({ message: `not a DBC: ${error instanceof Error ? error.message : String(error)}` })
+  }
+}
