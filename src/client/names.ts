@@ -7,7 +7,7 @@
  * anything, but never reach a supermajority alone). A claim the section is still deciding is
  * answered `Pending`; the share follows once it is decided.
  */
-import { type BlsSignature, CombineFailed, SignatureShare, supermajority, toHex } from '../crypto/index.ts'
+import { type BlsSignature, CombineFailed, type NodePublicKey, SignatureShare, supermajority, toHex } from '../crypto/index.ts'
 import { decodeSapAndChain, type ProofChain, routeFor, type SignedSap } from '../knowledge/index.ts'
 import { nameXor, recordBytes } from '../register/names.ts'
 import type { Message, PayloadOf } from '../wire/index.ts'
@@ -59,13 +59,15 @@ export class NameRequest extends Request {
     else this.session.send(to, 'NameRegister', this.claim, dst)
   }
 
-  receive(from: string, message: Message): void {
+  receive(from: string, message: Message, sender: NodePublicKey): void {
     if (message.kind !== 'NameAnswer' || message.payload.name !== this.name || this.finished) return
     const answer = message.payload.answer
     switch (answer._tag) {
       case 'Pending':
         return
       case 'Unknown':
+        // Counted from the elders we asked only.
+        if (!this.#elders.includes(from)) return this.session.refuse('name-unknown-not-elder')
         this.#unknown.add(from)
         // A supermajority of elders decided no claim of the name: it is not registered.
         if (this.#unknown.size >= supermajority(Math.max(1, this.#elders.length))) this.actor.send({ type: 'ANSWER' })
@@ -76,16 +78,18 @@ export class NameRequest extends Request {
         if (answer.reason === 'NotOurs') return this.stale()
         return
       case 'Share':
-        return this.#onShare(from, answer)
+        return this.#onShare(from, sender, answer)
     }
   }
 
-  #onShare(from: string, answer: Extract<PayloadOf<'NameAnswer'>['answer'], { _tag: 'Share' }>): void {
+  #onShare(from: string, sender: NodePublicKey, answer: Extract<PayloadOf<'NameAnswer'>['answer'], { _tag: 'Share' }>): void {
     const decoded = decodeSapAndChain(answer)
     if (decoded === undefined) return this.session.refuse('name-bad-sap')
     const { sap, chain } = decoded
     if (this.session.tree.update(sap, chain).status === 'rejected') return this.session.refuse('name-sap-rejected')
     if (!sap.sap.prefix.matches(this.target)) return this.session.refuse('name-wrong-section')
+    // A share is its elder's only: the sender (its node key signed the frame) is the SAP's elder at that index.
+    if (sap.sap.elders[answer.index]?.name.equals(sender.name) !== true) return this.session.refuse('name-share-not-its-elder')
     const keySet = sap.sap.publicKeySet
     const id = `${toHex(sap.sap.sectionKey().toBytes())}/${toHex(answer.owner)}`
     let shares = this.#shares.get(id)
@@ -96,6 +100,7 @@ export class NameRequest extends Request {
     } catch {
       return this.session.refuse('name-bad-share')
     }
+    if (shares.has(answer.index)) return
     shares.set(answer.index, { share, signer: from })
     this.#shared.add(from)
     if (shares.size < keySet.threshold + 1) return

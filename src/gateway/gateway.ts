@@ -292,7 +292,11 @@ export class Gateway {
         await pieces.return(undefined)
         return
       }
-      if (!res.write(piece.value)) await new Promise((resolve) => res.once('drain', resolve))
+      // A browser that seeks aborts the request: 'close' comes, never 'drain'.
+      if (!res.write(piece.value)) await new Promise((resolve) => {
+        res.once('drain', resolve)
+        res.once('close', resolve)
+      })
       piece = await pieces.next()
     }
     res.end()

@@ -97,7 +97,13 @@ export function parseSafeUrl(url: string): SafeUrl {
     if (value === undefined || !/^[1-9][0-9]{0,8}$/.test(value)) throw new SafeUrlInvalid(`?v= takes a version number from 1, not ${JSON.stringify(value ?? '')}`)
     version = Number(value)
   }
-  return { name, service, path: decodeURIComponent(match[2] ?? ''), ...(version === undefined ? {} : { version }) }
+  let path: string
+  try {
+    path = decodeURIComponent(match[2] ?? '')
+  } catch {
+    throw new SafeUrlInvalid(`the path of ${JSON.stringify(url)} is not valid percent-encoding`)
+  }
+  return { name, service, path, ...(version === undefined ? {} : { version }) }
 }
 
 /** One version of a name: where each of its services points (`''`: the name itself). */
@@ -120,7 +126,8 @@ export function decodeTargets(value: Uint8Array): NameTargets | undefined {
   }
   const targets = (raw as { targets?: unknown } | null)?.targets
   if (typeof targets !== 'object' || targets === null || Array.isArray(targets)) return undefined
-  const out: Record<string, string> = {}
+  // No prototype: a service named `constructor` is a service like any other.
+  const out = Object.create(null) as Record<string, string>
   for (const [service, target] of Object.entries(targets)) {
     if (typeof target !== 'string' || (service !== '' && !isLabel(service))) return undefined
     out[service] = target

@@ -47,6 +47,8 @@ export const DECISIONS_PER_ANSWER = 16
 export const MAX_DECISIONS_AHEAD = 64
 /** Elders (the first by name) that collect SAP and link shares and combine them: f + 1 of 7. */
 export const COLLECTORS = 3
+/** A member whose name table is not complete asks the next elders this often (10 s, a probe interval). */
+export const NAMES_RETRY_MS = 10_000
 /** Peers a member asked for its section's names and takes pages from (bounded: the oldest goes). */
 export const MAX_NAME_SOURCES = 16
 /** Elders a join request goes to: f + 1 of 7, so one honest elder hears it. */

@@ -18,6 +18,7 @@ import { join } from 'node:path'
 import { Schema } from 'effect'
 import { afterAll, describe, expect, it } from 'vitest'
 import { decodeChange, DEFAULT_TIMING, memberToWire } from '../../src/consensus/index.ts'
+import { nameXor, signClaim } from '../../src/register/names.ts'
 import { NodeKeypair, threshold, toHex } from '../../src/crypto/index.ts'
 import { ProofChain } from '../../src/knowledge/index.ts'
 import { SECTION_TIMING } from '../../src/roles/constants.ts'
@@ -278,6 +279,39 @@ describe('an elder whose fellow elders are all down', () => {
       watchFor(s, SECTION_TIMING.silenceMs + 2 * SECTION_TIMING.probeIntervalMs)
       expect(lefts(s).length > 0).toBe(!graced)
     }
+  })
+
+  it('approved by a section that has names, it neither votes for a claim nor signs a record until its names are in', () => {
+    const { t, s, others, decision0 } = restarted()
+    const members = [t.elders[0]!, ...others].map((p) => asMember(p, p.addr === 's' ? 10 : 50))
+    s.deliver(others[0]!, 'JoinApproved', {
+      decision: decision0, sap: t.genesis.toWire(), proofChain: new ProofChain(t.genesis.sap.sectionKey()).toWire(),
+      members: [...members, asMember(t.joiner, 5)].map(memberToWire), nextGeneration: 1, names: 3,
+    }, s.dstFor(t.genesis.sap.sectionKey().toBytes()))
+    expect(s.node.role).toBe('elder')
+    expect(s.node.sectionNames.complete).toBe(false)
+    // It asked f + 1 fellow elders for the names.
+    expect(s.sentOf('NamesRequest').flatMap((m) => m.to)).toHaveLength(3)
+    // The section decided three names before (signed by its key): this elder does not know them yet.
+    const owner = NodeKeypair.fromSeed(new Uint8Array(32).fill(9))
+    const decided = signedDecision(t.keys, 0, ['a', 'b', 'c'].map((name) => ({ kind: 'NameClaim' as const, ...signClaim(owner, name) })))
+    const dst = (name: string) => ({ name: nameXor(name).bytes, sectionKey: t.genesis.sap.sectionKey().toBytes() })
+    let mark = s.sent.length
+    s.deliver(t.joiner, 'NameRegister', signClaim(t.joiner.keypair, 'a'), dst('a'))
+    s.deliver(t.joiner, 'NameLookup', { name: 'a' }, dst('a'))
+    expect(s.sentOf('NameAnswer', mark).map((m) => m.payload.answer._tag)).toEqual(['Pending', 'Pending'])
+    expect(s.refused.filter((r) => r === 'name-table-incomplete')).toHaveLength(2)
+    expect(s.node.names.counts.nameShares).toBe(0)
+    // Its sources answer: the names are in, checked against the section key; now it signs a's owner.
+    const proof = { sectionKey: t.genesis.sap.sectionKey().toBytes(), generation: decided.generation, proposals: decided.proposals, signature: decided.signature }
+    for (const source of others) s.deliver(source, 'NamesPage', { proofs: [proof], more: false })
+    expect(s.node.sectionNames.complete).toBe(true)
+    mark = s.sent.length
+    s.deliver(t.joiner, 'NameRegister', signClaim(t.joiner.keypair, 'a'), dst('a'))
+    const answers = s.sentOf('NameAnswer', mark)
+    expect(answers.map((m) => m.payload.answer._tag)).toEqual(['Share'])
+    const share = answers[0]!.payload.answer
+    expect(share._tag === 'Share' && Buffer.from(share.owner).equals(Buffer.from(owner.publicKey.bytes))).toBe(true)
   })
 
   it('does not resume while a fellow elder answers: it waits to be approved', () => {

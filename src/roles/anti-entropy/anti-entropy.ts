@@ -187,6 +187,8 @@ export class AntiEntropyRole implements Role {
       this.#heardFromElders = undefined
       return
     }
+    // A member still missing names its section decided asks the next elders, on the probe's beat.
+    c.section.retryNames()
     // Approved since the last tick: the silence counts from now.
     this.#heardFromElders ??= c.env.clock.now
     const elder = responsibleElder(c.name, section.sap.sap, section.members)

@@ -107,6 +107,11 @@ export class NameDesk {
       return this.#answer(from, name, { _tag: 'Refused', reason: 'NotOurs', message: 'not an elder: ask the elders of the name\'s section' })
     }
     if (!isLabel(name)) return this.#answer(from, name, { _tag: 'Refused', reason: 'BadName', message: 'a name is 1–63 lowercase letters, digits and inner hyphens' })
+    // Not knowing every name of our section yet (new here), we neither sign nor say a name is free: the client asks again.
+    if (!c.section.names.complete) {
+      c.refuse('name-table-incomplete')
+      return this.#answer(from, name, { _tag: 'Pending' })
+    }
     const xor = nameXor(name)
     if (!view.sap.sap.prefix.matches(xor) || toHex(dst.name) !== xor.toHex()) {
       c.refuse('name-not-ours')
@@ -122,6 +127,8 @@ export class NameDesk {
     const view = c.view
     const owner = claimed ?? c.section.names.owner(name)
     if (term === undefined || view === undefined || owner === undefined) return
+    // A table not complete may hold a later claim of an owned name: no share until it is.
+    if (claimed === undefined && !c.section.names.complete) return c.refuse('name-table-incomplete')
     const sectionKey = view.sap.sap.sectionKey()
     // Handing over: our share is of the old key; the client asks again under the new one.
     if (!term.keySet.publicKey().equals(sectionKey)) return

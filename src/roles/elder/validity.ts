@@ -45,7 +45,8 @@ export function isValid(c: NodeComponents, term: ElderTerm, bytes: Uint8Array): 
       return absorbable(c, change)
     case 'NameClaim':
       // Ours to decide, signed by its registrant, and not owned yet (the first decided claim won).
-      return prefix.matches(nameXor(change.name)) && claimValid(change.name, change.owner, change.signature) && c.section.names.owner(change.name) === undefined
+      // An elder whose table is not complete yet votes for no claim: it could take an owned name for free.
+      return c.section.names.complete && prefix.matches(nameXor(change.name)) && claimValid(change.name, change.owner, change.signature) && c.section.names.owner(change.name) === undefined
     case 'Split': {
       const split = splitFor(members, c.params)
       if (split === undefined) return false

@@ -289,7 +289,7 @@ export class MemberRole implements Role {
     c.section.start({ sap, members: new SectionMembers(sap.sap.prefix, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration })
     c.section.record(decision)
     // The names our section decided before we came (or while we were down).
-    if (payload.names !== undefined) c.section.askNames()
+    if (payload.names !== undefined) c.section.askNames(payload.names)
     const stored = this.#stored
     this.#joinAttempt = undefined
     this.#oldKeypair = undefined

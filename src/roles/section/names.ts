@@ -21,6 +21,9 @@ import { decodeValue, Ed25519PublicKeyBytes, encodeOwn, MAX_NAMES_PER_PAGE, Name
 import type { Prefix } from '../../xor/index.ts'
 
 const NAMESPACE = 'names'
+/** Whether the table is complete (and how many names it was told to expect), kept beside it. */
+const META_NAMESPACE = 'names-meta'
+const META_KEY = Uint8Array.of(0)
 const StoredName = Schema.Struct({ owner: Ed25519PublicKeyBytes, proof: NameProofWire })
 /** A names page stops at this many encoded bytes of proofs (frames are at most 5 MiB). */
 const PAGE_BYTES = 1024 * 1024
@@ -34,13 +37,54 @@ export class NameTable {
   /** Proofs checked already, by `key hex/generation` (a decision often names several). */
   readonly #verified = new Set<string>()
 
+  /**
+   * Whether this member knows every name its section decided: true from genesis and for a member
+   * approved when its section had none; false from an approval that said the section has names
+   * (or a merge) until a source's pages bring at least as many. An elder whose table is not
+   * complete votes for no claim and signs no record (it would treat an owned name as free).
+   */
+  #complete = true
+  #expected = 0
+
   constructor(store: NodeStore) {
     this.#store = store
     this.#count = store.blobCount(NAMESPACE)
+    const meta = store.getBlob(META_NAMESPACE, META_KEY)
+    if (meta !== undefined && meta.length === 5) {
+      this.#complete = meta[0] === 1
+      this.#expected = new DataView(meta.buffer, meta.byteOffset + 1, 4).getUint32(0)
+    }
   }
 
   get count(): number {
     return this.#count
+  }
+
+  get complete(): boolean {
+    return this.#complete
+  }
+
+  /** Our section has `expected` names we have not had (an approval's count; 0 after a merge: unknown): incomplete until a source's pages are in. */
+  expect(expected: number): void {
+    this.#complete = false
+    this.#expected = Math.max(this.#expected, expected)
+    this.#saveMeta()
+  }
+
+  /** A source sent its last page: complete if we hold as many names as we were told to expect. */
+  sourceDone(): boolean {
+    if (!this.#complete && this.#count >= this.#expected) {
+      this.#complete = true
+      this.#saveMeta()
+    }
+    return this.#complete
+  }
+
+  #saveMeta(): void {
+    const meta = new Uint8Array(5)
+    meta[0] = this.#complete ? 1 : 0
+    new DataView(meta.buffer).setUint32(1, Math.min(this.#expected, 0xffff_ffff))
+    this.#store.putBlob(META_NAMESPACE, META_KEY, meta)
   }
 
   #read(name: string): typeof StoredName.Type | undefined {

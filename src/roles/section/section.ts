@@ -18,7 +18,7 @@ import { decodeSapAndChain, type SignedSap } from '../../knowledge/index.ts'
 import type { XorName } from '../../xor/index.ts'
 import type { Message, PayloadOf } from '../../wire/index.ts'
 import { dropOldest } from '../bounded.ts'
-import { DECISIONS_PER_ANSWER, JOIN_FANOUT, MAX_DECISIONS_AHEAD, MAX_NAME_SOURCES, RECENT_DECISIONS } from '../constants.ts'
+import { DECISIONS_PER_ANSWER, JOIN_FANOUT, MAX_DECISIONS_AHEAD, MAX_NAME_SOURCES, NAMES_RETRY_MS, RECENT_DECISIONS } from '../constants.ts'
 import type { Role } from '../role.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import { MemoryStore } from '../../store/index.ts'
@@ -112,13 +112,34 @@ export class SectionRole implements Role {
    * Asks f + 1 of our elders (closest to us first) for the names our section decided before we
    * came: a new member, or one whose section took in its sibling (`section/names.ts`).
    */
-  askNames(elders: ReadonlyArray<{ readonly name: XorName; readonly addr: string }> | undefined = this.view?.sap.sap.elders): void {
+  askNames(expected: number, elders: ReadonlyArray<{ readonly name: XorName; readonly addr: string }> | undefined = this.view?.sap.sap.elders): void {
+    this.names.expect(expected)
+    this.#nameSources = elders === undefined ? [] : elders.filter((e) => !e.name.equals(this.#c.name)).sort((a, b) => this.#c.name.compareDistance(a.name, b.name)).map((e) => e.addr)
+    this.#nextNameSource = 0
+    this.#askMoreNames()
+  }
+
+  /** The elders we may ask for names, closest first, and the next one to ask. */
+  #nameSources: string[] = []
+  #nextNameSource = 0
+
+  /** Asks the next f + 1 sources (round the list). */
+  #askMoreNames(): void {
     const c = this.#c
-    if (elders === undefined) return
-    const asked = elders.filter((e) => !e.name.equals(c.name)).sort((a, b) => c.name.compareDistance(a.name, b.name)).slice(0, JOIN_FANOUT)
-    for (const e of asked) this.#namesFrom.add(e.addr)
+    if (this.names.complete || this.#nameSources.length === 0) return
+    const asked: string[] = []
+    for (let i = 0; i < Math.min(JOIN_FANOUT, this.#nameSources.length); i++) asked.push(this.#nameSources[this.#nextNameSource++ % this.#nameSources.length]!)
+    for (const addr of asked) this.#namesFrom.add(addr)
     dropOldest(this.#namesFrom, MAX_NAME_SOURCES)
-    c.send(asked.map((e) => e.addr), 'NamesRequest', {})
+    this.#namesAskedAt = c.env.clock.now
+    c.send(asked, 'NamesRequest', {})
+  }
+
+  #namesAskedAt = -Infinity
+
+  /** Until our table is complete, the next sources are asked every NAMES_RETRY_MS (the anti-entropy probe's beat calls this). */
+  retryNames(): void {
+    if (!this.names.complete && this.#c.env.clock.now - this.#namesAskedAt >= NAMES_RETRY_MS) this.#askMoreNames()
   }
 
   #onNamesRequest(from: string, sender: NodePublicKey, after: Uint8Array | undefined): void {
@@ -135,10 +156,16 @@ export class SectionRole implements Role {
     if (view === undefined || !this.#namesFrom.has(from)) return c.refuse('names-not-asked')
     for (const proof of page.proofs) {
       const outcome = this.names.learn(proof, c.tree, view.members.prefix)
-      if ('refused' in outcome) c.refuse(`names-${outcome.refused}`)
+      if ('refused' in outcome) {
+        // A source that sends a proof we refuse is asked no more (it could keep us verifying forgeries).
+        c.refuse(`names-${outcome.refused}`)
+        this.#namesFrom.delete(from)
+        return
+      }
     }
-    if (page.more && page.last !== undefined) c.send([from], 'NamesRequest', { after: page.last })
-    else this.#namesFrom.delete(from)
+    if (page.more && page.last !== undefined) return c.send([from], 'NamesRequest', { after: page.last })
+    this.#namesFrom.delete(from)
+    this.names.sourceDone()
   }
 
   /** A decision from an elder (passed on, announced, or asked for). */
@@ -215,7 +242,7 @@ export class SectionRole implements Role {
       c.events.emit({ type: 'section-merged', sap: applied.view.sap, absorbed: false })
       // The sibling's names are ours to know now: its old elders (our members now) have them.
       // (Its members ask ours for ours, as their approval says.)
-      this.askNames(c.tree.saps().find((s) => s.sap.sectionKey().equals(absorbed.sectionKey))?.sap.elders)
+      this.askNames(0, c.tree.saps().find((s) => s.sap.sectionKey().equals(absorbed.sectionKey))?.sap.elders)
     }
   }
 
@@ -267,7 +294,7 @@ export class SectionRole implements Role {
     this.start({ sap, members: new SectionMembers(parent, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration })
     this.#decisions.set(decision.generation, decision)
     c.events.emit({ type: 'section-merged', sap, absorbed: true })
-    if (payload.names !== undefined) this.askNames()
+    if (payload.names !== undefined) this.askNames(payload.names)
   }
 }
 

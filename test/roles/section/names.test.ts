@@ -77,4 +77,18 @@ describe('the name table', () => {
     expect(other.count).toBe(70)
     for (const name of names) expect(toHex(other.owner(name)!)).toBe(toHex(alice.publicKey.bytes))
   })
+
+  it('is complete from the start; told to expect names, it is not until a source brought as many, and it remembers', () => {
+    const store = MemoryStore.open()
+    const table = new NameTable(store)
+    expect(table.complete).toBe(true)
+    table.expect(2)
+    expect(table.complete).toBe(false)
+    table.learn(proof(1, [signClaim(alice, 'p')]), tree, Prefix.EMPTY)
+    expect(table.sourceDone()).toBe(false)
+    expect(new NameTable(store).complete).toBe(false)
+    table.learn(proof(2, [signClaim(alice, 'q')]), tree, Prefix.EMPTY)
+    expect(table.sourceDone()).toBe(true)
+    expect(new NameTable(store).complete).toBe(true)
+  })
 })
