@@ -5,11 +5,10 @@
  */
 import { parseArgs } from 'node:util'
 import { NameFailed, parseSafeUrl, SafeUrlInvalid } from '../client/index.ts'
-import { isLabel } from '../register/names.ts'
+import { isContentUrl, isLabel } from '../register/names.ts'
 import { toHex } from '../crypto/index.ts'
 import { connectClient } from './files.ts'
-import { userKey } from './register.ts'
-import { join } from 'node:path'
+import { DEFAULT_KEY, userKey } from './register.ts'
 
 export const NRS_USAGE = `usage: safenet nrs register NAME safe://ADDRESS [--json]
        safenet nrs update [SERVICE.]NAME safe://ADDRESS [--json]
@@ -59,7 +58,7 @@ export async function runNrs(argv: string[]): Promise<number> {
     if (error instanceof SafeUrlInvalid) throw new NrsUsageError(error.message)
     throw error
   }
-  if (target !== undefined && !/^safe:\/\/[0-9a-f]{64}$/.test(target)) throw new NrsUsageError(`a name points to content: safe:// and its 64-hex address (as \`files put\` prints), not ${JSON.stringify(target)}`)
+  if (target !== undefined && !isContentUrl(target)) throw new NrsUsageError(`a name points to content: safe:// and its 64-hex address (as \`files put\` prints), not ${JSON.stringify(target)}`)
   const client = await connectClient(values.contacts, NrsUsageError)
   const print = (object: Record<string, unknown>, text: string): number => {
     console.log(values.json ? JSON.stringify(object) : text)
@@ -68,12 +67,12 @@ export async function runNrs(argv: string[]): Promise<number> {
   try {
     switch (action) {
       case 'register': {
-        const key = userKey(values.key ?? join('.safenet', 'client', 'key'))
+        const key = userKey(values.key ?? DEFAULT_KEY)
         const { record, version } = await client.registerName(key, subject!, target!)
         return print({ name: subject, owner: toHex(record.owner), target, version }, `safe://${subject} → ${target} (version ${version}); owner ${toHex(record.owner).slice(0, 16)}…`)
       }
       case 'update': {
-        const key = userKey(values.key ?? join('.safenet', 'client', 'key'))
+        const key = userKey(values.key ?? DEFAULT_KEY)
         const { version } = await client.updateName(key, subject!, target!)
         return print({ name: subject, target, version }, `safe://${subject!.replace(/^safe:\/\//, '')} → ${target} (version ${version})`)
       }

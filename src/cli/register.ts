@@ -32,7 +32,8 @@ superseding the entries it saw; concurrent writes are kept as branches until a w
 
 export class RegisterUsageError extends Error {}
 
-const DEFAULT_KEY = join('.safenet', 'client', 'key')
+/** This user's key file, unless `--key` names another. */
+export const DEFAULT_KEY = join('.safenet', 'client', 'key')
 
 /** This user's key: read from `path`, or made there (a 32-byte seed, hex, readable by the user only). */
 export function userKey(path: string): NodeKeypair {

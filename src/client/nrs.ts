@@ -6,7 +6,7 @@
  */
 import { Schema } from 'effect'
 import { bytesEqual, type NodeKeypair, toHex } from '../crypto/index.ts'
-import { decodeTargets, encodeTargets, isLabel, type NameTargets, nrsRegisterName, parseSafeUrl, SafeUrlInvalid, signClaim } from '../register/names.ts'
+import { decodeTargets, encodeTargets, isContentUrl, isLabel, type NameTargets, nrsRegisterName, parseSafeUrl, SafeUrlInvalid, signClaim } from '../register/names.ts'
 import { type RegisterAddress, RegisterOpRefused } from '../register/register.ts'
 import { type NameRecord, NameRequest } from './names.ts'
 import { createRegister, readRegister, RegisterFailed, writeRegister } from './registers.ts'
@@ -22,8 +22,6 @@ export class NameFailed extends Schema.TaggedError<NameFailed>()('NameFailed', {
   message: Schema.String,
 }) {}
 
-/** A content address a name points to: `safe://` and 64 hex digits. */
-const CONTENT_URL = /^safe:\/\/[0-9a-f]{64}$/
 
 /** What `safe://…` resolved to. */
 export interface Resolved {
@@ -92,7 +90,7 @@ function registerOf(owner: Uint8Array, name: string): RegisterAddress {
 }
 
 function checkTarget(name: string, target: string): void {
-  if (!CONTENT_URL.test(target)) fail(name, 'Invalid', `a name points to content: safe:// and its 64-hex address (as \`files put\` prints), not ${JSON.stringify(target)}`)
+  if (!isContentUrl(target)) fail(name, 'Invalid', `a name points to content: safe:// and its 64-hex address (as \`files put\` prints), not ${JSON.stringify(target)}`)
 }
 
 /** The versions of a name: its register's entries that are target maps, oldest first. */

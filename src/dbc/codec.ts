@@ -7,29 +7,19 @@ import { Result, Schema } from 'effect'
 import { BlsPublicKey, BlsSignature } from '../crypto/index.ts'
 import { ProofChain, SignedSap } from '../knowledge/index.ts'
 import { DbcWire, decodeValue, encodeOwn } from '../wire/index.ts'
-import type { DbcContent, TransactionInput, TransactionSummary } from './dbc.ts'
+import { amountBytes, amountFromBytes, type DbcContent, type TransactionInput, type TransactionSummary } from './dbc.ts'
 import type { Dbc } from './mint-proof.ts'
 
 export class DbcUnreadable extends Schema.TaggedError<DbcUnreadable>()('DbcUnreadable', {
   message: Schema.String,
 }) {}
 
-function amountToBytes(amount: bigint): Uint8Array {
-  const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, amount)
-  return out
-}
-
-function amountFromBytes(bytes: Uint8Array): bigint {
-  return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0)
-}
-
 function contentToWire(content: DbcContent): DbcWire['content'] {
-  return { owner: content.owner.toBytes(), amount: amountToBytes(content.amount), parents: [...content.parents], nonce: content.nonce }
+  return { owner: content.owner.toBytes(), amount: amountBytes(content.amount), parents: [...content.parents], nonce: content.nonce }
 }
 
 function inputToWire(input: TransactionInput): DbcWire['transaction']['inputs'][number] {
-  return { spendKey: input.spendKey, amount: amountToBytes(input.amount), contentHash: input.contentHash }
+  return { spendKey: input.spendKey, amount: amountBytes(input.amount), contentHash: input.contentHash }
 }
 
 export function encodeDbc(dbc: Dbc): Uint8Array {

@@ -55,10 +55,15 @@ export class TransactionInvalid extends Schema.TaggedError<TransactionInvalid>()
   message: Schema.String,
 }) {}
 
-function amountBytes(amount: bigint): Uint8Array {
+/** An amount as 8 bytes, big-endian: in what is hashed, and on the wire. */
+export function amountBytes(amount: bigint): Uint8Array {
   const out = new Uint8Array(8)
   new DataView(out.buffer).setBigUint64(0, amount)
   return out
+}
+
+export function amountFromBytes(bytes: Uint8Array): bigint {
+  return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0)
 }
 
 function sorted(keys: ReadonlyArray<Uint8Array>): Uint8Array[] {

@@ -77,7 +77,8 @@ export class Gateway {
   readonly #client: Client
   readonly #server: Server
   readonly #ttl: number
-  readonly #manifests = new Map<string, Promise<Manifest | undefined>>()
+  /** What each address is: a directory's manifest, or a plain file (undefined); and its size either way. */
+  readonly #manifests = new Map<string, Promise<{ manifest?: Manifest; sizeBytes: number }>>()
   readonly #names = new Map<string, { at: number; resolved: Promise<Resolved> }>()
   /** Small files by address, least recently served first; `#fileBytes` their total size. */
   readonly #files = new Map<string, { readonly bytes: Promise<Uint8Array>; readonly size: number }>()
@@ -138,11 +139,11 @@ export class Gateway {
       headers['X-Safe-Versions'] = String(resolved.versions)
       headers['X-Safe-Target'] = resolved.target
     }
-    const manifest = await this.#manifest(address)
-    let file: { address: string; sizeBytes?: number; path: string }
+    const { manifest, sizeBytes } = await this.#manifest(address)
+    let file: { address: string; sizeBytes: number; path: string }
     if (manifest === undefined) {
       if (target.path !== '' && target.path !== '\0') throw new HttpError(404, 'Not found', `${describe(target)} is a single file, not a folder: it has no ${target.path}.`)
-      file = { address, path: '' }
+      file = { address, sizeBytes, path: '' }
     } else {
       const found = findInManifest(manifest, target.path)
       if (found.kind === 'redirect') {
@@ -185,7 +186,7 @@ export class Gateway {
   }
 
   /** The manifest at `address`, or undefined for a plain file (decided from its first bytes). */
-  #manifest(address: string): Promise<Manifest | undefined> {
+  #manifest(address: string): Promise<{ manifest?: Manifest; sizeBytes: number }> {
     let manifest = this.#manifests.get(address)
     if (manifest === undefined) {
       manifest = this.#readManifest(address)
@@ -199,15 +200,19 @@ export class Gateway {
     return manifest
   }
 
-  async #readManifest(address: string): Promise<Manifest | undefined> {
+  async #readManifest(address: string): Promise<{ manifest?: Manifest; sizeBytes: number }> {
     const bytes = Buffer.from(address, 'hex')
     const { sizeBytes } = await this.#client.stat(bytes)
-    if (sizeBytes < MANIFEST_MAGIC.length || sizeBytes > MAX_MANIFEST_BYTES) return undefined
-    // A small file is read whole at once (and kept: it may be the page itself); a large one's head first.
-    if (sizeBytes <= MAX_CACHED_FILE_BYTES) return decodeManifest(await this.#small(address, sizeBytes))
-    const head = await this.#client.getRange(bytes, 0, MANIFEST_MAGIC.length)
-    if (new TextDecoder().decode(head) !== MANIFEST_MAGIC) return undefined
-    return decodeManifest(await this.#client.getBytes(bytes))
+    const read = async (): Promise<Manifest | undefined> => {
+      if (sizeBytes < MANIFEST_MAGIC.length || sizeBytes > MAX_MANIFEST_BYTES) return undefined
+      // A small file is read whole at once (and kept: it may be the page itself); a large one's head first.
+      if (sizeBytes <= MAX_CACHED_FILE_BYTES) return decodeManifest(await this.#small(address, sizeBytes))
+      const head = await this.#client.getRange(bytes, 0, MANIFEST_MAGIC.length)
+      if (new TextDecoder().decode(head) !== MANIFEST_MAGIC) return undefined
+      return decodeManifest(await this.#client.getBytes(bytes))
+    }
+    const manifest = await read()
+    return manifest === undefined ? { sizeBytes } : { manifest, sizeBytes }
   }
 
   /** A small file's bytes: from memory, or read whole and kept. */
@@ -239,9 +244,9 @@ export class Gateway {
   }
 
   /** Sends a file: whole, or the one range asked for (206), or 304 if the browser has it. */
-  async #send(req: IncomingMessage, res: ServerResponse, file: { address: string; sizeBytes?: number; path: string }, headers: Record<string, string>): Promise<void> {
+  async #send(req: IncomingMessage, res: ServerResponse, file: { address: string; sizeBytes: number; path: string }, headers: Record<string, string>): Promise<void> {
     const bytes = Buffer.from(file.address, 'hex')
-    const size = file.sizeBytes ?? (await this.#client.stat(bytes)).sizeBytes
+    const size = file.sizeBytes
     const etag = `"${file.address}"`
     // Content on the network is public: a site's script may fetch another name's (another origin here).
     Object.assign(headers, { 'Content-Type': contentType(file.path), 'Accept-Ranges': 'bytes', ETag: etag, 'X-Content-Type-Options': 'nosniff', 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'Content-Range, X-Safe-Version, X-Safe-Versions, X-Safe-Target' })

@@ -106,6 +106,11 @@ export function parseSafeUrl(url: string): SafeUrl {
   return { name, service, path, ...(version === undefined ? {} : { version }) }
 }
 
+/** Whether `target` is what a name points to: `safe://` and a content address's 64 hex digits. */
+export function isContentUrl(target: string): boolean {
+  return /^safe:\/\/[0-9a-f]{64}$/.test(target)
+}
+
 /** One version of a name: where each of its services points (`''`: the name itself). */
 export type NameTargets = Readonly<Record<string, string>>
 
