@@ -7,11 +7,12 @@
  * anything, but never reach a supermajority alone). A claim the section is still deciding is
  * answered `Pending`; the share follows once it is decided.
  */
-import { type BlsSignature, CombineFailed, type NodePublicKey, SignatureShare, supermajority, toHex } from '../crypto/index.ts'
-import { decodeSapAndChain, type ProofChain, routeFor, type SignedSap } from '../knowledge/index.ts'
+import { type BlsSignature, type NodePublicKey, supermajority, toHex } from '../crypto/index.ts'
+import type { ProofChain, SignedSap } from '../knowledge/index.ts'
 import { nameXor, recordBytes } from '../register/names.ts'
 import type { Message, PayloadOf } from '../wire/index.ts'
-import { Request, type Outcome } from './requests.ts'
+import { EldersRequest, Shares } from './elders.ts'
+import type { Outcome } from './requests.ts'
 import type { ClientSession, RequestFailure } from './session.ts'
 
 /** A name's record: its owner, signed by the key of the section that decided it, with that key's SAP and chain. */
@@ -25,15 +26,12 @@ export interface NameRecord {
 
 export type NameClaim = PayloadOf<'NameRegister'>
 
-export class NameRequest extends Request {
+export class NameRequest extends EldersRequest {
   readonly name: string
   readonly claim: NameClaim | undefined
   readonly done: (outcome: Outcome<NameRecord | undefined>) => void
-  #elders: string[] = []
-  /** Shares by `section key hex/owner hex`, by elder index. */
-  readonly #shares = new Map<string, Map<number, { share: SignatureShare; signer: string }>>()
+  readonly #shares: Shares
   readonly #unknown = new Set<string>()
-  readonly #shared = new Set<string>()
   #record: NameRecord | undefined
 
   /** A claim of `claim.name` when `claim` is given, else a lookup of `name`'s owner. */
@@ -42,21 +40,17 @@ export class NameRequest extends Request {
     this.name = name
     this.claim = claim
     this.done = done
+    this.#shares = new Shares(session, this.target, 'name')
   }
 
-  locate(): void {
-    const sap = routeFor(this.session.tree, this.target)
-    if (sap === undefined) return
-    this.#elders = sap.sap.elders.map((e) => e.addr)
+  override located(): void {
     this.#unknown.clear()
-    this.actor.send({ type: 'LOCATED' })
   }
 
   send(): void {
-    const dst = { name: this.target.bytes, sectionKey: routeFor(this.session.tree, this.target)!.sap.sectionKey().toBytes() }
-    const to = this.#elders.filter((addr) => !this.#shared.has(addr))
-    if (this.claim === undefined) this.session.send(to, 'NameLookup', { name: this.name }, dst)
-    else this.session.send(to, 'NameRegister', this.claim, dst)
+    const to = this.elders.filter((addr) => !this.#shares.from.has(addr))
+    if (this.claim === undefined) this.session.send(to, 'NameLookup', { name: this.name }, this.dst())
+    else this.session.send(to, 'NameRegister', this.claim, this.dst())
   }
 
   receive(from: string, message: Message, sender: NodePublicKey): void {
@@ -67,54 +61,22 @@ export class NameRequest extends Request {
         return
       case 'Unknown':
         // Counted from the elders we asked only.
-        if (!this.#elders.includes(from)) return this.session.refuse('name-unknown-not-elder')
+        if (!this.elders.includes(from)) return this.session.refuse('name-unknown-not-elder')
         this.#unknown.add(from)
         // A supermajority of elders decided no claim of the name: it is not registered.
-        if (this.#unknown.size >= supermajority(Math.max(1, this.#elders.length))) this.actor.send({ type: 'ANSWER' })
+        if (this.#unknown.size >= supermajority(Math.max(1, this.elders.length))) this.actor.send({ type: 'ANSWER' })
         return
       case 'Refused':
         this.session.refuse(`name-${answer.reason}`)
         if (answer.reason === 'BadName' || answer.reason === 'BadSignature') return this.actor.send({ type: 'CANCEL', reason: `the elders refused: ${answer.message}` })
         if (answer.reason === 'NotOurs') return this.stale()
         return
-      case 'Share':
-        return this.#onShare(from, sender, answer)
-    }
-  }
-
-  #onShare(from: string, sender: NodePublicKey, answer: Extract<PayloadOf<'NameAnswer'>['answer'], { _tag: 'Share' }>): void {
-    const decoded = decodeSapAndChain(answer)
-    if (decoded === undefined) return this.session.refuse('name-bad-sap')
-    const { sap, chain } = decoded
-    if (this.session.tree.update(sap, chain).status === 'rejected') return this.session.refuse('name-sap-rejected')
-    if (!sap.sap.prefix.matches(this.target)) return this.session.refuse('name-wrong-section')
-    // A share is its elder's only: the sender (its node key signed the frame) is the SAP's elder at that index.
-    if (sap.sap.elders[answer.index]?.name.equals(sender.name) !== true) return this.session.refuse('name-share-not-its-elder')
-    const keySet = sap.sap.publicKeySet
-    const id = `${toHex(sap.sap.sectionKey().toBytes())}/${toHex(answer.owner)}`
-    let shares = this.#shares.get(id)
-    if (shares === undefined) this.#shares.set(id, (shares = new Map<number, { share: SignatureShare; signer: string }>()))
-    let share: SignatureShare
-    try {
-      share = SignatureShare.fromBytes(answer.share)
-    } catch {
-      return this.session.refuse('name-bad-share')
-    }
-    if (shares.has(answer.index)) return
-    shares.set(answer.index, { share, signer: from })
-    this.#shared.add(from)
-    if (shares.size < keySet.threshold + 1) return
-    const message = recordBytes(this.name, answer.owner)
-    try {
-      const combined = keySet.combine(message, [...shares].map(([index, s]) => ({ index, share: s.share, signer: s.signer })))
-      if (combined.badSigners.length > 0) this.session.refuse('name-bad-share')
-      this.#record = { name: this.name, owner: Uint8Array.from(answer.owner), sap, chain, signature: combined.signature }
-      this.actor.send({ type: 'ANSWER' })
-    } catch (error) {
-      if (!(error instanceof CombineFailed)) throw error
-      // Bad shares (a Byzantine elder's): dropped, the next good one completes the record.
-      for (const [index, s] of shares) if (error.badSigners.includes(s.signer)) shares.delete(index)
-      this.session.refuse('name-bad-share')
+      case 'Share': {
+        const signed = this.#shares.add(from, sender, answer, recordBytes(this.name, answer.owner), toHex(answer.owner))
+        if (signed === undefined) return
+        this.#record = { name: this.name, owner: Uint8Array.from(answer.owner), ...signed }
+        return this.actor.send({ type: 'ANSWER' })
+      }
     }
   }
 

@@ -20,6 +20,7 @@
 import type { RegisterAck } from '../register/ack.ts'
 import type { RegisterOp } from '../register/register.ts'
 import { nameXor } from '../register/names.ts'
+import { spendName } from '../dbc/dbc.ts'
 import { RegisterGetRequest, RegisterPutRequest } from './register-requests.ts'
 import { Result } from 'effect'
 import type { NetworkParameters } from '../consensus/index.ts'
@@ -245,6 +246,10 @@ export class ClientSession {
         this.#route(`NameRegister:${name}`, from, message, sender.success)
         return this.#route(`NameLookup:${name}`, from, message, sender.success)
       }
+      case 'SpendAnswer':
+        return this.#route(`SpendWrite:${spendName(message.payload.spendKey).toHex()}`, from, message, sender.success)
+      case 'ReissueAnswer':
+        return this.#route('ReissueRequest:', from, message, sender.success, (key) => key.startsWith('ReissueRequest:'))
       case 'ChunkRefused': {
         const address = toHex(message.payload.address)
         this.#route(`ChunkPut:${address}`, from, message, sender.success)

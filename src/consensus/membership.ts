@@ -45,6 +45,11 @@ export type MembershipChange =
    * decided in the same agreement so that every elder knows which claim came first.
    */
   | { readonly kind: 'NameClaim'; readonly name: string; readonly owner: Uint8Array; readonly signature: Uint8Array }
+  /**
+   * A spentbook entry (issue 20, src/dbc): DBC `spendKey` is spent in transaction `txHash`, signed
+   * by its owner. Decided in the agreement too: the first decided spend of a key is the only one.
+   */
+  | { readonly kind: 'Spend'; readonly spendKey: Uint8Array; readonly txHash: Uint8Array; readonly signature: Uint8Array }
 
 export function memberToWire(m: Member): MemberWire {
   return { name: m.name.bytes, publicKey: m.publicKey, addr: m.addr, age: m.age }
@@ -97,6 +102,9 @@ export function encodeChange(change: MembershipChange): Uint8Array {
     case 'NameClaim':
       wire = { _tag: 'NameClaim', name: change.name, owner: change.owner, signature: change.signature }
       break
+    case 'Spend':
+      wire = { _tag: 'Spend', spendKey: change.spendKey, txHash: change.txHash, signature: change.signature }
+      break
   }
   return Result.getOrThrow(encodeValue(MembershipChangeWire, wire))
 }
@@ -137,6 +145,8 @@ export function decodeChange(bytes: Uint8Array): MembershipChange | undefined {
         }
       case 'NameClaim':
         return { kind: 'NameClaim', name: wire.name, owner: Uint8Array.from(wire.owner), signature: Uint8Array.from(wire.signature) }
+      case 'Spend':
+        return { kind: 'Spend', spendKey: Uint8Array.from(wire.spendKey), txHash: Uint8Array.from(wire.txHash), signature: Uint8Array.from(wire.signature) }
     }
   } catch {
     // Key material that is not a valid point (InvalidEncoding): not a well-formed change.

@@ -119,9 +119,9 @@ export function applyDecisionToView(view: SectionView, decision: Decision, self:
   }
   const next: SectionView = { sap, members, nextGeneration: decision.generation + 1, ...(merging === undefined ? {} : { merging }) }
   const elders = view.sap.sap.elders.map((e) => e.name)
-  // Name claims are not churn: a decision of claims alone relocates nobody (else registering
-  // names would move adults around at will).
-  const claimsOnly = changes.length > 0 && changes.every((c) => c.kind === 'NameClaim')
+  // Name claims and spends are not churn: a decision of those alone relocates nobody (else
+  // registering names or paying would move adults around at will).
+  const claimsOnly = changes.length > 0 && changes.every((c) => c.kind === 'NameClaim' || c.kind === 'Spend')
   const quiet = structural !== undefined || merge !== undefined || absorb !== undefined || merging !== undefined || claimsOnly
   const relocated = quiet ? [] : relocations(members, elders, seed, params)
     .map((r) => ({ member: members.get(r.name)!, destination: r.destination }))

@@ -13,6 +13,7 @@ import { elderMachine } from '../../machines/elder.machine.ts'
 import { memberMachine } from '../../machines/member.machine.ts'
 import { sectionMachine } from '../../machines/section.machine.ts'
 import { vaultMachine } from '../../machines/vault.machine.ts'
+import { mintNodeMachine } from '../../machines/mint-node.machine.ts'
 
 export const MACHINES: ReadonlyArray<{ readonly name: string; readonly machine: AnyStateMachine }> = [
   { name: 'agreement', machine: agreementMachine },
@@ -24,4 +25,5 @@ export const MACHINES: ReadonlyArray<{ readonly name: string; readonly machine: 
   { name: 'member', machine: memberMachine },
   { name: 'section', machine: sectionMachine },
   { name: 'vault', machine: vaultMachine },
+  { name: 'mint-node', machine: mintNodeMachine },
 ]

@@ -5,6 +5,7 @@
 import { antiEntropyMachine } from '../../machines/anti-entropy.machine.ts'
 import { clientAggregatorMachine } from '../../machines/client-aggregator.machine.ts'
 import { vaultMachine } from '../../machines/vault.machine.ts'
+import { type MintFacts, mintNodeMachine } from '../../machines/mint-node.machine.ts'
 import { connectionMachine, type ConnectionSettings } from '../../machines/connection.machine.ts'
 import { elderMachine } from '../../machines/elder.machine.ts'
 import { joinRetryDelay, maxRounds, memberMachine } from '../../machines/member.machine.ts'
@@ -17,6 +18,9 @@ const cap = (n: number, max: number): number => Math.min(n, max)
 
 const connectionSettings: ConnectionSettings = { maxQueuedFrames: 2, initialBackoffMs: 100, maxBackoffMs: 400, maxAttempts: 3, idleMs: 1_000 }
 const AE_MAX_REQUESTS = 3
+
+/** Every combination of what a mint request may find. */
+const MINT_FACTS: ReadonlyArray<MintFacts> = [true, false].flatMap((ours) => [true, false].flatMap((valid) => (['this', 'other', 'none'] as const).flatMap((decided) => [true, false].map((signedOther) => ({ ours, valid, decided, signedOther })))))
 
 /** The specs, built on first use (the section spec makes keys). */
 export function specs(): ReadonlyArray<MachineSpec> {
@@ -132,6 +136,38 @@ const SIMPLE_SPECS: ReadonlyArray<MachineSpec> = [
         'vault.serving.sweep': 'sweeps every sweepIntervalMs, for as long as it serves',
         'vault.serving.cache': 'cools every coolIntervalMs, for as long as it serves',
       },
+    },
+  }),
+  defineSpec({
+    name: 'mint-node',
+    machine: mintNodeMachine,
+    events: [
+      ...['SERVE', 'RETIRE', 'SYNCED', 'UNSYNCED', 'STOP'].map((type) => ({ type })),
+      // A write never finds anything signed (signing is for reissues).
+      ...MINT_FACTS.filter((facts) => !facts.signedOther).map((facts) => ({ type: 'WRITE', facts })),
+      ...MINT_FACTS.map((facts) => ({ type: 'REISSUE', facts })),
+    ],
+    key: (s) => s.context.last ?? null,
+    // ~150 states × 41 events.
+    limit: 20_000,
+    stable: ['mintNode.idle', 'mintNode.serving.syncing', 'mintNode.serving.minting', 'mintNode.stopped'],
+    invariants: [
+      // The rule of the mint (issue 20): a share only for the decided transaction of each of our
+      // inputs, never for a second one, never while the spentbook may be incomplete.
+      {
+        name: 'a reissue is signed only for ours, valid, decided for this transaction, and nothing else signed',
+        holds: (s) => s.context.last?.verdict !== 'sign' || (s.context.last.request === 'REISSUE' && s.context.last.facts.ours && s.context.last.facts.valid && s.context.last.facts.decided === 'this' && !s.context.last.facts.signedOther),
+      },
+      {
+        name: 'a spend is put forward only when ours, valid and undecided',
+        holds: (s) => s.context.last?.verdict !== 'propose' || (s.context.last.request === 'WRITE' && s.context.last.facts.ours && s.context.last.facts.valid && s.context.last.facts.decided === 'none'),
+      },
+      { name: 'a double spend is told only when another transaction was decided or signed', holds: (s) => s.context.last?.verdict !== 'doubleSpend' || s.context.last.facts.decided === 'other' || s.context.last.facts.signedOther },
+    ],
+    // Requests come from clients; the term and the spentbook's completeness from the node (elder and section roles).
+    progress: {
+      external: ['SERVE', 'RETIRE', 'SYNCED', 'UNSYNCED', 'WRITE', 'REISSUE'],
+      shutdown: ['STOP'],
     },
   }),
   defineSpec({

@@ -3,7 +3,7 @@
  * Amounts travel as 8 bytes, big-endian (a u64; msgpack has no portable bigint).
  */
 import { Schema } from 'effect'
-import { ProofChainWire, SignedSapWire } from './payloads.ts'
+import { ProofChainWire, SignedSapWire } from './sap.ts'
 import { BlsPublicKeyBytes, BlsSignatureBytes, BoundedArray, FixedBytes, Sha3Hash } from './primitives.ts'
 
 /** Inputs and outputs one transaction has at most (src/dbc's bounds, named here for the schemas). */
@@ -29,6 +29,13 @@ export const TransactionSummaryWire = Schema.Struct({
   inputs: BoundedArray(TransactionInputWire, MAX_INPUTS),
   outputHashes: BoundedArray(Sha3Hash, MAX_OUTPUTS),
 })
+
+/** A whole transaction: what an elder checks before it writes a spend or signs a reissue. */
+export const TransactionWire = Schema.Struct({
+  inputs: BoundedArray(TransactionInputWire, MAX_INPUTS),
+  outputs: BoundedArray(DbcContentWire, MAX_OUTPUTS),
+})
+export type TransactionWire = typeof TransactionWire.Type
 
 export const MintProofWire = Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire, signature: BlsSignatureBytes })
 

@@ -18,7 +18,6 @@ import {
   Ed25519SignatureBytes,
   FixedBytes,
   IntBetween,
-  MAX_CHAIN_LINKS,
   MAX_ELDERS,
   MAX_MEMBERS,
   PrefixWire,
@@ -31,62 +30,9 @@ import { MAX_FRAME_BYTES } from './envelope.ts'
 import { RegisterAck, RegisterGet, RegisterPut, RegisterRefused, RegisterState, RegisterSync } from './register.ts'
 import { MAX_LABEL_LENGTH } from '../register/names.ts'
 
-// --- Network knowledge (DESIGN.md §4) -------------------------------------------------------
-
-/** A member's state in its section (DESIGN.md §6): Joined, Left, or Relocated towards a name. */
-export const MembershipState = Schema.Union([
-  Schema.TaggedStruct('Joined', {}),
-  Schema.TaggedStruct('Left', {}),
-  Schema.TaggedStruct('Relocated', { destination: XorNameBytes }),
-])
-
-export const NodeStateWire = Schema.Struct({
-  name: XorNameBytes,
-  addr: Address,
-  /** Node age: grows by one per relocation; decides elder candidacy (DESIGN.md §6). */
-  age: IntBetween(0, 255),
-  state: MembershipState,
-})
-export type NodeStateWire = typeof NodeStateWire.Type
-
-export const ElderWire = Schema.Struct({ name: XorNameBytes, addr: Address })
-
-/** Section authority provider: who the section is and which key speaks for it. */
-export const SapWire = Schema.Struct({
-  prefix: PrefixWire,
-  publicKeySet: PublicKeySetBytes,
-  elders: BoundedArray(ElderWire, MAX_ELDERS).check(Schema.isMinLength(1)),
-  members: BoundedArray(NodeStateWire, MAX_MEMBERS),
-  generation: Uint,
-})
-export type SapWire = typeof SapWire.Type
-
-/** A SAP with the section's combined signature over its canonical bytes (src/knowledge). */
-export const SignedSapWire = Schema.Struct({ sap: SapWire, signature: BlsSignatureBytes })
-export type SignedSapWire = typeof SignedSapWire.Type
-
-/** A path in the SectionsDAG: each link's key is signed by the previous key (the root first). */
-const PlainChainWire = Schema.Struct({
-  root: BlsPublicKeyBytes,
-  links: BoundedArray(Schema.Struct({ key: BlsPublicKeyBytes, signature: BlsSignatureBytes }), MAX_CHAIN_LINKS),
-})
-
-/** How many sections can merge into one key: the two children of the merged prefix. */
-export const MAX_CO_PARENTS = 1
-
-export const ProofChainWire = Schema.Struct({
-  root: BlsPublicKeyBytes,
-  links: BoundedArray(Schema.Struct({
-    key: BlsPublicKeyBytes,
-    signature: BlsSignatureBytes,
-    /**
-     * A merged key's other parent (DESIGN.md §8): that parent's chain (from a key the receiver
-     * trusts) and its signature over this link's key. One level: its own links carry none.
-     */
-    also: Schema.optionalKey(BoundedArray(Schema.Struct({ chain: PlainChainWire, signature: BlsSignatureBytes }), MAX_CO_PARENTS)),
-  }), MAX_CHAIN_LINKS),
-})
-export type ProofChainWire = typeof ProofChainWire.Type
+export * from './sap.ts'
+import { ProofChainWire, SapWire, SignedSapWire } from './sap.ts'
+import { DbcWire, MAX_INPUTS, SpendKeyBytes, TransactionWire } from './dbc.ts'
 
 /** A member as elders hand it to a joiner: what SectionMembers holds. */
 export const MemberWire = Schema.Struct({ name: XorNameBytes, publicKey: Ed25519PublicKeyBytes, addr: Address, age: IntBetween(0, 255) })
@@ -132,6 +78,11 @@ export const MembershipChangeWire = Schema.Union([
   }),
   /** A registrant claims a name (NRS, src/register/names.ts), signed by `owner` over `claimBytes`. */
   Schema.TaggedStruct('NameClaim', { name: NameLabel, owner: Ed25519PublicKeyBytes, signature: Ed25519SignatureBytes }),
+  /**
+   * A spentbook entry (issue 20, src/dbc): the owner of the DBC whose spend key is `spendKey`
+   * spends it in transaction `txHash`, signed by that key over `spendBytes`.
+   */
+  Schema.TaggedStruct('Spend', { spendKey: SpendKeyBytes, txHash: Sha3Hash, signature: BlsSignatureBytes }),
 ])
 export type MembershipChangeWire = typeof MembershipChangeWire.Type
 
@@ -467,6 +418,51 @@ export const NamesRequest = Schema.Struct({ after: Schema.optionalKey(XorNameByt
 /** A page of them: each name's proof; `last` the page's last name, `more` whether more follow. */
 export const NamesPage = Schema.Struct({ proofs: BoundedArray(NameProofWire, MAX_NAMES_PER_PAGE), last: Schema.optionalKey(XorNameBytes), more: Schema.Boolean })
 
+// --- Mint (issue 20: src/dbc, src/roles/mint-node) -------------------------------------------------
+
+/** A spentbook entry's decision as its section key signed it (the same proof as a name's). */
+export const SpendProofWire = NameProofWire
+/** The entry decided for a spend key: its transaction, the owner's signature, the decision, and the chain from genesis of the key that signed it. */
+export const SpentEntryWire = Schema.Struct({ spendKey: SpendKeyBytes, txHash: Sha3Hash, signature: BlsSignatureBytes, proof: SpendProofWire, proofChain: ProofChainWire })
+export type SpentEntryWire = typeof SpentEntryWire.Type
+/** Why an elder will not write a spend or sign a reissue. */
+const MintRefusal = Schema.Struct({
+  reason: Schema.Literals(['NotOurs', 'NotElder', 'InvalidDbc', 'InvalidTransaction', 'BadSignature', 'Busy', 'NoMint']),
+  message: BoundedString(256),
+})
+/**
+ * A client writes the spentbook entry of one input (`dst.name` its spend name) to the elders of
+ * its section: the input DBC and the whole transaction come with it, so that an elder puts
+ * forward only the spend of a valid DBC in a valid transaction.
+ */
+export const SpendWrite = Schema.Struct({ transaction: TransactionWire, input: DbcWire, signature: BlsSignatureBytes })
+/** The entry decided for the spend key: this transaction's (`Recorded`), another's (`DoubleSpend`), still in agreement, or refused. */
+export const SpendAnswer = Schema.Struct({
+  spendKey: SpendKeyBytes,
+  answer: Schema.Union([
+    Schema.TaggedStruct('Recorded', { entry: SpentEntryWire }),
+    Schema.TaggedStruct('DoubleSpend', { entry: SpentEntryWire }),
+    Schema.TaggedStruct('Pending', {}),
+    Schema.TaggedStruct('Refused', MintRefusal.fields),
+  ]),
+})
+/** A client asks the elders of each input's section to sign `transaction` (its inputs' DBCs with it). */
+export const ReissueRequest = Schema.Struct({ transaction: TransactionWire, inputs: BoundedArray(DbcWire, MAX_INPUTS) })
+/**
+ * An elder's answer: its share of the section key's signature over the transaction (`mintBytes`),
+ * with the SAP and chain it signs under; an input of ours spent in another transaction; an input
+ * whose entry is not decided yet (`NotSpent`: write it first); or refused.
+ */
+export const ReissueAnswer = Schema.Struct({
+  txHash: Sha3Hash,
+  answer: Schema.Union([
+    Schema.TaggedStruct('Share', { sap: SignedSapWire, proofChain: ProofChainWire, index: ShareIndex, share: BlsSignatureBytes }),
+    Schema.TaggedStruct('DoubleSpend', { entry: SpentEntryWire }),
+    Schema.TaggedStruct('NotSpent', { spendKey: SpendKeyBytes }),
+    Schema.TaggedStruct('Refused', MintRefusal.fields),
+  ]),
+})
+
 /** Every message kind and the schema of its payload. */
 export const Payloads = {
   AeProbe,
@@ -513,6 +509,10 @@ export const Payloads = {
   NameAnswer,
   NamesRequest,
   NamesPage,
+  SpendWrite,
+  SpendAnswer,
+  ReissueRequest,
+  ReissueAnswer,
 } as const
 
 export type Kind = keyof typeof Payloads

@@ -289,7 +289,7 @@ describe('an elder whose fellow elders are all down', () => {
       members: [...members, asMember(t.joiner, 5)].map(memberToWire), nextGeneration: 1, names: 3,
     }, s.dstFor(t.genesis.sap.sectionKey().toBytes()))
     expect(s.node.role).toBe('elder')
-    expect(s.node.sectionNames.complete).toBe(false)
+    expect(s.node.sectionRegistry.complete).toBe(false)
     // It asked f + 1 fellow elders for the names.
     expect(s.sentOf('NamesRequest').flatMap((m) => m.to)).toHaveLength(3)
     // The section decided three names before (signed by its key): this elder does not know them yet.
@@ -305,7 +305,7 @@ describe('an elder whose fellow elders are all down', () => {
     // Its sources answer: the names are in, checked against the section key; now it signs a's owner.
     const proof = { sectionKey: t.genesis.sap.sectionKey().toBytes(), generation: decided.generation, proposals: decided.proposals, signature: decided.signature }
     for (const source of others) s.deliver(source, 'NamesPage', { proofs: [proof], more: false })
-    expect(s.node.sectionNames.complete).toBe(true)
+    expect(s.node.sectionRegistry.complete).toBe(true)
     mark = s.sent.length
     s.deliver(t.joiner, 'NameRegister', signClaim(t.joiner.keypair, 'a'), dst('a'))
     const answers = s.sentOf('NameAnswer', mark)

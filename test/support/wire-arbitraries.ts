@@ -66,6 +66,23 @@ const registerOp = fc.oneof(
   fc.record({ kind: fc.constant('write' as const), address: registerAddress, entry: fc.record({ value: fc.uint8Array({ maxLength: 40 }), parents: fc.array(name, { maxLength: 3 }), author: bytes(32), signature: bytes(64) }) }),
 )
 
+const amount = bytes(8)
+const dbcContent = fc.record({ owner: blsKey, amount, parents: fc.array(blsKey, { maxLength: 2 }), nonce: bytes(32) })
+const txInput = fc.record({ spendKey: blsKey, amount, contentHash: bytes(32) })
+const transaction = fc.record({ inputs: fc.array(txInput, { maxLength: 2 }), outputs: fc.array(dbcContent, { maxLength: 2 }) })
+const dbc = fc.record({
+  content: dbcContent,
+  transaction: fc.record({ inputs: fc.array(txInput, { maxLength: 2 }), outputHashes: fc.array(bytes(32), { maxLength: 2 }) }),
+  proofs: fc.array(fc.record({ sap: signedSap, proofChain, signature: blsSignature }), { maxLength: 1 }),
+})
+const decisionProof = fc.record({ sectionKey: blsKey, generation: fc.nat(), proposals, signature: blsSignature })
+const spentEntry = fc.record({ spendKey: blsKey, txHash: bytes(32), signature: blsSignature, proof: decisionProof, proofChain })
+const mintRefusal = fc.record({
+  _tag: fc.constant('Refused' as const),
+  reason: fc.constantFrom('NotOurs' as const, 'NotElder' as const, 'InvalidDbc' as const, 'InvalidTransaction' as const, 'BadSignature' as const, 'Busy' as const, 'NoMint' as const),
+  message: fc.string({ maxLength: 40 }),
+})
+
 export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   JoinRequest: fc.record({ addr: address, relocation: fc.option(relocation, { nil: undefined }), elderShare: fc.option(fc.record({ index: fc.integer({ min: 0, max: 255 }), share: blsSignature }), { nil: undefined }) })
     .map(({ addr, relocation, elderShare }) => ({ addr, ...(relocation === undefined ? {} : { relocation }), ...(elderShare === undefined ? {} : { elderShare }) })),
@@ -109,6 +126,20 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   }),
   RegisterSync: fc.record({ ops: fc.array(registerOp, { maxLength: 3 }) }),
   NameRegister: fc.record({ name: nameLabel, owner: bytes(32), signature: bytes(64) }),
+  SpendWrite: fc.record({ transaction, input: dbc, signature: blsSignature }),
+  SpendAnswer: fc.record({ spendKey: blsKey, answer: fc.oneof(
+    spentEntry.map((entry) => ({ _tag: 'Recorded' as const, entry })),
+    spentEntry.map((entry) => ({ _tag: 'DoubleSpend' as const, entry })),
+    fc.constant({ _tag: 'Pending' as const }),
+    mintRefusal,
+  ) }),
+  ReissueRequest: fc.record({ transaction, inputs: fc.array(dbc, { maxLength: 2 }) }),
+  ReissueAnswer: fc.record({ txHash: bytes(32), answer: fc.oneof(
+    fc.record({ _tag: fc.constant('Share' as const), sap: signedSap, proofChain, index: fc.integer({ min: 0, max: 63 }), share: blsSignature }),
+    spentEntry.map((entry) => ({ _tag: 'DoubleSpend' as const, entry })),
+    blsKey.map((spendKey) => ({ _tag: 'NotSpent' as const, spendKey })),
+    mintRefusal,
+  ) }),
   NameLookup: fc.record({ name: nameLabel }),
   NamesRequest: fc.record({ after: name }, { requiredKeys: [] }),
   NamesPage: fc.record({

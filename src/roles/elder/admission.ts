@@ -183,7 +183,7 @@ export class Admission {
     const graceMs = Math.ceil(this.#elder.graceLeft())
     c.send([addr], 'JoinApproved', {
       decision, sap: section.sap.toWire(), proofChain: chain.toWire(), members: section.members.members().map(memberToWire),
-      nextGeneration: section.nextGeneration, ...(graceMs > 0 ? { graceMs } : {}), ...(c.section.names.count > 0 ? { names: c.section.names.count } : {}),
+      nextGeneration: section.nextGeneration, ...(graceMs > 0 ? { graceMs } : {}), ...(c.section.registry.count > 0 ? { names: c.section.registry.count } : {}),
     }, dst)
     // And what it should know of the neighbours.
     c.antiEntropy.sendSaps(addr, c.tree.saps().filter((s) => isNeighbour(s.sap.prefix, section.sap.sap.prefix)))

@@ -1,7 +1,7 @@
 /**
  * The elder's name desk (issue 19, NRS; src/register/names.ts): a client's claim of a name goes to
  * the elders of the name's section; each puts it forward for the next generation, and once one
- * claim of a name is decided (the first decided wins: `section/names.ts`), each elder signs the
+ * claim of a name is decided (the first decided wins: `section/registry.ts`), each elder signs the
  * record `name → owner` of that claim with its share of the section key and sends the share to
  * every client that asked. A lookup is answered the same way. An honest elder never signs a record
  * of another owner for a name (the owner comes only from the agreed name table), so two owners
@@ -59,7 +59,7 @@ export class NameDesk {
     if (checked === undefined) return
     this.counts.nameClaims++
     if (this.adversary === 'sign-any') return this.#answerOwner(from, payload.name, Uint8Array.from(payload.owner))
-    if (c.section.names.owner(payload.name) !== undefined) return this.#answerOwner(from, payload.name)
+    if (c.section.registry.owner(payload.name) !== undefined) return this.#answerOwner(from, payload.name)
     if (!claimValid(payload.name, payload.owner, payload.signature)) return this.#answer(from, payload.name, { _tag: 'Refused', reason: 'BadSignature', message: 'the claim is not signed by the key it names' })
     const term = this.#elder.term!
     for (const hex of this.#claims) if (!term.pending.has(hex)) this.#claims.delete(hex)
@@ -84,7 +84,7 @@ export class NameDesk {
   onLookup(from: string, payload: PayloadOf<'NameLookup'>, dst: Dst): void {
     if (this.#check(from, payload.name, dst) === undefined) return
     this.counts.nameLookups++
-    if (this.#c.section.names.owner(payload.name) !== undefined) return this.#answerOwner(from, payload.name)
+    if (this.#c.section.registry.owner(payload.name) !== undefined) return this.#answerOwner(from, payload.name)
     this.#answer(from, payload.name, { _tag: 'Unknown' })
   }
 
@@ -108,7 +108,7 @@ export class NameDesk {
     }
     if (!isLabel(name)) return this.#answer(from, name, { _tag: 'Refused', reason: 'BadName', message: 'a name is 1–63 lowercase letters, digits and inner hyphens' })
     // Not knowing every name of our section yet (new here), we neither sign nor say a name is free: the client asks again.
-    if (!c.section.names.complete) {
+    if (!c.section.registry.complete) {
       c.refuse('name-table-incomplete')
       return this.#answer(from, name, { _tag: 'Pending' })
     }
@@ -125,10 +125,10 @@ export class NameDesk {
     const c = this.#c
     const term = this.#elder.term
     const view = c.view
-    const owner = claimed ?? c.section.names.owner(name)
+    const owner = claimed ?? c.section.registry.owner(name)
     if (term === undefined || view === undefined || owner === undefined) return
     // A table not complete may hold a later claim of an owned name: no share until it is.
-    if (claimed === undefined && !c.section.names.complete) return c.refuse('name-table-incomplete')
+    if (claimed === undefined && !c.section.registry.complete) return c.refuse('name-table-incomplete')
     const sectionKey = view.sap.sap.sectionKey()
     // Handing over: our share is of the old key; the client asks again under the new one.
     if (!term.keySet.publicKey().equals(sectionKey)) return

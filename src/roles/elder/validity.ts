@@ -7,6 +7,8 @@
 import { checkJoin, decodeChange, elderCandidates, mayLeave, type Member, type MembershipChange, mergeBytes, needsNewElders, type SectionMembers, splitFor } from '../../consensus/index.ts'
 import { sha3_256, toHex } from '../../crypto/index.ts'
 import { linkBytes, type SectionAuthorityProvider } from '../../knowledge/index.ts'
+import { spendName } from '../../dbc/dbc.ts'
+import { spendValid } from '../../dbc/spend.ts'
 import { claimValid, nameXor } from '../../register/names.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import type { ElderTerm } from './elder.ts'
@@ -46,7 +48,11 @@ export function isValid(c: NodeComponents, term: ElderTerm, bytes: Uint8Array): 
     case 'NameClaim':
       // Ours to decide, signed by its registrant, and not owned yet (the first decided claim won).
       // An elder whose table is not complete yet votes for no claim: it could take an owned name for free.
-      return c.section.names.complete && prefix.matches(nameXor(change.name)) && claimValid(change.name, change.owner, change.signature) && c.section.names.owner(change.name) === undefined
+      return c.section.registry.complete && prefix.matches(nameXor(change.name)) && claimValid(change.name, change.owner, change.signature) && c.section.registry.owner(change.name) === undefined
+    case 'Spend':
+      // Ours to decide, signed by the key it spends, and not spent yet (the first decided spend won);
+      // an elder that does not know every spend of its section yet votes for none.
+      return c.section.registry.complete && prefix.matches(spendName(change.spendKey)) && spendValid(change) && c.section.registry.spent(change.spendKey) === undefined
     case 'Split': {
       const split = splitFor(members, c.params)
       if (split === undefined) return false

@@ -22,7 +22,7 @@ import { DECISIONS_PER_ANSWER, JOIN_FANOUT, MAX_DECISIONS_AHEAD, MAX_NAME_SOURCE
 import type { Role } from '../role.ts'
 import type { NodeComponents } from '../shell/components.ts'
 import { MemoryStore } from '../../store/index.ts'
-import { NameTable } from './names.ts'
+import { Registry } from './registry.ts'
 
 export class SectionRole implements Role {
   readonly name = 'section'
@@ -36,12 +36,12 @@ export class SectionRole implements Role {
   /** Whom we asked for names (their pages are taken in). */
   readonly #namesFrom = new Set<string>()
 
-  /** The names this section decided (NRS). */
-  readonly names: NameTable
+  /** The names and spent keys this section decided (NRS, the spentbook). */
+  readonly registry: Registry
 
   constructor(components: NodeComponents) {
     this.#c = components
-    this.names = new NameTable(components.env.store ?? MemoryStore.open())
+    this.registry = new Registry(components.env.store ?? MemoryStore.open())
     this.#actor = createActor(sectionMachine, { input: { params: components.params }, ...components.actorOptions('section', 'section') })
   }
 
@@ -110,10 +110,10 @@ export class SectionRole implements Role {
 
   /**
    * Asks f + 1 of our elders (closest to us first) for the names our section decided before we
-   * came: a new member, or one whose section took in its sibling (`section/names.ts`).
+   * came: a new member, or one whose section took in its sibling (`section/registry.ts`).
    */
   askNames(expected: number, elders: ReadonlyArray<{ readonly name: XorName; readonly addr: string }> | undefined = this.view?.sap.sap.elders): void {
-    this.names.expect(expected)
+    this.registry.expect(expected)
     this.#nameSources = elders === undefined ? [] : elders.filter((e) => !e.name.equals(this.#c.name)).sort((a, b) => this.#c.name.compareDistance(a.name, b.name)).map((e) => e.addr)
     this.#nextNameSource = 0
     this.#askMoreNames()
@@ -126,7 +126,7 @@ export class SectionRole implements Role {
   /** Asks the next f + 1 sources (round the list). */
   #askMoreNames(): void {
     const c = this.#c
-    if (this.names.complete || this.#nameSources.length === 0) return
+    if (this.registry.complete || this.#nameSources.length === 0) return
     const asked: string[] = []
     for (let i = 0; i < Math.min(JOIN_FANOUT, this.#nameSources.length); i++) asked.push(this.#nameSources[this.#nextNameSource++ % this.#nameSources.length]!)
     for (const addr of asked) this.#namesFrom.add(addr)
@@ -139,13 +139,13 @@ export class SectionRole implements Role {
 
   /** Until our table is complete, the next sources are asked every NAMES_RETRY_MS (the anti-entropy probe's beat calls this). */
   retryNames(): void {
-    if (!this.names.complete && this.#c.env.clock.now - this.#namesAskedAt >= NAMES_RETRY_MS) this.#askMoreNames()
+    if (!this.registry.complete && this.#c.env.clock.now - this.#namesAskedAt >= NAMES_RETRY_MS) this.#askMoreNames()
   }
 
   #onNamesRequest(from: string, sender: NodePublicKey, after: Uint8Array | undefined): void {
     const c = this.#c
     if (this.view?.members.has(sender.name) !== true) return c.refuse('names-not-member')
-    const page = this.names.page(after)
+    const page = this.registry.page(after)
     c.send([from], 'NamesPage', page)
   }
 
@@ -155,7 +155,7 @@ export class SectionRole implements Role {
     // Only from those we asked (every proof is checked still).
     if (view === undefined || !this.#namesFrom.has(from)) return c.refuse('names-not-asked')
     for (const proof of page.proofs) {
-      const outcome = this.names.learn(proof, c.tree, view.members.prefix)
+      const outcome = this.registry.learn(proof, c.tree, view.members.prefix)
       if ('refused' in outcome) {
         // A source that sends a proof we refuse is asked no more (it could keep us verifying forgeries).
         c.refuse(`names-${outcome.refused}`)
@@ -165,7 +165,7 @@ export class SectionRole implements Role {
     }
     if (page.more && page.last !== undefined) return c.send([from], 'NamesRequest', { after: page.last })
     this.#namesFrom.delete(from)
-    this.names.sourceDone()
+    this.registry.sourceDone()
   }
 
   /** A decision from an elder (passed on, announced, or asked for). */
@@ -228,7 +228,7 @@ export class SectionRole implements Role {
     const applied = this.#actor.getSnapshot().context.last
     if (applied?.decision !== decision) return
     for (const change of applied.changes) if (change.kind === 'Absorb') c.antiEntropy.links.linkMerge(change)
-    this.names.apply(applied)
+    this.registry.apply(applied)
     c.events.emit({ type: 'decision-applied', applied })
     const structural = applied.structural
     if (structural !== undefined) {

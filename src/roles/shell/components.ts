@@ -18,6 +18,7 @@ import type { MemberRole } from '../member/member.ts'
 import type { SectionRole } from '../section/section.ts'
 import type { NodeStore } from '../../store/index.ts'
 import type { VaultRole, VaultSettings } from '../vault/vault.ts'
+import type { MintNodeRole } from '../mint-node/mint-node.ts'
 import type { ShellEvents } from './events.ts'
 
 /** What a node needs from its runtime: sending, timers, randomness, key generation. */
@@ -29,7 +30,7 @@ export interface NodeWire {
 }
 
 /** The node's actors, as {@link NodeEnv.clockFor} names them. */
-export type NodeActorKind = 'member' | 'section' | 'antiEntropy' | 'agreement' | 'elder' | 'dkg' | 'vault'
+export type NodeActorKind = 'member' | 'section' | 'antiEntropy' | 'agreement' | 'elder' | 'dkg' | 'vault' | 'mint'
 
 /** The node as the simulator's checkers and a real node's logs see it. */
 export interface ObservedNode {
@@ -102,6 +103,8 @@ export interface NodeComponents {
   readonly tree: SectionTree
   readonly genesis: SignedSap
   readonly genesisKey: BlsPublicKey
+  /** The hash of the genesis DBC's transaction (the genesis record's): DBCs are checked against it; none, no mint. */
+  readonly genesisTransaction: Uint8Array | undefined
   readonly env: NodeEnv
   readonly events: ShellEvents
   readonly stats: NodeStats
@@ -131,4 +134,5 @@ export interface NodeComponents {
   readonly dkg: DkgRole
   readonly elder: ElderRole
   readonly vault: VaultRole
+  readonly mint: MintNodeRole
 }

@@ -27,10 +27,11 @@ import { decodeStoredSection, type NodeKnowledge } from '../member/stored-sectio
 import { AGGREGATION_EXPIRY_MS, MAX_AGGREGATIONS } from '../constants.ts'
 import type { Role } from '../role.ts'
 import { SectionRole } from '../section/section.ts'
+import { MintNodeRole } from '../mint-node/mint-node.ts'
 import { VaultRole } from '../vault/vault.ts'
 import { passesGate } from './ae-gate.ts'
 import type { NameDesk } from '../elder/names.ts'
-import type { NameTable } from '../section/names.ts'
+import type { Registry } from '../section/registry.ts'
 import type { NodeActorKind, NodeComponents, NodeEnv, NodeStats } from './components.ts'
 import { ShellEvents } from './events.ts'
 
@@ -80,7 +81,7 @@ export function encodeDecision(decision: Decision): Uint8Array {
  */
 const FROM_OUTSIDE: ReadonlySet<Kind> = new Set(['JoinRequest', 'ClientQuery', 'SectionMembersQuery', 'ChunkPut'])
 
-type RoleName = 'member' | 'section' | 'dkg' | 'elder' | 'antiEntropy' | 'vault'
+type RoleName = 'member' | 'section' | 'dkg' | 'elder' | 'antiEntropy' | 'vault' | 'mint'
 
 export class NodeShell {
   readonly addr: string
@@ -98,7 +99,7 @@ export class NodeShell {
   #epoch = 0
   #crashed = false
 
-  constructor(options: { addr: string; params: NetworkParameters; genesis: SignedSap; env: NodeEnv }) {
+  constructor(options: { addr: string; params: NetworkParameters; genesis: SignedSap; env: NodeEnv; genesisTransaction?: Uint8Array }) {
     this.addr = options.addr
     this.params = options.params
     this.env = options.env
@@ -111,6 +112,7 @@ export class NodeShell {
       tree: this.tree,
       genesis: options.genesis,
       genesisKey: options.genesis.sap.sectionKey(),
+      genesisTransaction: options.genesisTransaction,
       env: this.env,
       events: new ShellEvents(),
       stats: this.stats,
@@ -143,8 +145,9 @@ export class NodeShell {
     c.elder = new ElderRole(c)
     c.antiEntropy = new AntiEntropyRole(c)
     c.vault = new VaultRole(c)
+    c.mint = new MintNodeRole(c)
     this.#c = c
-    this.#roles = [c.member, c.section, c.dkg, c.elder, c.antiEntropy, c.vault]
+    this.#roles = [c.member, c.section, c.dkg, c.elder, c.antiEntropy, c.vault, c.mint]
     for (const role of this.#roles) {
       for (const kind of role.handles) {
         const taken = this.#routes.get(kind)
@@ -192,8 +195,13 @@ export class NodeShell {
   }
 
   /** The names our section decided (NRS), as this node recorded them. */
-  get sectionNames(): NameTable {
-    return this.#c.section.names
+  /** The mint (issue 20): the simulator makes some Byzantine. */
+  get mint(): MintNodeRole {
+    return this.#c.mint
+  }
+
+  get sectionRegistry(): Registry {
+    return this.#c.section.registry
   }
 
   /** This node as a member: its name, key, address and (agreed) age. */

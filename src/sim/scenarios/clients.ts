@@ -5,6 +5,8 @@
  * any more: the genesis node may be relocating) is passed over for the next.
  */
 import { Result } from 'effect'
+import { ClientSession } from '../../client/session.ts'
+import type { NetworkParameters } from '../../consensus/index.ts'
 import { NodeKeypair } from '../../crypto/index.ts'
 import { onBounce, SectionTree, type SignedSap, decodeSapAndChain } from '../../knowledge/index.ts'
 import { clientAuthority, decode, type Dst, seal, verifyPeerAuthority } from '../../wire/index.ts'
@@ -19,6 +21,30 @@ export const CLIENT_DEADLINE_MS = 30_000
 export const CLIENT_RETRY_MS = 5_000
 /** Bootstrap addresses a client knows besides the genesis elders: the first nodes started. */
 export const CLIENT_BOOTSTRAP_PEERS = 8
+
+/** Where the scenarios' client sessions live: the network, its clock and randomness, genesis, and the peers to ask first. */
+export interface ClientWorld {
+  readonly network: SimNetwork
+  readonly scheduler: Scheduler
+  readonly random: SeededRandom
+  readonly genesis: SignedSap
+  readonly params: NetworkParameters
+  /** The addresses a client knows besides genesis (the first nodes'). */
+  readonly bootstrap: () => ReadonlyArray<string>
+}
+
+/** A client session (the one a real client runs) at endpoint `id`. */
+export function simSession(world: ClientWorld, id: string): ClientSession {
+  return new ClientSession({
+    transport: world.network.endpoint(id),
+    clock: world.scheduler,
+    keypair: NodeKeypair.fromSeed(world.random.bytes(32)),
+    randomBytes: world.random.fork(id).byteSource(),
+    genesis: world.genesis,
+    params: world.params,
+    bootstrap: world.bootstrap(),
+  })
+}
 
 /** A client that got no answer: where it was when it gave up. */
 export interface UnansweredClient {

@@ -5,18 +5,13 @@
  * once. Checked per round: exactly one owner ends with a valid record (the section's key signed
  * it, `verifyNameRecord`), it is one of the racers, and every racer got an answer; and every
  * honest member of the name's section records that owner — those that joined after the races too
- * (they ask f + 1 elders for the names, `roles/section/names.ts`).
+ * (they ask f + 1 elders for the names, `roles/section/registry.ts`).
  */
 import { NodeKeypair, toHex } from '../../crypto/index.ts'
-import type { NetworkParameters } from '../../consensus/index.ts'
-import type { SignedSap } from '../../knowledge/index.ts'
 import { type NameRecord, NameRequest, verifyNameRecord } from '../../client/names.ts'
-import { ClientSession } from '../../client/session.ts'
+import { type ClientWorld, simSession } from './clients.ts'
 import { nameXor, signClaim } from '../../register/names.ts'
 import type { NodeShell } from '../../roles/shell/node-shell.ts'
-import type { SimNetwork } from '../network.ts'
-import type { SeededRandom } from '../random.ts'
-import type { Scheduler } from '../scheduler.ts'
 
 export interface NameRacesOptions {
   readonly rounds: number
@@ -51,15 +46,7 @@ const DEADLINE_MS = 120_000
 
 type Racer = { readonly key: NodeKeypair; record?: NameRecord; failed?: string }
 
-export interface NameRacesWorld {
-  readonly network: SimNetwork
-  readonly scheduler: Scheduler
-  readonly random: SeededRandom
-  readonly genesis: SignedSap
-  readonly params: NetworkParameters
-  /** The addresses a racer's client knows besides genesis (the first nodes'). */
-  readonly bootstrap: () => ReadonlyArray<string>
-}
+export type NameRacesWorld = ClientWorld
 
 /** Racing registrants: scheduled at a moment (during growth, or once settled), checked at the end. */
 export class NameRaces {
@@ -100,7 +87,7 @@ export class NameRaces {
   }
 
   #round(r: number): void {
-    const { network, scheduler, random, genesis, params, bootstrap } = this.#world
+    const { scheduler, random } = this.#world
     const name = `race-${r}`
     const count = 2 + random.int(this.#options.maxRacers - 1)
     const round = { name, racers: [] as Racer[] }
@@ -110,15 +97,7 @@ export class NameRaces {
       const key = NodeKeypair.fromSeed(random.bytes(32))
       const racer: Racer = { key }
       round.racers.push(racer)
-      const session = new ClientSession({
-        transport: network.endpoint(`racer-${r}-${i}`),
-        clock: scheduler,
-        keypair: NodeKeypair.fromSeed(random.bytes(32)),
-        randomBytes: random.fork(`racer-${r}-${i}`).byteSource(),
-        genesis,
-        params,
-        bootstrap: bootstrap(),
-      })
+      const session = simSession(this.#world, `racer-${r}-${i}`)
       scheduler.schedule(r * ROUND_SPACING_MS + random.int(RACE_WINDOW_MS), () => {
         new NameRequest(session, name, signClaim(key, name), (outcome) => {
           if (!outcome.ok) racer.failed = outcome.failure.reason
@@ -160,7 +139,7 @@ export class NameRaces {
       const xor = nameXor(round.name)
       const members = live.filter((n) => n.section!.members.prefix.matches(xor))
       const unaware = members.filter((n) => {
-        const owner = n.sectionNames.owner(round.name)
+        const owner = n.sectionRegistry.owner(round.name)
         return owner === undefined || !owners.has(toHex(owner)) || owners.size !== 1
       })
       if (unaware.length > 0) {

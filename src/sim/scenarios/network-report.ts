@@ -3,6 +3,7 @@
  * way, and what it reports at the end.
  */
 import type { NameRacesOptions, NameRacesReport } from './names.ts'
+import type { MintLoadOptions, MintLoadReport } from './mint.ts'
 import type { NetworkParameters } from '../../consensus/index.ts'
 import type { TraceRecorder } from '../../inspect/recorder.ts'
 import type { ConnectionTotals } from '../../transport/connections.ts'
@@ -38,6 +39,8 @@ export interface NetworkScenarioOptions {
   readonly data?: number
   /** Racing registrants of names, once the network settled (issue 19). */
   readonly names?: NameRacesOptions
+  /** Double spends raced through the mint, with Byzantine elders (issue 20). */
+  readonly mint?: MintLoadOptions
   readonly params?: NetworkParameters
   readonly log?: (line: string) => void
   /** Log every decision and crash (with `log`). */
@@ -121,4 +124,5 @@ export interface NetworkReport {
   /** With `data`: what was stored, lost, short of copies, or not read back once the network settled. */
   readonly data?: DataReport
   readonly names?: NameRacesReport
+  readonly mint?: MintLoadReport
 }

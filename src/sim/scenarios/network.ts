@@ -7,7 +7,7 @@
 import { nodeView } from '../../inspect/views.ts'
 import { Result } from 'effect'
 import { DEFAULT_PARAMETERS, type Decision, decodeChange, valueId } from '../../consensus/index.ts'
-import { type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
+import { BlsSecretKey, type BlsPublicKey, NodeKeypair, SecretKeySet, toHex } from '../../crypto/index.ts'
 import { SectionAuthorityProvider, SignedSap } from '../../knowledge/index.ts'
 import { StoreBallotJournal } from '../../roles/elder/ballot-journal.ts'
 import { NodeShell } from '../../roles/shell/node-shell.ts'
@@ -27,6 +27,7 @@ import { JoinerLog } from './joiners.ts'
 import { JoinCost } from './join-cost.ts'
 import { flip, reseal } from './world.ts'
 import { NameRaces, type NameRacesReport } from './names.ts'
+import { MintLoad, type MintLoadReport, simGenesisDbc } from './mint.ts'
 import { DATA_SETTLE_MS, DataLoad, type DataReport } from './data.ts'
 import type { NetworkReport, NetworkScenarioOptions } from './network-report.ts'
 
@@ -78,6 +79,10 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     generation: 0,
   })
   const genesis = new SignedSap(genesisSap, genesisKeys.secretKey().sign(genesisSap.signingBytes()))
+  // The mint: a genesis DBC for the bank, minted by the genesis key (its own random stream, so runs without it are unchanged).
+  const mintRandom = options.mint === undefined ? undefined : random.fork('mint')
+  const bank = mintRandom === undefined ? undefined : BlsSecretKey.random(mintRandom.byteSource())
+  const minted = bank === undefined ? undefined : simGenesisDbc(genesis, genesisKeys.secretKey(), bank, mintRandom!)
 
   // Checkers.
   const decided = new Map<string, string>()
@@ -214,6 +219,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       addr,
       params,
       genesis,
+      ...(minted === undefined ? {} : { genesisTransaction: minted.trust.genesisTransaction }),
       env: {
         wire,
         clock: scheduler,
@@ -404,6 +410,12 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     bootstrap: () => nodes.slice(0, CLIENT_BOOTSTRAP_PEERS).map((n) => n.addr),
   })
   if (options.names?.startMs !== undefined) nameRaces!.start(() => nodes)
+  // Double spends through the mint: during growth if they start then (handovers and splits), else once settled.
+  const mintLoad = minted === undefined ? undefined : new MintLoad(options.mint!, {
+    network, scheduler, random: mintRandom!.fork('load'), genesis, params,
+    bootstrap: () => nodes.slice(0, CLIENT_BOOTSTRAP_PEERS).map((n) => n.addr),
+  }, { dbc: minted.dbc, secret: bank! }, minted.trust)
+  if (options.mint?.startMs !== undefined) mintLoad!.start(() => nodes)
 
   // Grow, then settle until the network is whole (checked every 10 virtual seconds).
   let progress = 0
@@ -460,6 +472,13 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     scheduler.run({ maxTimeMs: Math.max(scheduler.now, nameRaces.endsAt) })
     names = nameRaces.check(nodes, options.why ?? log)
   }
+  let mint: MintLoadReport | undefined
+  if (mintLoad !== undefined) {
+    if (options.mint?.startMs === undefined) mintLoad.start(() => nodes)
+    scheduler.run({ maxTimeMs: scheduler.now + 1 })
+    while (scheduler.now < mintLoad.endsAt && !mintLoad.done) scheduler.run({ maxTimeMs: Math.min(mintLoad.endsAt, scheduler.now + 10_000) })
+    mint = mintLoad.check(nodes, options.why ?? log)
+  }
   const clientResults = runClients(options.clients ?? 20, random.fork('clients'), network, scheduler, genesis, final.sections, bootstrap)
   if (options.why !== undefined) {
     for (const c of clientResults.unanswered) {
@@ -505,6 +524,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
     schedulerEvents: scheduler.executed,
     ...(data === undefined ? {} : { data }),
     ...(names === undefined ? {} : { names }),
+    ...(mint === undefined ? {} : { mint }),
   }
 }
 

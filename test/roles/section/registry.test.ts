@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { NodeKeypair, toHex } from '../../../src/crypto/index.ts'
 import { SectionTree } from '../../../src/knowledge/index.ts'
 import { nameXor, signClaim } from '../../../src/register/names.ts'
-import { NameTable } from '../../../src/roles/section/names.ts'
+import { Registry } from '../../../src/roles/section/registry.ts'
 import { SeededRandom } from '../../../src/sim/random.ts'
 import { MemoryStore } from '../../../src/store/index.ts'
 import { Prefix } from '../../../src/xor/index.ts'
@@ -30,7 +30,7 @@ function proof(generation: number, claims: ReadonlyArray<ReturnType<typeof signC
 describe('the name table', () => {
   it('takes in a checked proof, and of two for one name keeps the earlier generation, in either order', () => {
     for (const order of [[5, 9], [9, 5]]) {
-      const table = new NameTable(MemoryStore.open())
+      const table = new Registry(MemoryStore.open())
       const proofs = new Map([[5, proof(5, [signClaim(alice, 'site')])], [9, proof(9, [signClaim(bob, 'site')])]])
       for (const g of order) expect('recorded' in table.learn(proofs.get(g)!, tree, Prefix.EMPTY)).toBe(true)
       expect(toHex(table.owner('site')!)).toBe(toHex(alice.publicKey.bytes))
@@ -39,7 +39,7 @@ describe('the name table', () => {
   })
 
   it('refuses a proof of a key it does not know, or not signed by its key', () => {
-    const table = new NameTable(MemoryStore.open())
+    const table = new Registry(MemoryStore.open())
     const stranger = dealKeys(2, random)
     const foreign = { ...proof(3, [signClaim(alice, 'a')], stranger), sectionKey: stranger.keySet.publicKey().toBytes() }
     expect(table.learn(foreign, tree, Prefix.EMPTY)).toEqual({ refused: 'unknown-key' })
@@ -51,7 +51,7 @@ describe('the name table', () => {
   })
 
   it('skips a claim of a name outside its section, or one its registrant did not sign', () => {
-    const table = new NameTable(MemoryStore.open())
+    const table = new Registry(MemoryStore.open())
     const outside = Prefix.of(nameXor('x'), 1).sibling()
     expect(table.learn(proof(2, [signClaim(alice, 'x')]), tree, outside)).toEqual({ recorded: [] })
     const unsigned = { ...signClaim(alice, 'y'), signature: signClaim(bob, 'y').signature }
@@ -60,10 +60,10 @@ describe('the name table', () => {
   })
 
   it('pages its proofs in XorName order, every name once', () => {
-    const table = new NameTable(MemoryStore.open())
+    const table = new Registry(MemoryStore.open())
     const names = Array.from({ length: 70 }, (_, i) => `n${i}`)
     for (const [i, name] of names.entries()) table.learn(proof(i + 1, [signClaim(alice, name)]), tree, Prefix.EMPTY)
-    const other = new NameTable(MemoryStore.open())
+    const other = new Registry(MemoryStore.open())
     let after: Uint8Array | undefined
     let pages = 0
     for (;;) {
@@ -80,15 +80,15 @@ describe('the name table', () => {
 
   it('is complete from the start; told to expect names, it is not until a source brought as many, and it remembers', () => {
     const store = MemoryStore.open()
-    const table = new NameTable(store)
+    const table = new Registry(store)
     expect(table.complete).toBe(true)
     table.expect(2)
     expect(table.complete).toBe(false)
     table.learn(proof(1, [signClaim(alice, 'p')]), tree, Prefix.EMPTY)
     expect(table.sourceDone()).toBe(false)
-    expect(new NameTable(store).complete).toBe(false)
+    expect(new Registry(store).complete).toBe(false)
     table.learn(proof(2, [signClaim(alice, 'q')]), tree, Prefix.EMPTY)
     expect(table.sourceDone()).toBe(true)
-    expect(new NameTable(store).complete).toBe(true)
+    expect(new Registry(store).complete).toBe(true)
   })
 })
