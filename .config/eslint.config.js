@@ -44,15 +44,15 @@ export default tseslint.config(
   // below it. A wrong arrow fails `npm test`.
   ...layerRules([
     // [folder, folders above it that it must not import]
-    ['xor', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'log', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway', 'dbc']],
-    ['log', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway', 'dbc']],
-    ['crypto', ['data', 'client', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway', 'dbc']],
-    ['wire', ['client', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'dbc']],
-    ['knowledge', ['client', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'dbc']],
-    ['store', ['client', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
-    ['consensus', ['client', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
-    ['transport', ['client', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
-    ['roles', ['client', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway']],
+    ['xor', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'log', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway', 'dbc', 'wallet']],
+    ['log', ['data', 'client', 'crypto', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway', 'dbc', 'wallet']],
+    ['crypto', ['data', 'client', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'register', 'gateway', 'dbc', 'wallet']],
+    ['wire', ['client', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'dbc', 'wallet']],
+    ['knowledge', ['client', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'dbc', 'wallet']],
+    ['store', ['client', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'wallet']],
+    ['consensus', ['client', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'wallet']],
+    ['transport', ['client', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'wallet']],
+    ['roles', ['client', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect', 'gateway', 'wallet']],
     // The real runtime and the simulator both host the roles; neither imports the other.
     ['node', ['client', 'sim', 'verify', 'diagrams', 'cli', 'gateway']],
     ['sim', ['node', 'verify', 'diagrams', 'cli', 'gateway']],
@@ -62,11 +62,13 @@ export default tseslint.config(
     ['verify', ['node', 'diagrams', 'cli', 'gateway']],
     ['diagrams', ['node', 'sim', 'verify', 'cli', 'inspect', 'gateway']],
     // Self-encryption needs only hashing and ciphers: it sits just above crypto.
-    ['data', ['wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway']],
+    ['data', ['wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway', 'wallet']],
     // Registers (mutable data, a CRDT) need only names, hashes and signatures, as self-encryption does.
-    ['register', ['data', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway']],
+    ['register', ['data', 'wire', 'knowledge', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway', 'wallet']],
     // DBCs (issue 20): amounts, one-time owner keys, transactions, mint proofs (SAPs and chains: knowledge).
-    ['dbc', ['data', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway', 'register']],
+    ['dbc', ['data', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway', 'register', 'wallet']],
+    // A wallet (issue 20): keys and DBCs in a folder; the node writes the testnet's faucet, the CLI spends.
+    ['wallet', ['data', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway', 'register']],
     // The web gateway serves the network to browsers through the client; only the CLI starts it.
     ['gateway', ['roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
     // The client speaks the protocol from outside: it does not host roles, and the simulator runs it.

@@ -201,6 +201,14 @@ const commands: Record<string, Command> = {
       return usageErrors(() => runNrs(argv), NrsUsageError)
     },
   },
+  wallet: {
+    summary: 'digital bearer certificates: your address, balance, send, receive, and a testnet faucet',
+    usage: async () => (await import('./wallet.ts')).WALLET_USAGE,
+    async run(argv) {
+      const { WalletUsageError, runWallet } = await import('./wallet.ts')
+      return usageErrors(() => runWallet(argv), WalletUsageError)
+    },
+  },
   gateway: {
     summary: 'serve the network to a browser on 127.0.0.1: http://NAME.safe.localhost:PORT/',
     usage: async () => (await import('./gateway.ts')).GATEWAY_USAGE,

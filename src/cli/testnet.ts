@@ -117,6 +117,7 @@ export async function runTestnet(argv: string[]): Promise<number> {
     console.log(`  fetch     npx safenet files get safe://ADDRESS ./copy${contactsFlag}`)
     console.log(`  name      npx safenet nrs register mysite safe://ADDRESS${contactsFlag}`)
     console.log(`  browse    npx safenet gateway${contactsFlag}, then open http://mysite.safe.localhost:8080/`)
+    console.log(`  pay       npx safenet wallet faucet 100${dir === DEFAULT_DIR ? '' : ` --faucet ${join(dir, 'node-00', 'faucet')}`}${contactsFlag}, then wallet send 1.5 --to ADDRESS`)
     console.log('Ctrl-C stops every node.')
     void running.settle(timeoutS * 1000, started).then((settledMs) => {
       if (interrupted) return

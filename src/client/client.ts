@@ -13,6 +13,8 @@ import type { Register, RegisterAddress } from '../register/register.ts'
 import { createRegister, readRegister, writeRegister } from './registers.ts'
 import type { NameRecord } from './names.ts'
 import { lookupName, registerName, type Resolved, resolveName, updateName } from './nrs.ts'
+import { reissue, type Spendable } from './mint.ts'
+import { type Dbc, dbcFromWire, genesisTrust, type MintTrust, type Transaction } from '../dbc/index.ts'
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Schema } from 'effect'
@@ -42,6 +44,11 @@ export class ChunkGetFailed extends Schema.TaggedError<ChunkGetFailed>()('ChunkG
 }) {}
 
 /** Bad input to a client operation: a path that is not there, a malformed address. */
+/** A reissue the network refused or did not answer. */
+export class ReissueFailed extends Schema.TaggedError<ReissueFailed>()('ReissueFailed', {
+  message: Schema.String,
+}) {}
+
 export class ClientInputInvalid extends Schema.TaggedError<ClientInputInvalid>()('ClientInputInvalid', {
   message: Schema.String,
 }) {}
@@ -91,6 +98,8 @@ export interface ClientOptions {
   readonly getParallelism?: number
   /** Requests one chunk's put gets before an upload fails (default 3). */
   readonly chunkTries?: number
+  /** What DBCs are checked against (issue 20): the network's genesis DBC's trust; from the contacts file when connecting. */
+  readonly mintTrust?: MintTrust
 }
 
 const DEFAULTS = { putParallelism: 8, getParallelism: 8, chunkTries: 3 }
@@ -99,9 +108,11 @@ export class Client {
   readonly session: ClientSession
   readonly #options: Required<Pick<ClientOptions, 'putParallelism' | 'getParallelism' | 'chunkTries'>>
   readonly #close: () => Promise<void>
+  readonly #mintTrust: MintTrust | undefined
 
   constructor(session: ClientSession, options: ClientOptions = {}, close: () => Promise<void> = () => Promise.resolve()) {
     this.session = session
+    this.#mintTrust = options.mintTrust
     this.#options = { ...DEFAULTS, ...options }
     this.#close = close
   }
@@ -116,7 +127,8 @@ export class Client {
     const clock = systemClock()
     const pool = new ConnectionPool({ inner: transport, dial: transport.dial, hangUp: (peer) => transport.hangUp(peer), clock })
     const session = Client.session(pool, clock, keypair, contacts, options)
-    return new Client(session, options, async () => {
+    const mintTrust = options.mintTrust ?? Client.mintTrust(contacts)
+    return new Client(session, { ...options, ...(mintTrust === undefined ? {} : { mintTrust }) }, async () => {
       pool.close()
       await transport.stop()
     })
@@ -140,6 +152,39 @@ export class Client {
     })
     session.learn(contacts.contacts.sections)
     return session
+  }
+
+  /** The trust the contacts' genesis DBC gives (undefined: the network has none, or it is not the genesis key's). */
+  static mintTrust(contacts: ContactsFile): MintTrust | undefined {
+    const wire = contacts.contacts.genesisDbc
+    if (wire === undefined) return undefined
+    try {
+      return genesisTrust(SignedSap.fromWire(contacts.contacts.genesis).sap.sectionKey(), dbcFromWire(wire))
+    } catch {
+      return undefined
+    }
+  }
+
+  /** What DBCs on this network are checked against; {@link ClientInputInvalid} if the contacts named no genesis DBC. */
+  get mintTrust(): MintTrust {
+    if (this.#mintTrust === undefined) throw new ClientInputInvalid({ message: 'the contacts file names no genesis DBC: this network does not mint' })
+    return this.#mintTrust
+  }
+
+  /**
+   * Reissues `inputs` (DBCs with their one-time secrets) into `tx`'s outputs: the spentbook entries
+   * written, the mint's proofs gathered; resolves with the output DBCs in `tx.outputs`' order.
+   * Rejects with `DoubleSpend` (an input spent in another transaction) or {@link ReissueFailed}.
+   */
+  reissue(tx: Transaction, inputs: ReadonlyArray<Spendable>): Promise<Dbc[]> {
+    return new Promise((resolve, reject) => {
+      reissue(this.session, tx, inputs, (outcome) => {
+        if (outcome.ok) return resolve(outcome.dbcs)
+        const failure = outcome.failure
+        if (failure.kind === 'DoubleSpend') return reject(failure.error)
+        reject(new ReissueFailed({ message: failure.kind === 'Refused' ? failure.message : `the network did not answer: ${failure.failure.reason}` }))
+      })
+    })
   }
 
   get counts(): ClientCounts {

@@ -44,6 +44,13 @@
  * (await client.resolveName('safe://mysite?v=1')).target                        // the first
  * ```
  *
+ * @example reissue — pay with DBCs (issue 20; src/wallet keeps the keys and DBCs)
+ * ```ts
+ * const { tx, inputs } = wallet.plan(parseAmount('1.5')!, parseWalletAddress(recipient))
+ * const outputs = await client.reissue(tx, inputs)   // rejects with DoubleSpend if an input was spent
+ * wallet.settle(inputs, outputs)                     // our change kept; outputs[0] is the recipient's
+ * ```
+ *
  * @example putDirectory — a directory tree, as a manifest of paths to file addresses
  * ```ts
  * import { getDirectory, putDirectory, readManifest } from 'safenet/src/client/index.ts'
@@ -52,11 +59,12 @@
  * if (manifest !== undefined) await getDirectory(client, manifest, './site-copy')
  * ```
  */
-export { ChunkGetFailed, ChunkPutFailed, Client, ClientInputInvalid, type ClientOptions, type GetOptions, type Progress, type PutOptions, type PutResult, type UploadJournal } from './client.ts'
+export { ChunkGetFailed, ChunkPutFailed, Client, ClientInputInvalid, ReissueFailed, type ClientOptions, type GetOptions, type Progress, type PutOptions, type PutResult, type UploadJournal } from './client.ts'
 export { decodeManifest, encodeManifest, getDirectory, type Manifest, MANIFEST_MAGIC, type ManifestEntry, MAX_MANIFEST_ENTRIES, putDirectory, readManifest, writeFile } from './directory.ts'
 export { type ClientCounts, type ClientEnv, ClientSession, type ClientTiming, DEFAULT_CLIENT_TIMING, type Holder, MEMBERS_TTL_MS } from './session.ts'
 export { type ContactsFile, ContactsFileInvalid, decodeContactsFile, encodeContactsFile } from '../knowledge/contacts-file.ts'
 export { RegisterFailed } from './registers.ts'
+export { type ReissueFailure, type Spendable, verifySpentEntry } from './mint.ts'
 export { type NameRecord, verifyNameRecord } from './names.ts'
 export { NameFailed, type NameFailureReason, type Resolved } from './nrs.ts'
 export { parseSafeUrl, SafeUrlInvalid, type SafeUrl } from '../register/names.ts'

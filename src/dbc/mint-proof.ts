@@ -80,3 +80,12 @@ export function genesisDbc(genesis: SignedSap, genesisSecret: BlsSecretKey, owne
   return { content, transaction, proofs: [{ sap: genesis, chain: new ProofChain(genesis.sap.sectionKey()), signature }] }
 }
 
+
+/**
+ * The trust a network's genesis DBC gives (its transaction pinned): `dbc` must be the genesis
+ * key's one output of a transaction without inputs, the whole supply. Undefined if it is not.
+ */
+export function genesisTrust(genesisKey: BlsPublicKey, dbc: Dbc): MintTrust | undefined {
+  const trust = { genesisKey, genesisTransaction: transactionHash(dbc.transaction) }
+  return dbc.transaction.inputs.length === 0 && dbcFault(dbc, trust) === undefined ? trust : undefined
+}

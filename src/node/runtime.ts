@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Result, Schema } from 'effect'
 import { DEFAULT_PARAMETERS, type NetworkParameters } from '../consensus/index.ts'
-import { type CacheName, cacheEvictions, NodeKeypair, type PublicKeySet, SecretKeySet, type SecretKeyShare, toHex } from '../crypto/index.ts'
+import { type BlsSecretKey, type CacheName, cacheEvictions, NodeKeypair, type PublicKeySet, SecretKeySet, type SecretKeyShare, toHex } from '../crypto/index.ts'
 import { SectionAuthorityProvider, SignedSap } from '../knowledge/index.ts'
 import { type ContactsFile, ContactsFileInvalid, decodeContactsFile as decodeContactsText, encodeContactsFile } from '../knowledge/contacts-file.ts'
 import type { Logger } from '../log/index.ts'
@@ -26,7 +26,9 @@ import { LmdbStore, type NodeStore } from '../store/index.ts'
 import { ConnectionPool } from '../transport/connections.ts'
 import { type Libp2pLimits, Libp2pTransport, peerIdOfAddress } from '../transport/libp2p.ts'
 import { WirePeer } from '../transport/wire-peer.ts'
-import { decodeValue, encodeOwn, type PayloadOf, SignedSapWire } from '../wire/index.ts'
+import { DbcWire, decodeValue, encodeOwn, type PayloadOf, SignedSapWire } from '../wire/index.ts'
+import { type Dbc, dbcToWire, genesisDbc, genesisTrust } from '../dbc/index.ts'
+import { parseWalletAddress, Wallet } from '../wallet/wallet.ts'
 import { Prefix } from '../xor/index.ts'
 import { StoreBallotJournal } from '../roles/elder/ballot-journal.ts'
 import { NodePersistence } from '../roles/shell/persistence.ts'
@@ -213,18 +215,26 @@ export class RealNode {
     let genesis = a.genesis
     let contacts = a.contacts
     let genesisShare: { share: SecretKeyShare; keySet: PublicKeySet } | undefined
+    // The genesis DBC (issue 20): the whole supply, minted by the genesis key at the network's start.
+    let genesisDbcWire = storedGenesisDbc(store)
     if (genesis === undefined && options.first === true && a.fresh) {
       const keys = SecretKeySet.random(0)
       const sap = new SectionAuthorityProvider({ prefix: Prefix.EMPTY, publicKeySet: keys.publicKeys(), elders: [{ name: a.nodeKey.name, addr: transport.self }], members: [], generation: 0 })
       genesis = new SignedSap(sap, keys.secretKey().sign(sap.signingBytes()))
       genesisShare = { share: keys.secretKeyShare(0), keySet: keys.publicKeys() }
+      genesisDbcWire = dbcToWire(mintGenesis(genesis, keys.secretKey(), join(options.root, 'faucet')))
+      log.info({ faucet: join(options.root, 'faucet') }, 'minted the genesis DBC to the faucet wallet')
     }
     if (genesis === undefined) ({ contacts, genesis } = await askContacts(wire, options.bootstrap ?? [], log))
+    genesisDbcWire ??= contacts?.genesisDbc
+    if (genesisDbcWire !== undefined) store.putBlob(GENESIS_DBC_NAMESPACE, GENESIS_DBC_KEY, encodeOwn(DbcWire, genesisDbcWire))
+    else log.warn('no genesis DBC in the store or the contacts: this node will not mint')
 
     const section = new NodeShell({
       addr: transport.self,
       params: options.params ?? DEFAULT_PARAMETERS,
       genesis,
+      ...(genesisDbcWire === undefined ? {} : { genesisDbc: genesisDbcWire }),
       env: {
         wire: {
           get keypair() {
@@ -416,6 +426,25 @@ function processRssMb(): number {
 export function writeAtomically(path: string, text: string): void {
   writeFileSync(`${path}.tmp`, text)
   renameSync(`${path}.tmp`, path)
+}
+
+const GENESIS_DBC_NAMESPACE = 'genesis-dbc'
+const GENESIS_DBC_KEY = Uint8Array.of(0)
+
+function storedGenesisDbc(store: NodeStore): DbcWire | undefined {
+  const bytes = store.getBlob(GENESIS_DBC_NAMESPACE, GENESIS_DBC_KEY)
+  if (bytes === undefined) return undefined
+  const decoded = decodeValue(DbcWire, bytes)
+  return Result.isSuccess(decoded) ? decoded.success : undefined
+}
+
+/** The genesis DBC, owned by the faucet wallet made in `faucetDir` (a local testnet's source of tokens) and deposited there. */
+function mintGenesis(genesis: SignedSap, genesisSecret: BlsSecretKey, faucetDir: string): Dbc {
+  const faucet = Wallet.create(faucetDir)
+  const nonce = new Uint8Array(randomBytes(32))
+  const dbc = genesisDbc(genesis, genesisSecret, parseWalletAddress(faucet.address).derive(nonce), nonce)
+  faucet.deposit(dbc, genesisTrust(genesis.sap.sectionKey(), dbc)!)
+  return dbc
 }
 
 /** The genesis SAP, if it is signed by its own key (checked once, wherever it came from). */

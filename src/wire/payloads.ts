@@ -323,6 +323,8 @@ export const ContactsRequest = Schema.Struct({})
 export const Contacts = Schema.Struct({
   genesis: SignedSapWire,
   sections: BoundedArray(Schema.Struct({ sap: SignedSapWire, proofChain: ProofChainWire }), 1024),
+  /** The genesis DBC (issue 20): the whole supply, minted by the genesis key; its transaction is what every DBC is checked against. */
+  genesisDbc: Schema.optionalKey(DbcWire),
 })
 /** A member stopping for good tells its elders, so they vote it off at once rather than after 30 s of silence. */
 export const Leaving = Schema.Struct({})

@@ -3,13 +3,23 @@
  * are killed with SIGKILL and restarted from their roots: they come back under the same names,
  * rejoin, and the network is healthy again. Then the whole network stops (without leaving) and
  * starts again on the same directory: it resumes with the same names, sections and keys.
+ *
+ * Issue 20 on the same network (its two sections, its restarts): `safenet wallet` faucet → send →
+ * receive → send onward, balances right at each step and the supply (every wallet's sum) equal to
+ * the genesis DBC's; a reissue whose inputs lie in both sections; a DBC spent twice refused with
+ * DoubleSpend — again after the whole network restarted, when a DBC paid before it still spends.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { Client, decodeContactsFile } from '../../src/client/index.ts'
+import { dbcFault, GENESIS_AMOUNT, inputOf, outputsFor, spendName } from '../../src/dbc/index.ts'
 import { createLogger } from '../../src/log/index.ts'
+import { CLI_MAIN, CLI_NODE_FLAGS } from '../../src/node/process-flags.ts'
 import { Testnet } from '../../src/node/testnet.ts'
+import { parseWalletAddress, payment, Wallet } from '../../src/wallet/wallet.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'safenet-restart-'))
 let net: Testnet | undefined
@@ -18,6 +28,35 @@ afterAll(async () => {
   await net?.stop()
   rmSync(dir, { recursive: true, force: true })
 })
+
+// --- Wallets (issue 20) --------------------------------------------------------------------------
+
+const wallets = join(dir, 'wallets')
+const walletOf = (who: string) => join(wallets, who)
+
+/** `safenet wallet …` against this network, its own process; its JSON output. */
+function wallet(...args: string[]): Promise<{ status: number | null; json: Record<string, string>; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...CLI_NODE_FLAGS, CLI_MAIN, 'wallet', ...args, '--json', '--contacts', join(dir, 'contacts.json'), '--faucet', join(dir, 'node-00', 'faucet')], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null, json: JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, string>, stderr })
+    })
+  })
+}
+
+async function ok(...args: string[]): Promise<Record<string, string>> {
+  const out = await wallet(...args)
+  expect(out.status, `wallet ${args.join(' ')}: ${out.stderr}`).toBe(0)
+  return out.json
+}
+
+/** Each wallet's balance in nanos, and the supply: their sum with the faucet's. */
+function balances(): { alice: bigint; bob: bigint; carol: bigint; faucet: bigint; supply: bigint } {
+  const of = (path: string) => Wallet.open(path).balance()
+  const out = { alice: of(walletOf('alice')), bob: of(walletOf('bob')), carol: of(walletOf('carol')), faucet: of(join(dir, 'node-00', 'faucet')) }
+  return { ...out, supply: out.alice + out.bob + out.carol + out.faucet }
+}
+
+const tokens = (n: number) => BigInt(Math.round(n * 1e9))
 
 describe('a 30-node network of processes', () => {
   it('heals after 3 nodes are SIGKILLed and restarted from their stores, under the same names', async () => {
@@ -52,7 +91,61 @@ describe('a 30-node network of processes', () => {
     }
   }, 900_000)
 
-  // Goes on from the network the test above left healthy.
+  it('pays with DBCs: faucet → send → receive → send onward, balances right and the supply whole; inputs in both sections; a second spend refused', async () => {
+    expect(net?.health().healthy).toBe(true)
+    await ok('faucet', '100', '--wallet', walletOf('alice'))
+    const bob = (await ok('address', '--wallet', walletOf('bob'))).address!
+    const carol = (await ok('address', '--wallet', walletOf('carol'))).address!
+    expect(balances()).toMatchObject({ alice: tokens(100), supply: GENESIS_AMOUNT })
+
+    const sent = await ok('send', '30', '--to', bob, '--wallet', walletOf('alice'), '--out', join(dir, 'to-bob.dbc'))
+    expect(sent).toMatchObject({ sent: '30', balance: '70' })
+    expect(await ok('receive', join(dir, 'to-bob.dbc'), '--wallet', walletOf('bob'))).toMatchObject({ received: '30', balance: '30' })
+    expect((await wallet('receive', join(dir, 'to-bob.dbc'), '--wallet', walletOf('bob'))).json.error).toBe('AlreadyHeld')
+    expect((await wallet('receive', join(dir, 'to-bob.dbc'), '--wallet', walletOf('carol'))).json.error).toBe('NotOurs')
+    expect(balances()).toMatchObject({ alice: tokens(70), bob: tokens(30), supply: GENESIS_AMOUNT })
+
+    // Bob's wallet copied before he spends: the copies' DBC is then spent, and refused (now, and after the restart).
+    cpSync(walletOf('bob'), walletOf('bob-copy'), { recursive: true })
+    cpSync(walletOf('bob'), walletOf('bob-copy-2'), { recursive: true })
+    await ok('send', '12.5', '--to', carol, '--wallet', walletOf('bob'), '--out', join(dir, 'to-carol.dbc'))
+    await ok('receive', join(dir, 'to-carol.dbc'), '--wallet', walletOf('carol'))
+    expect(balances()).toMatchObject({ alice: tokens(70), bob: tokens(17.5), carol: tokens(12.5), supply: GENESIS_AMOUNT })
+    const again = await wallet('send', '1', '--to', carol, '--wallet', walletOf('bob-copy'))
+    expect(again.status).toBe(1)
+    expect(again.json.error).toBe('DoubleSpend')
+    expect((await wallet('send', '1000', '--to', carol, '--wallet', walletOf('alice'))).json.error).toBe('InsufficientFunds')
+
+    // A reissue whose inputs lie in both sections: Alice pays herself until she holds DBCs on both
+    // sides, then spends one of each at once to Carol; the DBC carries both sections' proofs.
+    const path = join(dir, 'contacts.json')
+    const client = await Client.connect(decodeContactsFile(readFileSync(path, 'utf8'), path))
+    try {
+      const alice = Wallet.open(walletOf('alice'))
+      const side = (o: { dbc: { content: { owner: { toBytes(): Uint8Array } } } }) => spendName(o.dbc.content.owner.toBytes()).bit(0)
+      for (let i = 0; i < 12 && new Set(alice.owned().map(side)).size < 2; i++) {
+        const { tx, inputs } = alice.plan(tokens(1), parseWalletAddress(alice.address))
+        alice.settle(inputs, await client.reissue(tx, inputs))
+      }
+      const owned = alice.owned()
+      const pair = [owned.find((o) => side(o) === 0)!, owned.find((o) => side(o) === 1)!]
+      expect(pair.every((o) => o !== undefined)).toBe(true)
+      const inputs = pair.map((o) => inputOf(o.dbc.content))
+      const total = pair.reduce((sum, o) => sum + o.dbc.content.amount, 0n)
+      const tx = { inputs, outputs: outputsFor(inputs, [payment(parseWalletAddress(carol), total)]) }
+      const [paid] = await client.reissue(tx, pair)
+      expect(paid!.proofs.length).toBe(2)
+      expect(dbcFault(paid!, client.mintTrust)).toBeUndefined()
+      alice.settle(pair, [])
+      Wallet.open(walletOf('carol')).deposit(paid!, client.mintTrust)
+    } finally {
+      await client.close()
+    }
+    expect(balances().supply).toBe(GENESIS_AMOUNT)
+    console.log(`wallets: ${JSON.stringify(Object.fromEntries(Object.entries(balances()).map(([k, v]) => [k, v.toString()])))}`)
+  }, 600_000)
+
+  // Goes on from the network the tests above left healthy.
   it('resumes after the whole network stops: every node restarts from its store, the sections and keys are the ones it had', async () => {
     expect(net?.health().healthy).toBe(true)
     await net!.stop()
@@ -72,5 +165,13 @@ describe('a 30-node network of processes', () => {
     expect(after.map((s) => s.name)).toEqual(names)
     const keys = (statuses: typeof stopped) => [...new Set(statuses.map((s) => `${s.prefix}:${s.sectionKey}`))].sort()
     expect(keys(after)).toEqual(keys(stopped))
+
+    // The mint after the restart: DBCs paid before it still spend, and the spentbook still refuses a second spend.
+    const before = balances()
+    const alice = (await ok('address', '--wallet', walletOf('alice'))).address!
+    await ok('send', '2', '--to', alice, '--wallet', walletOf('carol'), '--out', join(dir, 'to-alice.dbc'))
+    await ok('receive', join(dir, 'to-alice.dbc'), '--wallet', walletOf('alice'))
+    expect(balances()).toMatchObject({ alice: before.alice + tokens(2), carol: before.carol - tokens(2), supply: GENESIS_AMOUNT })
+    expect((await wallet('send', '1', '--to', alice, '--wallet', walletOf('bob-copy-2'))).json.error).toBe('DoubleSpend')
   }, 600_000)
 })

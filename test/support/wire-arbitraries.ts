@@ -102,7 +102,7 @@ export const payloads: { [K in Kind]: fc.Arbitrary<PayloadOf<K>> } = {
   ClientQuery: fc.constant({}),
   ClientAnswer: fc.record({ prefix: prefixWire, sectionKey: blsKey }),
   ContactsRequest: fc.constant({}),
-  Contacts: fc.record({ genesis: signedSap, sections: fc.array(fc.record({ sap: signedSap, proofChain }), { maxLength: 3 }) }),
+  Contacts: fc.record({ genesis: signedSap, sections: fc.array(fc.record({ sap: signedSap, proofChain }), { maxLength: 3 }), genesisDbc: dbc }, { requiredKeys: ['genesis', 'sections'] }),
   Leaving: fc.constant({}),
   SectionMembersQuery: fc.constant({}),
   SectionMembersAnswer: fc.record({ prefix: prefixWire, sectionKey: blsKey, generation: fc.nat(), members: fc.array(fc.record({ name, publicKey: bytes(32), addr: address }), { maxLength: 5 }) }),

@@ -148,7 +148,8 @@ export class AntiEntropyRole implements Role {
       const chain = tree.dag.chainFromGenesis(sap.sap.sectionKey())
       return chain === undefined ? [] : [{ sap: sap.toWire(), proofChain: chain.toWire() }]
     })
-    return { genesis: this.#c.genesis.toWire(), sections }
+    const genesisDbc = this.#c.genesisDbc
+    return { genesis: this.#c.genesis.toWire(), sections, ...(genesisDbc === undefined ? {} : { genesisDbc }) }
   }
 
   #onAeUpdate(payload: PayloadOf<'AeUpdate'>): void {

@@ -41,6 +41,12 @@ export const MAX_MINT_SHARES = 1_024
 /** Where an elder keeps what it signed: spend key → transaction hash. */
 const SIGNED_NAMESPACE = 'mint-signed'
 
+interface HeldReissue {
+  readonly from: string
+  readonly payload: PayloadOf<'ReissueRequest'>
+  readonly dst: Dst
+}
+
 type Refusal = Extract<PayloadOf<'SpendAnswer'>['answer'], { _tag: 'Refused' }>
 
 export interface MintCounts {
@@ -64,6 +70,8 @@ export class MintNodeRole implements Role {
   readonly #waiting = new Map<string, Map<string, string>>()
   /** Proposals (hex) of the spends we put forward. */
   readonly #spends = new Set<string>()
+  /** Reissues asked before their inputs' entries were applied here: spend key hex → requests (bounded as the waiters are). */
+  readonly #heldReissues = new Map<string, HeldReissue[]>()
   /** Our shares: `key hex/tx hash hex` → share. */
   readonly #shares = new Map<string, Uint8Array>()
   /**
@@ -213,9 +221,22 @@ export class MintNodeRole implements Role {
     return { _tag: 'Pending' }
   }
 
-  /** A spend of `spendKey` was decided: the clients waiting for it get the entry. */
+  #holdReissue(key: string, request: HeldReissue): void {
+    let held = this.#heldReissues.get(key)
+    if (held === undefined) {
+      this.#heldReissues.set(key, (held = []))
+      dropOldest(this.#heldReissues, MAX_SPEND_WAITERS, () => this.#c.refuse('mint-held-reissues-evicted'))
+    }
+    if (held.length < MAX_WAITERS_PER_SPEND) held.push(request)
+    else this.#c.refuse('mint-held-reissues-full')
+  }
+
+  /** A spend of `spendKey` was decided: the clients waiting for it get the entry, and reissues held for it are taken again. */
   #decided(spendKey: Uint8Array): void {
     const key = toHex(spendKey)
+    const held = this.#heldReissues.get(key)
+    this.#heldReissues.delete(key)
+    for (const r of held ?? []) this.#onReissue(r.from, r.payload, r.dst)
     const waiting = this.#waiting.get(key)
     const entry = this.#c.section.registry.spent(spendKey)
     if (waiting === undefined || entry === undefined) return
@@ -268,7 +289,10 @@ export class MintNodeRole implements Role {
         return answer(refusal('InvalidTransaction', 'an input was signed for another transaction'))
       }
       case 'notSpent': {
+        // Its entry may be a decision away here (another elder answered the write first): the
+        // request is taken again once it is applied, and the client need not wait for its retry.
         const missing = ours.find((_, i) => entries[i] === undefined)!
+        this.#holdReissue(toHex(missing.spendKey), { from, payload, dst })
         return answer({ _tag: 'NotSpent', spendKey: missing.spendKey })
       }
       case 'pending':
@@ -340,8 +364,7 @@ export class MintNodeRole implements Role {
   }
 
   #trust(): MintTrust | undefined {
-    const genesisTransaction = this.#c.genesisTransaction
-    return genesisTransaction === undefined ? undefined : { genesisKey: this.#c.genesisKey, genesisTransaction }
+    return this.#c.mintTrust
   }
 }
 

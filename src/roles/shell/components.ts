@@ -8,7 +8,8 @@ import type { BlsPublicKey, NodeKeypair, PublicKeySet, SecretKeyShare } from '..
 import type { SectionTree, SignedSap } from '../../knowledge/index.ts'
 import type { InspectionEvent } from 'xstate'
 import type { Clock } from '../../transport/clock.ts'
-import type { Dst, Kind, PayloadOf } from '../../wire/index.ts'
+import type { DbcWire, Dst, Kind, PayloadOf } from '../../wire/index.ts'
+import type { MintTrust } from '../../dbc/index.ts'
 import type { Prefix, XorName } from '../../xor/index.ts'
 import type { AntiEntropyRole } from '../anti-entropy/anti-entropy.ts'
 import type { DkgRole } from '../dkg/dkg.ts'
@@ -103,8 +104,9 @@ export interface NodeComponents {
   readonly tree: SectionTree
   readonly genesis: SignedSap
   readonly genesisKey: BlsPublicKey
-  /** The hash of the genesis DBC's transaction (the genesis record's): DBCs are checked against it; none, no mint. */
-  readonly genesisTransaction: Uint8Array | undefined
+  /** The genesis DBC (the genesis record's, issue 20) and the trust it gives: DBCs are checked against it; none, no mint. */
+  readonly genesisDbc: DbcWire | undefined
+  readonly mintTrust: MintTrust | undefined
   readonly env: NodeEnv
   readonly events: ShellEvents
   readonly stats: NodeStats

@@ -15,7 +15,8 @@ import { type Decision, type Member, SectionMembers, type NetworkParameters, typ
 import { type NodePublicKey, type PublicKeySet, type SecretKeyShare, toHex } from '../../crypto/index.ts'
 import { ProofChain, SectionTree, SignedSap } from '../../knowledge/index.ts'
 import type { Clock } from '../../transport/clock.ts'
-import { decodeValue, type Dst, encodeOwn, type Kind, type Message, type PayloadOf, ProofChainWire, SignedSapWire, DecisionWire, MemberWire } from '../../wire/index.ts'
+import { type DbcWire, decodeValue, type Dst, encodeOwn, type Kind, type Message, type PayloadOf, ProofChainWire, SignedSapWire, DecisionWire, MemberWire } from '../../wire/index.ts'
+import { dbcFromWire, genesisTrust, type MintTrust } from '../../dbc/index.ts'
 import { Prefix } from '../../xor/index.ts'
 import type { XorName } from '../../xor/index.ts'
 import { memberToWire } from '../../consensus/index.ts'
@@ -47,6 +48,16 @@ function encodedOnce(value: object, encode: () => Uint8Array): Uint8Array {
   let bytes = encodings.get(value)
   if (bytes === undefined) encodings.set(value, bytes = encode())
   return bytes
+}
+
+/** The trust the genesis DBC gives, if there is one and it is the genesis key's (checked once). */
+function mintTrustOf(genesis: SignedSap, wire: DbcWire | undefined): MintTrust | undefined {
+  if (wire === undefined) return undefined
+  try {
+    return genesisTrust(genesis.sap.sectionKey(), dbcFromWire(wire))
+  } catch {
+    return undefined
+  }
 }
 
 /** A SAP we hold and its chain from genesis, encoded, with its section key (what the store files it under). */
@@ -99,7 +110,7 @@ export class NodeShell {
   #epoch = 0
   #crashed = false
 
-  constructor(options: { addr: string; params: NetworkParameters; genesis: SignedSap; env: NodeEnv; genesisTransaction?: Uint8Array }) {
+  constructor(options: { addr: string; params: NetworkParameters; genesis: SignedSap; env: NodeEnv; genesisDbc?: DbcWire }) {
     this.addr = options.addr
     this.params = options.params
     this.env = options.env
@@ -112,7 +123,8 @@ export class NodeShell {
       tree: this.tree,
       genesis: options.genesis,
       genesisKey: options.genesis.sap.sectionKey(),
-      genesisTransaction: options.genesisTransaction,
+      genesisDbc: options.genesisDbc,
+      mintTrust: mintTrustOf(options.genesis, options.genesisDbc),
       env: this.env,
       events: new ShellEvents(),
       stats: this.stats,

@@ -28,6 +28,7 @@ import { JoinCost } from './join-cost.ts'
 import { flip, reseal } from './world.ts'
 import { NameRaces, type NameRacesReport } from './names.ts'
 import { MintLoad, type MintLoadReport, simGenesisDbc } from './mint.ts'
+import { dbcToWire } from '../../dbc/index.ts'
 import { DATA_SETTLE_MS, DataLoad, type DataReport } from './data.ts'
 import type { NetworkReport, NetworkScenarioOptions } from './network-report.ts'
 
@@ -219,7 +220,7 @@ export function runNetworkScenario(seed: number, options: NetworkScenarioOptions
       addr,
       params,
       genesis,
-      ...(minted === undefined ? {} : { genesisTransaction: minted.trust.genesisTransaction }),
+      ...(minted === undefined ? {} : { genesisDbc: dbcToWire(minted.dbc) }),
       env: {
         wire,
         clock: scheduler,

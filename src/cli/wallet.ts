@@ -1,0 +1,159 @@
+/**
+ * `safenet wallet address|balance|send|receive|faucet` (issue 20): digital bearer certificates.
+ * The keys and DBCs live in a wallet folder (src/wallet); a payment is a reissue through the
+ * network's mint (the client writes each input's spentbook entry, the input sections' elders sign),
+ * and the recipient's DBC is written to a file for them to `receive`.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ClientInputInvalid, ReissueFailed } from '../client/index.ts'
+import { toHex } from '../crypto/index.ts'
+import { DbcUnreadable, decodeDbc, DoubleSpend, encodeDbc, formatAmount, parseAmount } from '../dbc/index.ts'
+import { parseWalletAddress, Wallet, WalletError } from '../wallet/wallet.ts'
+import { connectClient } from './files.ts'
+import type { Client } from '../client/client.ts'
+
+export const DEFAULT_WALLET = '.safenet/wallet'
+/** The faucet wallet the first node of a local testnet (`npm start`) makes. */
+export const DEFAULT_FAUCET = join('.safenet', 'testnet', 'node-00', 'faucet')
+
+export const WALLET_USAGE = `usage: safenet wallet address [--json]
+       safenet wallet balance [--json]
+       safenet wallet send AMOUNT --to ADDRESS [--out FILE] [--json]
+       safenet wallet receive FILE [--json]
+       safenet wallet faucet AMOUNT [--faucet DIR] [--json]
+
+Digital bearer certificates (DBCs). Amounts are tokens with up to 9 decimals (1.5, 0.000000001).
+
+  address   prints where to pay you (your main public key; made on first use). Each payment is
+            owned by a one-time key derived from it: no key is used twice
+  balance   the DBCs you hold and their sum
+  send      pays AMOUNT to ADDRESS: your DBCs reissued by the network's mint, the change back to
+            you; the recipient's DBC goes to --out (default ./payment-XXXXXXXX.dbc) for them to receive
+  receive   takes a DBC paid to you (checked against the network's mint keys) into your wallet
+  faucet    on a local testnet: AMOUNT from the genesis DBC's faucet wallet (made by the first node)
+
+  --wallet DIR         your wallet (default ${DEFAULT_WALLET}; the key file is mode 600, never printed)
+  --faucet DIR         the faucet wallet (default ${DEFAULT_FAUCET})
+  --contacts FILE      the network (default .safenet/testnet/contacts.json)
+  --json               print one JSON object
+
+Errors (exit 1, with --json {"error": REASON, "message"}): InsufficientFunds, NotOurs (a DBC not
+paid to this wallet), AlreadyHeld, InvalidDbc, DoubleSpend (a DBC already spent), BadAddress,
+BadAmount, Busy (another spend from the wallet is under way), NoWallet, Refused, Unanswered.`
+
+export class WalletUsageError extends Error {}
+
+export async function runWallet(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      wallet: { type: 'string' },
+      faucet: { type: 'string' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+      contacts: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  })
+  if (values.help) {
+    console.log(WALLET_USAGE)
+    return 0
+  }
+  const [action, subject] = positionals
+  const arity: Record<string, number> = { address: 1, balance: 1, send: 2, receive: 2, faucet: 2 }
+  if (action === undefined || arity[action] === undefined) throw new WalletUsageError(`expected ${Object.keys(arity).join(', ')}, got ${JSON.stringify(action ?? '')}`)
+  if (positionals.length !== arity[action]) throw new WalletUsageError(`${action} takes ${arity[action] - 1} argument${arity[action] === 2 ? '' : 's'}: see --help`)
+  const amount = action === 'send' || action === 'faucet' ? parseAmount(subject!) : undefined
+  if ((action === 'send' || action === 'faucet') && (amount === undefined || amount === 0n)) throw new WalletUsageError(`${JSON.stringify(subject)} is not an amount: tokens with up to 9 decimals, more than 0`)
+  if (action === 'send' && values.to === undefined) throw new WalletUsageError('send needs --to ADDRESS (as the recipient\'s `wallet address` prints)')
+  const dir = values.wallet ?? DEFAULT_WALLET
+  const print = (object: Record<string, unknown>, text: string): number => {
+    console.log(values.json ? JSON.stringify(object) : text)
+    return 0
+  }
+  try {
+    if (action === 'address') {
+      const wallet = Wallet.create(dir)
+      return print({ address: wallet.address, wallet: dir }, wallet.address)
+    }
+    // Receiving makes the wallet on first use; spending and counting need one.
+    const wallet = action === 'receive' || action === 'faucet' ? Wallet.create(dir) : Wallet.open(dir)
+    if (action === 'balance') {
+      const owned = wallet.owned()
+      const total = owned.reduce((sum, o) => sum + o.dbc.content.amount, 0n)
+      return print({ balance: formatAmount(total), nanos: total.toString(), dbcs: owned.length }, `${formatAmount(total)} (${owned.length} DBC${owned.length === 1 ? '' : 's'})`)
+    }
+    if (action === 'send') {
+      const to = parseWalletAddress(values.to!)
+      const client = await connectClient(values.contacts, WalletUsageError)
+      try {
+        const paid = await pay(client, wallet, amount!, to)
+        const out = values.out ?? `payment-${toHex(paid.content.owner.toBytes()).slice(0, 8)}.dbc`
+        writeFileSync(out, encodeDbc(paid), { mode: 0o600 })
+        return print({ sent: formatAmount(amount!), to: values.to, file: out, balance: formatAmount(wallet.balance()) }, `sent ${formatAmount(amount!)} → ${out} (give it to the recipient: safenet wallet receive ${out}); balance ${formatAmount(wallet.balance())}`)
+      } finally {
+        await client.close()
+      }
+    }
+    if (action === 'receive') {
+      if (!existsSync(subject!)) throw new WalletUsageError(`${subject}: no such file`)
+      const dbc = decodeDbc(readFileSync(subject!))
+      const client = await connectClient(values.contacts, WalletUsageError)
+      try {
+        const received = wallet.deposit(dbc, client.mintTrust)
+        return print({ received: formatAmount(received), balance: formatAmount(wallet.balance()) }, `received ${formatAmount(received)}; balance ${formatAmount(wallet.balance())}`)
+      } finally {
+        await client.close()
+      }
+    }
+    // faucet: the faucet wallet pays us, and the DBC goes straight into our wallet.
+    const faucetDir = values.faucet ?? DEFAULT_FAUCET
+    if (!existsSync(faucetDir)) throw new WalletUsageError(`${faucetDir}: no faucet wallet (it is made by a local testnet's first node: \`npm start\`; or pass --faucet DIR)`)
+    const faucet = Wallet.open(faucetDir)
+    const client = await connectClient(values.contacts, WalletUsageError)
+    try {
+      const paid = await pay(client, faucet, amount!, parseWalletAddress(wallet.address))
+      wallet.deposit(paid, client.mintTrust)
+      return print({ received: formatAmount(amount!), balance: formatAmount(wallet.balance()) }, `received ${formatAmount(amount!)} from the faucet; balance ${formatAmount(wallet.balance())}`)
+    } finally {
+      await client.close()
+    }
+  } catch (error) {
+    const failure = walletFailure(error)
+    if (failure === undefined) throw error
+    if (values.json) console.log(JSON.stringify({ error: failure.reason, message: failure.message }))
+    console.error(`safenet wallet: ${failure.message}`)
+    return 1
+  }
+}
+
+/** Pays `amount` from `wallet` to `to` (under its lock); the recipient's DBC. A DBC found spent is put out of the wallet. */
+async function pay(client: Client, wallet: Wallet, amount: bigint, to: ReturnType<typeof parseWalletAddress>) {
+  return wallet.locked(async () => {
+    const { tx, inputs } = wallet.plan(amount, to)
+    try {
+      const outputs = await client.reissue(tx, inputs)
+      wallet.settle(inputs, outputs)
+      return outputs[0]!
+    } catch (error) {
+      if (error instanceof DoubleSpend) {
+        for (const input of inputs) if (toHex(input.dbc.content.owner.toBytes()) === toHex(error.spendKey)) wallet.markSpent(input.dbc)
+      }
+      throw error
+    }
+  })
+}
+
+function walletFailure(error: unknown): { reason: string; message: string } | undefined {
+  if (error instanceof WalletError) return { reason: error.reason, message: error.message }
+  if (error instanceof DoubleSpend) return { reason: 'DoubleSpend', message: `${error.message}: that DBC is already spent (it is out of your wallet now)` }
+  if (error instanceof DbcUnreadable) return { reason: 'InvalidDbc', message: error.message }
+  if (error instanceof ReissueFailed) return { reason: /did not answer/.test(error.message) ? 'Unanswered' : 'Refused', message: error.message }
+  if (error instanceof ClientInputInvalid) return { reason: 'NoMint', message: error.message }
+  return undefined
+}

@@ -1,0 +1,191 @@
+/**
+ * A wallet (issue 20): a main BLS key and the DBCs it owns, in a folder of the user's data
+ * directory. No network here: the CLI reissues through the client and hands the results back.
+ *
+ *   DIR/key              the main secret key (hex; mode 600; never printed)
+ *   DIR/dbcs/HEX.dbc     each DBC we may spend (HEX: its spend key)
+ *   DIR/spent/HEX.dbc    DBCs we spent (kept for the record)
+ *   DIR/lock             held while a spend is under way (one spend at a time)
+ *
+ * An address is the main public key. A payment to it is owned by the one-time key
+ * `address.derive(nonce)`, its DBC's own 32 random bytes: the recipient derives the secret from
+ * the nonce, and no owner key is ever used twice.
+ */
+import { randomBytes } from 'node:crypto'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Schema } from 'effect'
+import { BlsPublicKey, BlsSecretKey, toHex } from '../crypto/index.ts'
+import {
+  type Dbc, type DbcContent, dbcFault, decodeDbc, encodeDbc, formatAmount, inputOf, type MintTrust, NONCE_BYTES, outputsFor, type Transaction,
+} from '../dbc/index.ts'
+
+export const WalletFault = Schema.Literals(['NoWallet', 'InsufficientFunds', 'NotOurs', 'AlreadyHeld', 'InvalidDbc', 'BadAddress', 'BadAmount', 'Busy'])
+export type WalletFault = typeof WalletFault.Type
+
+export class WalletError extends Schema.TaggedError<WalletError>()('WalletError', {
+  reason: WalletFault,
+  message: Schema.String,
+}) {}
+
+/** A DBC of ours with the one-time secret that spends it. */
+export interface Owned {
+  readonly dbc: Dbc
+  readonly secret: BlsSecretKey
+}
+
+const KEY_FILE = 'key'
+const DBCS = 'dbcs'
+const SPENT = 'spent'
+const LOCK = 'lock'
+
+/** The address `text` (a main public key, 96 hex digits). */
+export function parseWalletAddress(text: string): BlsPublicKey {
+  if (!/^[0-9a-f]{96}$/i.test(text.trim())) throw new WalletError({ reason: 'BadAddress', message: `${JSON.stringify(text)} is not a wallet address (96 hex digits, as \`wallet address\` prints)` })
+  try {
+    return BlsPublicKey.fromBytes(Buffer.from(text.trim(), 'hex'))
+  } catch {
+    throw new WalletError({ reason: 'BadAddress', message: `${text.slice(0, 16)}… is not a key on the curve` })
+  }
+}
+
+export class Wallet {
+  readonly dir: string
+  readonly #main: BlsSecretKey
+
+  private constructor(dir: string, main: BlsSecretKey) {
+    this.dir = dir
+    this.#main = main
+  }
+
+  /** The wallet in `dir`, made (a fresh key, mode 600) if there is none. */
+  static create(dir: string): Wallet {
+    if (existsSync(join(dir, KEY_FILE))) return Wallet.open(dir)
+    mkdirSync(join(dir, DBCS), { recursive: true, mode: 0o700 })
+    mkdirSync(join(dir, SPENT), { recursive: true, mode: 0o700 })
+    const main = BlsSecretKey.random()
+    writeFileSync(join(dir, KEY_FILE), `${toHex(main.toBytes())}\n`, { mode: 0o600, flag: 'wx' })
+    return new Wallet(dir, main)
+  }
+
+  /** The wallet in `dir`; {@link WalletError} `NoWallet` if there is none. */
+  static open(dir: string): Wallet {
+    const file = join(dir, KEY_FILE)
+    if (!existsSync(file)) throw new WalletError({ reason: 'NoWallet', message: `${dir} holds no wallet (make one with \`safenet wallet address\`)` })
+    chmodSync(file, 0o600)
+    mkdirSync(join(dir, DBCS), { recursive: true, mode: 0o700 })
+    mkdirSync(join(dir, SPENT), { recursive: true, mode: 0o700 })
+    return new Wallet(dir, BlsSecretKey.fromBytes(Buffer.from(readFileSync(file, 'utf8').trim(), 'hex')))
+  }
+
+  /** Where payments to this wallet go: its main public key (hex). */
+  get address(): string {
+    return toHex(this.#main.publicKey().toBytes())
+  }
+
+  /** The one-time secret of a DBC of `content`, if it is ours. */
+  secretOf(content: DbcContent): BlsSecretKey | undefined {
+    if (content.nonce.length !== NONCE_BYTES) return undefined
+    const secret = this.#main.derive(content.nonce)
+    return secret.publicKey().equals(content.owner) ? secret : undefined
+  }
+
+  /** The DBCs we may spend, with their secrets (a file that does not read is left where it is, and skipped). */
+  owned(): Owned[] {
+    const out: Owned[] = []
+    for (const file of readdirSync(join(this.dir, DBCS)).filter((f) => f.endsWith('.dbc')).sort()) {
+      try {
+        const dbc = decodeDbc(readFileSync(join(this.dir, DBCS, file)))
+        const secret = this.secretOf(dbc.content)
+        if (secret !== undefined) out.push({ dbc, secret })
+      } catch {
+        continue
+      }
+    }
+    return out
+  }
+
+  balance(): bigint {
+    return this.owned().reduce((sum, o) => sum + o.dbc.content.amount, 0n)
+  }
+
+  /**
+   * Takes in a DBC paid to us: valid for the network `trust` describes, ours, and not held or spent
+   * already. Returns its amount.
+   */
+  deposit(dbc: Dbc, trust: MintTrust): bigint {
+    const fault = dbcFault(dbc, trust)
+    if (fault !== undefined) throw new WalletError({ reason: 'InvalidDbc', message: `the DBC is not valid on this network: ${fault}` })
+    if (this.secretOf(dbc.content) === undefined) throw new WalletError({ reason: 'NotOurs', message: 'the DBC is not paid to this wallet\'s address' })
+    const file = `${toHex(dbc.content.owner.toBytes())}.dbc`
+    if (existsSync(join(this.dir, DBCS, file)) || existsSync(join(this.dir, SPENT, file))) {
+      throw new WalletError({ reason: 'AlreadyHeld', message: 'this wallet holds (or spent) that DBC already' })
+    }
+    writeAtomically(join(this.dir, DBCS, file), encodeDbc(dbc))
+    return dbc.content.amount
+  }
+
+  /**
+   * A transaction paying `amount` to `to` from our DBCs (the largest first), the change back to a
+   * fresh key of ours; the inputs it spends. {@link WalletError} `InsufficientFunds` if we hold less.
+   */
+  plan(amount: bigint, to: BlsPublicKey): { tx: Transaction; inputs: Owned[] } {
+    if (amount < 1n) throw new WalletError({ reason: 'BadAmount', message: 'an amount is at least 1 nano (0.000000001)' })
+    const owned = this.owned().sort((a, b) => (b.dbc.content.amount > a.dbc.content.amount ? 1 : b.dbc.content.amount < a.dbc.content.amount ? -1 : 0))
+    const inputs: Owned[] = []
+    let total = 0n
+    for (const o of owned) {
+      if (total >= amount) break
+      inputs.push(o)
+      total += o.dbc.content.amount
+    }
+    if (total < amount) throw new WalletError({ reason: 'InsufficientFunds', message: `the wallet holds ${formatAmount(total)}, not the ${formatAmount(amount)} asked` })
+    const txInputs = inputs.map((i) => inputOf(i.dbc.content))
+    const payments = [payment(to, amount)]
+    if (total > amount) payments.push(payment(this.#main.publicKey(), total - amount))
+    return { tx: { inputs: txInputs, outputs: outputsFor(txInputs, payments) }, inputs }
+  }
+
+  /** A reissue of `inputs` completed into `outputs`: ours are kept, the inputs move to `spent/`. */
+  settle(inputs: ReadonlyArray<Owned>, outputs: ReadonlyArray<Dbc>): void {
+    for (const dbc of outputs) {
+      if (this.secretOf(dbc.content) !== undefined) writeAtomically(join(this.dir, DBCS, `${toHex(dbc.content.owner.toBytes())}.dbc`), encodeDbc(dbc))
+    }
+    for (const input of inputs) this.markSpent(input.dbc)
+  }
+
+  /** `dbc` is spent (by us, or found spent by the network): out of what we may spend. */
+  markSpent(dbc: Dbc): void {
+    const file = `${toHex(dbc.content.owner.toBytes())}.dbc`
+    if (existsSync(join(this.dir, DBCS, file))) renameSync(join(this.dir, DBCS, file), join(this.dir, SPENT, file))
+  }
+
+  /** Holds the wallet's lock while `work` runs: two spends at once would spend one DBC twice. */
+  async locked<T>(work: () => Promise<T>): Promise<T> {
+    const file = join(this.dir, LOCK)
+    let fd: number
+    try {
+      fd = openSync(file, 'wx')
+    } catch {
+      throw new WalletError({ reason: 'Busy', message: `another spend from ${this.dir} is under way (remove ${file} if none is)` })
+    }
+    closeSync(fd)
+    try {
+      return await work()
+    } finally {
+      rmSync(file, { force: true })
+    }
+  }
+}
+
+/** A payment of `amount` to `address`: a fresh nonce, the owner key derived from it. */
+export function payment(address: BlsPublicKey, amount: bigint): { owner: BlsPublicKey; amount: bigint; nonce: Uint8Array } {
+  const nonce = new Uint8Array(randomBytes(NONCE_BYTES))
+  return { owner: address.derive(nonce), amount, nonce }
+}
+
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp`
+  writeFileSync(tmp, bytes, { mode: 0o600 })
+  renameSync(tmp, path)
+}
