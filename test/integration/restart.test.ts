@@ -93,28 +93,28 @@ describe('a 30-node network of processes', () => {
 
   it('pays with DBCs: faucet → send → receive → send onward, balances right and the supply whole; inputs in both sections; a second spend refused', async () => {
     expect(net?.health().healthy).toBe(true)
-    await ok('faucet', '100', '--wallet', walletOf('alice'))
-    const bob = (await ok('address', '--wallet', walletOf('bob'))).address!
-    const carol = (await ok('address', '--wallet', walletOf('carol'))).address!
+    const [, { address: bob }, { address: carol }] = await Promise.all([
+      ok('faucet', '100', '--wallet', walletOf('alice')), ok('address', '--wallet', walletOf('bob')), ok('address', '--wallet', walletOf('carol')),
+    ])
     expect(balances()).toMatchObject({ alice: tokens(100), supply: GENESIS_AMOUNT })
 
-    const sent = await ok('send', '30', '--to', bob, '--wallet', walletOf('alice'), '--out', join(dir, 'to-bob.dbc'))
+    const sent = await ok('send', '30', '--to', bob!, '--wallet', walletOf('alice'), '--out', join(dir, 'to-bob.dbc'))
     expect(sent).toMatchObject({ sent: '30', balance: '70' })
     expect(await ok('receive', join(dir, 'to-bob.dbc'), '--wallet', walletOf('bob'))).toMatchObject({ received: '30', balance: '30' })
-    expect((await wallet('receive', join(dir, 'to-bob.dbc'), '--wallet', walletOf('bob'))).json.error).toBe('AlreadyHeld')
-    expect((await wallet('receive', join(dir, 'to-bob.dbc'), '--wallet', walletOf('carol'))).json.error).toBe('NotOurs')
+    const [held, notOurs] = await Promise.all([wallet('receive', join(dir, 'to-bob.dbc'), '--wallet', walletOf('bob')), wallet('receive', join(dir, 'to-bob.dbc'), '--wallet', walletOf('carol'))])
+    expect([held.json.error, notOurs.json.error]).toEqual(['AlreadyHeld', 'NotOurs'])
     expect(balances()).toMatchObject({ alice: tokens(70), bob: tokens(30), supply: GENESIS_AMOUNT })
 
     // Bob's wallet copied before he spends: the copies' DBC is then spent, and refused (now, and after the restart).
     cpSync(walletOf('bob'), walletOf('bob-copy'), { recursive: true })
     cpSync(walletOf('bob'), walletOf('bob-copy-2'), { recursive: true })
-    await ok('send', '12.5', '--to', carol, '--wallet', walletOf('bob'), '--out', join(dir, 'to-carol.dbc'))
+    await ok('send', '12.5', '--to', carol!, '--wallet', walletOf('bob'), '--out', join(dir, 'to-carol.dbc'))
     await ok('receive', join(dir, 'to-carol.dbc'), '--wallet', walletOf('carol'))
     expect(balances()).toMatchObject({ alice: tokens(70), bob: tokens(17.5), carol: tokens(12.5), supply: GENESIS_AMOUNT })
-    const again = await wallet('send', '1', '--to', carol, '--wallet', walletOf('bob-copy'))
+    const [again, poor] = await Promise.all([wallet('send', '1', '--to', carol!, '--wallet', walletOf('bob-copy')), wallet('send', '1000', '--to', carol!, '--wallet', walletOf('alice'))])
     expect(again.status).toBe(1)
     expect(again.json.error).toBe('DoubleSpend')
-    expect((await wallet('send', '1000', '--to', carol, '--wallet', walletOf('alice'))).json.error).toBe('InsufficientFunds')
+    expect(poor.json.error).toBe('InsufficientFunds')
 
     // A reissue whose inputs lie in both sections: Alice pays herself until she holds DBCs on both
     // sides, then spends one of each at once to Carol; the DBC carries both sections' proofs.
@@ -132,7 +132,7 @@ describe('a 30-node network of processes', () => {
       expect(pair.every((o) => o !== undefined)).toBe(true)
       const inputs = pair.map((o) => inputOf(o.dbc.content))
       const total = pair.reduce((sum, o) => sum + o.dbc.content.amount, 0n)
-      const tx = { inputs, outputs: outputsFor(inputs, [payment(parseWalletAddress(carol), total)]) }
+      const tx = { inputs, outputs: outputsFor(inputs, [payment(parseWalletAddress(carol!), total)]) }
       const [paid] = await client.reissue(tx, pair)
       expect(paid!.proofs.length).toBe(2)
       expect(dbcFault(paid!, client.mintTrust)).toBeUndefined()
