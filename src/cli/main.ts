@@ -105,6 +105,8 @@ const commands: Record<string, Command> = {
           proposals: { type: 'string' },
           generations: { type: 'string' },
           'no-share-check': { type: 'boolean', default: false },
+          rounds: { type: 'string' },
+          'skip-check': { type: 'boolean', default: false },
           verbose: { type: 'boolean', default: false },
           why: { type: 'boolean', default: false },
           partition: { type: 'boolean', default: false },
@@ -119,7 +121,7 @@ const commands: Record<string, Command> = {
         console.log(`${NETWORK_SIM_USAGE}\n\n${SIM_USAGE}`)
         return 0
       }
-      if (values.nodes !== undefined || values.scenario === 'network') {
+      if (values.scenario !== 'mint' && (values.nodes !== undefined || values.scenario === 'network')) {
         return runNetworkSim({
           nodes: integerOption(values.nodes, 'nodes', 100, 2, 100_000),
           seed: integerOption(values.seed, 'seed', 1, 0, 2 ** 32 - 1),
@@ -154,6 +156,7 @@ const commands: Record<string, Command> = {
           ...(values.proposals === undefined ? {} : { proposals: values.proposals }),
           ...(values.generations === undefined ? {} : { generations: integerOption(values.generations, 'generations', 2, 1, 100) }),
           noShareCheck: values['no-share-check'],
+          ...(values.scenario === 'mint' ? { nodes: integerOption(values.nodes, 'nodes', 8, 1, 200), rounds: integerOption(values.rounds, 'rounds', 5, 1, 1_000), skipCheck: values['skip-check'] } : {}),
           verbose: values.verbose,
         }, { json: values.json, progress: process.stderr.isTTY && !values.verbose })
       } catch (error) {

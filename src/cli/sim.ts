@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads'
 import { AGREEMENT_STRATEGIES, type AgreementRunResult, type AgreementScenarioOptions, type AgreementStrategy, summarizeAgreement } from '../sim/scenarios/agreement.ts'
 import { DKG_STRATEGIES, type DkgRunResult, type DkgStrategy, summarizeDkg } from '../sim/scenarios/dkg.ts'
 import { runScenarioSeed, type ScenarioRequest, type ScenarioRunResult } from '../sim/scenarios/index.ts'
+import { type MintRunResult, summarizeMint } from '../sim/scenarios/mint-runs.ts'
 
 export class SimUsageError extends Error {
   override readonly name = 'SimUsageError'
@@ -26,10 +27,14 @@ export interface SimArguments {
   readonly proposals?: string
   readonly generations?: number
   readonly noShareCheck?: boolean
+  /** mint: nodes the network grows to, and coins minted and raced over. */
+  readonly nodes?: number
+  readonly rounds?: number
+  readonly skipCheck?: boolean
   readonly verbose: boolean
 }
 
-export const SIM_USAGE = `safenet sim --scenario agreement|dkg [options]
+export const SIM_USAGE = `safenet sim --scenario agreement|dkg|mint [options]
 
   --elders N        elders taking part (default 7)
   --byzantine K     how many of them are Byzantine (default 0); 3 of 7 is beyond the n ≥ 3f+1 bound
@@ -47,6 +52,10 @@ export const SIM_USAGE = `safenet sim --scenario agreement|dkg [options]
                     checker catches a bad dealer
   --proposals MODE  agreement: random (default) or two-camps
   --generations G   agreement: generations per run (default 2)
+  --nodes N         mint: nodes the network grows to (default 8; 30 or more also splits)
+  --rounds R        mint: coins minted, each spent twice at once by racing clients (default 5)
+  --skip-check      mint: honest elders skip the double-spend check when they sign — to show the
+                    checker catches the double spends that lets through
   --verbose         print what happens in each run (use with one seed)
   --json            print the report as one JSON object`
 
@@ -91,7 +100,13 @@ function request(args: SimArguments): ScenarioRequest {
       },
     }
   }
-  throw new SimUsageError(`unknown scenario ${JSON.stringify(args.scenario)}; use agreement or dkg`)
+  if (args.scenario === 'mint') {
+    return {
+      name: 'mint',
+      options: { nodes: args.nodes ?? 8, rounds: args.rounds ?? 5, byzantine: args.byzantine, ...(args.skipCheck === true ? { skipCheck: true } : {}) },
+    }
+  }
+  throw new SimUsageError(`unknown scenario ${JSON.stringify(args.scenario)}; use agreement, dkg or mint`)
 }
 
 /** The command that replays one seed of this invocation. */
@@ -102,6 +117,7 @@ export function replayCommand(args: SimArguments, seed: number): string {
   if (args.proposals !== undefined) parts.push(`--proposals ${args.proposals}`)
   if (args.generations !== undefined) parts.push(`--generations ${args.generations}`)
   if (args.noShareCheck === true) parts.push('--no-share-check')
+  if (args.scenario === 'mint') parts.push(`--nodes ${args.nodes ?? 8}`, `--rounds ${args.rounds ?? 5}`, ...(args.skipCheck === true ? ['--skip-check'] : []))
   parts.push(`--seed ${seed}`, '--seeds 1', '--verbose')
   return parts.join(' ')
 }
@@ -127,19 +143,21 @@ export async function runSim(args: SimArguments, out: { json: boolean; progress:
   const jobs = Math.max(1, Math.min(args.jobs, seeds.length))
   const agreementResults: AgreementRunResult[] = []
   const dkgResults: DkgRunResult[] = []
+  const mintResults: MintRunResult[] = []
   const started = performance.now()
   const log = args.verbose ? (line: string) => console.error(line) : undefined
   await runAll(scenario, seeds, args.verbose ? 1 : jobs, (run) => {
     if (run.name === 'agreement') agreementResults.push(run.result)
-    else dkgResults.push(run.result)
-    if (out.progress) process.stderr.write(`\r${scenario.name}: ${agreementResults.length + dkgResults.length}/${seeds.length} runs`)
+    else if (run.name === 'dkg') dkgResults.push(run.result)
+    else mintResults.push(run.result)
+    if (out.progress) process.stderr.write(`\r${scenario.name}: ${agreementResults.length + dkgResults.length + mintResults.length}/${seeds.length} runs`)
   }, log)
   if (out.progress) process.stderr.write('\n')
   const wallMs = performance.now() - started
   const bySeed = (a: { seed: number }, b: { seed: number }) => a.seed - b.seed
   const summary = scenario.name === 'agreement'
     ? summarizeAgreement(agreementResults.sort(bySeed), wallMs)
-    : summarizeDkg(dkgResults.sort(bySeed), wallMs)
+    : scenario.name === 'dkg' ? summarizeDkg(dkgResults.sort(bySeed), wallMs) : summarizeMint(mintResults.sort(bySeed), wallMs)
   for (const seed of summary.failedSeeds.slice(0, 10)) console.error(`seed ${seed} failed; replay: ${replayCommand(args, seed)}`)
   if (out.json) {
     console.log(JSON.stringify(summary))
@@ -149,6 +167,11 @@ export async function runSim(args: SimArguments, out: { json: boolean; progress:
       `violations: agreement ${summary.agreementViolations}, validity ${summary.validityViolations}`,
       `worst virtual time ${summary.virtualTimeMs} ms, at most ${summary.maxRounds + 1} rounds, ${summary.messagesPerRun} messages per run, ${summary.wallMs} ms wall`,
     ].join('\n'))
+  } else if (summary.scenario === 'mint') {
+    console.log([
+      `mint: ${summary.runs} runs, ${summary.reissues} reissues, ${summary.doubleSpendsAttempted} double spends attempted, ${summary.doubleSpendsAccepted} accepted, ${summary.undecided} undecided`,
+      `${summary.doubleSpendErrors} told DoubleSpend; first coins outlived ${summary.keysSinceFirstMint.min}–${summary.keysSinceFirstMint.max} section keys; ${summary.splits} splits; ${summary.wallMs} ms wall`,
+    ].join('\n'))
   } else {
     console.log([
       `dkg: ${summary.runs} runs, ${summary.completed} completed, ${summary.undecided} undecided, ${summary.keyMismatches} key mismatches`,
@@ -157,7 +180,7 @@ export async function runSim(args: SimArguments, out: { json: boolean; progress:
   }
   const failures = summary.scenario === 'agreement'
     ? summary.agreementViolations + summary.validityViolations + summary.undecided
-    : summary.keyMismatches + summary.undecided
+    : summary.scenario === 'dkg' ? summary.keyMismatches + summary.undecided : summary.failedSeeds.length
   return failures === 0 ? 0 : 1
 }
 
