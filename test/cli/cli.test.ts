@@ -84,6 +84,28 @@ describe('safenet command', () => {
     }
   })
 
+  it('wallet and sim --scenario mint: clear usage errors (exit 2) before any network is asked; a missing wallet is a typed error (exit 1)', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['wallet', 'send', '1.5'], /send needs --to ADDRESS/],
+      [['wallet', 'send', 'ten', '--to', 'ab'], /is not an amount/],
+      [['wallet', 'faucet', '1.0000000001'], /is not an amount/],
+      [['wallet', 'steal'], /expected address, balance, send, receive, faucet/],
+      [['wallet', 'receive'], /receive takes 1 argument/],
+      [['sim', '--scenario', 'mint', '--rounds', '0'], /--rounds must be/],
+    ]
+    for (const [args, message] of cases) {
+      const result = run(...args)
+      expect(result.status, args.join(' ')).toBe(2)
+      expect(result.stderr).toMatch(message)
+    }
+    const none = run('wallet', 'balance', '--wallet', '/nonexistent/wallet', '--json')
+    expect(none.status).toBe(1)
+    expect(JSON.parse(none.stdout)).toMatchObject({ error: 'NoWallet' })
+    const badAddress = run('wallet', 'send', '1', '--to', 'not-an-address', '--wallet', '/nonexistent/wallet', '--json')
+    expect(badAddress.status).toBe(1)
+    expect(JSON.parse(badAddress.stdout)).toMatchObject({ error: 'NoWallet' })
+  })
+
   it('node and testnet: clear usage errors (exit 2), and a clear error for a root with no node (exit 1)', () => {
     const noRoot = run('node')
     expect(noRoot.status).toBe(2)

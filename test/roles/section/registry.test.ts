@@ -1,12 +1,17 @@
 /**
- * The name table's proofs (issue 19, NRS): a member that joined after names were decided takes in
+ * The section's registry of names and spent keys (issues 19 and 20). A member that joined after
+ * names were decided takes in
  * proofs from elders and checks each itself. A proof not signed by a key of its chain, or signed
  * wrongly, is refused; a claim of a name outside its section or not signed by its registrant is
  * skipped; of two proofs for one name the earlier generation wins, in whatever order they come.
+ * Spentbook entries the same way: a spend not signed by the key it spends is skipped, and of two
+ * decided transactions for one key the earlier generation's is the key's only one.
  */
 import { describe, expect, it } from 'vitest'
 import { NodeKeypair, toHex } from '../../../src/crypto/index.ts'
 import { SectionTree } from '../../../src/knowledge/index.ts'
+import { BlsSecretKey } from '../../../src/crypto/index.ts'
+import { signSpend } from '../../../src/dbc/index.ts'
 import { nameXor, signClaim } from '../../../src/register/names.ts'
 import { Registry } from '../../../src/roles/section/registry.ts'
 import { SeededRandom } from '../../../src/sim/random.ts'
@@ -90,5 +95,25 @@ describe('the name table', () => {
     table.learn(proof(2, [signClaim(alice, 'q')]), tree, Prefix.EMPTY)
     expect(table.sourceDone()).toBe(true)
     expect(new Registry(store).complete).toBe(true)
+  })
+
+  it('records the first decided spend of a key, skips one its owner did not sign, and keeps the earlier generation\'s', () => {
+    const owner = BlsSecretKey.random(random.byteSource())
+    const [first, second] = [random.bytes(32), random.bytes(32)].map((txHash) => signSpend(owner, txHash))
+    const spend = (generation: number, entries: ReadonlyArray<typeof first>) => {
+      const decision = signedDecision(keys, generation, entries.map((e) => ({ kind: 'Spend' as const, ...e! })))
+      return { sectionKey: keys.keySet.publicKey().toBytes(), generation, proposals: decision.proposals, signature: decision.signature }
+    }
+    for (const order of [[4, 8], [8, 4]]) {
+      const table = new Registry(MemoryStore.open())
+      const proofs = new Map([[4, spend(4, [first])], [8, spend(8, [second])]])
+      for (const g of order) table.learn(proofs.get(g)!, tree, Prefix.EMPTY)
+      expect(toHex(table.spent(first!.spendKey)!.txHash)).toBe(toHex(first!.txHash))
+      expect(table.spent(first!.spendKey)!.proof.generation).toBe(4)
+    }
+    const table = new Registry(MemoryStore.open())
+    const forged = { ...second!, signature: signSpend(BlsSecretKey.random(random.byteSource()), second!.txHash).signature }
+    expect(table.learn(spend(3, [forged]), tree, Prefix.EMPTY)).toEqual({ recorded: [] })
+    expect(table.spent(second!.spendKey)).toBeUndefined()
   })
 })

@@ -1,0 +1,107 @@
+/**
+ * The wallet (issue 20; src/wallet): a main key in a folder (mode 600, never printed), the DBCs
+ * paid to it found by their one-time keys (`address.derive(nonce)`), deposits checked (valid on
+ * this network, ours, not held or spent already), payments planned from the largest DBCs with the
+ * change back to a fresh key of ours, and one spend at a time. The genesis trust check too.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BlsSecretKey, NodeKeypair } from '../../src/crypto/index.ts'
+import { checkTransaction, type Dbc, genesisDbc, genesisTrust, inputOf, mintBytes, summarise, transactionHash } from '../../src/dbc/index.ts'
+import { ProofChain } from '../../src/knowledge/index.ts'
+import { SeededRandom } from '../../src/sim/random.ts'
+import { parseWalletAddress, payment, Wallet, WalletError } from '../../src/wallet/wallet.ts'
+import { dealKeys, type Peer, signedSap } from '../model/node-harness.ts'
+
+const random = new SeededRandom(21)
+const elders: Peer[] = Array.from({ length: 4 }, (_, i) => ({ keypair: NodeKeypair.fromSeed(random.bytes(32)), addr: `e${i}` }))
+const k0 = dealKeys(2, random)
+const genesis = signedSap(k0, elders, 0)
+const dir = mkdtempSync(join(tmpdir(), 'safenet-wallet-'))
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Mints the genesis DBC to `wallet` (the whole supply) and the trust it gives. */
+function fund(wallet: Wallet): { dbc: Dbc; trust: NonNullable<ReturnType<typeof genesisTrust>> } {
+  const nonce = random.bytes(32)
+  const dbc = genesisDbc(genesis, k0.secret, parseWalletAddress(wallet.address).derive(nonce), nonce)
+  return { dbc, trust: genesisTrust(genesis.sap.sectionKey(), dbc)! }
+}
+
+/** Signs `tx` with the genesis section's key: what the mint does once the spends are decided. */
+function mint(tx: ReturnType<Wallet['plan']>['tx']): Dbc[] {
+  checkTransaction(tx)
+  const proof = { sap: genesis, chain: new ProofChain(genesis.sap.sectionKey()), signature: k0.secret.sign(mintBytes(transactionHash(tx))) }
+  return tx.outputs.map((content) => ({ content, transaction: summarise(tx), proofs: [proof] }))
+}
+
+describe('a wallet', () => {
+  it('keeps its key in a mode-600 file, opens it again, and refuses a folder without one', () => {
+    const a = Wallet.create(join(dir, 'a'))
+    expect(statSync(join(dir, 'a', 'key')).mode & 0o777).toBe(0o600)
+    expect(Wallet.open(join(dir, 'a')).address).toBe(a.address)
+    expect(Wallet.create(join(dir, 'a')).address).toBe(a.address)
+    expect(a.address).toMatch(/^[0-9a-f]{96}$/)
+    expect(readFileSync(join(dir, 'a', 'key'), 'utf8')).not.toContain(a.address)
+    expect(() => Wallet.open(join(dir, 'none'))).toThrow(expect.objectContaining({ reason: 'NoWallet' }))
+    expect(() => parseWalletAddress('abc')).toThrow(WalletError)
+  })
+
+  it('takes in a DBC paid to it once; refuses another wallet\'s, one of another network, and one held already', () => {
+    const a = Wallet.create(join(dir, 'b'))
+    const other = Wallet.create(join(dir, 'c'))
+    const { dbc, trust } = fund(a)
+    expect(() => other.deposit(dbc, trust)).toThrow(expect.objectContaining({ reason: 'NotOurs' }))
+    const foreign = { genesisKey: dealKeys(2, random).keySet.publicKey(), genesisTransaction: trust.genesisTransaction }
+    expect(() => a.deposit(dbc, foreign)).toThrow(expect.objectContaining({ reason: 'InvalidDbc' }))
+    expect(a.deposit(dbc, trust)).toBe(dbc.content.amount)
+    expect(() => a.deposit(dbc, trust)).toThrow(expect.objectContaining({ reason: 'AlreadyHeld' }))
+    expect(a.balance()).toBe(dbc.content.amount)
+  })
+
+  it('plans a payment from its largest DBCs with the change to itself; the recipient finds its secret; spent inputs leave', () => {
+    const a = Wallet.create(join(dir, 'd'))
+    const b = Wallet.create(join(dir, 'e'))
+    const { dbc, trust } = fund(a)
+    a.deposit(dbc, trust)
+    const { tx, inputs } = a.plan(1_500_000_000n, parseWalletAddress(b.address))
+    expect(inputs).toHaveLength(1)
+    expect(tx.outputs.map((o) => o.amount)).toEqual([1_500_000_000n, dbc.content.amount - 1_500_000_000n])
+    const [paid, change] = mint(tx)
+    a.settle(inputs, [paid!, change!])
+    expect(a.balance()).toBe(dbc.content.amount - 1_500_000_000n)
+    expect(existsSync(join(dir, 'd', 'spent'))).toBe(true)
+    expect(a.secretOf(paid!.content)).toBeUndefined()
+    expect(b.secretOf(paid!.content)?.publicKey().equals(paid!.content.owner)).toBe(true)
+    expect(b.deposit(paid!, trust)).toBe(1_500_000_000n)
+    // One-time keys: no two payments to one address share an owner key.
+    const to = parseWalletAddress(b.address)
+    expect(payment(to, 1n).owner.equals(payment(to, 1n).owner)).toBe(false)
+    expect(() => b.plan(2_000_000_000n, parseWalletAddress(a.address))).toThrow(expect.objectContaining({ reason: 'InsufficientFunds' }))
+    expect(() => b.plan(0n, parseWalletAddress(a.address))).toThrow(expect.objectContaining({ reason: 'BadAmount' }))
+    // A DBC found spent by the network leaves what the wallet may spend.
+    b.markSpent(paid!)
+    expect(b.balance()).toBe(0n)
+    expect(inputOf(paid!.content).amount).toBe(1_500_000_000n)
+  })
+
+  it('spends one at a time: a second spend while the first runs is Busy, and the lock goes with the first', async () => {
+    const a = Wallet.create(join(dir, 'f'))
+    let inner: unknown
+    await a.locked(async () => {
+      inner = await a.locked(() => Promise.resolve('twice')).catch((error: unknown) => error)
+    })
+    expect(inner).toMatchObject({ reason: 'Busy' })
+    await expect(a.locked(() => Promise.resolve('again'))).resolves.toBe('again')
+  })
+
+  it('the genesis trust: only the genesis key\'s DBC without inputs counts', () => {
+    const owner = BlsSecretKey.random(random.byteSource())
+    const g = genesisDbc(genesis, k0.secret, owner.publicKey(), random.bytes(32))
+    expect(genesisTrust(genesis.sap.sectionKey(), g)).toBeDefined()
+    expect(genesisTrust(dealKeys(2, random).keySet.publicKey(), g)).toBeUndefined()
+    expect(genesisTrust(genesis.sap.sectionKey(), { ...g, content: { ...g.content, amount: 1n } })).toBeUndefined()
+  })
+})
