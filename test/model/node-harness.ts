@@ -23,7 +23,7 @@ import type { NodeActorKind } from '../../src/roles/shell/components.ts'
 import type { BallotJournal } from '../../src/roles/elder/ballot-journal.ts'
 import type { SeededRandom } from '../../src/sim/random.ts'
 import { type Clock, Scheduler } from '../../src/sim/scheduler.ts'
-import { decode, type Dst, type Kind, nodeAuthority, type PayloadOf, seal, verifyPeerAuthority } from '../../src/wire/index.ts'
+import { type DbcWire, decode, type Dst, type Kind, nodeAuthority, type PayloadOf, seal, verifyPeerAuthority } from '../../src/wire/index.ts'
 import { Prefix } from '../../src/xor/index.ts'
 
 
@@ -128,7 +128,10 @@ export class Subject {
   readonly clock = new Scheduler()
   readonly #msgIds: (length: number) => Uint8Array
 
-  constructor(options: { readonly addr: string; readonly keypair: NodeKeypair; readonly params: NetworkParameters; readonly genesis: SignedSap; readonly random: SeededRandom; readonly ballots?: BallotJournal }) {
+  constructor(options: {
+    readonly addr: string; readonly keypair: NodeKeypair; readonly params: NetworkParameters; readonly genesis: SignedSap; readonly random: SeededRandom
+    readonly ballots?: BallotJournal; readonly genesisDbc?: DbcWire
+  }) {
     this.#msgIds = options.random.fork('msgids').byteSource()
     let keypair = options.keypair
     this.keypair = () => keypair
@@ -139,6 +142,7 @@ export class Subject {
       addr: options.addr,
       params: options.params,
       genesis: options.genesis,
+      ...(options.genesisDbc === undefined ? {} : { genesisDbc: options.genesisDbc }),
       env: {
         wire: {
           get keypair() {
