@@ -24,7 +24,7 @@ import { createHash, randomFillSync } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { once } from 'node:events'
 import { connect } from 'node:net'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -34,7 +34,7 @@ import { NodeKeypair } from '../../src/crypto/index.ts'
 import { tuneHeap } from '../../src/node/process-flags.ts'
 import { Testnet } from '../../src/node/testnet.ts'
 import { Libp2pTransport } from '../../src/transport/libp2p.ts'
-import { figure } from './report.ts'
+import { figure, load } from './report.ts'
 
 const MiB = 1024 * 1024
 /** The issue's file: 100 chunks of 1 MiB, enough for the pipeline to reach its steady pace. */
@@ -68,8 +68,6 @@ afterAll(async () => {
 }, 60_000)
 
 /** The 1-minute load average, printed with each figure: other work on 2 cores moves them. */
-const load = (): string => `load ${loadavg()[0]!.toFixed(2)}`
-
 /** CPU seconds (user + system) the processes `pids` have used, or undefined where /proc is not there. */
 function processesCpuSeconds(pids: ReadonlyArray<number>): number | undefined {
   if (!existsSync('/proc/self/stat')) return undefined

@@ -14,7 +14,7 @@
  * Fedimint reports 0.7–1.8 s per reissue; the aim is a p50 under 150 ms.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { Client, decodeContactsFile } from '../../src/client/index.ts'
@@ -23,7 +23,7 @@ import { type Dbc, inputOf, NANOS_PER_TOKEN, outputsFor } from '../../src/dbc/in
 import { createLogger } from '../../src/log/index.ts'
 import { Testnet } from '../../src/node/testnet.ts'
 import { Wallet } from '../../src/wallet/wallet.ts'
-import { figure } from './report.ts'
+import { figure, load, percentile, timed } from './report.ts'
 
 const NODE_COUNT = 30
 const SETTLE_TIMEOUT_MS = 180_000
@@ -41,19 +41,6 @@ afterAll(async () => {
   await net?.stop()
   rmSync(dir, { recursive: true, force: true })
 }, 60_000)
-
-const load = (): string => `load ${loadavg()[0]!.toFixed(2)}`
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
-}
-
-async function timed(run: () => Promise<unknown>): Promise<number> {
-  const started = performance.now()
-  await run()
-  return performance.now() - started
-}
 
 /** A DBC and its one-time secret, held by the bench (no wallet folder: one-time keys at random). */
 interface Coin {

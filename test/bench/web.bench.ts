@@ -15,7 +15,7 @@
  */
 import { createServer } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { Client, decodeContactsFile, encodeManifest } from '../../src/client/index.ts'
@@ -23,7 +23,7 @@ import { NodeKeypair, toHex } from '../../src/crypto/index.ts'
 import { Gateway } from '../../src/gateway/gateway.ts'
 import { createLogger } from '../../src/log/index.ts'
 import { Testnet } from '../../src/node/testnet.ts'
-import { figure } from './report.ts'
+import { figure, load, percentile, timed } from './report.ts'
 
 const NODE_COUNT = 25
 const SETTLE_TIMEOUT_MS = 150_000
@@ -42,19 +42,6 @@ afterAll(async () => {
   await net?.stop()
   rmSync(dir, { recursive: true, force: true })
 }, 60_000)
-
-const load = (): string => `load ${loadavg()[0]!.toFixed(2)}`
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
-}
-
-async function timed(run: () => Promise<unknown>): Promise<number> {
-  const started = performance.now()
-  await run()
-  return performance.now() - started
-}
 
 /** Time to the first byte of a GET of `url` (headers and the first body piece). */
 async function ttfb(url: string, host?: string): Promise<number> {
