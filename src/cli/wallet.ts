@@ -5,7 +5,7 @@
  * and the recipient's DBC is written to a file for them to `receive`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ClientInputInvalid, ReissueFailed } from '../client/index.ts'
 import { toHex } from '../crypto/index.ts'
@@ -41,7 +41,8 @@ Digital bearer certificates (DBCs). Amounts are tokens with up to 9 decimals (1.
 
 Errors (exit 1, with --json {"error": REASON, "message"}): InsufficientFunds, NotOurs (a DBC not
 paid to this wallet), AlreadyHeld, InvalidDbc, DoubleSpend (a DBC already spent), BadAddress,
-BadAmount, Busy (another spend from the wallet is under way), NoWallet, Refused, Unanswered.`
+BadAmount, Busy (another spend from the wallet is under way), NoWallet, NoMint (the network has
+no genesis DBC), Refused, Unanswered.`
 
 export class WalletUsageError extends Error {}
 
@@ -90,6 +91,8 @@ export async function runWallet(argv: string[]): Promise<number> {
     }
     if (action === 'send') {
       const to = parseWalletAddress(values.to!)
+      // Where the recipient's DBC goes is checked before anything is spent (a DBC not written is lost to them).
+      if (values.out !== undefined && !existsSync(dirname(resolve(values.out)))) throw new WalletUsageError(`${values.out}: no such folder for the payment's DBC`)
       const client = await connectClient(values.contacts, WalletUsageError)
       try {
         const paid = await pay(client, wallet, amount!, to)
@@ -117,8 +120,9 @@ export async function runWallet(argv: string[]): Promise<number> {
     const faucet = Wallet.open(faucetDir)
     const client = await connectClient(values.contacts, WalletUsageError)
     try {
+      const trust = client.mintTrust // NoMint before the faucet pays anything
       const paid = await pay(client, faucet, amount!, parseWalletAddress(wallet.address))
-      wallet.deposit(paid, client.mintTrust)
+      wallet.deposit(paid, trust)
       return print({ received: formatAmount(amount!), balance: formatAmount(wallet.balance()) }, `received ${formatAmount(amount!)} from the faucet; balance ${formatAmount(wallet.balance())}`)
     } finally {
       await client.close()

@@ -11,10 +11,10 @@
  *    that section's mint proof (a Byzantine elder's bad share is named and dropped).
  * 3. The output DBCs: each output's content, the transaction's summary, the proofs.
  */
-import { decisionSigned, encodeChange } from '../consensus/index.ts'
+import { decisionSigned, decodeChange, encodeChange } from '../consensus/index.ts'
 import { BlsPublicKey, type BlsSecretKey, bytesEqual, type NodePublicKey, toHex } from '../crypto/index.ts'
 import {
-  type Dbc, dbcToWire, DoubleSpend, inputOf, type MintProof, mintBytes, signSpend, spendName, summarise, type Transaction, transactionHash, transactionToWire,
+  type Dbc, dbcToWire, DoubleSpend, inputOf, type MintProof, mintBytes, signSpend, spendName, spendValid, summarise, type Transaction, transactionHash, transactionToWire,
 } from '../dbc/index.ts'
 import { ProofChain } from '../knowledge/index.ts'
 import type { Message, PayloadOf, SpentEntryWire, TransactionWire } from '../wire/index.ts'
@@ -40,15 +40,24 @@ export type ReissueFailure =
   | { readonly kind: 'Refused'; readonly message: string }
   | { readonly kind: 'Unanswered'; readonly failure: RequestFailure }
 
-/** Whether `entry` is a decision of a section key chained to genesis that holds exactly this spend. */
-export function verifySpentEntry(session: ClientSession, entry: SpentEntryWire): boolean {
+/**
+ * Whether `entry` is the decided spend of `spendKey`: a decision of a section key chained to
+ * genesis, in which this spend is the first of the key (the one members record). An elder's
+ * answer carrying another key's entry, or a later spend of one decision, proves nothing.
+ */
+export function verifySpentEntry(session: ClientSession, entry: SpentEntryWire, spendKey: Uint8Array): boolean {
+  if (!bytesEqual(entry.spendKey, spendKey)) return false
   try {
     const chain = ProofChain.fromWire(entry.proofChain)
     const key = BlsPublicKey.fromBytes(entry.proof.sectionKey)
     if (!chain.root.equals(session.tree.dag.genesis) || !chain.last().equals(key) || chain.firstBrokenLink() !== -1) return false
     if (!decisionSigned(key, entry.proof)) return false
     const change = encodeChange({ kind: 'Spend', spendKey: Uint8Array.from(entry.spendKey), txHash: Uint8Array.from(entry.txHash), signature: Uint8Array.from(entry.signature) })
-    return entry.proof.proposals.some((p) => bytesEqual(p, change))
+    const first = entry.proof.proposals.find((p) => {
+      const decoded = decodeChange(p)
+      return decoded?.kind === 'Spend' && bytesEqual(decoded.spendKey, spendKey) && spendValid(decoded)
+    })
+    return first !== undefined && bytesEqual(first, change)
   } catch {
     return false
   }
@@ -83,7 +92,7 @@ export class SpendRequest extends EldersRequest {
         return
       case 'Recorded':
       case 'DoubleSpend': {
-        if (!verifySpentEntry(this.session, answer.entry)) return this.session.refuse('spend-unproven-entry')
+        if (!verifySpentEntry(this.session, answer.entry, this.#spendKey)) return this.session.refuse('spend-unproven-entry')
         const mine = bytesEqual(answer.entry.txHash, this.#txHash)
         this.#result = mine ? { recorded: true } : { recorded: false, entry: answer.entry }
         return this.actor.send({ type: 'ANSWER' })
@@ -138,7 +147,10 @@ export class MintRequest extends EldersRequest {
         return this.actor.send({ type: 'ANSWER' })
       }
       case 'DoubleSpend':
-        if (bytesEqual(answer.entry.txHash, this.#txHash) || !verifySpentEntry(this.session, answer.entry)) return this.session.refuse('mint-unproven-double-spend')
+        // Only an entry of one of our inputs, for another transaction, decided first for its key.
+        if (bytesEqual(answer.entry.txHash, this.#txHash) || !this.#payload.transaction.inputs.some((i) => verifySpentEntry(this.session, answer.entry, i.spendKey))) {
+          return this.session.refuse('mint-unproven-double-spend')
+        }
         this.#result = { doubleSpend: answer.entry }
         return this.actor.send({ type: 'ANSWER' })
       case 'NotSpent':

@@ -27,7 +27,7 @@ import { ConnectionPool } from '../transport/connections.ts'
 import { type Libp2pLimits, Libp2pTransport, peerIdOfAddress } from '../transport/libp2p.ts'
 import { WirePeer } from '../transport/wire-peer.ts'
 import { DbcWire, decodeValue, encodeOwn, type PayloadOf, SignedSapWire } from '../wire/index.ts'
-import { type Dbc, dbcToWire, genesisDbc, genesisTrust } from '../dbc/index.ts'
+import { type Dbc, dbcFromWire, dbcToWire, genesisDbc, genesisTrust } from '../dbc/index.ts'
 import { parseWalletAddress, Wallet } from '../wallet/wallet.ts'
 import { Prefix } from '../xor/index.ts'
 import { StoreBallotJournal } from '../roles/elder/ballot-journal.ts'
@@ -227,6 +227,11 @@ export class RealNode {
     }
     if (genesis === undefined) ({ contacts, genesis } = await askContacts(wire, options.bootstrap ?? [], log))
     genesisDbcWire ??= contacts?.genesisDbc
+    // Kept and passed on only if it is the genesis key's (a peer's bad one is not made ours for good).
+    if (genesisDbcWire !== undefined && !isGenesisDbc(genesis, genesisDbcWire)) {
+      log.warn('the genesis DBC in the store or the contacts is not the genesis key\'s: ignored')
+      genesisDbcWire = undefined
+    }
     if (genesisDbcWire !== undefined) store.putBlob(GENESIS_DBC_NAMESPACE, GENESIS_DBC_KEY, encodeOwn(DbcWire, genesisDbcWire))
     else log.warn('no genesis DBC in the store or the contacts: this node will not mint')
 
@@ -436,6 +441,14 @@ function storedGenesisDbc(store: NodeStore): DbcWire | undefined {
   if (bytes === undefined) return undefined
   const decoded = decodeValue(DbcWire, bytes)
   return Result.isSuccess(decoded) ? decoded.success : undefined
+}
+
+function isGenesisDbc(genesis: SignedSap, wire: DbcWire): boolean {
+  try {
+    return genesisTrust(genesis.sap.sectionKey(), dbcFromWire(wire)) !== undefined
+  } catch {
+    return false
+  }
 }
 
 /** The genesis DBC, owned by the faucet wallet made in `faucetDir` (a local testnet's source of tokens) and deposited there. */

@@ -288,8 +288,9 @@ export class MemberRole implements Role {
     if (payload.nextGeneration <= decision.generation) return c.refuse('join-approval-bad-generation')
     c.section.start({ sap, members: new SectionMembers(sap.sap.prefix, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration })
     c.section.record(decision)
-    // The names our section decided before we came (or while we were down).
-    if (payload.names !== undefined) c.section.askNames(payload.names)
+    // The names and spent keys our section decided before we came (or while we were down), from
+    // f + 1 elders whatever the approval says of how many there are (an approver may leave it out).
+    c.section.askNames(payload.names ?? 0)
     const stored = this.#stored
     this.#joinAttempt = undefined
     this.#oldKeypair = undefined

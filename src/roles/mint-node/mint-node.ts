@@ -70,6 +70,8 @@ export class MintNodeRole implements Role {
   readonly #waiting = new Map<string, Map<string, string>>()
   /** Proposals (hex) of the spends we put forward. */
   readonly #spends = new Set<string>()
+  /** The spend of each key we put forward last (key hex → proposal hex; bounded as the waiters are). */
+  readonly #spendOf = new Map<string, string>()
   /** Reissues asked before their inputs' entries were applied here: spend key hex → requests (bounded as the waiters are). */
   readonly #heldReissues = new Map<string, HeldReissue[]>()
   /** Our shares: `key hex/tx hash hex` → share. */
@@ -165,12 +167,15 @@ export class MintNodeRole implements Role {
       decided: entry === undefined ? 'none' : bytesEqual(entry.txHash, checked.txHash) ? 'this' : 'other',
       signedOther: false,
     }
-    switch (this.#decide({ type: 'WRITE', facts })) {
+    const verdict = this.#decide({ type: 'WRITE', facts })
+    switch (verdict) {
       case 'recorded':
-        return answer({ _tag: 'Recorded', entry: this.#entryWire(entry!) })
-      case 'doubleSpend':
-        this.counts.doubleSpends++
-        return answer({ _tag: 'DoubleSpend', entry: this.#entryWire(entry!) })
+      case 'doubleSpend': {
+        const wire = this.#entryWire(entry!)
+        if (wire === undefined) return
+        if (verdict === 'doubleSpend') this.counts.doubleSpends++
+        return answer(verdict === 'recorded' ? { _tag: 'Recorded', entry: wire } : { _tag: 'DoubleSpend', entry: wire })
+      }
       case 'pending':
         c.refuse('mint-spentbook-incomplete')
         return answer({ _tag: 'Pending' })
@@ -205,12 +210,19 @@ export class MintNodeRole implements Role {
       c.refuse('mint-spends-full')
       return refusal('Busy', `${MAX_PENDING_SPENDS} spends wait for the next generation already: ask again`)
     }
-    const hex = c.elder.propose({ kind: 'Spend', spendKey, txHash, signature })
-    if (hex !== undefined) {
-      this.#spends.add(hex)
-      this.counts.spendsProposed++
-    }
     const key = toHex(spendKey)
+    // One spend of a key pending at a time (the first decided wins anyway): an owner cannot fill
+    // the slots with many transactions of one DBC.
+    const pending = this.#spendOf.get(key)
+    if (pending === undefined || !term.pending.has(pending)) {
+      const hex = c.elder.propose({ kind: 'Spend', spendKey, txHash, signature })
+      if (hex !== undefined) {
+        this.#spends.add(hex)
+        this.#spendOf.set(key, hex)
+        dropOldest(this.#spendOf, MAX_SPEND_WAITERS)
+        this.counts.spendsProposed++
+      }
+    }
     let waiting = this.#waiting.get(key)
     if (waiting === undefined) {
       this.#waiting.set(key, (waiting = new Map<string, string>()))
@@ -242,6 +254,7 @@ export class MintNodeRole implements Role {
     if (waiting === undefined || entry === undefined) return
     this.#waiting.delete(key)
     const wire = this.#entryWire(entry)
+    if (wire === undefined) return
     for (const [addr, txHex] of waiting) {
       const answer = txHex === toHex(entry.txHash) ? { _tag: 'Recorded' as const, entry: wire } : { _tag: 'DoubleSpend' as const, entry: wire }
       if (answer._tag === 'DoubleSpend') this.counts.doubleSpends++
@@ -249,9 +262,19 @@ export class MintNodeRole implements Role {
     }
   }
 
-  #entryWire(entry: SpentEntry): SpentEntryWire {
-    const chain = this.#c.tree.dag.chainFromGenesis(BlsPublicKey.fromBytes(entry.proof.sectionKey))
-    return { spendKey: entry.spendKey, txHash: entry.txHash, signature: entry.signature, proof: entry.proof, proofChain: chain!.toWire() }
+  /** The entry as an answer carries it, with its key's chain from genesis (undefined, counted, if we know none). */
+  #entryWire(entry: SpentEntry): SpentEntryWire | undefined {
+    let chain
+    try {
+      chain = this.#c.tree.dag.chainFromGenesis(BlsPublicKey.fromBytes(entry.proof.sectionKey))
+    } catch {
+      chain = undefined
+    }
+    if (chain === undefined) {
+      this.#c.refuse('mint-entry-without-chain')
+      return undefined
+    }
+    return { spendKey: entry.spendKey, txHash: entry.txHash, signature: entry.signature, proof: entry.proof, proofChain: chain.toWire() }
   }
 
   // --- Reissues -----------------------------------------------------------------------------------
@@ -285,7 +308,8 @@ export class MintNodeRole implements Role {
         this.counts.doubleSpends++
         // The decided entry of another transaction; else our log's (the entry is then ours to show as decided too).
         const shown = other ?? entries.find((e) => e !== undefined)
-        if (shown !== undefined) return answer({ _tag: 'DoubleSpend', entry: this.#entryWire(shown) })
+        const wire = shown === undefined ? undefined : this.#entryWire(shown)
+        if (wire !== undefined) return answer({ _tag: 'DoubleSpend', entry: wire })
         return answer(refusal('InvalidTransaction', 'an input was signed for another transaction'))
       }
       case 'notSpent': {

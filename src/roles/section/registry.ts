@@ -53,10 +53,12 @@ export class Registry {
   readonly #verified = new Set<string>()
 
   /**
-   * Whether this member knows every name its section decided: true from genesis and for a member
-   * approved when its section had none; false from an approval that said the section has names
-   * (or a merge) until a source's pages bring at least as many. An elder whose table is not
-   * complete votes for no claim and signs no record (it would treat an owned name as free).
+   * Whether this member knows every name and spent key its section decided: true from genesis;
+   * false from an approval (or a merge) until f + 1 sources sent all their pages. One of them is
+   * honest, so their union holds everything — whatever an approver said (or left out) of how many
+   * there are: a count nobody signs cannot make a table complete. An elder whose table is not
+   * complete votes for no claim or spend and signs no record or reissue (it would take an owned
+   * name, or a spent key, for free).
    */
   #complete = true
   #expected = 0
@@ -79,16 +81,21 @@ export class Registry {
     return this.#complete
   }
 
-  /** Our section has `expected` names we have not had (an approval's count; 0 after a merge: unknown): incomplete until a source's pages are in. */
+  /** How many entries the approval said the section has (a figure only: completeness is by sources). */
+  get expected(): number {
+    return this.#expected
+  }
+
+  /** We are new here (approved, or our section took in its sibling): incomplete until enough sources are done. */
   expect(expected: number): void {
     this.#complete = false
     this.#expected = Math.max(this.#expected, expected)
     this.#saveMeta()
   }
 
-  /** A source sent its last page: complete if we hold as many names as we were told to expect. */
-  sourceDone(): boolean {
-    if (!this.#complete && this.#count >= this.#expected) {
+  /** `done` distinct sources have sent their last page, of `needed` (f + 1): complete once enough are. */
+  sourcesDone(done: number, needed: number): boolean {
+    if (!this.#complete && done >= needed) {
       this.#complete = true
       this.#saveMeta()
     }

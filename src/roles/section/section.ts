@@ -116,8 +116,14 @@ export class SectionRole implements Role {
     this.registry.expect(expected)
     this.#nameSources = elders === undefined ? [] : elders.filter((e) => !e.name.equals(this.#c.name)).sort((a, b) => this.#c.name.compareDistance(a.name, b.name)).map((e) => e.addr)
     this.#nextNameSource = 0
+    this.#namesDone.clear()
+    // Alone (the sole elder of its section, or none to ask): nobody knows more than we do.
+    if (this.#nameSources.length === 0) this.registry.sourcesDone(0, 0)
     this.#askMoreNames()
   }
+
+  /** Sources that sent their last page since we last started asking: f + 1 of them (one honest) make the table complete. */
+  readonly #namesDone = new Set<string>()
 
   /** The elders we may ask for names, closest first, and the next one to ask. */
   #nameSources: string[] = []
@@ -165,7 +171,8 @@ export class SectionRole implements Role {
     }
     if (page.more && page.last !== undefined) return c.send([from], 'NamesRequest', { after: page.last })
     this.#namesFrom.delete(from)
-    this.registry.sourceDone()
+    this.#namesDone.add(from)
+    this.registry.sourcesDone(this.#namesDone.size, Math.min(JOIN_FANOUT, this.#nameSources.length))
   }
 
   /** A decision from an elder (passed on, announced, or asked for). */
@@ -294,7 +301,7 @@ export class SectionRole implements Role {
     this.start({ sap, members: new SectionMembers(parent, members, payload.nextGeneration - 1), nextGeneration: payload.nextGeneration })
     this.#decisions.set(decision.generation, decision)
     c.events.emit({ type: 'section-merged', sap, absorbed: true })
-    if (payload.names !== undefined) this.askNames(payload.names)
+    this.askNames(payload.names ?? 0)
   }
 }
 

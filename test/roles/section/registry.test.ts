@@ -83,17 +83,18 @@ describe('the name table', () => {
     for (const name of names) expect(toHex(other.owner(name)!)).toBe(toHex(alice.publicKey.bytes))
   })
 
-  it('is complete from the start; told to expect names, it is not until a source brought as many, and it remembers', () => {
+  it('is complete from the start; once new, it is not until f + 1 sources are done — whatever count it was told — and it remembers', () => {
     const store = MemoryStore.open()
     const table = new Registry(store)
     expect(table.complete).toBe(true)
-    table.expect(2)
+    // Told of no names at all (an approver may leave the count out): still incomplete until f + 1 sources are done.
+    table.expect(0)
     expect(table.complete).toBe(false)
     table.learn(proof(1, [signClaim(alice, 'p')]), tree, Prefix.EMPTY)
-    expect(table.sourceDone()).toBe(false)
+    expect(table.sourcesDone(1, 3)).toBe(false)
+    expect(table.sourcesDone(2, 3)).toBe(false)
     expect(new Registry(store).complete).toBe(false)
-    table.learn(proof(2, [signClaim(alice, 'q')]), tree, Prefix.EMPTY)
-    expect(table.sourceDone()).toBe(true)
+    expect(table.sourcesDone(3, 3)).toBe(true)
     expect(new Registry(store).complete).toBe(true)
   })
 
