@@ -16,18 +16,21 @@
  * Issue 19 (NRS) moved only the merge run: a section that takes in its sibling asks 3 of the
  * sibling's old elders for its names (`NamesRequest`, answered with an empty page here); name
  * claims, approvals' name counts and grace are absent from runs without names or resumes.
+ * Issue 20 (the mint) moved all six: every approved member now asks f + 1 elders for its section's
+ * names and spent keys (`NamesRequest`, empty pages here) whatever the approval says, and is
+ * complete once they are all done — an approver's unsigned count no longer decides.
  */
 export const GOLDEN_TRACES = {
   /** `network-scenario.test.ts`: 60 nodes, seed 1. */
-  grow60seed1: 'da124f27c7d53d0e6ac54ec63259d47959123e0de8d25af4b47d5dab6e271e46',
+  grow60seed1: 'aac5c55d69807be5630a864daa6b340ffd4312f288176804a247e539f6089ccd',
   /** `network-scenario.test.ts`: 60 nodes, seed 2. */
-  grow60seed2: '8692f837b40fbec2e62d488583b69c313743cda509611c9733e3e7a8db0b225a',
+  grow60seed2: 'cc75ca5fc60a84f2ebdca59e89a5620b428679f8ea80b90d6f5b1c9847d7ba83',
   /** `network-faults.test.ts`: 100 nodes, 20% crashing, seed 1. */
-  faults100seed1: 'f6a84de267615b4439ac79678f88916c0f151a4474e87853397e4d3509efdbbc',
+  faults100seed1: 'c1a3961eb216f86dcf8c9c364d1364177558219318aa0b8d0b3dd6ce0d5e4558',
   /** `test/soak/network-faults-150.test.ts`: 150 nodes, crashes, 5% loss, 2 Byzantine elders per section, seed 2. */
-  faults150seed2: 'c68d12127a74c555591e6875fa70eba259ef2e2e525b92e82107cec130073358',
+  faults150seed2: '7ad5c38fcc00c86edf2a819bff6f849cbe2860793ea044da0f1b516c9099aa6a',
   /** `test/soak/network-partition-120.test.ts`: 120 nodes cut in two during growth, crashes, 10% loss, 2 Byzantine, seed 3. */
-  partition120seed3: 'bea2aeaa540b3a25e27f5998c72b1866c94d8f3458ed79c7e8bcd4a210d69e8d',
+  partition120seed3: 'bf8e354c0544c75ac3c1b8d2fe36bd8cc70443314cdfa6c9693d03bff536c48f',
   /** `network-partition.test.ts`: 60 nodes, a quarter leave from one region (merges), seed 4. */
-  shrink60seed4: 'ba3de1022790b18064fa3b54ec9489a26617a3b63fa61e1e9a46d76f3275eea3',
+  shrink60seed4: 'cb48c8b2de1aa9c1384f60163f6129267bfc7c677a2fc5081c9a7443770a751a',
 } as const
