@@ -9,8 +9,8 @@ import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ClientInputInvalid, ReissueFailed } from '../client/index.ts'
 import { toHex } from '../crypto/index.ts'
-import { DbcUnreadable, decodeDbc, DoubleSpend, encodeDbc, formatAmount, parseAmount } from '../dbc/index.ts'
-import { parseWalletAddress, Wallet, WalletError } from '../wallet/wallet.ts'
+import { type Dbc, DbcUnreadable, decodeDbc, DoubleSpend, encodeDbc, formatAmount, parseAmount, type Transaction } from '../dbc/index.ts'
+import { type Owned, parseWalletAddress, Wallet, WalletError } from '../wallet/wallet.ts'
 import { connectClient } from './files.ts'
 import type { Client } from '../client/client.ts'
 
@@ -136,21 +136,43 @@ export async function runWallet(argv: string[]): Promise<number> {
   }
 }
 
-/** Pays `amount` from `wallet` to `to` (under its lock); the recipient's DBC. A DBC found spent is put out of the wallet. */
-async function pay(client: Client, wallet: Wallet, amount: bigint, to: ReturnType<typeof parseWalletAddress>) {
+/**
+ * Pays `amount` from `wallet` to `to` (under its lock); the recipient's DBC. A transaction an
+ * earlier run left pending (its answer lost: a timeout, a crash) is finished first — its spends may
+ * be decided already, and no other transaction of those inputs could be — and what it paid is kept
+ * in the wallet's `sent/`. A DBC found spent in another transaction is put out of the wallet.
+ */
+async function pay(client: Client, wallet: Wallet, amount: bigint, to: ReturnType<typeof parseWalletAddress>): Promise<Dbc> {
   return wallet.locked(async () => {
-    const { tx, inputs } = wallet.plan(amount, to)
-    try {
-      const outputs = await client.reissue(tx, inputs)
-      wallet.settle(inputs, outputs)
-      return outputs[0]!
-    } catch (error) {
-      if (error instanceof DoubleSpend) {
-        for (const input of inputs) if (toHex(input.dbc.content.owner.toBytes()) === toHex(error.spendKey)) wallet.markSpent(input.dbc)
+    for (const earlier of wallet.pending()) {
+      // Some input no longer held: it was settled (a crash before the pending file went) or found spent.
+      if (earlier.inputs.length !== earlier.tx.inputs.length) {
+        wallet.dropPending(earlier.tx)
+        continue
       }
-      throw error
+      await reissueKept(client, wallet, earlier.tx, earlier.inputs)
+      console.error(`safenet wallet: finished a payment an earlier run left pending (its DBCs are in ${join(wallet.dir, 'sent')})`)
     }
+    const { tx, inputs } = wallet.plan(amount, to)
+    return (await reissueKept(client, wallet, tx, inputs))[0]!
   })
+}
+
+/** Reissues `tx`, kept pending until minted; settled into the wallet, or its spent inputs put out of it. */
+async function reissueKept(client: Client, wallet: Wallet, tx: Transaction, inputs: Owned[]): Promise<Dbc[]> {
+  wallet.savePending(tx)
+  try {
+    const outputs = await client.reissue(tx, inputs)
+    wallet.settle(inputs, outputs, tx)
+    return outputs
+  } catch (error) {
+    if (error instanceof DoubleSpend) {
+      // Another transaction has that input: this one will never be minted.
+      for (const input of inputs) if (toHex(input.dbc.content.owner.toBytes()) === toHex(error.spendKey)) wallet.markSpent(input.dbc)
+      wallet.dropPending(tx)
+    }
+    throw error
+  }
 }
 
 function walletFailure(error: unknown): { reason: string; message: string } | undefined {

@@ -5,6 +5,10 @@
  *   DIR/key              the main secret key (hex; mode 600; never printed)
  *   DIR/dbcs/HEX.dbc     each DBC we may spend (HEX: its spend key)
  *   DIR/spent/HEX.dbc    DBCs we spent (kept for the record)
+ *   DIR/pending/HEX.tx   a transaction whose spends may have been written, kept until it is minted
+ *                        (a spend written and then not minted — a timeout — is finished, never redone:
+ *                        another transaction for those inputs would be refused as a double spend)
+ *   DIR/sent/HEX.dbc     what we paid others (the recipient's DBC, before it is handed on)
  *   DIR/lock             held while a spend is under way (one spend at a time)
  *
  * An address is the main public key. A payment to it is owned by the one-time key
@@ -14,11 +18,13 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Schema } from 'effect'
+import { Result, Schema } from 'effect'
 import { BlsPublicKey, BlsSecretKey, toHex } from '../crypto/index.ts'
 import {
   type Dbc, type DbcContent, dbcFault, decodeDbc, encodeDbc, formatAmount, inputOf, type MintTrust, NONCE_BYTES, outputsFor, type Transaction,
+  transactionFromWire, transactionHash, transactionToWire,
 } from '../dbc/index.ts'
+import { decodeValue, encodeOwn, TransactionWire } from '../wire/index.ts'
 
 export const WalletFault = Schema.Literals(['NoWallet', 'InsufficientFunds', 'NotOurs', 'AlreadyHeld', 'InvalidDbc', 'BadAddress', 'BadAmount', 'Busy'])
 export type WalletFault = typeof WalletFault.Type
@@ -37,6 +43,8 @@ export interface Owned {
 const KEY_FILE = 'key'
 const DBCS = 'dbcs'
 const SPENT = 'spent'
+const PENDING = 'pending'
+const SENT = 'sent'
 const LOCK = 'lock'
 
 /** The address `text` (a main public key, 96 hex digits). */
@@ -131,7 +139,9 @@ export class Wallet {
    */
   plan(amount: bigint, to: BlsPublicKey): { tx: Transaction; inputs: Owned[] } {
     if (amount < 1n) throw new WalletError({ reason: 'BadAmount', message: 'an amount is at least 1 nano (0.000000001)' })
-    const owned = this.owned().sort((a, b) => (b.dbc.content.amount > a.dbc.content.amount ? 1 : b.dbc.content.amount < a.dbc.content.amount ? -1 : 0))
+    // DBCs a pending transaction spends are its own until it is minted or found spent.
+    const committed = new Set(this.pending().flatMap((p) => p.inputs.map((i) => toHex(i.dbc.content.owner.toBytes()))))
+    const owned = this.owned().filter((o) => !committed.has(toHex(o.dbc.content.owner.toBytes()))).sort((a, b) => (b.dbc.content.amount > a.dbc.content.amount ? 1 : b.dbc.content.amount < a.dbc.content.amount ? -1 : 0))
     const inputs: Owned[] = []
     let total = 0n
     for (const o of owned) {
@@ -146,12 +156,45 @@ export class Wallet {
     return { tx: { inputs: txInputs, outputs: outputsFor(txInputs, payments) }, inputs }
   }
 
-  /** A reissue of `inputs` completed into `outputs`: ours are kept, the inputs move to `spent/`. */
-  settle(inputs: ReadonlyArray<Owned>, outputs: ReadonlyArray<Dbc>): void {
+  /** Keeps `tx` as pending: done before its first spend is written, so a lost answer never leaves inputs half spent. */
+  savePending(tx: Transaction): void {
+    mkdirSync(join(this.dir, PENDING), { recursive: true, mode: 0o700 })
+    writeAtomically(join(this.dir, PENDING, `${toHex(transactionHash(tx))}.tx`), encodeOwn(TransactionWire, transactionToWire(tx)))
+  }
+
+  /** The pending transactions, each with our inputs it spends (those still held). */
+  pending(): Array<{ tx: Transaction; inputs: Owned[] }> {
+    const folder = join(this.dir, PENDING)
+    if (!existsSync(folder)) return []
+    const owned = new Map(this.owned().map((o) => [toHex(o.dbc.content.owner.toBytes()), o]))
+    const out: Array<{ tx: Transaction; inputs: Owned[] }> = []
+    for (const file of readdirSync(folder).filter((f) => f.endsWith('.tx')).sort()) {
+      const decoded = decodeValue(TransactionWire, readFileSync(join(folder, file)))
+      if (Result.isFailure(decoded)) continue
+      const tx = transactionFromWire(decoded.success)
+      const inputs = tx.inputs.flatMap((i) => owned.get(toHex(i.spendKey)) ?? [])
+      out.push({ tx, inputs })
+    }
+    return out
+  }
+
+  /** `tx` is minted, or will never be (an input found spent in another): no longer pending. */
+  dropPending(tx: Transaction): void {
+    rmSync(join(this.dir, PENDING, `${toHex(transactionHash(tx))}.tx`), { force: true })
+  }
+
+  /**
+   * A reissue of `inputs` completed into `outputs`: ours are kept, what we paid others goes to
+   * `sent/`, the inputs move to `spent/`, and the transaction is no longer pending.
+   */
+  settle(inputs: ReadonlyArray<Owned>, outputs: ReadonlyArray<Dbc>, tx?: Transaction): void {
     for (const dbc of outputs) {
-      if (this.secretOf(dbc.content) !== undefined) writeAtomically(join(this.dir, DBCS, `${toHex(dbc.content.owner.toBytes())}.dbc`), encodeDbc(dbc))
+      const folder = this.secretOf(dbc.content) !== undefined ? DBCS : SENT
+      mkdirSync(join(this.dir, folder), { recursive: true, mode: 0o700 })
+      writeAtomically(join(this.dir, folder, `${toHex(dbc.content.owner.toBytes())}.dbc`), encodeDbc(dbc))
     }
     for (const input of inputs) this.markSpent(input.dbc)
+    if (tx !== undefined) this.dropPending(tx)
   }
 
   /** `dbc` is spent (by us, or found spent by the network): out of what we may spend. */

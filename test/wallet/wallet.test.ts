@@ -87,6 +87,25 @@ describe('a wallet', () => {
     expect(inputOf(paid!.content).amount).toBe(1_500_000_000n)
   })
 
+  it('keeps a transaction pending until it is minted: its inputs are not planned again, and settling it drops it', () => {
+    const a = Wallet.create(join(dir, 'g'))
+    const b = Wallet.create(join(dir, 'h'))
+    const { dbc, trust } = fund(a)
+    a.deposit(dbc, trust)
+    const { tx, inputs } = a.plan(2n, parseWalletAddress(b.address))
+    a.savePending(tx)
+    // Its answer was lost: the next payment must not spend the same DBC in another transaction.
+    expect(a.pending().map((p) => transactionHash(p.tx))).toEqual([transactionHash(tx)])
+    expect(a.pending()[0]!.inputs).toHaveLength(1)
+    expect(() => a.plan(1n, parseWalletAddress(b.address))).toThrow(expect.objectContaining({ reason: 'InsufficientFunds' }))
+    const outputs = mint(tx)
+    a.settle(inputs, outputs, tx)
+    expect(a.pending()).toEqual([])
+    // What it paid is kept in sent/, its change in dbcs/.
+    expect(existsSync(join(dir, 'g', 'sent', `${outputs[0]!.content.owner.toHex()}.dbc`))).toBe(true)
+    expect(a.balance()).toBe(dbc.content.amount - 2n)
+  })
+
   it('spends one at a time: a second spend while the first runs is Busy, and the lock goes with the first', async () => {
     const a = Wallet.create(join(dir, 'f'))
     let inner: unknown
