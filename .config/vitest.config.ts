@@ -9,8 +9,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
  * while the other finished them: the unit phase took 474 s for 775 s of files.
  */
 const SLOWEST = [
-  'test/sim/network-faults.test.ts', // 95
-  'test/sim/network-scenario.test.ts', // 92
+  'test/sim/network-scenario.test.ts', // 50
   'test/sim/agreement-scenario.test.ts', // 66
   'test/sim/dkg-scenario.test.ts', // 55
   'test/sim/network-partition.test.ts', // 47
@@ -19,6 +18,7 @@ const SLOWEST = [
   'test/sim/mint.test.ts', // 30
   'test/inspect/replay.browser.test.ts', // 33
   'test/verify/verify.test.ts', // 27
+  'test/sim/network-faults.test.ts', // 15
 ]
 
 class SlowestFirst extends BaseSequencer {

@@ -23,9 +23,9 @@
 export const GOLDEN_TRACES = {
   /** `network-scenario.test.ts`: 60 nodes, seed 1. */
   grow60seed1: 'aac5c55d69807be5630a864daa6b340ffd4312f288176804a247e539f6089ccd',
-  /** `network-scenario.test.ts`: 60 nodes, seed 2. */
+  /** `test/soak/network-grow-60.test.ts`: 60 nodes, seed 2. */
   grow60seed2: 'cc75ca5fc60a84f2ebdca59e89a5620b428679f8ea80b90d6f5b1c9847d7ba83',
-  /** `network-faults.test.ts`: 100 nodes, 20% crashing, seed 1. */
+  /** `test/soak/network-faults-100.test.ts`: 100 nodes, 20% crashing, seed 1. */
   faults100seed1: 'c1a3961eb216f86dcf8c9c364d1364177558219318aa0b8d0b3dd6ce0d5e4558',
   /** `test/soak/network-faults-150.test.ts`: 150 nodes, crashes, 5% loss, 2 Byzantine elders per section, seed 2. */
   faults150seed2: '7ad5c38fcc00c86edf2a819bff6f849cbe2860793ea044da0f1b516c9099aa6a',

@@ -15,7 +15,8 @@ import { GOLDEN_TRACES } from './golden-traces.ts'
  * (The 1,000-node run of issue 4 is `safenet sim --nodes 1000 --seed 7 --json`.)
  */
 describe('a network grown from genesis', () => {
-  it.each([1, 2])('seed %i: 60 nodes split into sections with 7 oldest elders each, knowledge converges, no violation', (seed) => {
+  // Seed 2 is test/soak/network-grow-60.test.ts (`npm run test:soak`), out of npm test for its budget.
+  it.each([1])('seed %i: 60 nodes split into sections with 7 oldest elders each, knowledge converges, no violation', (seed) => {
     const report = runNetworkScenario(seed, { nodes: 60, joinWindowMs: 150_000, settleMs: 300_000, clients: 10 })
     expectWhole(report)
     expect(report.nodes).toBe(60)
