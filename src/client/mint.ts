@@ -28,12 +28,6 @@ export interface Spendable {
   readonly secret: BlsSecretKey
 }
 
-/** A spentbook entry the network decided, checked: its transaction, and the section key that decided it. */
-export interface DecidedSpend {
-  readonly spendKey: Uint8Array
-  readonly txHash: Uint8Array
-}
-
 /** Why a reissue did not complete: a double spend (with the entry decided), refused, or the network did not answer in time. */
 export type ReissueFailure =
   | { readonly kind: 'DoubleSpend'; readonly error: DoubleSpend }

@@ -6,8 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { KEYFRAME_MS, TraceRecorder } from '../../src/inspect/recorder.ts'
 import { runNetworkScenario, type SimProgress } from '../../src/sim/scenarios/network.ts'
-import { expectWhole } from '../support/network.ts'
-import { GOLDEN_TRACES } from './golden-traces.ts'
+import { expectGrown60 } from '../support/network.ts'
 
 /**
  * The whole section lifecycle in the simulator, small enough for every `npm test`: a network
@@ -16,17 +15,7 @@ import { GOLDEN_TRACES } from './golden-traces.ts'
  */
 describe('a network grown from genesis', () => {
   // Seed 2 is test/soak/network-grow-60.test.ts (`npm run test:soak`), out of npm test for its budget.
-  it.each([1])('seed %i: 60 nodes split into sections with 7 oldest elders each, knowledge converges, no violation', (seed) => {
-    const report = runNetworkScenario(seed, { nodes: 60, joinWindowMs: 150_000, settleMs: 300_000, clients: 10 })
-    expectWhole(report)
-    expect(report.nodes).toBe(60)
-    expect(report.sections).toBeGreaterThanOrEqual(2)
-    expect(report.splits).toBe(report.sections - 1)
-    // Every client, knowing only the genesis key, reached the responsible section by AE alone.
-    expect(report.clientsAnswered).toBe(10)
-    expect(report.refused['bad-decision-signature'] ?? 0).toBe(0)
-    expect(report.traceHash).toBe(seed === 1 ? GOLDEN_TRACES.grow60seed1 : GOLDEN_TRACES.grow60seed2)
-  }, 240_000)
+  it('seed 1: 60 nodes split into sections with 7 oldest elders each, knowledge converges, no violation', () => expectGrown60(1), 240_000)
 
   it('the same seed gives the same network, watched by --why, a progress line and a recorder or not', () => {
     const a = runNetworkScenario(3, { nodes: 30, joinWindowMs: 60_000, settleMs: 120_000, clients: 3 })

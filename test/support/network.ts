@@ -1,5 +1,6 @@
 import { expect } from 'vitest'
-import type { NetworkReport } from '../../src/sim/scenarios/network.ts'
+import { type NetworkReport, runNetworkScenario } from '../../src/sim/scenarios/network.ts'
+import { GOLDEN_TRACES } from '../sim/golden-traces.ts'
 
 /**
  * A network that came out whole: everyone joined, the prefixes cover the space, every section has
@@ -16,4 +17,20 @@ export function expectWhole(report: NetworkReport): void {
   expect(report.clientsAnswered).toBe(report.clients)
   expect(report.settledAfterFaultsMs).not.toBeNull()
   expect(report.clientAeHopsMax).toBeLessThanOrEqual(report.maxPrefixBits + 2)
+}
+
+/**
+ * A network grown from genesis to 60 nodes (`seed` 1 in npm test, 2 in the soak suite): split into
+ * sections with 7 oldest elders each, knowledge converged, no violation, its trace as pinned.
+ */
+export function expectGrown60(seed: 1 | 2): void {
+  const report = runNetworkScenario(seed, { nodes: 60, joinWindowMs: 150_000, settleMs: 300_000, clients: 10 })
+  expectWhole(report)
+  expect(report.nodes).toBe(60)
+  expect(report.sections).toBeGreaterThanOrEqual(2)
+  expect(report.splits).toBe(report.sections - 1)
+  // Every client, knowing only the genesis key, reached the responsible section by AE alone.
+  expect(report.clientsAnswered).toBe(10)
+  expect(report.refused['bad-decision-signature'] ?? 0).toBe(0)
+  expect(report.traceHash).toBe(seed === 1 ? GOLDEN_TRACES.grow60seed1 : GOLDEN_TRACES.grow60seed2)
 }

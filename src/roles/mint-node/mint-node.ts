@@ -22,7 +22,7 @@
 import { createActor, type Actor } from 'xstate'
 import { type MintFacts, mintNodeMachine, type MintVerdict } from '../../../machines/mint-node.machine.ts'
 import { BlsPublicKey, bytesEqual, type NodePublicKey, toHex } from '../../crypto/index.ts'
-import { checkTransaction, dbcFault, dbcFromWire, inputOf, type MintTrust, mintBytes, spendName, spendValid, type Transaction, transactionFromWire, transactionHash } from '../../dbc/index.ts'
+import { checkTransaction, dbcFault, dbcFromWire, inputOf, mintBytes, spendName, spendValid, type Transaction, transactionFromWire, transactionHash } from '../../dbc/index.ts'
 import { MemoryStore, type NodeStore } from '../../store/index.ts'
 import type { Dst, Message, PayloadOf, SpentEntryWire } from '../../wire/index.ts'
 import { dropOldest } from '../bounded.ts'
@@ -358,7 +358,7 @@ export class MintNodeRole implements Role {
    * each DBC valid under the keys we trust and an input of it. Or why not.
    */
   #parse(wire: PayloadOf<'ReissueRequest'>['transaction'], dbcs: PayloadOf<'ReissueRequest'>['inputs'], all: boolean): { tx: Transaction; txHash: Uint8Array } | { why: Refusal } {
-    const trust = this.#trust()
+    const trust = this.#c.mintTrust
     if (trust === undefined) return { why: refusal('NoMint', 'this node does not know the network\'s genesis DBC') }
     let tx: Transaction
     try {
@@ -385,10 +385,6 @@ export class MintNodeRole implements Role {
       if (fault !== undefined) return { why: refusal('InvalidDbc', `an input DBC is not valid: ${fault}`) }
     }
     return { tx, txHash }
-  }
-
-  #trust(): MintTrust | undefined {
-    return this.#c.mintTrust
   }
 }
 

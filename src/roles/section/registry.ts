@@ -81,11 +81,6 @@ export class Registry {
     return this.#complete
   }
 
-  /** How many entries the approval said the section has (a figure only: completeness is by sources). */
-  get expected(): number {
-    return this.#expected
-  }
-
   /** We are new here (approved, or our section took in its sibling): incomplete until enough sources are done. */
   expect(expected: number): void {
     this.#complete = false

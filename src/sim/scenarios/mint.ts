@@ -7,7 +7,7 @@
  * keys chained to genesis, `dbcFault`), the other gets `DoubleSpend`; every reissue is answered.
  * Rounds that start during growth straddle handovers and splits.
  */
-import { BlsSecretKey, toHex } from '../../crypto/index.ts'
+import { BlsSecretKey } from '../../crypto/index.ts'
 import type { SignedSap } from '../../knowledge/index.ts'
 import { reissue, type Spendable } from '../../client/mint.ts'
 import type { ClientSession } from '../../client/session.ts'
@@ -220,10 +220,5 @@ export class MintLoad {
       keysSinceFirstMint: this.#keysSinceFirstMint(nodes),
       firstCoinValid: this.#firstCoin !== undefined && dbcFault(this.#firstCoin, this.#trust) === undefined,
     }
-  }
-
-  /** For `--why`: the trust the checker used. */
-  get genesisTransaction(): string {
-    return toHex(this.#trust.genesisTransaction)
   }
 }
