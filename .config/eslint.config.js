@@ -68,7 +68,8 @@ export default tseslint.config(
     // DBCs (issue 20): amounts, one-time owner keys, transactions, mint proofs (SAPs and chains: knowledge).
     ['dbc', ['data', 'consensus', 'store', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway', 'register', 'wallet']],
     // A wallet (issue 20): keys and DBCs in a folder; the node writes the testnet's faucet, the CLI spends.
-    ['wallet', ['data', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway', 'register']],
+    // Its inbox is a register (the wallet names it and seals what goes in; the CLI writes it through the client).
+    ['wallet', ['data', 'consensus', 'transport', 'roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'client', 'inspect', 'gateway']],
     // The web gateway serves the network to browsers through the client; only the CLI starts it.
     ['gateway', ['roles', 'node', 'sim', 'verify', 'diagrams', 'cli', 'inspect']],
     // The client speaks the protocol from outside: it does not host roles, and the simulator runs it.

@@ -21,11 +21,15 @@ const SLOWEST = [
   'test/sim/network-faults.test.ts', // 15
 ]
 
+/** An order given by the caller (scripts/integration.ts's lanes): comma-separated paths. */
+const ORDER = process.env.SAFENET_TEST_ORDER?.split(',').filter(Boolean)
+
 class SlowestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const order = ORDER ?? SLOWEST
     const rank = (file: TestSpecification) => {
-      const at = SLOWEST.findIndex((slow) => file.moduleId.endsWith(slow))
-      return at < 0 ? SLOWEST.length : at
+      const at = order.findIndex((path) => file.moduleId.endsWith(path))
+      return at < 0 ? order.length : at
     }
     return (await super.sort(files)).sort((a, b) => rank(a) - rank(b))
   }

@@ -2,7 +2,7 @@
  * `safenet wallet address|balance|send|receive|faucet` (issue 20): digital bearer certificates.
  * The keys and DBCs live in a wallet folder (src/wallet); a payment is a reissue through the
  * network's mint (the client writes each input's spentbook entry, the input sections' elders sign),
- * and the recipient's DBC is written to a file for them to `receive`.
+ * and the recipient's DBC is left in their inbox (src/wallet/inbox.ts) or written to a file.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -12,6 +12,7 @@ import { toHex } from '../crypto/index.ts'
 import { type Dbc, DbcUnreadable, decodeDbc, DoubleSpend, encodeDbc, formatAmount, parseAmount, type Transaction } from '../dbc/index.ts'
 import { type Owned, parseWalletAddress, Wallet, WalletError } from '../wallet/wallet.ts'
 import { connectClient } from './files.ts'
+import { collect, deliver, InboxFailed } from './wallet-inbox.ts'
 import type { Client } from '../client/client.ts'
 
 export const DEFAULT_WALLET = '.safenet/wallet'
@@ -21,7 +22,7 @@ export const DEFAULT_FAUCET = join('.safenet', 'testnet', 'node-00', 'faucet')
 export const WALLET_USAGE = `usage: safenet wallet address [--json]
        safenet wallet balance [--json]
        safenet wallet send AMOUNT --to ADDRESS [--out FILE] [--json]
-       safenet wallet receive FILE [--json]
+       safenet wallet receive FILE|--inbox [--json]
        safenet wallet faucet AMOUNT [--faucet DIR] [--json]
 
 Digital bearer certificates (DBCs). Amounts are tokens with up to 9 decimals (1.5, 0.000000001).
@@ -30,8 +31,10 @@ Digital bearer certificates (DBCs). Amounts are tokens with up to 9 decimals (1.
             owned by a one-time key derived from it: no key is used twice
   balance   the DBCs you hold and their sum
   send      pays AMOUNT to ADDRESS: your DBCs reissued by the network's mint, the change back to
-            you; the recipient's DBC goes to --out (default ./payment-XXXXXXXX.dbc) for them to receive
-  receive   takes a DBC paid to you (checked against the network's mint keys) into your wallet
+            you; the recipient's DBC is left in their inbox, sealed to them (or, with --out FILE,
+            written there for you to hand over; if the inbox cannot take it, to ./payment-XXXXXXXX.dbc)
+  receive   takes DBCs paid to you (checked against the network's mint keys) into your wallet: from
+            FILE, or with --inbox every payment left in your inbox since you last looked
   faucet    on a local testnet: AMOUNT from the genesis DBC's faucet wallet (made by the first node)
 
   --wallet DIR         your wallet (default ${DEFAULT_WALLET}; the key file is mode 600, never printed)
@@ -42,7 +45,8 @@ Digital bearer certificates (DBCs). Amounts are tokens with up to 9 decimals (1.
 Errors (exit 1, with --json {"error": REASON, "message"}): InsufficientFunds, NotOurs (a DBC not
 paid to this wallet), AlreadyHeld, InvalidDbc, DoubleSpend (a DBC already spent), BadAddress,
 BadAmount, Busy (another spend from the wallet is under way), NoWallet, NoMint (the network has
-no genesis DBC), Refused, Unanswered.`
+no genesis DBC), Refused, Unanswered; InboxFull, InboxUnreachable (the payment was made and is in
+the file the message names: hand it over).`
 
 export class WalletUsageError extends Error {}
 
@@ -54,6 +58,7 @@ export async function runWallet(argv: string[]): Promise<number> {
       faucet: { type: 'string' },
       to: { type: 'string' },
       out: { type: 'string' },
+      inbox: { type: 'boolean', default: false },
       contacts: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -68,7 +73,13 @@ export async function runWallet(argv: string[]): Promise<number> {
   const [action, subject] = positionals
   const arity: Record<string, number> = { address: 1, balance: 1, send: 2, receive: 2, faucet: 2 }
   if (action === undefined || arity[action] === undefined) throw new WalletUsageError(`expected ${Object.keys(arity).join(', ')}, got ${JSON.stringify(action ?? '')}`)
-  if (positionals.length !== arity[action]) throw new WalletUsageError(`${action} takes ${arity[action] - 1} argument${arity[action] === 2 ? '' : 's'}: see --help`)
+  if (action === 'receive' && values.inbox) {
+    if (positionals.length !== 1) throw new WalletUsageError('receive takes a FILE or --inbox, not both')
+  } else if (action === 'receive' && positionals.length !== 2) {
+    throw new WalletUsageError('receive takes a FILE, or --inbox: see --help')
+  } else if (values.inbox) {
+    throw new WalletUsageError('--inbox goes with receive (send leaves a payment in the inbox unless --out is given)')
+  } else if (positionals.length !== arity[action]) throw new WalletUsageError(`${action} takes ${arity[action] - 1} argument${arity[action] === 2 ? '' : 's'}: see --help`)
   const amount = action === 'send' || action === 'faucet' ? parseAmount(subject!) : undefined
   if ((action === 'send' || action === 'faucet') && (amount === undefined || amount === 0n)) throw new WalletUsageError(`${JSON.stringify(subject)} is not an amount: tokens with up to 9 decimals, more than 0`)
   if (action === 'send' && values.to === undefined) throw new WalletUsageError('send needs --to ADDRESS (as the recipient\'s `wallet address` prints)')
@@ -96,9 +107,31 @@ export async function runWallet(argv: string[]): Promise<number> {
       const client = await connectClient(values.contacts, WalletUsageError)
       try {
         const paid = await pay(client, wallet, amount!, to)
-        const out = values.out ?? `payment-${toHex(paid.content.owner.toBytes()).slice(0, 8)}.dbc`
-        writeFileSync(out, encodeDbc(paid), { mode: 0o600 })
-        return print({ sent: formatAmount(amount!), to: values.to, file: out, balance: formatAmount(wallet.balance()) }, `sent ${formatAmount(amount!)} → ${out} (give it to the recipient: safenet wallet receive ${out}); balance ${formatAmount(wallet.balance())}`)
+        const sent = { sent: formatAmount(amount!), to: values.to }
+        if (values.out === undefined) {
+          try {
+            const { file } = await deliver(client, paid, to)
+            return print({ ...sent, inbox: file, balance: formatAmount(wallet.balance()) }, `sent ${formatAmount(amount!)} to the recipient's inbox (they take it in with: safenet wallet receive --inbox); balance ${formatAmount(wallet.balance())}`)
+          } catch (error) {
+            if (!(error instanceof InboxFailed)) throw error
+            // Paid, but not delivered: the DBC goes to a file (it is in the wallet's sent/ too).
+            const out = `payment-${toHex(paid.content.owner.toBytes()).slice(0, 8)}.dbc`
+            writeFileSync(out, encodeDbc(paid), { mode: 0o600 })
+            throw new WalletError({ reason: error.reason, message: `${error.message}; the payment is made and written to ${out}: give it to the recipient (safenet wallet receive ${out})` })
+          }
+        }
+        writeFileSync(values.out, encodeDbc(paid), { mode: 0o600 })
+        return print({ ...sent, file: values.out, balance: formatAmount(wallet.balance()) }, `sent ${formatAmount(amount!)} → ${values.out} (give it to the recipient: safenet wallet receive ${values.out}); balance ${formatAmount(wallet.balance())}`)
+      } finally {
+        await client.close()
+      }
+    }
+    if (action === 'receive' && values.inbox) {
+      const client = await connectClient(values.contacts, WalletUsageError)
+      try {
+        const { received, payments, skipped } = await collect(client, wallet, parseWalletAddress(wallet.address))
+        const passed = Object.entries(skipped).map(([why, n]) => `${n} ${why}`).join(', ')
+        return print({ received: formatAmount(received), payments, skipped, balance: formatAmount(wallet.balance()) }, `received ${formatAmount(received)} in ${payments} payment${payments === 1 ? '' : 's'}${passed === '' ? '' : ` (passed over: ${passed})`}; balance ${formatAmount(wallet.balance())}`)
       } finally {
         await client.close()
       }

@@ -67,3 +67,4 @@ export {
   verifyDealtShare,
 } from './dkg.ts'
 export { decryptShare, EncryptionKeypair, encryptShare, SHARE_CIPHERTEXT_OVERHEAD, X25519_KEY_BYTES } from './share-encryption.ts'
+export { BLS_SEAL_OVERHEAD, openBlsSeal, sealToBlsKey } from './bls-seal.ts'

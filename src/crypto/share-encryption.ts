@@ -25,7 +25,7 @@ import { DecryptionFailed, InvalidEncoding } from './errors.ts'
 import { concatBytes } from './hash.ts'
 
 export const X25519_KEY_BYTES = 32
-const TAG_BYTES = 16
+export const TAG_BYTES = 16
 const NONCE = Buffer.alloc(12)
 const INFO = Buffer.from('safenet/share-encryption/v1')
 /** Overhead of a ciphertext over its plaintext: ephemeral key + Poly1305 tag. */
@@ -80,10 +80,6 @@ export class EncryptionKeypair {
   }
 }
 
-function deriveKey(shared: Uint8Array, ephemeralPublicKey: Uint8Array, recipientPublicKey: Uint8Array): Buffer {
-  return Buffer.from(hkdfSync('sha256', shared, concatBytes(ephemeralPublicKey, recipientPublicKey), INFO, 32))
-}
-
 /** Encrypts `plaintext` so only the holder of `recipientPublicKey`'s secret can read it. */
 export function encryptShare(
   recipientPublicKey: Uint8Array,
@@ -100,11 +96,31 @@ export function encryptShare(
     // OpenSSL refuses low-order points (all-zero shared secret).
     throw new InvalidEncoding({ what: 'X25519PublicKey', message: `unusable recipient key: ${String(cause)}` })
   }
-  const key = deriveKey(shared, ephemeral.publicKey, recipientPublicKey)
+  return concatBytes(ephemeral.publicKey, aeadSeal(deriveKey(shared, ephemeral.publicKey, recipientPublicKey, INFO), context, plaintext))
+}
+
+/**
+ * ChaCha20-Poly1305 under a single-use `key` (nonce 0¹²): `ciphertext ‖ tag`, `context` authenticated.
+ * @internal — the ECIES schemes here (X25519 shares, BLS-key seals) share it.
+ */
+export function aeadSeal(key: Uint8Array, context: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const cipher = createCipheriv('chacha20-poly1305', key, NONCE, { authTagLength: TAG_BYTES })
   cipher.setAAD(context, { plaintextLength: plaintext.length })
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()])
-  return concatBytes(ephemeral.publicKey, body, cipher.getAuthTag())
+  return concatBytes(cipher.update(plaintext), cipher.final(), cipher.getAuthTag())
+}
+
+/** Opens {@link aeadSeal}'s output; throws (node:crypto's error) on any tampering. @internal */
+export function aeadOpen(key: Uint8Array, context: Uint8Array, sealed: Uint8Array): Uint8Array {
+  const body = sealed.subarray(0, sealed.length - TAG_BYTES)
+  const decipher = createDecipheriv('chacha20-poly1305', key, NONCE, { authTagLength: TAG_BYTES })
+  decipher.setAAD(context, { plaintextLength: body.length })
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES))
+  return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]))
+}
+
+/** The key of one ECIES message: HKDF-SHA256 over the shared secret, salted with both public keys. @internal */
+export function deriveKey(shared: Uint8Array, ephemeralPublicKey: Uint8Array, recipientPublicKey: Uint8Array, info: Uint8Array): Buffer {
+  return Buffer.from(hkdfSync('sha256', shared, concatBytes(ephemeralPublicKey, recipientPublicKey), info, 32))
 }
 
 /** Decrypts a ciphertext from {@link encryptShare}; any tampering gives {@link DecryptionFailed}. */
@@ -113,14 +129,9 @@ export function decryptShare(recipient: EncryptionKeypair, ciphertext: Uint8Arra
     throw new DecryptionFailed({ message: `ciphertext of ${ciphertext.length} bytes is shorter than the ${SHARE_CIPHERTEXT_OVERHEAD}-byte overhead` })
   }
   const ephemeralPublicKey = ciphertext.subarray(0, X25519_KEY_BYTES)
-  const body = ciphertext.subarray(X25519_KEY_BYTES, ciphertext.length - TAG_BYTES)
-  const tag = ciphertext.subarray(ciphertext.length - TAG_BYTES)
   try {
-    const key = deriveKey(recipient.sharedSecret(ephemeralPublicKey), ephemeralPublicKey, recipient.publicKey)
-    const decipher = createDecipheriv('chacha20-poly1305', key, NONCE, { authTagLength: TAG_BYTES })
-    decipher.setAAD(context, { plaintextLength: body.length })
-    decipher.setAuthTag(tag)
-    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]))
+    const key = deriveKey(recipient.sharedSecret(ephemeralPublicKey), ephemeralPublicKey, recipient.publicKey, INFO)
+    return aeadOpen(key, context, ciphertext.subarray(X25519_KEY_BYTES))
   } catch (cause) {
     throw new DecryptionFailed({ message: `share does not decrypt for this recipient and context: ${cause instanceof Error ? cause.message : String(cause)}` })
   }

@@ -10,6 +10,7 @@
  *                        another transaction for those inputs would be refused as a double spend)
  *   DIR/sent/HEX.dbc     what we paid others (the recipient's DBC, before it is handed on)
  *   DIR/lock             held while a spend is under way (one spend at a time)
+ *   DIR/inbox-seen       the inbox entries taken in or found wanting, one hash (hex) a line
  *
  * An address is the main public key. A payment to it is owned by the one-time key
  * `address.derive(nonce)`, its DBC's own 32 random bytes: the recipient derives the secret from
@@ -19,14 +20,15 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Result, Schema } from 'effect'
-import { BlsPublicKey, BlsSecretKey, toHex } from '../crypto/index.ts'
+import { BlsPublicKey, BlsSecretKey, openBlsSeal, toHex } from '../crypto/index.ts'
+import { paymentContext } from './inbox.ts'
 import {
   type Dbc, type DbcContent, dbcFault, decodeDbc, encodeDbc, formatAmount, inputOf, type MintTrust, NONCE_BYTES, outputsFor, type Transaction,
   transactionFromWire, transactionHash, transactionToWire,
 } from '../dbc/index.ts'
 import { decodeValue, encodeOwn, TransactionWire } from '../wire/index.ts'
 
-export const WalletFault = Schema.Literals(['NoWallet', 'InsufficientFunds', 'NotOurs', 'AlreadyHeld', 'InvalidDbc', 'BadAddress', 'BadAmount', 'Busy'])
+export const WalletFault = Schema.Literals(['NoWallet', 'InsufficientFunds', 'NotOurs', 'AlreadyHeld', 'InvalidDbc', 'BadAddress', 'BadAmount', 'Busy', 'InboxFull', 'InboxUnreachable'])
 export type WalletFault = typeof WalletFault.Type
 
 export class WalletError extends Schema.TaggedError<WalletError>()('WalletError', {
@@ -46,6 +48,7 @@ const SPENT = 'spent'
 const PENDING = 'pending'
 const SENT = 'sent'
 const LOCK = 'lock'
+const INBOX_SEEN = 'inbox-seen'
 
 /** The address `text` (a main public key, 96 hex digits). */
 export function parseWalletAddress(text: string): BlsPublicKey {
@@ -201,6 +204,27 @@ export class Wallet {
   markSpent(dbc: Dbc): void {
     const file = `${toHex(dbc.content.owner.toBytes())}.dbc`
     if (existsSync(join(this.dir, DBCS, file))) renameSync(join(this.dir, DBCS, file), join(this.dir, SPENT, file))
+  }
+
+  /**
+   * The DBC in a payment sealed to this wallet's address (src/wallet/inbox.ts), not yet checked:
+   * {@link deposit} does that. DecryptionFailed if it is not sealed to us, DbcUnreadable if it opens
+   * to something else.
+   */
+  openPayment(sealed: Uint8Array): Dbc {
+    return decodeDbc(openBlsSeal(this.#main, sealed, paymentContext(this.#main.publicKey())))
+  }
+
+  /** The inbox entries (hashes, hex) taken in or found wanting: not fetched again. */
+  inboxSeen(): Set<string> {
+    const file = join(this.dir, INBOX_SEEN)
+    return new Set(existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => /^[0-9a-f]{64}$/.test(line)) : [])
+  }
+
+  markInboxSeen(hashes: ReadonlyArray<string>): void {
+    if (hashes.length === 0) return
+    const all = [...this.inboxSeen(), ...hashes]
+    writeAtomically(join(this.dir, INBOX_SEEN), new TextEncoder().encode(`${[...new Set(all)].join('\n')}\n`))
   }
 
   /** Holds the wallet's lock while `work` runs: two spends at once would spend one DBC twice. */

@@ -90,7 +90,9 @@ describe('safenet command', () => {
       [['wallet', 'send', 'ten', '--to', 'ab'], /is not an amount/],
       [['wallet', 'faucet', '1.0000000001'], /is not an amount/],
       [['wallet', 'steal'], /expected address, balance, send, receive, faucet/],
-      [['wallet', 'receive'], /receive takes 1 argument/],
+      [['wallet', 'receive'], /receive takes a FILE, or --inbox/],
+      [['wallet', 'receive', 'pay.dbc', '--inbox'], /a FILE or --inbox, not both/],
+      [['wallet', 'send', '1', '--to', 'ab', '--inbox'], /--inbox goes with receive/],
       [['sim', '--scenario', 'mint', '--rounds', '0'], /--rounds must be/],
     ]
     for (const [args, message] of cases) {

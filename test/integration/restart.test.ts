@@ -5,7 +5,7 @@
  * starts again on the same directory: it resumes with the same names, sections and keys.
  *
  * Issue 20 on the same network (its two sections, its restarts): `safenet wallet` faucet → send →
- * receive → send onward, balances right at each step and the supply (every wallet's sum) equal to
+ * receive → send onward (by a file, then through the payee's inbox), balances right at each step and the supply (every wallet's sum) equal to
  * the genesis DBC's; a reissue whose inputs lie in both sections; a DBC spent twice refused with
  * DoubleSpend — again after the whole network restarted, when a DBC paid before it still spends.
  */
@@ -19,6 +19,7 @@ import { dbcFault, GENESIS_AMOUNT, inputOf, outputsFor, spendName } from '../../
 import { createLogger } from '../../src/log/index.ts'
 import { CLI_MAIN, CLI_NODE_FLAGS } from '../../src/node/process-flags.ts'
 import { Testnet } from '../../src/node/testnet.ts'
+import { inboxAddress, inboxKey } from '../../src/wallet/inbox.ts'
 import { parseWalletAddress, payment, Wallet } from '../../src/wallet/wallet.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'safenet-restart-'))
@@ -108,8 +109,11 @@ describe('a 30-node network of processes', () => {
     // Bob's wallet copied before he spends: the copies' DBC is then spent, and refused (now, and after the restart).
     cpSync(walletOf('bob'), walletOf('bob-copy'), { recursive: true })
     cpSync(walletOf('bob'), walletOf('bob-copy-2'), { recursive: true })
-    await ok('send', '12.5', '--to', carol!, '--wallet', walletOf('bob'), '--out', join(dir, 'to-carol.dbc'))
-    await ok('receive', join(dir, 'to-carol.dbc'), '--wallet', walletOf('carol'))
+    // Through Carol's inbox this time: sealed to her, left in the register her address names.
+    const left = await ok('send', '12.5', '--to', carol!, '--wallet', walletOf('bob'))
+    expect(left.sent).toBe('12.5')
+    expect(left.inbox).toMatch(/^[0-9a-f]{64}$/)
+    expect(await ok('receive', '--inbox', '--wallet', walletOf('carol'))).toMatchObject({ received: '12.5', payments: 1, balance: '12.5' })
     expect(balances()).toMatchObject({ alice: tokens(70), bob: tokens(17.5), carol: tokens(12.5), supply: GENESIS_AMOUNT })
     const [again, poor] = await Promise.all([wallet('send', '1', '--to', carol!, '--wallet', walletOf('bob-copy')), wallet('send', '1000', '--to', carol!, '--wallet', walletOf('alice'))])
     expect(again.status).toBe(1)
@@ -138,9 +142,13 @@ describe('a 30-node network of processes', () => {
       expect(dbcFault(paid!, client.mintTrust)).toBeUndefined()
       alice.settle(pair, [])
       Wallet.open(walletOf('carol')).deposit(paid!, client.mintTrust)
+      // Anyone may write an inbox: what is not a payment to Carol is passed over, once.
+      const inbox = parseWalletAddress(carol!)
+      await client.writeRegister(inboxKey(inbox), inboxAddress(inbox), new TextEncoder().encode('not a payment'))
     } finally {
       await client.close()
     }
+    expect(await ok('receive', '--inbox', '--wallet', walletOf('carol'))).toMatchObject({ received: '0', payments: 0, skipped: { Malformed: 1 } })
     expect(balances().supply).toBe(GENESIS_AMOUNT)
     console.log(`wallets: ${JSON.stringify(Object.fromEntries(Object.entries(balances()).map(([k, v]) => [k, v.toString()])))}`)
   }, 600_000)

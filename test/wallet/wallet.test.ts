@@ -8,10 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { BlsSecretKey, NodeKeypair } from '../../src/crypto/index.ts'
+import { BlsSecretKey, DecryptionFailed, NodeKeypair } from '../../src/crypto/index.ts'
 import { checkTransaction, type Dbc, genesisDbc, genesisTrust, inputOf, mintBytes, summarise, transactionHash } from '../../src/dbc/index.ts'
 import { ProofChain } from '../../src/knowledge/index.ts'
 import { SeededRandom } from '../../src/sim/random.ts'
+import { inboxAddress, inboxEntry, inboxKey, parseInboxEntry, sealPayment } from '../../src/wallet/inbox.ts'
 import { parseWalletAddress, payment, Wallet, WalletError } from '../../src/wallet/wallet.ts'
 import { dealKeys, type Peer, signedSap } from '../model/node-harness.ts'
 
@@ -114,6 +115,33 @@ describe('a wallet', () => {
     })
     expect(inner).toMatchObject({ reason: 'Busy' })
     await expect(a.locked(() => Promise.resolve('again'))).resolves.toBe('again')
+  })
+
+  it('an inbox: found from the address alone, its payments sealed so that only the payee opens them; what it took in is not taken again', () => {
+    const a = Wallet.create(join(dir, 'i'))
+    const b = Wallet.create(join(dir, 'j'))
+    const { dbc, trust } = fund(a)
+    a.deposit(dbc, trust)
+    const to = parseWalletAddress(b.address)
+    // Anyone who knows the address finds (and may write) the inbox; another address has another.
+    expect(inboxAddress(to)).toEqual(inboxAddress(parseWalletAddress(b.address)))
+    expect(inboxAddress(to).owner).toEqual(inboxKey(to).publicKey.bytes)
+    expect(inboxAddress(to).owner).not.toEqual(inboxAddress(parseWalletAddress(a.address)).owner)
+    const { tx, inputs } = a.plan(7n, to)
+    const [paid, change] = mint(tx)
+    a.settle(inputs, [paid!, change!])
+    const sealed = sealPayment(paid!, to)
+    expect(() => a.openPayment(sealed)).toThrow(DecryptionFailed)
+    expect(b.deposit(b.openPayment(sealed), trust)).toBe(7n)
+    // Entries: a file address behind a version byte; anything else is not one.
+    const file = random.bytes(32)
+    expect(parseInboxEntry(inboxEntry(file))).toEqual(file)
+    expect(parseInboxEntry(file)).toBeUndefined()
+    expect(parseInboxEntry(Uint8Array.of(2, ...file))).toBeUndefined()
+    expect(b.inboxSeen().size).toBe(0)
+    b.markInboxSeen(['ab'.repeat(32), 'cd'.repeat(32)])
+    b.markInboxSeen(['ab'.repeat(32)])
+    expect([...Wallet.open(join(dir, 'j')).inboxSeen()].sort()).toEqual(['ab'.repeat(32), 'cd'.repeat(32)])
   })
 
   it('the genesis trust: only the genesis key\'s DBC without inputs counts', () => {

@@ -189,6 +189,8 @@ function play() {
     if (t >= trace.end) {
       playing = false
       $('play').textContent = '▶ play'
+      // The summary (what a test reads) is drawn now, not on the next frame, before the end is told.
+      drawSummary()
       document.body.dataset.played = 'end'
       return
     }
