@@ -15,21 +15,40 @@ import type { ClientSession } from './session.ts'
 /** A request sent to every elder of its target's section. */
 export abstract class EldersRequest extends Request {
   elders: string[] = []
+  /** The section key (hex) `elders` are of. */
+  #key = ''
 
   locate(): void {
     const sap = routeFor(this.session.tree, this.target)
     if (sap === undefined) return
-    this.elders = sap.sap.elders.map((e) => e.addr)
-    this.located()
+    this.#take(sap)
     this.actor.send({ type: 'LOCATED' })
   }
 
-  /** The section was found again (its elders may have changed). */
+  #take(sap: SignedSap): void {
+    this.elders = sap.sap.elders.map((e) => e.addr)
+    this.#key = toHex(sap.sap.sectionKey().toBytes())
+    this.located()
+  }
+
+  /** The section was found again, or our tree moved on to its new key (its elders may have changed). */
   located(): void {}
 
-  /** Where the request goes: the target's name under the key we hold for its section. */
-  dst(): { name: Uint8Array; sectionKey: Uint8Array } {
-    return { name: this.target.bytes, sectionKey: routeFor(this.session.tree, this.target)!.sap.sectionKey().toBytes() }
+  /**
+   * Whom a send goes to, and where: the elders of the SAP we hold for the section now, and the
+   * target's name under that SAP's key, read together at each send (an answer's SAP may have moved
+   * our tree on since `locate`: the new key's elders are asked, not the old key's), less those
+   * whose share under that key `shares` holds. A share under an older key does not count towards
+   * the new key's signature, so its elder is asked again: found with `sim --scenario mint
+   * --byzantine 2 --seed 171`, a reissue that held one elder's share under the key before a
+   * handover never asked that elder under the new key, and sent to nobody until it gave up.
+   */
+  targets(shares?: Shares): { to: string[]; dst: { name: Uint8Array; sectionKey: Uint8Array } } {
+    const sap = routeFor(this.session.tree, this.target)
+    if (sap === undefined) return { to: [], dst: { name: this.target.bytes, sectionKey: new Uint8Array(0) } }
+    const sectionKey = sap.sap.sectionKey().toBytes()
+    if (toHex(sectionKey) !== this.#key) this.#take(sap)
+    return { to: this.elders.filter((addr) => shares?.holds(addr, sectionKey) !== true), dst: { name: this.target.bytes, sectionKey } }
   }
 }
 
@@ -55,13 +74,18 @@ export class Shares {
   /** Counted refusals are `${tag}-…`. */
   readonly #tag: string
   readonly #shares = new Map<string, Map<number, { share: SignatureShare; signer: string }>>()
-  /** Elders whose share we hold. */
-  readonly from = new Set<string>()
+  /** Elders whose share we hold, by the section key (hex) it is a share of. */
+  readonly #from = new Map<string, Set<string>>()
 
   constructor(session: ClientSession, target: XorName, tag: string) {
     this.#session = session
     this.#target = target
     this.#tag = tag
+  }
+
+  /** Whether we hold `addr`'s share under `sectionKey` (a share under another key does not count there). */
+  holds(addr: string, sectionKey: Uint8Array): boolean {
+    return this.#from.get(toHex(sectionKey))?.has(addr) === true
   }
 
   /**
@@ -77,7 +101,8 @@ export class Shares {
     if (!sap.sap.prefix.matches(this.#target)) return this.#refuse('wrong-section')
     if (sap.sap.elders[answer.index]?.name.equals(sender.name) !== true) return this.#refuse('share-not-its-elder')
     const keySet = sap.sap.publicKeySet
-    const key = `${toHex(sap.sap.sectionKey().toBytes())}/${id}`
+    const sectionKey = toHex(sap.sap.sectionKey().toBytes())
+    const key = `${sectionKey}/${id}`
     let shares = this.#shares.get(key)
     if (shares === undefined) this.#shares.set(key, (shares = new Map<number, { share: SignatureShare; signer: string }>()))
     let share: SignatureShare
@@ -88,7 +113,9 @@ export class Shares {
     }
     if (shares.has(answer.index)) return undefined
     shares.set(answer.index, { share, signer: from })
-    this.from.add(from)
+    let holders = this.#from.get(sectionKey)
+    if (holders === undefined) this.#from.set(sectionKey, (holders = new Set<string>()))
+    holders.add(from)
     if (shares.size < keySet.threshold + 1) return undefined
     try {
       const combined = keySet.combine(message, [...shares].map(([index, s]) => ({ index, share: s.share, signer: s.signer })))

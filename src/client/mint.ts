@@ -75,7 +75,8 @@ export class SpendRequest extends EldersRequest {
   }
 
   send(): void {
-    this.session.send(this.elders, 'SpendWrite', this.#payload, this.dst())
+    const { to, dst } = this.targets()
+    this.session.send(to, 'SpendWrite', this.#payload, dst)
   }
 
   receive(_from: string, message: Message): void {
@@ -127,7 +128,8 @@ export class MintRequest extends EldersRequest {
   }
 
   send(): void {
-    this.session.send(this.elders.filter((addr) => !this.#shares.from.has(addr)), 'ReissueRequest', this.#payload, this.dst())
+    const { to, dst } = this.targets(this.#shares)
+    this.session.send(to, 'ReissueRequest', this.#payload, dst)
   }
 
   receive(from: string, message: Message, sender: NodePublicKey): void {

@@ -48,9 +48,9 @@ export class NameRequest extends EldersRequest {
   }
 
   send(): void {
-    const to = this.elders.filter((addr) => !this.#shares.from.has(addr))
-    if (this.claim === undefined) this.session.send(to, 'NameLookup', { name: this.name }, this.dst())
-    else this.session.send(to, 'NameRegister', this.claim, this.dst())
+    const { to, dst } = this.targets(this.#shares)
+    if (this.claim === undefined) this.session.send(to, 'NameLookup', { name: this.name }, dst)
+    else this.session.send(to, 'NameRegister', this.claim, dst)
   }
 
   receive(from: string, message: Message, sender: NodePublicKey): void {

@@ -172,7 +172,7 @@ export class MintNodeRole implements Role {
       case 'recorded':
       case 'doubleSpend': {
         const wire = this.#entryWire(entry!)
-        if (wire === undefined) return
+        if (wire === undefined) return answer(UNLINKED)
         if (verdict === 'doubleSpend') this.counts.doubleSpends++
         return answer(verdict === 'recorded' ? { _tag: 'Recorded', entry: wire } : { _tag: 'DoubleSpend', entry: wire })
       }
@@ -254,7 +254,10 @@ export class MintNodeRole implements Role {
     if (waiting === undefined || entry === undefined) return
     this.#waiting.delete(key)
     const wire = this.#entryWire(entry)
-    if (wire === undefined) return
+    if (wire === undefined) {
+      for (const addr of waiting.keys()) this.#c.send([addr], 'SpendAnswer', { spendKey, answer: UNLINKED })
+      return
+    }
     for (const [addr, txHex] of waiting) {
       const answer = txHex === toHex(entry.txHash) ? { _tag: 'Recorded' as const, entry: wire } : { _tag: 'DoubleSpend' as const, entry: wire }
       if (answer._tag === 'DoubleSpend') this.counts.doubleSpends++
@@ -262,7 +265,11 @@ export class MintNodeRole implements Role {
     }
   }
 
-  /** The entry as an answer carries it, with its key's chain from genesis (undefined, counted, if we know none). */
+  /**
+   * The entry as an answer carries it, with its key's chain from genesis (undefined, counted, if we
+   * know none: the decision's key is newer than our tree's links, and the request is answered
+   * {@link UNLINKED} — never nothing).
+   */
   #entryWire(entry: SpentEntry): SpentEntryWire | undefined {
     let chain
     try {
@@ -308,9 +315,9 @@ export class MintNodeRole implements Role {
         this.counts.doubleSpends++
         // The decided entry of another transaction; else our log's (the entry is then ours to show as decided too).
         const shown = other ?? entries.find((e) => e !== undefined)
-        const wire = shown === undefined ? undefined : this.#entryWire(shown)
-        if (wire !== undefined) return answer({ _tag: 'DoubleSpend', entry: wire })
-        return answer(refusal('InvalidTransaction', 'an input was signed for another transaction'))
+        if (shown === undefined) return answer(refusal('InvalidTransaction', 'an input was signed for another transaction'))
+        const wire = this.#entryWire(shown)
+        return answer(wire === undefined ? UNLINKED : { _tag: 'DoubleSpend', entry: wire })
       }
       case 'notSpent': {
         // Its entry may be a decision away here (another elder answered the write first): the
@@ -330,17 +337,30 @@ export class MintNodeRole implements Role {
     }
   }
 
-  /** Records what we sign (durably, before the share leaves), then answers our share. */
+  /**
+   * Records what we sign (durably, before the share leaves), then answers our share. An elder that
+   * cannot sign under its section's key yet answers `Busy` (never nothing): the client asks it
+   * again on its next attempt, by when the handover or the key's link is done.
+   */
   #sign(to: string, keys: ReadonlyArray<Uint8Array>, txHash: Uint8Array): void {
     const c = this.#c
     const term = c.elder.term
     const view = c.view
-    if (term === undefined || view === undefined) return
+    const busy = (tag: string, message: string) => {
+      c.refuse(tag)
+      c.send([to], 'ReissueAnswer', { txHash, answer: refusal('Busy', message) })
+    }
+    if (term === undefined || view === undefined) {
+      c.refuse('mint-reissue-NotElder')
+      return c.send([to], 'ReissueAnswer', { txHash, answer: refusal('NotElder', 'not an elder') })
+    }
     const sectionKey = view.sap.sap.sectionKey()
     // Handing over: our share is of the old key; the client asks again under the new one.
-    if (!term.keySet.publicKey().equals(sectionKey)) return c.refuse('mint-handing-over')
+    if (!term.keySet.publicKey().equals(sectionKey)) return busy('mint-handing-over', 'this elder is handing over to its section\'s new key: ask again')
+    // Our section view is ahead of our tree (the new key's link still on its way): a share the
+    // client could not chain to genesis.
     const chain = c.tree.dag.chainFromGenesis(sectionKey)
-    if (chain === undefined) return c.refuse('mint-without-chain')
+    if (chain === undefined) return busy('mint-without-chain', 'this elder does not hold the chain of its section\'s new key yet: ask again')
     if (this.#adversary === undefined) for (const key of keys) this.#store.putBlob(SIGNED_NAMESPACE, key, txHash)
     const id = `${toHex(sectionKey.toBytes())}/${toHex(txHash)}`
     let share = this.#shares.get(id)
@@ -387,6 +407,9 @@ export class MintNodeRole implements Role {
     return { tx, txHash }
   }
 }
+
+/** What an elder answers when the entry it would show has a key it cannot chain to genesis yet (its link on its way): ask again. */
+const UNLINKED: Refusal = { _tag: 'Refused', reason: 'Busy', message: 'the decided entry\'s section key is not linked here yet: ask again' }
 
 function refusal(reason: Refusal['reason'], message: string): Refusal {
   return { _tag: 'Refused', reason, message: message.slice(0, 256) }
