@@ -4,7 +4,8 @@
  * sweeps, a churn window) more than they compute, and on CI's 2 cores one file at a time left a
  * core idle for much of the phase's 571 s. The lanes are chosen so that the two 30-process networks
  * (the restart test's, the dashboard's) never run at once; a file not named below goes to lane B.
- * Each line is prefixed by its lane; exit 1 if either lane fails.
+ * Each line is prefixed by its lane; exit 1 if either lane fails (or no file matches the filters).
+ * Files directly in test/integration/ only.
  *
  *   node scripts/integration.ts [FILTER…]   (FILTER: passed to vitest, e.g. a file name)
  */
@@ -26,6 +27,18 @@ const chosen = (f: string) => filters.length === 0 || filters.some((filter) => `
 const laneA = LANE_A.filter((f) => all.includes(f) && chosen(f))
 const rest = all.filter((f) => !LANE_A.includes(f) && !LANE_B_FIRST.includes(f) && !LANE_B_LAST.includes(f))
 const laneB = [...LANE_B_FIRST, ...rest, ...LANE_B_LAST].filter((f) => all.includes(f) && chosen(f))
+if (laneA.length + laneB.length === 0) {
+  console.error(`integration: no test file in ${DIR} matches ${filters.join(' ')}`)
+  process.exit(1)
+}
+const children = new Set<ReturnType<typeof spawn>>()
+// A cancelled run stops the lanes too (each vitest stops its networks), not leaving them behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const child of children) child.kill(signal)
+    process.exitCode = 1
+  })
+}
 
 function run(name: string, files: string[]): Promise<number> {
   if (files.length === 0) return Promise.resolve(0)
@@ -44,9 +57,18 @@ function run(name: string, files: string[]): Promise<number> {
       })
       stream.on('end', () => partial !== '' && out.write(`[${name}] ${partial}\n`))
     }
+    children.add(child)
     prefix(child.stdout, process.stdout)
     prefix(child.stderr, process.stderr)
-    child.on('exit', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)))
+    child.on('error', (error) => {
+      console.error(`[${name}] could not run vitest: ${error.message}`)
+      resolve(1)
+    })
+    // 'close': the lane's output is all written before its exit is counted.
+    child.on('close', (code, signal) => {
+      children.delete(child)
+      resolve(code ?? (signal === null ? 1 : 128))
+    })
   })
 }
 

@@ -4,107 +4,92 @@
  */
 import { DecryptionFailed, type BlsPublicKey, toHex } from '../crypto/index.ts'
 import { type Dbc, DbcUnreadable } from '../dbc/index.ts'
-import { MAX_ENTRIES } from '../register/register.ts'
-import { inboxAddress, inboxEntry, inboxKey, INBOX_NAME, MAX_SEALED_PAYMENT_BYTES, parseInboxEntry, sealPayment } from '../wallet/inbox.ts'
+import { inboxEntry, inboxAddress, inboxKey, INBOX_NAME, MAX_INBOX_FETCHES, MAX_SEALED_PAYMENT_BYTES, parseInboxEntry, sealPayment, UNREADABLE_RUNS } from '../wallet/inbox.ts'
 import { type Wallet, WalletError } from '../wallet/wallet.ts'
 import type { Client } from '../client/client.ts'
 import { type Register, RegisterFailed } from '../client/index.ts'
 
-/** The inbox could not take the payment: the payer keeps it in a file to hand over. */
-export class InboxFailed extends Error {
-  override readonly name = 'InboxFailed'
-  readonly reason: 'InboxFull' | 'InboxUnreachable'
-  constructor(reason: 'InboxFull' | 'InboxUnreachable', message: string) {
-    super(message)
-    this.reason = reason
-  }
-}
-
-const notFound = (error: unknown) => error instanceof RegisterFailed && /not found:/.test(error.message)
-
-/** `address`'s inbox, or undefined if nobody has paid it yet. */
-async function readInbox(client: Client, address: BlsPublicKey): Promise<Register | undefined> {
-  try {
-    return await client.readRegister(inboxAddress(address))
-  } catch (error) {
-    if (notFound(error)) return undefined
-    throw error
-  }
-}
-
-/** Leaves `dbc` in `to`'s inbox: sealed to it, put as a file, the file's address written to the register. */
+/**
+ * Leaves `dbc` in `to`'s inbox: sealed to it, put as a file, the file's address added to the
+ * register as an entry of its own (no read, and no merge that a crowded inbox could refuse).
+ * {@link WalletError} `InboxFull` or `InboxUnreachable` if it could not.
+ */
 export async function deliver(client: Client, dbc: Dbc, to: BlsPublicKey): Promise<{ file: string }> {
+  const sealed = sealPayment(dbc, to)
+  if (sealed.length > MAX_SEALED_PAYMENT_BYTES) {
+    throw new WalletError({ reason: 'InboxUnreachable', message: `the sealed payment is ${sealed.length} bytes, more than an inbox entry may point at (${MAX_SEALED_PAYMENT_BYTES})` })
+  }
   try {
-    const key = inboxKey(to)
-    const inbox = await readInbox(client, to)
-    if (inbox !== undefined && inbox.size >= MAX_ENTRIES) throw new InboxFailed('InboxFull', `the payee's inbox holds ${MAX_ENTRIES} entries, its most`)
-    const { address: file } = await client.put(sealPayment(dbc, to))
-    if (inbox === undefined) await client.createRegister(key, INBOX_NAME)
-    await client.writeRegister(key, inboxAddress(to), inboxEntry(file))
+    const { address: file } = await client.put(sealed)
+    await client.addToRegister(inboxKey(to), INBOX_NAME, inboxEntry(file))
     return { file: toHex(file) }
   } catch (error) {
-    if (error instanceof InboxFailed) throw error
-    throw new InboxFailed('InboxUnreachable', `the payment could not be left in the payee's inbox: ${error instanceof Error ? error.message : String(error)}`)
+    if (error instanceof RegisterFailed && error.refused === 'Full') throw new WalletError({ reason: 'InboxFull', message: 'the payee\'s inbox is full' })
+    throw new WalletError({ reason: 'InboxUnreachable', message: `the payment could not be left in the payee's inbox: ${error instanceof Error ? error.message : String(error)}` })
   }
 }
 
-/** What one `receive --inbox` did: taken in, and the entries passed over by why. */
+/** What one `receive --inbox` did: taken in, the entries passed over by why, and those left for the next run. */
 export interface Collected {
   readonly received: bigint
   readonly payments: number
   readonly skipped: Record<string, number>
+  readonly left: number
 }
 
 /**
- * Takes in every payment in `wallet`'s inbox it has not seen: each opened with its key, checked
- * and deposited (Wallet.deposit). An entry that is not a payment to us is passed over for good; one
- * whose file could not be read now is tried again next time.
+ * Takes in the payments in `wallet`'s inbox it has not seen, at most {@link MAX_INBOX_FETCHES} a
+ * run: each opened with its key, checked and deposited (Wallet.deposit). Each entry's verdict is
+ * kept as it is reached (an interrupted run loses nothing). An entry that is not a payment to us is
+ * passed over for good; one whose file could not be read is tried again by the next runs, up to
+ * {@link UNREADABLE_RUNS}.
  */
 export async function collect(client: Client, wallet: Wallet, address: BlsPublicKey): Promise<Collected> {
-  const inbox = await readInbox(client, address)
+  let inbox: Register | undefined
+  try {
+    inbox = await client.readRegister(inboxAddress(address))
+  } catch (error) {
+    if (!(error instanceof RegisterFailed)) throw error
+    if (error.notFound !== true) throw new WalletError({ reason: 'InboxUnreachable', message: `the inbox could not be read: ${error.message}` })
+  }
   const seen = wallet.inboxSeen()
+  const fresh = (inbox?.log() ?? []).map((n) => ({ id: toHex(n.hash), value: n.entry.value })).filter((e) => !seen.has(e.id))
   const skipped: Record<string, number> = {}
-  const done: string[] = []
   let received = 0n
   let payments = 0
-  const skip = (reason: string, hash?: string) => {
+  const skip = (reason: string, id: string) => {
     skipped[reason] = (skipped[reason] ?? 0) + 1
-    if (hash !== undefined) done.push(hash)
+    wallet.markInboxSeen(id)
   }
-  try {
-    for (const { hash, entry } of inbox?.log() ?? []) {
-      const id = toHex(hash)
-      if (seen.has(id)) continue
-      const file = parseInboxEntry(entry.value)
-      if (file === undefined) {
-        skip('Malformed', id)
-        continue
-      }
-      let sealed: Uint8Array
-      try {
-        const { sizeBytes } = await client.stat(file)
-        if (sizeBytes > MAX_SEALED_PAYMENT_BYTES) {
-          skip('TooLarge', id)
-          continue
-        }
-        sealed = await client.getBytes(file)
-      } catch {
-        skip('Unreadable')
-        continue
-      }
-      try {
-        received += wallet.deposit(wallet.openPayment(sealed), client.mintTrust)
-        payments++
-        done.push(id)
-      } catch (error) {
-        if (error instanceof DecryptionFailed) skip('NotOurs', id)
-        else if (error instanceof DbcUnreadable) skip('InvalidDbc', id)
-        else if (error instanceof WalletError) skip(error.reason, id)
-        else throw error
-      }
+  for (const { id, value } of fresh.slice(0, MAX_INBOX_FETCHES)) {
+    const file = parseInboxEntry(value)
+    if (file === undefined) {
+      skip('Malformed', id)
+      continue
     }
-  } finally {
-    wallet.markInboxSeen(done)
+    let sealed: Uint8Array
+    try {
+      const { sizeBytes } = await client.stat(file)
+      if (sizeBytes > MAX_SEALED_PAYMENT_BYTES) {
+        skip('TooLarge', id)
+        continue
+      }
+      sealed = await client.getBytes(file)
+    } catch {
+      if (wallet.markInboxUnreadable(id) >= UNREADABLE_RUNS) skip('UnreadableGivenUp', id)
+      else skipped.Unreadable = (skipped.Unreadable ?? 0) + 1
+      continue
+    }
+    try {
+      received += wallet.deposit(wallet.openPayment(sealed), client.mintTrust)
+      payments++
+      wallet.markInboxSeen(id)
+    } catch (error) {
+      if (error instanceof DecryptionFailed) skip('NotOurs', id)
+      else if (error instanceof DbcUnreadable) skip('InvalidDbc', id)
+      else if (error instanceof WalletError) skip(error.reason, id)
+      else throw error
+    }
   }
-  return { received, payments, skipped }
+  return { received, payments, skipped, left: Math.max(0, fresh.length - MAX_INBOX_FETCHES) }
 }

@@ -12,7 +12,7 @@ import { toHex } from '../crypto/index.ts'
 import { type Dbc, DbcUnreadable, decodeDbc, DoubleSpend, encodeDbc, formatAmount, parseAmount, type Transaction } from '../dbc/index.ts'
 import { type Owned, parseWalletAddress, Wallet, WalletError } from '../wallet/wallet.ts'
 import { connectClient } from './files.ts'
-import { collect, deliver, InboxFailed } from './wallet-inbox.ts'
+import { collect, deliver } from './wallet-inbox.ts'
 import type { Client } from '../client/client.ts'
 
 export const DEFAULT_WALLET = '.safenet/wallet'
@@ -106,18 +106,33 @@ export async function runWallet(argv: string[]): Promise<number> {
       if (values.out !== undefined && !existsSync(dirname(resolve(values.out)))) throw new WalletUsageError(`${values.out}: no such folder for the payment's DBC`)
       const client = await connectClient(values.contacts, WalletUsageError)
       try {
+        // Payments an earlier run made and did not leave in their inboxes (it stopped, or failed): now.
+        for (const owed of wallet.owed()) {
+          await deliver(client, owed.dbc, owed.to).then(
+            () => wallet.delivered(owed.dbc),
+            (error: unknown) => console.error(`safenet wallet: a payment an earlier run made is still not in its payee's inbox (kept in ${join(wallet.dir, 'sent')}; tried again at the next send): ${error instanceof Error ? error.message : String(error)}`),
+          )
+        }
         const paid = await pay(client, wallet, amount!, to)
         const sent = { sent: formatAmount(amount!), to: values.to }
         if (values.out === undefined) {
+          // Owed from now until it is in the inbox or in a file the user holds: a stop on the way loses nothing.
+          wallet.owe(paid, to)
           try {
             const { file } = await deliver(client, paid, to)
+            wallet.delivered(paid)
             return print({ ...sent, inbox: file, balance: formatAmount(wallet.balance()) }, `sent ${formatAmount(amount!)} to the recipient's inbox (they take it in with: safenet wallet receive --inbox); balance ${formatAmount(wallet.balance())}`)
           } catch (error) {
-            if (!(error instanceof InboxFailed)) throw error
-            // Paid, but not delivered: the DBC goes to a file (it is in the wallet's sent/ too).
+            if (!(error instanceof WalletError)) throw error
+            // Paid, but not delivered: the DBC goes to a file for the user to hand over (it is in the wallet's sent/ too).
             const out = `payment-${toHex(paid.content.owner.toBytes()).slice(0, 8)}.dbc`
-            writeFileSync(out, encodeDbc(paid), { mode: 0o600 })
-            throw new WalletError({ reason: error.reason, message: `${error.message}; the payment is made and written to ${out}: give it to the recipient (safenet wallet receive ${out})` })
+            try {
+              writeFileSync(out, encodeDbc(paid), { mode: 0o600 })
+            } catch (cause) {
+              throw new WalletError({ reason: error.reason, message: `${error.message}; the payment is made and kept in ${join(wallet.dir, 'sent')} (${out} could not be written: ${cause instanceof Error ? cause.message : String(cause)}): the next send leaves it in the inbox` })
+            }
+            wallet.delivered(paid)
+            throw new WalletError({ reason: error.reason, message: `${error.message}; the payment is made and written to ${out}: give it to the recipient (safenet wallet receive ${out})`, file: out })
           }
         }
         writeFileSync(values.out, encodeDbc(paid), { mode: 0o600 })
@@ -129,9 +144,10 @@ export async function runWallet(argv: string[]): Promise<number> {
     if (action === 'receive' && values.inbox) {
       const client = await connectClient(values.contacts, WalletUsageError)
       try {
-        const { received, payments, skipped } = await collect(client, wallet, parseWalletAddress(wallet.address))
+        const { received, payments, skipped, left } = await collect(client, wallet, parseWalletAddress(wallet.address))
         const passed = Object.entries(skipped).map(([why, n]) => `${n} ${why}`).join(', ')
-        return print({ received: formatAmount(received), payments, skipped, balance: formatAmount(wallet.balance()) }, `received ${formatAmount(received)} in ${payments} payment${payments === 1 ? '' : 's'}${passed === '' ? '' : ` (passed over: ${passed})`}; balance ${formatAmount(wallet.balance())}`)
+        const more = left === 0 ? '' : `; ${left} more entries: run it again`
+        return print({ received: formatAmount(received), payments, skipped, left, balance: formatAmount(wallet.balance()) }, `received ${formatAmount(received)} in ${payments} payment${payments === 1 ? '' : 's'}${passed === '' ? '' : ` (passed over: ${passed})`}; balance ${formatAmount(wallet.balance())}${more}`)
       } finally {
         await client.close()
       }
@@ -163,7 +179,7 @@ export async function runWallet(argv: string[]): Promise<number> {
   } catch (error) {
     const failure = walletFailure(error)
     if (failure === undefined) throw error
-    if (values.json) console.log(JSON.stringify({ error: failure.reason, message: failure.message }))
+    if (values.json) console.log(JSON.stringify({ error: failure.reason, message: failure.message, ...(failure.file === undefined ? {} : { file: failure.file }) }))
     console.error(`safenet wallet: ${failure.message}`)
     return 1
   }
@@ -208,8 +224,8 @@ async function reissueKept(client: Client, wallet: Wallet, tx: Transaction, inpu
   }
 }
 
-function walletFailure(error: unknown): { reason: string; message: string } | undefined {
-  if (error instanceof WalletError) return { reason: error.reason, message: error.message }
+function walletFailure(error: unknown): { reason: string; message: string; file?: string } | undefined {
+  if (error instanceof WalletError) return { reason: error.reason, message: error.message, ...(error.file === undefined ? {} : { file: error.file }) }
   if (error instanceof DoubleSpend) return { reason: 'DoubleSpend', message: `${error.message}: that DBC is already spent (it is out of your wallet now)` }
   if (error instanceof DbcUnreadable) return { reason: 'InvalidDbc', message: error.message }
   if (error instanceof ReissueFailed) return { reason: /did not answer/.test(error.message) ? 'Unanswered' : 'Refused', message: error.message }

@@ -10,7 +10,7 @@
  * ahead, each from a holder with fallback to the others.
  */
 import type { Register, RegisterAddress } from '../register/register.ts'
-import { createRegister, readRegister, writeRegister } from './registers.ts'
+import { addToRegister, createRegister, readRegister, writeRegister } from './registers.ts'
 import type { NameRecord } from './names.ts'
 import { lookupName, registerName, type Resolved, resolveName, updateName } from './nrs.ts'
 import { reissue, type Spendable } from './mint.ts'
@@ -331,6 +331,11 @@ export class Client {
   /** Writes `value` to a register, merging its current heads; `RegisterFailed` if the register refuses it. */
   writeRegister(author: NodeKeypair, address: RegisterAddress, value: Uint8Array): Promise<{ readonly hash: string; readonly heads: ReadonlyArray<string> }> {
     return writeRegister(this.session, author, address, value)
+  }
+
+  /** Adds `value` to `owner`'s register `name` as a branch of its own, creating the register if need be (see {@link addToRegister}). */
+  addToRegister(owner: NodeKeypair, name: string, value: Uint8Array): Promise<{ readonly hash: string }> {
+    return addToRegister(this.session, owner, name, value)
   }
 
   /** Reads a register, every operation checked: its heads (`read()`) and history (`log()`). */

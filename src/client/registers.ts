@@ -6,7 +6,7 @@
 import { Schema } from 'effect'
 import { type NodeKeypair, toHex } from '../crypto/index.ts'
 import type { RegisterAck } from '../register/ack.ts'
-import { createOp, RefusalReason, Register, type RegisterAddress, registerName, type RegisterOp, RegisterOpRefused, writeOp } from '../register/register.ts'
+import { createOp, entryHash, RefusalReason, Register, type RegisterAddress, registerName, type RegisterOp, RegisterOpRefused, writeOp } from '../register/register.ts'
 import type { ClientSession } from './session.ts'
 
 /** A register could not be created, written or read: which, and why. */
@@ -14,6 +14,10 @@ export class RegisterFailed extends Schema.TaggedError<RegisterFailed>()('Regist
   /** The register's name (its place in XOR space), hex. */
   register: Schema.String,
   message: Schema.String,
+  /** Why the register refused the operation, when it did (`Full`, `AlreadyCreated`, …). */
+  refused: Schema.optional(RefusalReason),
+  /** A read: its holders answered that they do not have the register. */
+  notFound: Schema.optional(Schema.Boolean),
 }) {}
 
 /** Times a put is made before it fails, as an upload tries a chunk (a churning section can outlast one request's attempts). */
@@ -28,8 +32,10 @@ async function put(session: ClientSession, address: RegisterAddress, ops: Readon
   for (let tries = 1; ; tries++) {
     const outcome = await new Promise<Parameters<Parameters<ClientSession['putRegister']>[2]>[0]>((resolve) => session.putRegister(name, ops, resolve, history))
     if (outcome.ok) return outcome.value
-    const refused = RefusalReason.literals.some((reason) => outcome.failure.reason.startsWith(`${reason}: `))
-    if (refused || tries >= REGISTER_PUT_TRIES) throw new RegisterFailed({ register: name.toHex(), message: `register ${name.toHex().slice(0, 16)}… not stored: ${outcome.failure.reason}${tries > 1 ? ` (${tries} tries)` : ''}` })
+    const refused = RefusalReason.literals.find((reason) => outcome.failure.reason.startsWith(`${reason}: `))
+    if (refused !== undefined || tries >= REGISTER_PUT_TRIES) {
+      throw new RegisterFailed({ register: name.toHex(), message: `register ${name.toHex().slice(0, 16)}… not stored: ${outcome.failure.reason}${tries > 1 ? ` (${tries} tries)` : ''}`, ...(refused === undefined ? {} : { refused }) })
+    }
   }
 }
 
@@ -45,7 +51,10 @@ export function readRegister(session: ClientSession, address: RegisterAddress): 
   const name = registerName(address)
   return new Promise((resolve, reject) => {
     session.getRegister(name, (outcome) => {
-      if (!outcome.ok) return reject(new RegisterFailed({ register: name.toHex(), message: `register ${name.toHex().slice(0, 16)}… could not be read: ${outcome.failure.reason}` }))
+      if (!outcome.ok) {
+        const notFound = outcome.failure.reason.startsWith('not found:')
+        return reject(new RegisterFailed({ register: name.toHex(), message: `register ${name.toHex().slice(0, 16)}… could not be read: ${outcome.failure.reason}`, ...(notFound ? { notFound } : {}) }))
+      }
       const register = new Register(address)
       try {
         for (const op of outcome.value) register.apply(op)
@@ -75,4 +84,23 @@ export async function writeRegister(session: ClientSession, author: NodeKeypair,
   }
   const acks = await put(session, address, [op], current.ops())
   return { hash: toHex(current.heads()[0]!), heads: (acks[0]?.heads ?? []).map(toHex) }
+}
+
+/**
+ * Adds `value` to `owner`'s register `name` as an entry superseding nothing (a branch of its own),
+ * creating the register first if it is not there: one put, no read. For a register used as a set
+ * (a wallet's inbox, written by anyone who derives its key): a write merging every head would be
+ * refused once there are more than MAX_PARENTS branches. If the register exists with another
+ * policy (made first by someone else), the owner's entry goes in all the same.
+ */
+export async function addToRegister(session: ClientSession, owner: NodeKeypair, name: string, value: Uint8Array): Promise<{ readonly hash: string }> {
+  const create = createOp(owner, name)
+  const op = writeOp(owner, create.address, value, [])
+  try {
+    await put(session, create.address, [create, op])
+  } catch (error) {
+    if (!(error instanceof RegisterFailed) || error.refused !== 'AlreadyCreated') throw error
+    await put(session, create.address, [op])
+  }
+  return { hash: toHex(entryHash(create.address, op.entry)) }
 }

@@ -10,14 +10,16 @@
  *                        another transaction for those inputs would be refused as a double spend)
  *   DIR/sent/HEX.dbc     what we paid others (the recipient's DBC, before it is handed on)
  *   DIR/lock             held while a spend is under way (one spend at a time)
- *   DIR/inbox-seen       the inbox entries taken in or found wanting, one hash (hex) a line
+ *   DIR/outbox/HEX.to    a payment (its DBC in sent/) not yet left in its payee's inbox: the payee's address
+ *   DIR/inbox-seen       the inbox entries taken in or passed over for good, one hash (hex) a line
+ *   DIR/inbox-unreadable the entries whose file could not be read, a line each time (given up after a few)
  *
  * An address is the main public key. A payment to it is owned by the one-time key
  * `address.derive(nonce)`, its DBC's own 32 random bytes: the recipient derives the secret from
  * the nonce, and no owner key is ever used twice.
  */
 import { randomBytes } from 'node:crypto'
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Result, Schema } from 'effect'
 import { BlsPublicKey, BlsSecretKey, openBlsSeal, toHex } from '../crypto/index.ts'
@@ -34,6 +36,8 @@ export type WalletFault = typeof WalletFault.Type
 export class WalletError extends Schema.TaggedError<WalletError>()('WalletError', {
   reason: WalletFault,
   message: Schema.String,
+  /** Where a payment made but not delivered was written for the user to hand over. */
+  file: Schema.optional(Schema.String),
 }) {}
 
 /** A DBC of ours with the one-time secret that spends it. */
@@ -49,6 +53,8 @@ const PENDING = 'pending'
 const SENT = 'sent'
 const LOCK = 'lock'
 const INBOX_SEEN = 'inbox-seen'
+const INBOX_UNREADABLE = 'inbox-unreadable'
+const OUTBOX = 'outbox'
 
 /** The address `text` (a main public key, 96 hex digits). */
 export function parseWalletAddress(text: string): BlsPublicKey {
@@ -215,16 +221,50 @@ export class Wallet {
     return decodeDbc(openBlsSeal(this.#main, sealed, paymentContext(this.#main.publicKey())))
   }
 
-  /** The inbox entries (hashes, hex) taken in or found wanting: not fetched again. */
+  /** The inbox entries (hashes, hex) taken in or passed over for good: not fetched again. */
   inboxSeen(): Set<string> {
-    const file = join(this.dir, INBOX_SEEN)
-    return new Set(existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => /^[0-9a-f]{64}$/.test(line)) : [])
+    return new Set(this.#lines(INBOX_SEEN))
   }
 
-  markInboxSeen(hashes: ReadonlyArray<string>): void {
-    if (hashes.length === 0) return
-    const all = [...this.inboxSeen(), ...hashes]
-    writeAtomically(join(this.dir, INBOX_SEEN), new TextEncoder().encode(`${[...new Set(all)].join('\n')}\n`))
+  /** `hash` (an inbox entry's, hex) is decided: appended at once, so an interrupted run keeps what it did. */
+  markInboxSeen(hash: string): void {
+    appendFileSync(join(this.dir, INBOX_SEEN), `${hash}\n`, { mode: 0o600 })
+  }
+
+  /** The entry `hash`'s file could not be read (again): how many runs it has failed in now. */
+  markInboxUnreadable(hash: string): number {
+    appendFileSync(join(this.dir, INBOX_UNREADABLE), `${hash}\n`, { mode: 0o600 })
+    return this.#lines(INBOX_UNREADABLE).filter((line) => line === hash).length
+  }
+
+  #lines(file: string): string[] {
+    const path = join(this.dir, file)
+    return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((line) => /^[0-9a-f]{64}$/.test(line)) : []
+  }
+
+  /** Keeps `dbc` (paid by us, in sent/) as owed to `to`'s inbox until {@link delivered}. */
+  owe(dbc: Dbc, to: BlsPublicKey): void {
+    mkdirSync(join(this.dir, OUTBOX), { recursive: true, mode: 0o700 })
+    writeAtomically(join(this.dir, OUTBOX, `${toHex(dbc.content.owner.toBytes())}.to`), new TextEncoder().encode(`${toHex(to.toBytes())}\n`))
+  }
+
+  /** Payments made and not yet left in their payees' inboxes (an earlier run stopped or failed on the way). */
+  owed(): Array<{ dbc: Dbc; to: BlsPublicKey }> {
+    const folder = join(this.dir, OUTBOX)
+    if (!existsSync(folder)) return []
+    return readdirSync(folder).filter((f) => f.endsWith('.to')).sort().flatMap((file) => {
+      try {
+        const dbc = decodeDbc(readFileSync(join(this.dir, SENT, file.replace(/\.to$/, '.dbc'))))
+        return [{ dbc, to: parseWalletAddress(readFileSync(join(folder, file), 'utf8')) }]
+      } catch {
+        return []
+      }
+    })
+  }
+
+  /** `dbc` is in its payee's inbox, or handed to the user as a file: no longer owed. */
+  delivered(dbc: Dbc): void {
+    rmSync(join(this.dir, OUTBOX, `${toHex(dbc.content.owner.toBytes())}.to`), { force: true })
   }
 
   /** Holds the wallet's lock while `work` runs: two spends at once would spend one DBC twice. */

@@ -139,9 +139,18 @@ describe('a wallet', () => {
     expect(parseInboxEntry(file)).toBeUndefined()
     expect(parseInboxEntry(Uint8Array.of(2, ...file))).toBeUndefined()
     expect(b.inboxSeen().size).toBe(0)
-    b.markInboxSeen(['ab'.repeat(32), 'cd'.repeat(32)])
-    b.markInboxSeen(['ab'.repeat(32)])
+    b.markInboxSeen('ab'.repeat(32))
+    b.markInboxSeen('cd'.repeat(32))
+    b.markInboxSeen('ab'.repeat(32))
     expect([...Wallet.open(join(dir, 'j')).inboxSeen()].sort()).toEqual(['ab'.repeat(32), 'cd'.repeat(32)])
+    expect([1, 2, 3].map(() => b.markInboxUnreadable('ef'.repeat(32)))).toEqual([1, 2, 3])
+    // A payment is owed to the payee's inbox from when it is minted until it is delivered (or handed over as a file).
+    expect(a.owed()).toEqual([])
+    a.owe(paid!, to)
+    const owed = Wallet.open(join(dir, 'i')).owed()
+    expect(owed.map((o) => [o.dbc.content.owner.toHex(), o.to.toHex()])).toEqual([[paid!.content.owner.toHex(), to.toHex()]])
+    a.delivered(paid!)
+    expect(a.owed()).toEqual([])
   })
 
   it('the genesis trust: only the genesis key\'s DBC without inputs counts', () => {
