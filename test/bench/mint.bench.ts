@@ -131,6 +131,11 @@ describe('the mint over a 30-process loopback testnet', () => {
     figure(`reissues per second, ${CLIENTS} clients`, all.length / seconds, '/s', { name: 'one client', value: 1000 / percentile(latencies, 50), higherIsBetter: true })
     figure(`reissue p50 with ${CLIENTS} clients`, percentile(all, 50), 'ms')
     figure(`reissue p95 with ${CLIENTS} clients`, percentile(all, 95), 'ms')
+    // Where the tail comes from: the 8 clients' retries and the refusals that sent them into backoff.
+    const refused: Record<string, number> = {}
+    for (const c of concurrent) for (const [why, n] of Object.entries(c.counts.refused)) refused[why] = (refused[why] ?? 0) + n
+    figure(`retries per reissue, ${CLIENTS} clients`, concurrent.reduce((sum, c) => sum + c.counts.retries, 0) / all.length, '')
+    console.log(`refusals with ${CLIENTS} clients (${all.length} reissues): ${JSON.stringify(refused)}`)
     console.log(load())
   }, 900_000)
 })
