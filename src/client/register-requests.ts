@@ -7,7 +7,7 @@ import { type RegisterAck, verifyAck } from '../register/ack.ts'
 import type { RegisterOp } from '../register/register.ts'
 import { type Message, MAX_OPS_PER_MESSAGE } from '../wire/index.ts'
 import type { XorName } from '../xor/index.ts'
-import { ChunkRequest, type Outcome, ReadRequest } from './requests.ts'
+import { ChunkRequest, type Outcome, ReadRequest, withNotFound } from './requests.ts'
 import type { ClientSession, RequestFailure } from './session.ts'
 
 /** Stores register operations with the register's holders: done when each of them acknowledged. */
@@ -126,7 +126,6 @@ export class RegisterGetRequest extends ReadRequest {
   }
 
   fail(failure: RequestFailure): void {
-    const reason = this.#notFound > 0 ? `not found: ${this.#notFound} of its holders answered that they do not have it (${failure.reason})` : failure.reason
-    this.done({ ok: false, failure: { ...failure, reason } })
+    this.done({ ok: false, failure: withNotFound(failure, this.#notFound) })
   }
 }

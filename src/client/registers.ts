@@ -52,7 +52,7 @@ export function readRegister(session: ClientSession, address: RegisterAddress): 
   return new Promise((resolve, reject) => {
     session.getRegister(name, (outcome) => {
       if (!outcome.ok) {
-        const notFound = outcome.failure.reason.startsWith('not found:')
+        const notFound = outcome.failure.notFound !== undefined
         return reject(new RegisterFailed({ register: name.toHex(), message: `register ${name.toHex().slice(0, 16)}… could not be read: ${outcome.failure.reason}`, ...(notFound ? { notFound } : {}) }))
       }
       const register = new Register(address)

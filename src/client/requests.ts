@@ -16,6 +16,12 @@ import type { ClientSession, Holder, RequestFailure } from './session.ts'
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: RequestFailure }
 
+/** `failure` of a read that `notFound` holders answered they do not have: said in its reason, and counted. */
+export function withNotFound(failure: RequestFailure, notFound: number): RequestFailure {
+  if (notFound === 0) return failure
+  return { ...failure, reason: `not found: ${notFound} of its holders answered that they do not have it (${failure.reason})`, notFound }
+}
+
 export interface Section {
   readonly key: string
   readonly prefix: Prefix
@@ -342,8 +348,7 @@ export class GetRequest extends ReadRequest {
   }
 
   fail(failure: RequestFailure): void {
-    const reason = this.#notFound.size > 0 ? `not found: ${this.#notFound.size} of its holders answered that they do not have it (${failure.reason})` : failure.reason
-    this.done({ ok: false, failure: { ...failure, reason } })
+    this.done({ ok: false, failure: withNotFound(failure, this.#notFound.size) })
   }
 }
 

@@ -74,6 +74,8 @@ export interface RequestFailure {
   readonly reason: string
   readonly answers: number
   readonly attempts: number
+  /** A read: how many holders answered that they do not have it (absent if none did). */
+  readonly notFound?: number
 }
 
 /** Counts for the simulator's report, benchmarks and progress lines. */

@@ -31,6 +31,15 @@ function fund(wallet: Wallet): { dbc: Dbc; trust: NonNullable<ReturnType<typeof 
   return { dbc, trust: genesisTrust(genesis.sap.sectionKey(), dbc)! }
 }
 
+/** Two new wallets, the first holding the genesis DBC. */
+function fundedPair(first: string, second: string): { a: Wallet; b: Wallet; dbc: Dbc; trust: NonNullable<ReturnType<typeof genesisTrust>> } {
+  const a = Wallet.create(join(dir, first))
+  const b = Wallet.create(join(dir, second))
+  const { dbc, trust } = fund(a)
+  a.deposit(dbc, trust)
+  return { a, b, dbc, trust }
+}
+
 /** Signs `tx` with the genesis section's key: what the mint does once the spends are decided. */
 function mint(tx: ReturnType<Wallet['plan']>['tx']): Dbc[] {
   checkTransaction(tx)
@@ -63,10 +72,7 @@ describe('a wallet', () => {
   })
 
   it('plans a payment from its largest DBCs with the change to itself; the recipient finds its secret; spent inputs leave', () => {
-    const a = Wallet.create(join(dir, 'd'))
-    const b = Wallet.create(join(dir, 'e'))
-    const { dbc, trust } = fund(a)
-    a.deposit(dbc, trust)
+    const { a, b, dbc, trust } = fundedPair('d', 'e')
     const { tx, inputs } = a.plan(1_500_000_000n, parseWalletAddress(b.address))
     expect(inputs).toHaveLength(1)
     expect(tx.outputs.map((o) => o.amount)).toEqual([1_500_000_000n, dbc.content.amount - 1_500_000_000n])
@@ -89,10 +95,7 @@ describe('a wallet', () => {
   })
 
   it('keeps a transaction pending until it is minted: its inputs are not planned again, and settling it drops it', () => {
-    const a = Wallet.create(join(dir, 'g'))
-    const b = Wallet.create(join(dir, 'h'))
-    const { dbc, trust } = fund(a)
-    a.deposit(dbc, trust)
+    const { a, b, dbc } = fundedPair('g', 'h')
     const { tx, inputs } = a.plan(2n, parseWalletAddress(b.address))
     a.savePending(tx)
     // Its answer was lost: the next payment must not spend the same DBC in another transaction.
@@ -118,10 +121,7 @@ describe('a wallet', () => {
   })
 
   it('an inbox: found from the address alone, its payments sealed so that only the payee opens them; what it took in is not taken again', () => {
-    const a = Wallet.create(join(dir, 'i'))
-    const b = Wallet.create(join(dir, 'j'))
-    const { dbc, trust } = fund(a)
-    a.deposit(dbc, trust)
+    const { a, b, trust } = fundedPair('i', 'j')
     const to = parseWalletAddress(b.address)
     // Anyone who knows the address finds (and may write) the inbox; another address has another.
     expect(inboxAddress(to)).toEqual(inboxAddress(parseWalletAddress(b.address)))
